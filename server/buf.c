@@ -1,0 +1,152 @@
+/*
+ * buf: growable byte buffer with a ceiling (see buf.h).
+ * Growth doubles the capacity, clamped to the limit, so appends are amortised
+ * O(1) and a buffer never holds more than limit + 1 bytes.
+ */
+#include "buf.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sg_buf_init(struct sg_buf *b, size_t limit)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->_cap = 0;
+    b->_limit = limit ? limit : SIZE_MAX - 1;
+}
+
+void sg_buf_free(struct sg_buf *b)
+{
+    if (!b)
+        return;
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->_cap = 0;
+}
+
+void sg_buf_reset(struct sg_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+int sg_buf_reserve(struct sg_buf *b, size_t extra)
+{
+    if (extra > b->_limit - b->len)
+        return -1;
+    size_t need = b->len + extra + 1; /* + NUL */
+    if (need <= b->_cap)
+        return 0;
+    size_t cap = b->_cap ? b->_cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    if (cap > b->_limit + 1)
+        cap = b->_limit + 1;
+    char *p = realloc(b->data, cap);
+    if (!p)
+        return -1;
+    b->data = p;
+    b->_cap = cap;
+    return 0;
+}
+
+int sg_buf_append(struct sg_buf *b, const void *p, size_t n)
+{
+    if (sg_buf_reserve(b, n) != 0)
+        return -1;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int sg_buf_append_str(struct sg_buf *b, const char *s)
+{
+    return sg_buf_append(b, s, strlen(s));
+}
+
+int sg_buf_append_char(struct sg_buf *b, char c)
+{
+    return sg_buf_append(b, &c, 1);
+}
+
+int sg_buf_printf(struct sg_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || sg_buf_reserve(b, (size_t)n) != 0)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+int sg_buf_append_json_string(struct sg_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    /* Worst case every byte becomes \u00XX: reserve once, write directly. */
+    if (n > (SIZE_MAX - 2) / 6 || sg_buf_reserve(b, n * 6 + 2) != 0)
+        return -1;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c >= 0x20) {
+            *o++ = (char)c;
+        } else if (c == '\n') {
+            *o++ = '\\', *o++ = 'n';
+        } else if (c == '\r') {
+            *o++ = '\\', *o++ = 'r';
+        } else if (c == '\t') {
+            *o++ = '\\', *o++ = 't';
+        } else {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int sg_buf_append_base64(struct sg_buf *b, const void *p, size_t n)
+{
+    size_t out = 4 * ((n + 2) / 3);
+    if (n > INT32_MAX || sg_buf_reserve(b, out) != 0)
+        return -1;
+    int w = EVP_EncodeBlock((unsigned char *)b->data + b->len, p, (int)n);
+    if (w < 0)
+        return -1;
+    b->len += (size_t)w;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+char *sg_buf_take(struct sg_buf *b, size_t *len)
+{
+    char *p = b->data;
+    if (len)
+        *len = b->len;
+    b->data = NULL;
+    b->len = 0;
+    b->_cap = 0;
+    return p;
+}

@@ -1,0 +1,56 @@
+/*
+ * buf: a growable byte buffer with a hard ceiling.
+ *
+ * Every buffer in streamgate that grows with client input (bodies, enriched
+ * events, PutRecords payloads, responses) is an sg_buf with a named limit, so
+ * that input can never make memory grow without bound: an append past the
+ * limit fails and the caller answers 413/503 instead.
+ *
+ * Callers embed the struct; `data` and `len` may be read directly, the other
+ * fields are private. The buffer is not thread-safe.
+ */
+#ifndef SG_BUF_H
+#define SG_BUF_H
+
+#include <stddef.h>
+
+#define SG_MUST_CHECK __attribute__((warn_unused_result))
+
+struct sg_buf {
+    char *data;   /* NUL-terminated when len > 0 or after any append */
+    size_t len;
+    size_t _cap;
+    size_t _limit; /* maximum len; 0 means SIZE_MAX */
+};
+
+/* Initialises an empty buffer that may hold at most `limit` bytes. */
+void sg_buf_init(struct sg_buf *b, size_t limit);
+
+/* Releases the memory; the buffer may be reused after sg_buf_init. NULL-safe. */
+void sg_buf_free(struct sg_buf *b);
+
+/* Empties the buffer but keeps its memory for reuse. */
+void sg_buf_reset(struct sg_buf *b);
+
+/* Ensures room for `extra` more bytes. Returns 0, or -1 past the limit or on OOM. */
+SG_MUST_CHECK int sg_buf_reserve(struct sg_buf *b, size_t extra);
+
+/* Appends bytes. Returns 0, or -1 (buffer unchanged) past the limit or on OOM. */
+SG_MUST_CHECK int sg_buf_append(struct sg_buf *b, const void *p, size_t n);
+SG_MUST_CHECK int sg_buf_append_str(struct sg_buf *b, const char *s);
+SG_MUST_CHECK int sg_buf_append_char(struct sg_buf *b, char c);
+SG_MUST_CHECK int sg_buf_printf(struct sg_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Appends `s` as a quoted JSON string, escaping as RFC 8259 requires.
+ * `s` must be valid UTF-8 (bytes >= 0x80 are copied as they are). */
+SG_MUST_CHECK int sg_buf_append_json_string(struct sg_buf *b, const char *s, size_t n);
+
+/* Appends the standard base64 encoding of p[0..n) (no line breaks). */
+SG_MUST_CHECK int sg_buf_append_base64(struct sg_buf *b, const void *p, size_t n);
+
+/* Transfers the memory to the caller (free() it); the buffer is left empty.
+ * Returns NULL for an empty buffer. */
+char *sg_buf_take(struct sg_buf *b, size_t *len);
+
+#endif

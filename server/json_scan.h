@@ -1,0 +1,93 @@
+/*
+ * json_scan: strict JSON (RFC 8259) validation and navigation over raw bytes.
+ *
+ * Why not jansson here: events must be stored byte-faithfully (a number keeps
+ * its digits, `9.99` stays `9.99`, a 30-digit integer is kept as sent), and
+ * jansson re-prints reals with 17 significant digits and refuses integers that
+ * do not fit in 64 bits. So the request path works on spans of the client's
+ * own bytes: validate once, then walk objects and arrays by span and copy
+ * tokens through unchanged. jansson is still used where numbers don't matter
+ * (configuration, Kinesis responses).
+ *
+ * No function here allocates. A span points into the caller's buffer and is
+ * valid as long as that buffer is.
+ */
+#ifndef SG_JSON_SCAN_H
+#define SG_JSON_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+#define SG_JSON_MAX_DEPTH_DEFAULT 64
+
+struct sg_json_span {
+    const char *ptr;
+    size_t len;
+};
+
+enum sg_json_type {
+    SG_JSON_INVALID = 0,
+    SG_JSON_OBJECT,
+    SG_JSON_ARRAY,
+    SG_JSON_STRING,
+    SG_JSON_NUMBER,
+    SG_JSON_TRUE,
+    SG_JSON_FALSE,
+    SG_JSON_NULL,
+};
+
+/* Client-facing reason a document was refused; fixed size, no allocation. */
+struct sg_json_error {
+    size_t offset;     /* byte offset of the problem */
+    char text[160];    /* e.g. "unexpected character 'x' at offset 12" */
+};
+
+/*
+ * Validates that buf[0..len) holds exactly one JSON value, optionally
+ * surrounded by whitespace: strict grammar, UTF-8 checked in strings, control
+ * characters refused, nesting at most `max_depth`. Duplicate keys within one
+ * object are refused (as jansson's JSON_REJECT_DUPLICATES does).
+ * [out] value: the value without the surrounding whitespace.
+ * Returns 0, or -1 and fills *err.
+ */
+int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
+                     struct sg_json_span *value, struct sg_json_error *err);
+
+/* Type of an already validated value span (looks at its first byte). */
+enum sg_json_type sg_json_type_of(struct sg_json_span v);
+
+/* Iterates the members of a validated object, or the elements of a validated
+ * array. Initialise with sg_json_iter_init(&it, span). */
+struct sg_json_iter {
+    const char *_pos;
+    const char *_end;
+};
+void sg_json_iter_init(struct sg_json_iter *it, struct sg_json_span container);
+
+/* Next object member: [out] key = the raw string token including quotes,
+ * [out] value = the value span. Returns true, or false at the end. */
+bool sg_json_object_next(struct sg_json_iter *it, struct sg_json_span *key,
+                         struct sg_json_span *value);
+
+/* Next array element. Returns true, or false at the end. */
+bool sg_json_array_next(struct sg_json_iter *it, struct sg_json_span *value);
+
+/* Finds a member whose decoded key equals `name`. Returns true if found. */
+bool sg_json_object_get(struct sg_json_span object, const char *name,
+                        struct sg_json_span *value);
+
+/* True when the raw key/string token `tok` decodes to exactly `lit`. */
+bool sg_json_string_equals(struct sg_json_span tok, const char *lit);
+
+/* Decodes a validated string token (with quotes) into UTF-8 bytes, appended
+ * to `out` (no NUL added to the length). Returns 0, or -1 past out's limit. */
+SG_MUST_CHECK int sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out);
+
+/* Appends the validated value with all insignificant whitespace removed;
+ * every token (numbers, strings with their escapes) is copied byte for byte.
+ * Returns 0, or -1 past out's limit. */
+SG_MUST_CHECK int sg_json_compact(struct sg_json_span v, struct sg_buf *out);
+
+#endif
