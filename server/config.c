@@ -1,0 +1,469 @@
+/*
+ * config: JSON configuration file + environment overrides (see config.h).
+ *
+ * Numeric settings are described once in a table (key, where it lives, its
+ * bounds), so parsing, range checks and error messages cannot drift apart.
+ * Unknown keys are refused: a typo must not silently fall back to a default.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+
+enum num_kind { NUM_UINT, NUM_SIZE };
+
+struct num_setting {
+    const char *section; /* NULL = top level */
+    const char *key;
+    size_t offset;
+    enum num_kind kind;
+    unsigned long long min, max;
+};
+
+#define MIB (1024ULL * 1024ULL)
+#define F(field) offsetof(struct sg_config, field)
+
+static const struct num_setting num_settings[] = {
+    {NULL, "threads", F(threads), NUM_UINT, 1, 256},
+    {"limits", "max_body_record", F(max_body_record), NUM_SIZE, 1024, 64 * MIB},
+    {"limits", "max_body_records", F(max_body_records), NUM_SIZE, 1024, 256 * MIB},
+    {"limits", "max_record_bytes", F(max_record_bytes), NUM_SIZE, 1024, 10 * MIB},
+    {"limits", "max_json_depth", F(max_json_depth), NUM_UINT, 2, 1000},
+    {"limits", "max_connections", F(max_connections), NUM_UINT, 16, 1000000},
+    {"limits", "idle_timeout_s", F(idle_timeout_s), NUM_UINT, 1, 3600},
+    {"limits", "queue_max_records", F(queue_max_records), NUM_SIZE, 1, 100000000},
+    {"limits", "queue_max_bytes", F(queue_max_bytes), NUM_SIZE, MIB, 64 * 1024 * MIB},
+    {"kinesis", "linger_ms", F(linger_ms), NUM_UINT, 0, 1000},
+    {"kinesis", "batch_max_records", F(batch_max_records), NUM_UINT, 1, 500},
+    {"kinesis", "batch_max_bytes", F(batch_max_bytes), NUM_SIZE, 1024, 10 * MIB},
+    {"kinesis", "max_in_flight", F(max_in_flight), NUM_UINT, 1, 1024},
+    {"kinesis", "deadline_ms", F(deadline_ms), NUM_UINT, 100, 600000},
+    {"kinesis", "connect_timeout_ms", F(connect_timeout_ms), NUM_UINT, 10, 60000},
+    {"kinesis", "call_timeout_ms", F(call_timeout_ms), NUM_UINT, 100, 600000},
+    {"kinesis", "backoff_base_ms", F(backoff_base_ms), NUM_UINT, 1, 60000},
+    {"kinesis", "backoff_max_ms", F(backoff_max_ms), NUM_UINT, 1, 600000},
+};
+
+static const char *const top_keys[] = {"listen", "threads", "log_level", "access_log",
+                                       "limits", "kinesis", "streams", "_comment", NULL};
+static const char *const kinesis_str_keys[] = {"region", "endpoint", NULL};
+static const char *const stream_keys[] = {"name", "stream_name", "stream_arn", "mode",
+                                          "partition_key", "_comment", NULL};
+
+static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void sg_config_defaults(struct sg_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "0.0.0.0");
+    cfg->listen_port = 8080;
+    cfg->threads = 2;
+    snprintf(cfg->log_level, sizeof cfg->log_level, "info");
+    cfg->access_log = true;
+    cfg->max_body_record = 2 * MIB;
+    cfg->max_body_records = 10 * MIB; /* API Gateway's payload limit */
+    cfg->max_record_bytes = MIB;
+    cfg->max_json_depth = 64;
+    cfg->max_connections = 10000;
+    cfg->idle_timeout_s = 75; /* longer than the ALB's 60 s idle timeout */
+    cfg->queue_max_records = 100000;
+    cfg->queue_max_bytes = 64 * MIB;
+    cfg->linger_ms = 5;
+    cfg->batch_max_records = 500;
+    cfg->batch_max_bytes = 5 * MIB;
+    cfg->max_in_flight = 8;
+    cfg->deadline_ms = 20000; /* well under the ALB's 60 s */
+    cfg->connect_timeout_ms = 2000;
+    cfg->call_timeout_ms = 10000;
+    cfg->backoff_base_ms = 50;
+    cfg->backoff_max_ms = 2000;
+}
+
+bool sg_config_valid_stream_name(const char *s, size_t len)
+{
+    if (len < 1 || len > SG_STREAM_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.' || c == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+const struct sg_stream_config *sg_config_find_stream(const struct sg_config *cfg, const char *name,
+                                                     size_t len)
+{
+    for (size_t i = 0; i < cfg->n_streams; i++) {
+        const struct sg_stream_config *s = &cfg->streams[i];
+        if (strlen(s->name) == len && memcmp(s->name, name, len) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+const char *sg_config_getenv(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+static bool key_allowed(const char *key, const char *const *allowed)
+{
+    for (; *allowed; allowed++)
+        if (strcmp(key, *allowed) == 0)
+            return true;
+    return false;
+}
+
+static const struct num_setting *find_num(const char *section, const char *key)
+{
+    for (size_t i = 0; i < sizeof num_settings / sizeof num_settings[0]; i++) {
+        const struct num_setting *n = &num_settings[i];
+        bool same_section = (section == NULL) ? n->section == NULL
+                                              : (n->section && strcmp(n->section, section) == 0);
+        if (same_section && strcmp(n->key, key) == 0)
+            return n;
+    }
+    return NULL;
+}
+
+static int set_num(struct sg_config *cfg, const struct num_setting *n, json_t *v, const char *path,
+                   char *err, size_t cap)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        (unsigned long long)json_integer_value(v) < n->min ||
+        (unsigned long long)json_integer_value(v) > n->max)
+        return fail(err, cap, "%s must be an integer between %llu and %llu", path, n->min,
+                    n->max);
+    unsigned long long x = (unsigned long long)json_integer_value(v);
+    char *base = (char *)cfg;
+    if (n->kind == NUM_UINT)
+        *(unsigned *)(base + n->offset) = (unsigned)x;
+    else
+        *(size_t *)(base + n->offset) = (size_t)x;
+    return 0;
+}
+
+static int copy_str(char *dst, size_t cap, json_t *v, const char *path, char *err, size_t errcap)
+{
+    if (!json_is_string(v))
+        return fail(err, errcap, "%s must be a string", path);
+    if (json_string_length(v) >= cap)
+        return fail(err, errcap, "%s is too long (at most %zu characters)", path, cap - 1);
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+    return 0;
+}
+
+/* "host:port", "[v6]:port" or ":port". */
+static int parse_listen(struct sg_config *cfg, const char *s, const char *what, char *err,
+                        size_t cap)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon)
+        return fail(err, cap, "%s must be host:port", what);
+    char *end;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (errno || *end || end == colon + 1 || port > 65535)
+        return fail(err, cap, "%s has an invalid port", what);
+    const char *h = s;
+    size_t hl = (size_t)(colon - s);
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
+        h++, hl -= 2;
+    if (hl >= sizeof cfg->listen_host)
+        return fail(err, cap, "%s has a host that is too long", what);
+    memcpy(cfg->listen_host, h, hl);
+    cfg->listen_host[hl] = '\0';
+    if (hl == 0)
+        snprintf(cfg->listen_host, sizeof cfg->listen_host, "0.0.0.0");
+    cfg->listen_port = (unsigned)port;
+    return 0;
+}
+
+static int parse_section(struct sg_config *cfg, json_t *obj, const char *section,
+                         const char *const *str_keys, char *err, size_t cap)
+{
+    if (!json_is_object(obj))
+        return fail(err, cap, "%s must be an object", section);
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char path[128];
+        snprintf(path, sizeof path, "%s.%s", section, key);
+        const struct num_setting *n = find_num(section, key);
+        if (n) {
+            if (set_num(cfg, n, v, path, err, cap) != 0)
+                return -1;
+        } else if (str_keys && key_allowed(key, str_keys)) {
+            if (json_is_null(v))
+                continue;
+            char *dst = strcmp(key, "region") == 0 ? cfg->region : cfg->endpoint;
+            size_t dcap = strcmp(key, "region") == 0 ? sizeof cfg->region : sizeof cfg->endpoint;
+            if (copy_str(dst, dcap, v, path, err, cap) != 0)
+                return -1;
+        } else if (strcmp(key, "_comment") != 0) {
+            return fail(err, cap, "unknown key %s", path);
+        }
+    }
+    return 0;
+}
+
+static int parse_stream_enum(json_t *v, const char *path, const char *const *names, int *out,
+                             char *err, size_t cap)
+{
+    if (json_is_string(v))
+        for (int i = 0; names[i]; i++)
+            if (strcmp(json_string_value(v), names[i]) == 0) {
+                *out = i;
+                return 0;
+            }
+    char list[128] = "";
+    for (int i = 0; names[i]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"", i ? ", " : "",
+                 names[i]);
+    return fail(err, cap, "%s must be one of %s", path, list);
+}
+
+static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, char *err, size_t cap)
+{
+    static const char *const modes[] = {"event", "passthrough", NULL};
+    static const char *const pk_rules[] = {"client", "event_uuid", "random", NULL};
+    char path[96];
+    if (!json_is_object(obj))
+        return fail(err, cap, "streams[%zu] must be an object", idx);
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        if (!key_allowed(key, stream_keys))
+            return fail(err, cap, "unknown key streams[%zu].%s", idx, key);
+    }
+    snprintf(path, sizeof path, "streams[%zu].name", idx);
+    json_t *name = json_object_get(obj, "name");
+    if (!name)
+        return fail(err, cap, "%s is required", path);
+    if (copy_str(s->name, sizeof s->name, name, path, err, cap) != 0)
+        return -1;
+    if (!sg_config_valid_stream_name(s->name, strlen(s->name)))
+        return fail(err, cap, "%s must be 1-128 characters of [a-zA-Z0-9_.-]", path);
+
+    json_t *sn = json_object_get(obj, "stream_name"), *arn = json_object_get(obj, "stream_arn");
+    snprintf(path, sizeof path, "streams[%zu].stream_name", idx);
+    if (sn && arn)
+        return fail(err, cap, "streams[%zu] must set stream_name or stream_arn, not both", idx);
+    if (arn) {
+        snprintf(path, sizeof path, "streams[%zu].stream_arn", idx);
+        if (copy_str(s->stream_arn, sizeof s->stream_arn, arn, path, err, cap) != 0)
+            return -1;
+        if (strncmp(s->stream_arn, "arn:", 4) != 0 || !strstr(s->stream_arn, ":kinesis:") ||
+            !strstr(s->stream_arn, ":stream/"))
+            return fail(err, cap, "%s must look like arn:aws:kinesis:REGION:ACCOUNT:stream/NAME",
+                        path);
+    } else if (sn) {
+        if (copy_str(s->stream_name, sizeof s->stream_name, sn, path, err, cap) != 0)
+            return -1;
+        if (!sg_config_valid_stream_name(s->stream_name, strlen(s->stream_name)))
+            return fail(err, cap, "%s must be 1-128 characters of [a-zA-Z0-9_.-]", path);
+    } else {
+        memcpy(s->stream_name, s->name, sizeof s->name);
+    }
+
+    int mode = SG_STREAM_EVENT, pk = SG_PK_CLIENT;
+    json_t *m = json_object_get(obj, "mode"), *p = json_object_get(obj, "partition_key");
+    snprintf(path, sizeof path, "streams[%zu].mode", idx);
+    if (m && parse_stream_enum(m, path, modes, &mode, err, cap) != 0)
+        return -1;
+    snprintf(path, sizeof path, "streams[%zu].partition_key", idx);
+    if (p && parse_stream_enum(p, path, pk_rules, &pk, err, cap) != 0)
+        return -1;
+    if (mode == SG_STREAM_PASSTHROUGH && pk == SG_PK_EVENT_UUID)
+        return fail(err, cap, "%s \"event_uuid\" needs mode \"event\"", path);
+    s->mode = (enum sg_stream_mode)mode;
+    s->partition_key = (enum sg_partition_rule)pk;
+    return 0;
+}
+
+static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t cap)
+{
+    if (!json_is_array(arr))
+        return fail(err, cap, "streams must be an array");
+    if (json_array_size(arr) > SG_CONFIG_MAX_STREAMS)
+        return fail(err, cap, "streams has more than %d entries", SG_CONFIG_MAX_STREAMS);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (parse_stream(&cfg->streams[i], v, i, err, cap) != 0)
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cfg->streams[j].name, cfg->streams[i].name) == 0)
+                return fail(err, cap, "streams[%zu].name \"%s\" is listed twice", i,
+                            cfg->streams[i].name);
+    }
+    cfg->n_streams = json_array_size(arr);
+    return 0;
+}
+
+static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
+{
+    if (!json_is_object(root))
+        return fail(err, cap, "the configuration must be a JSON object");
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v)
+    {
+        if (!key_allowed(key, top_keys))
+            return fail(err, cap, "unknown key %s", key);
+    }
+    json_t *x;
+    if ((x = json_object_get(root, "listen"))) {
+        if (!json_is_string(x))
+            return fail(err, cap, "listen must be a string host:port");
+        if (parse_listen(cfg, json_string_value(x), "listen", err, cap) != 0)
+            return -1;
+    }
+    if ((x = json_object_get(root, "threads")) &&
+        set_num(cfg, find_num(NULL, "threads"), x, "threads", err, cap) != 0)
+        return -1;
+    if ((x = json_object_get(root, "log_level")) &&
+        copy_str(cfg->log_level, sizeof cfg->log_level, x, "log_level", err, cap) != 0)
+        return -1;
+    if ((x = json_object_get(root, "access_log"))) {
+        if (!json_is_boolean(x))
+            return fail(err, cap, "access_log must be true or false");
+        cfg->access_log = json_is_true(x);
+    }
+    if ((x = json_object_get(root, "limits")) &&
+        parse_section(cfg, x, "limits", NULL, err, cap) != 0)
+        return -1;
+    if ((x = json_object_get(root, "kinesis")) &&
+        parse_section(cfg, x, "kinesis", kinesis_str_keys, err, cap) != 0)
+        return -1;
+    x = json_object_get(root, "streams");
+    if (!x)
+        return fail(err, cap, "streams is required (at least one stream)");
+    return parse_streams(cfg, x, err, cap);
+}
+
+static int apply_env(struct sg_config *cfg, sg_env_lookup_fn env, void *ctx, char *err, size_t cap)
+{
+    const char *v;
+    if ((v = env("STREAMGATE_LISTEN", ctx)) && *v &&
+        parse_listen(cfg, v, "STREAMGATE_LISTEN", err, cap) != 0)
+        return -1;
+    if ((v = env("STREAMGATE_LOG_LEVEL", ctx)) && *v)
+        snprintf(cfg->log_level, sizeof cfg->log_level, "%.7s", v);
+    if ((v = env("STREAMGATE_THREADS", ctx)) && *v) {
+        char *end;
+        unsigned long t = strtoul(v, &end, 10);
+        if (*end || t < 1 || t > 256)
+            return fail(err, cap, "STREAMGATE_THREADS must be an integer between 1 and 256");
+        cfg->threads = (unsigned)t;
+    }
+    const char *region = env("AWS_REGION", ctx);
+    if (!region || !*region)
+        region = env("AWS_DEFAULT_REGION", ctx);
+    if (region && *region)
+        snprintf(cfg->region, sizeof cfg->region, "%s", region);
+
+    const char *ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", ctx);
+    if (ignore && strcmp(ignore, "true") == 0) {
+        cfg->endpoint[0] = '\0';
+        return 0;
+    }
+    const char *ep = env("AWS_ENDPOINT_URL_KINESIS", ctx);
+    if (!ep || !*ep)
+        ep = env("AWS_ENDPOINT_URL", ctx);
+    if (ep && *ep) {
+        if (strlen(ep) >= sizeof cfg->endpoint)
+            return fail(err, cap, "AWS_ENDPOINT_URL_KINESIS is too long");
+        snprintf(cfg->endpoint, sizeof cfg->endpoint, "%s", ep);
+    }
+    return 0;
+}
+
+static int validate(struct sg_config *cfg, char *err, size_t cap)
+{
+    enum sg_log_level lvl;
+    if (sg_log_level_parse(cfg->log_level, &lvl) != 0)
+        return fail(err, cap, "log_level must be one of debug, info, warn, error");
+    if (!cfg->region[0])
+        return fail(err, cap, "kinesis.region is not set (set AWS_REGION or kinesis.region)");
+    if (cfg->endpoint[0] && strncmp(cfg->endpoint, "http://", 7) != 0 &&
+        strncmp(cfg->endpoint, "https://", 8) != 0)
+        return fail(err, cap, "kinesis.endpoint must start with http:// or https://");
+    if (cfg->backoff_max_ms < cfg->backoff_base_ms)
+        return fail(err, cap, "kinesis.backoff_max_ms must be >= kinesis.backoff_base_ms");
+    if (cfg->max_record_bytes > cfg->batch_max_bytes)
+        return fail(err, cap, "limits.max_record_bytes must be <= kinesis.batch_max_bytes");
+    if (cfg->n_streams == 0)
+        return fail(err, cap, "streams must list at least one stream");
+    return 0;
+}
+
+int sg_config_load_text(const char *text, sg_env_lookup_fn env, void *env_ctx,
+                        struct sg_config *cfg, char *err, size_t err_cap)
+{
+    json_error_t jerr;
+    sg_config_defaults(cfg);
+    json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return fail(err, err_cap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
+                    jerr.text);
+    int rc = parse_top(cfg, root, err, err_cap);
+    json_decref(root);
+    if (rc == 0)
+        rc = apply_env(cfg, env, env_ctx, err, err_cap);
+    if (rc == 0)
+        rc = validate(cfg, err, err_cap);
+    return rc;
+}
+
+int sg_config_load(const char *path, sg_env_lookup_fn env, void *env_ctx, struct sg_config *cfg,
+                   char *err, size_t err_cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        char why[128];
+        int e = errno;
+        strerror_r(e, why, sizeof why);
+        return fail(err, err_cap, "cannot open %s: %s", path, why);
+    }
+    struct sg_buf text;
+    sg_buf_init(&text, 4 * MIB);
+    char chunk[8192];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (sg_buf_append(&text, chunk, n) != 0) {
+            rc = fail(err, err_cap, "%s is larger than 4 MiB", path);
+            break;
+        }
+    fclose(f);
+    if (rc == 0 && text.len == 0)
+        rc = fail(err, err_cap, "%s is empty", path);
+    if (rc == 0)
+        rc = sg_config_load_text(text.data, env, env_ctx, cfg, err, err_cap);
+    sg_buf_free(&text);
+    return rc;
+}

@@ -1,0 +1,102 @@
+/*
+ * config: the gateway's immutable configuration.
+ *
+ * Loaded once from a JSON file (jansson), then overridden by environment
+ * variables for the common settings, then validated; every error names the
+ * key at fault ("kinesis.linger_ms must be an integer between 0 and 1000").
+ * After loading nothing writes to it, so any thread may read it freely.
+ * Environment is read through a lookup function so tests pass their own.
+ */
+#ifndef SG_CONFIG_H
+#define SG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SG_CONFIG_MAX_STREAMS 64
+#define SG_STREAM_NAME_MAX 128
+#define SG_STREAM_ARN_MAX 2048
+
+enum sg_stream_mode { SG_STREAM_EVENT = 0, SG_STREAM_PASSTHROUGH };
+
+/* How a record's partition key is chosen. */
+enum sg_partition_rule {
+    SG_PK_CLIENT = 0, /* the client's key; on event streams event_uuid when absent */
+    SG_PK_EVENT_UUID, /* always the event's event_uuid (event streams only) */
+    SG_PK_RANDOM,     /* a random UUID per record, ignoring the client's */
+};
+
+struct sg_stream_config {
+    char name[SG_STREAM_NAME_MAX + 1];        /* public name in the URL */
+    char stream_name[SG_STREAM_NAME_MAX + 1]; /* Kinesis StreamName, "" when ARN given */
+    char stream_arn[SG_STREAM_ARN_MAX + 1];   /* Kinesis StreamARN, "" when name given */
+    enum sg_stream_mode mode;
+    enum sg_partition_rule partition_key;
+};
+
+struct sg_config {
+    char listen_host[64];
+    unsigned listen_port;
+    unsigned threads;
+    char log_level[8];
+    bool access_log;
+
+    /* limits */
+    size_t max_body_record;   /* PUT .../record body */
+    size_t max_body_records;  /* PUT .../records body */
+    size_t max_record_bytes;  /* data + partition key, as Kinesis counts */
+    unsigned max_json_depth;
+    unsigned max_connections;
+    unsigned idle_timeout_s;
+    size_t queue_max_records; /* per stream, queued + in flight */
+    size_t queue_max_bytes;
+
+    /* kinesis */
+    char region[64];
+    char endpoint[512]; /* "" = https://kinesis.<region>.amazonaws.com */
+    unsigned linger_ms;
+    unsigned batch_max_records;
+    size_t batch_max_bytes;
+    unsigned max_in_flight; /* PutRecords calls per stream */
+    unsigned deadline_ms;
+    unsigned connect_timeout_ms;
+    unsigned call_timeout_ms;
+    unsigned backoff_base_ms;
+    unsigned backoff_max_ms;
+
+    size_t n_streams;
+    struct sg_stream_config streams[SG_CONFIG_MAX_STREAMS];
+};
+
+/* Looks up an environment variable; returns NULL when unset. */
+typedef const char *(*sg_env_lookup_fn)(const char *name, void *ctx);
+
+/* Fills *cfg with the built-in defaults and no streams. */
+void sg_config_defaults(struct sg_config *cfg);
+
+/*
+ * Loads `path` over the defaults, applies environment overrides
+ * (STREAMGATE_LISTEN, STREAMGATE_LOG_LEVEL, STREAMGATE_THREADS, AWS_REGION,
+ * AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL,
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) and validates.
+ * [out] err: a message naming the key at fault.
+ * Returns 0, or -1.
+ */
+int sg_config_load(const char *path, sg_env_lookup_fn env, void *env_ctx, struct sg_config *cfg,
+                   char *err, size_t err_cap);
+
+/* Same as sg_config_load, from JSON text (for tests). */
+int sg_config_load_text(const char *text, sg_env_lookup_fn env, void *env_ctx,
+                        struct sg_config *cfg, char *err, size_t err_cap);
+
+/* Returns the configured stream with public name (name, len), or NULL. */
+const struct sg_stream_config *sg_config_find_stream(const struct sg_config *cfg, const char *name,
+                                                     size_t len);
+
+/* True when s[0..len) follows Kinesis' stream-name rule: 1-128 of [a-zA-Z0-9_.-]. */
+bool sg_config_valid_stream_name(const char *s, size_t len);
+
+/* The process environment, for sg_config_load. */
+const char *sg_config_getenv(const char *name, void *ctx);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * kinesis_codec: the PutRecords wire format (JSON 1.1 protocol), both ways.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html
+ *
+ * Encoding works on an sg_buf so the request path can pre-encode each record
+ * (`{"Data":"<base64>","PartitionKey":"..."}`) on the HTTP thread that
+ * received it; the sender then only concatenates entries. Decoding turns a
+ * response into one outcome per record, and classifies whole-call errors into
+ * the action the sender must take.
+ *
+ * Pure: no I/O, no globals; thread-safe.
+ */
+#ifndef SG_KINESIS_CODEC_H
+#define SG_KINESIS_CODEC_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define SG_KINESIS_TARGET_PUT_RECORDS "Kinesis_20131202.PutRecords"
+#define SG_KINESIS_CONTENT_TYPE "application/x-amz-json-1.1"
+#define SG_KINESIS_MAX_RECORDS 500
+#define SG_KINESIS_PK_MAX_CHARS 256
+#define SG_KINESIS_BODY_TAIL_LEN 2 /* "]}" */
+
+/* What the sender does with a record or a whole call. */
+enum sg_kinesis_status {
+    SG_KINESIS_OK = 0,
+    SG_KINESIS_THROTTLED,     /* retry with backoff; 503 + Retry-After if it never clears */
+    SG_KINESIS_RETRYABLE,     /* 5xx, InternalFailure, network: retry; 504 at the deadline */
+    SG_KINESIS_EXPIRED_TOKEN, /* refresh credentials, then retry */
+    SG_KINESIS_FATAL,         /* refused (AccessDenied, ResourceNotFound, ...): 502 at once */
+};
+
+struct sg_kinesis_error {
+    char code[64];     /* e.g. "ResourceNotFoundException", or "HTTP 403" */
+    char message[256]; /* Kinesis' message, or a transport error */
+};
+
+/* Classifies an error code (text after any '#', before any ':'). */
+enum sg_kinesis_status sg_kinesis_classify_code(const char *code);
+
+/*
+ * Classifies a whole PutRecords call that did not return 200.
+ * [in] http_status: 0 for a transport failure (then `body` holds the reason).
+ * [in] error_type_header: the x-amzn-ErrorType header value, or NULL.
+ * [out] err: code and message.
+ */
+enum sg_kinesis_status sg_kinesis_classify_call(long http_status, const char *body, size_t len,
+                                                const char *error_type_header,
+                                                struct sg_kinesis_error *err);
+
+/* Appends the request head for a stream: `{"StreamName":"x","Records":[`
+ * (or "StreamARN" when `is_arn`). */
+SG_MUST_CHECK int sg_kinesis_append_head(struct sg_buf *out, const char *stream, int is_arn);
+
+/* Appends one entry `{"Data":"<base64 of data>","PartitionKey":"<pk>"}`. */
+SG_MUST_CHECK int sg_kinesis_append_entry(struct sg_buf *out, const void *data, size_t len,
+                                          const char *pk, size_t pk_len);
+
+/* Appends the request tail `]}`. */
+SG_MUST_CHECK int sg_kinesis_append_tail(struct sg_buf *out);
+
+/* One record's outcome in a PutRecords response. Strings are borrowed and
+ * valid only during the callback. */
+struct sg_kinesis_result {
+    enum sg_kinesis_status status;
+    const char *sequence_number; /* when OK */
+    const char *shard_id;        /* when OK */
+    const char *encryption_type; /* response-level, or NULL */
+    const char *error_code;      /* when not OK */
+    const char *error_message;   /* when not OK */
+};
+
+typedef void (*sg_kinesis_result_fn)(void *ctx, size_t index, const struct sg_kinesis_result *r);
+
+/*
+ * Parses a 200 PutRecords response for a call of `n_records` records and calls
+ * `fn` once per record, in order. An entry with an ErrorCode is classified
+ * with sg_kinesis_classify_code; an entry with neither a SequenceNumber nor an
+ * ErrorCode counts as InternalFailure (never reported as success).
+ * Returns 0, or -1 when the body is not a PutRecords response or its Records
+ * array has the wrong length (then no callback was made and err says why).
+ */
+int sg_kinesis_parse_put_records(const char *body, size_t len, size_t n_records,
+                                 sg_kinesis_result_fn fn, void *ctx, struct sg_kinesis_error *err);
+
+#endif

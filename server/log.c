@@ -1,0 +1,92 @@
+/*
+ * log: JSON-lines logging (see log.h).
+ * Each line is assembled in a stack buffer and written with one fwrite under
+ * stdio's own stream lock, so concurrent lines never interleave.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "buf.h"
+
+static enum sg_log_level min_level = SG_LOG_INFO;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void sg_log_set_level(enum sg_log_level level)
+{
+    min_level = level;
+}
+
+int sg_log_level_parse(const char *s, enum sg_log_level *out)
+{
+    for (int i = 0; i < 4; i++) {
+        if (strcasecmp(s, level_names[i]) == 0) {
+            *out = (enum sg_log_level)i;
+            return 0;
+        }
+    }
+    if (strcasecmp(s, "warning") == 0) {
+        *out = SG_LOG_WARN;
+        return 0;
+    }
+    return -1;
+}
+
+int sg_log_enabled(enum sg_log_level level)
+{
+    return level >= min_level;
+}
+
+static void format_ts(char out[32])
+{
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(tv.tv_usec / 1000));
+}
+
+void sg_log_fields(enum sg_log_level level, const char *fields_json, const char *fmt, ...)
+{
+    if (!sg_log_enabled(level))
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof msg)
+        n = sizeof msg - 1;
+
+    char ts[32];
+    format_ts(ts);
+    struct sg_buf line;
+    sg_buf_init(&line, 16384);
+    int rc = sg_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level_names[level]);
+    rc |= sg_buf_append_json_string(&line, msg, (size_t)n);
+    if (fields_json && *fields_json) {
+        rc |= sg_buf_append_char(&line, ',');
+        rc |= sg_buf_append_str(&line, fields_json);
+    }
+    rc |= sg_buf_append(&line, "}\n", 2);
+    if (rc == 0)
+        fwrite(line.data, 1, line.len, stdout);
+    sg_buf_free(&line);
+}
+
+void sg_log_line(const char *json, unsigned long len)
+{
+    flockfile(stdout);
+    fwrite(json, 1, len, stdout);
+    fputc('\n', stdout);
+    funlockfile(stdout);
+}
