@@ -18,6 +18,9 @@
 
 #define SG_SIGV4_AMZ_DATE_LEN 16 /* "20150830T123600Z" */
 #define SG_SIGV4_AUTHZ_MAX 1024  /* room for any Authorization value we produce */
+/* Ceiling of each intermediate text (canonical request, signed headers,
+ * string to sign); a request whose canonical form is larger fails with -1. */
+#define SG_SIGV4_CANONICAL_MAX (64 * 1024)
 
 struct sg_sigv4_header {
     const char *name;  /* any case; canonicalised to lower case */
@@ -47,8 +50,12 @@ struct sg_sigv4_key_cache;
 struct sg_sigv4_key_cache *sg_sigv4_key_cache_new(void);
 /* Frees the cache, wiping the cached key. NULL-safe. */
 void sg_sigv4_key_cache_free(struct sg_sigv4_key_cache *cache);
+/* How many times a signing key was derived through `cache` (cache misses);
+ * a hit derives nothing. For metrics and tests. 0 for NULL. */
+size_t sg_sigv4_key_cache_derivations(const struct sg_sigv4_key_cache *cache);
 
-/* Formats `now` as the X-Amz-Date value, e.g. "20150830T123600Z". */
+/* Formats `now` as the X-Amz-Date value, e.g. "20150830T123600Z".
+ * A time whose UTC year is outside 1000..9999 gives "00000000T000000Z". */
 void sg_sigv4_amz_date(time_t now, char out[SG_SIGV4_AMZ_DATE_LEN + 1]);
 
 /*
