@@ -118,8 +118,8 @@ static int sha256_hex(const void *data, size_t len, char out[HEX_LEN + 1])
 /* RFC 3986 unreserved characters, the only bytes SigV4 leaves unencoded. */
 static bool is_unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 static int hex_value(char c)
@@ -160,8 +160,7 @@ static int append_query_component(struct sg_buf *out, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
-            hex_value(s[i + 2]) >= 0) {
+        if (c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
             c = (char)(hex_value(s[i + 1]) << 4 | hex_value(s[i + 2]));
             i += 2;
         }
@@ -205,9 +204,12 @@ static size_t split_normalized(const char *path, struct segment *segs, bool *tra
     }
 }
 
-/* Task 1, CanonicalURI: each segment URI-encoded; with normalize_path the dot
- * segments and repeated slashes are removed first. S3 signs the path as it is.
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request */
+/* Task 1, CanonicalURI: each segment URI-encoded once, so a path sent on the
+ * wire already encoded gets the second encoding non-S3 services expect. With
+ * normalize_path the dot segments and repeated slashes are removed first;
+ * S3 (normalize_path false) keeps them.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request
+ */
 static int canonical_uri(const char *path, bool normalize_path, struct sg_buf *out)
 {
     struct segment *segs = NULL;
@@ -454,8 +456,7 @@ static bool is_amz_date(const char *s)
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-string-to-sign
  * Algorithm \n RequestDateTime \n CredentialScope \n HexEncode(SHA256(CanonicalRequest)) */
 int sg_sigv4_string_to_sign(const char *amz_date, const char *region, const char *service,
-                            const char *canonical_request, size_t canonical_len,
-                            struct sg_buf *out)
+                            const char *canonical_request, size_t canonical_len, struct sg_buf *out)
 {
     char creq_hash[HEX_LEN + 1];
 
@@ -463,8 +464,8 @@ int sg_sigv4_string_to_sign(const char *amz_date, const char *region, const char
         return -1;
     if (sha256_hex(canonical_request, canonical_len, creq_hash) != 0)
         return -1;
-    return sg_buf_printf(out, ALGORITHM "\n%s\n%.8s/%s/%s/" TERMINATOR "\n%s", amz_date,
-                         amz_date, region, service, creq_hash);
+    return sg_buf_printf(out, ALGORITHM "\n%s\n%.8s/%s/%s/" TERMINATOR "\n%s", amz_date, amz_date,
+                         region, service, creq_hash);
 }
 
 /* ---- Task 3: signing key ------------------------------------------------------ */
@@ -547,7 +548,8 @@ cleanup:
 /* ---- Task 4: signature ---------------------------------------------------------- */
 
 /* Task 4: calculate the signature, HexEncode(HMAC(kSigning, StringToSign)).
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#calculate-signature */
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#calculate-signature
+ */
 static int compute_signature(const unsigned char key[SHA256_LEN], const char *string_to_sign,
                              size_t len, char out[HEX_LEN + 1])
 {

@@ -71,7 +71,10 @@ int sg_sigv4_authorization(struct sg_sigv4_key_cache *cache, const struct sg_sig
                            const char *service, const char *amz_date, char *out, size_t out_cap);
 
 /* The individual steps, exposed for the AWS test-suite unit test. Each
- * appends to `out` and returns 0 or -1. */
+ * appends to `out` and returns 0 or -1 (the buffers may then hold partial
+ * output). The canonical request URI-encodes req->path once (every byte but
+ * A-Z a-z 0-9 - _ . ~ and '/'), and decodes then re-encodes query keys and
+ * values. */
 SG_MUST_CHECK int sg_sigv4_canonical_request(const struct sg_sigv4_request *req,
                                              struct sg_buf *out, struct sg_buf *signed_headers);
 SG_MUST_CHECK int sg_sigv4_string_to_sign(const char *amz_date, const char *region,

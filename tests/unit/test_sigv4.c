@@ -80,8 +80,8 @@ static const char *signature_of(const char *authz)
 /* ---- AWS test suite ----------------------------------------------------------- */
 
 struct suite_case {
-    struct sg_buf raw;   /* request.txt, cut up in place */
-    json_t *context;     /* owns the credential strings */
+    struct sg_buf raw; /* request.txt, cut up in place */
+    json_t *context;   /* owns the credential strings */
     struct sg_sigv4_header headers[MAX_HEADERS];
     struct sg_sigv4_request req;
     struct sg_sigv4_credentials creds;
@@ -171,8 +171,10 @@ static int parse_timestamp(const char *s, char amz_date[SG_SIGV4_AMZ_DATE_LEN + 
     struct tm tm = {0};
     char z = 0;
 
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 || z != 'Z')
+    if (!s ||
+        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &z) != 7 ||
+        z != 'Z')
         return -1;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -194,8 +196,8 @@ static int apply_context(struct suite_case *c)
     c->region = json_string_value(json_object_get(c->context, "region"));
     c->service = json_string_value(json_object_get(c->context, "service"));
     if (!c->creds.access_key_id || !c->creds.secret_access_key || !c->region || !c->service ||
-        parse_timestamp(json_string_value(json_object_get(c->context, "timestamp")),
-                        c->amz_date) != 0)
+        parse_timestamp(json_string_value(json_object_get(c->context, "timestamp")), c->amz_date) !=
+            0)
         return -1;
     c->req.normalize_path = normalize ? json_is_true(normalize) : true;
     add_header(c, "X-Amz-Date", c->amz_date);
@@ -254,8 +256,7 @@ cleanup:
 }
 
 /* Compares `got` with the case file `file`, byte for byte. */
-static void check_against_file(const char *dir, const char *name, const char *file,
-                               const char *got)
+static void check_against_file(const char *dir, const char *name, const char *file, const char *got)
 {
     struct sg_buf want;
     char ctx[512];
@@ -369,8 +370,8 @@ static int run_suite(void)
  * the same method, URL, body and Content-Type/X-Amz-Target headers, its
  * clock (botocore.auth.get_current_datetime) patched to the time above.
  */
-#define KIN_BODY                                                                                \
-    "{\"StreamName\":\"sg-events\",\"Records\":[{\"Data\":\"eyJrIjoidiJ9\","                      \
+#define KIN_BODY                                                                                   \
+    "{\"StreamName\":\"sg-events\",\"Records\":[{\"Data\":\"eyJrIjoidiJ9\","                       \
     "\"PartitionKey\":\"pk-1\"}]}"
 #define KIN_KEY_ID "AKIDEXAMPLE"
 #define KIN_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -410,8 +411,7 @@ static int sign_kinesis(struct sg_sigv4_key_cache *cache, const char *secret, co
     };
     struct sg_sigv4_credentials creds = {KIN_KEY_ID, secret, token};
 
-    return sg_sigv4_authorization(cache, &req, &creds, "us-east-1", "kinesis", amz_date, out,
-                                  cap);
+    return sg_sigv4_authorization(cache, &req, &creds, "us-east-1", "kinesis", amz_date, out, cap);
 }
 
 static void test_kinesis_vector(void)
@@ -467,14 +467,101 @@ static void test_key_cache(void)
     sg_sigv4_key_cache_free(NULL);
 }
 
+/* Copies line `n` (0-based) of `s` into out. */
+static void nth_line(const char *s, int n, char *out, size_t cap)
+{
+    const char *end;
+
+    for (; n > 0 && s; n--) {
+        s = strchr(s, '\n');
+        s = s ? s + 1 : NULL;
+    }
+    if (!s) {
+        snprintf(out, cap, "(missing)");
+        return;
+    }
+    end = strchr(s, '\n');
+    snprintf(out, cap, "%.*s", (int)(end ? (size_t)(end - s) : strlen(s)), s);
+}
+
+/* Corners of Task 1 the AWS suite does not reach. */
+static void test_canonical_edges(void)
+{
+    static const struct {
+        const char *path, *query;
+        bool normalize;
+        const char *want_uri, *want_query;
+    } cases[] = {
+        {"", "", true, "/", ""},
+        {"/a/b/..", "", true, "/a/", ""}, /* RFC 3986 5.2.4: "/a/b/.." -> "/a/" */
+        {"/a/./b//c/", "", true, "/a/b/c/", ""},
+        {"/../../x", "", true, "/x", ""},     /* ".." never climbs above the root */
+        {"/a%2Fb", "", true, "/a%252Fb", ""}, /* non-S3: the wire path is encoded again */
+        {"/x", "b=2&a=1&a=0", true, "/x", "a=0&a=1&b=2"},
+        {"/x", "a&&b=", true, "/x", "a=&b="},
+        {"/x", "k=%zz%4", true, "/x", "k=%25zz%254"}, /* broken escapes stay bytes */
+        {"/x", "sp=a+b c", true, "/x", "sp=a%2Bb%20c"},
+        {"/x", "%41=%7e", true, "/x", "A=~"},
+    };
+    char got[256];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sg_sigv4_header host = {"Host", "example.com"};
+        struct sg_sigv4_request req = {.method = "GET",
+                                       .path = cases[i].path,
+                                       .query = cases[i].query,
+                                       .headers = &host,
+                                       .n_headers = 1,
+                                       .normalize_path = cases[i].normalize};
+        struct sg_buf creq, sh;
+        sg_buf_init(&creq, 0);
+        sg_buf_init(&sh, 0);
+        CHECK(sg_sigv4_canonical_request(&req, &creq, &sh) == 0, "case %zu", i);
+        nth_line(creq.data, 1, got, sizeof got);
+        CHECK_STREQ(got, cases[i].want_uri, cases[i].path);
+        nth_line(creq.data, 2, got, sizeof got);
+        CHECK_STREQ(got, cases[i].want_query, cases[i].query);
+        sg_buf_free(&creq);
+        sg_buf_free(&sh);
+    }
+}
+
+/* Bad input fails with -1 rather than signing something else. */
+static void test_rejects(void)
+{
+    struct sg_sigv4_header nameless = {NULL, "v"};
+    struct sg_sigv4_request req = {
+        .method = "GET", .path = "/", .query = "", .headers = &nameless, .n_headers = 1};
+    struct sg_buf creq, sh;
+    char *big = malloc(SG_SIGV4_CANONICAL_MAX + 2);
+
+    sg_buf_init(&creq, 0);
+    sg_buf_init(&sh, 0);
+    CHECK(sg_sigv4_canonical_request(&req, &creq, &sh) == -1, "header without a name");
+    CHECK(big != NULL, "malloc");
+    if (big) {
+        char authz[SG_SIGV4_AUTHZ_MAX];
+        struct sg_sigv4_header huge = {"x-big", big};
+        struct sg_sigv4_credentials creds = {KIN_KEY_ID, KIN_SECRET, NULL};
+        memset(big, 'a', SG_SIGV4_CANONICAL_MAX + 1);
+        big[SG_SIGV4_CANONICAL_MAX + 1] = '\0';
+        req.headers = &huge;
+        CHECK(sg_sigv4_authorization(NULL, &req, &creds, "us-east-1", "kinesis", KIN_DATE, authz,
+                                     sizeof authz) == -1,
+              "canonical request past SG_SIGV4_CANONICAL_MAX");
+    }
+    free(big);
+    sg_buf_free(&creq);
+    sg_buf_free(&sh);
+}
+
 static void test_amz_date(void)
 {
     static const struct {
         time_t t;
         const char *want;
     } cases[] = {
-        {0, "19700101T000000Z"},
-        {1440938160, "20150830T123600Z"},
+        {0, "19700101T000000Z"},          {1440938160, "20150830T123600Z"},
         {951782400, "20000229T000000Z"},  /* leap day */
         {1705307400, "20240115T083000Z"}, /* the Kinesis vector */
         {1704067199, "20231231T235959Z"}, /* last second of a year */
@@ -500,6 +587,8 @@ int main(void)
     test_amz_date();
     test_kinesis_vector();
     test_key_cache();
+    test_canonical_edges();
+    test_rejects();
     suite_ran = run_suite();
     if (sg_check_result("test_sigv4") != 0)
         return 1;
