@@ -21,6 +21,13 @@
 #include "buf.h"
 
 #define SG_JSON_MAX_DEPTH_DEFAULT 64
+/* Hard ceilings of sg_json_validate, which keeps its state on the stack:
+ * a larger max_depth is clamped to SG_JSON_MAX_DEPTH_LIMIT, and a document
+ * with more than SG_JSON_MAX_OPEN_KEYS keys in the objects open at one time
+ * (one object's members plus those of its enclosing objects) is refused,
+ * which bounds the duplicate-key check. */
+#define SG_JSON_MAX_DEPTH_LIMIT 256
+#define SG_JSON_MAX_OPEN_KEYS 1024
 
 struct sg_json_span {
     const char *ptr;
@@ -84,6 +91,12 @@ bool sg_json_string_equals(struct sg_json_span tok, const char *lit);
 /* Decodes a validated string token (with quotes) into UTF-8 bytes, appended
  * to `out` (no NUL added to the length). Returns 0, or -1 past out's limit. */
 SG_MUST_CHECK int sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out);
+
+/* Decodes a validated string token (with quotes) into dst[0..cap), without
+ * allocating and without a NUL. [out] len: the decoded length.
+ * Returns 0, or -1 when the decoded text is longer than cap. */
+SG_MUST_CHECK int sg_json_string_decode_to(struct sg_json_span tok, char *dst, size_t cap,
+                                           size_t *len);
 
 /* Appends the validated value with all insignificant whitespace removed;
  * every token (numbers, strings with their escapes) is copied byte for byte.

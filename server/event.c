@@ -1,0 +1,426 @@
+/*
+ * event: validation and enrichment of one event (the contract is in event.h).
+ *
+ * Design
+ *   Three steps over spans of the client's bytes, never a json_t, so numbers
+ *   and escapes reach the output exactly as sent:
+ *     1. find the event: the Data object itself, or the JSON text decoded
+ *        from a Data string (validated again with sg_json_validate);
+ *     2. one pass over the members picks out event_uuid, event_name and
+ *        created_at, then each rule is checked in the order event.h lists;
+ *     3. the output is written: kept members (compacted, token bytes
+ *        unchanged), then the derived members.
+ *   created_at is read from its decimal digits, not through a double, so
+ *   the milliseconds are exact (1712514065.123 gives .123, where a double
+ *   holds 1712514065.1229999) and exponent forms need no special case: the
+ *   value is the digit string with the decimal point moved by the exponent.
+ *
+ * Invariants
+ *   - Nothing is appended to `out` until every rule has passed, and the
+ *     output's upper bound is reserved before the first append, so a
+ *     failure leaves `out` exactly as it was.
+ *   - Allocation happens only for a string-wrapped event (its decoded text)
+ *     and for an event_name that contains escapes.
+ */
+#include "event.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define F_UUID "event_uuid"
+#define F_NAME "event_name"
+#define F_CREATED "created_at"
+#define F_DATETIME "created_datetime"
+#define F_TYPE "event_type"
+#define F_SUBTYPE "event_subtype"
+
+#define MSG_DATA "Data must be a JSON object (the event)"
+#define MSG_UUID F_UUID " must be a UUID string like 123e4567-e89b-12d3-a456-426614174000"
+#define MSG_NAME F_NAME " must be one or more non-empty parts separated by ':'"
+#define MSG_CREATED F_CREATED " must be a number of Unix seconds"
+
+#define MS_THRESHOLD ((long long)SG_EVENT_MS_THRESHOLD)
+#define MAX_SECS 253402300799LL /* 9999-12-31T23:59:59Z */
+
+/* The members the rules need, found in one pass. */
+struct event_fields {
+    struct sg_json_span uuid, name, created;
+    bool has_uuid, has_name, has_created;
+};
+
+/* event_name decoded and split. `type`/`subtype` point into the token or into `buf`. */
+struct event_name {
+    const char *type;
+    size_t type_len;
+    const char *subtype; /* NULL when the name has a single part */
+    size_t subtype_len;
+    struct sg_buf buf; /* used only when the token has escapes */
+};
+
+struct created_at {
+    long long secs;
+    int millis; /* -1 when created_at has no fraction */
+};
+
+__attribute__((format(printf, 3, 4)))
+static int set_err(struct sg_event_error *err, const char *field, const char *fmt, ...)
+{
+    snprintf(err->field, sizeof err->field, "%s", field);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap); /* may truncate a quoted JSON error */
+    va_end(ap);
+    return -1;
+}
+
+/* Step 1: [out] ev: the event object, inside `data` or inside `inner`. */
+static int find_event(struct sg_json_span data, struct sg_buf *inner, struct sg_json_span *ev,
+                      struct sg_event_error *err)
+{
+    struct sg_json_error jerr;
+    enum sg_json_type t = sg_json_type_of(data);
+    if (t == SG_JSON_OBJECT) {
+        *ev = data;
+        return 0;
+    }
+    if (t != SG_JSON_STRING)
+        return set_err(err, "", MSG_DATA);
+    if (sg_json_string_decode(data, inner) != 0)
+        return set_err(err, "", "the event is too large");
+    if (sg_json_validate(inner->data, inner->len, SG_JSON_MAX_DEPTH_DEFAULT, ev, &jerr) != 0)
+        return set_err(err, "", MSG_DATA "; the Data string does not hold valid JSON: %s",
+                       jerr.text);
+    if (sg_json_type_of(*ev) != SG_JSON_OBJECT)
+        return set_err(err, "", MSG_DATA "; the Data string holds JSON that is not an object");
+    return 0;
+}
+
+/* Step 2a: one pass over the members (keys compared decoded; no duplicates). */
+static void collect_fields(struct sg_json_span ev, struct event_fields *f)
+{
+    struct sg_json_iter it;
+    struct sg_json_span k, v;
+    memset(f, 0, sizeof *f);
+    sg_json_iter_init(&it, ev);
+    while (sg_json_object_next(&it, &k, &v)) {
+        if (!f->has_uuid && sg_json_string_equals(k, F_UUID)) {
+            f->uuid = v;
+            f->has_uuid = true;
+        } else if (!f->has_name && sg_json_string_equals(k, F_NAME)) {
+            f->name = v;
+            f->has_name = true;
+        } else if (!f->has_created && sg_json_string_equals(k, F_CREATED)) {
+            f->created = v;
+            f->has_created = true;
+        }
+    }
+}
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Rule: 8-4-4-4-12 hex digits, either case (RFC 9562 section 4 text form). */
+static int check_uuid(struct sg_json_span tok, char uuid[SG_EVENT_UUID_LEN + 1],
+                      struct sg_event_error *err)
+{
+    size_t n;
+    if (sg_json_type_of(tok) != SG_JSON_STRING ||
+        sg_json_string_decode_to(tok, uuid, SG_EVENT_UUID_LEN, &n) != 0 ||
+        n != SG_EVENT_UUID_LEN)
+        goto bad;
+    for (size_t i = 0; i < SG_EVENT_UUID_LEN; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? uuid[i] != '-' : !is_hex(uuid[i]))
+            goto bad;
+    }
+    uuid[SG_EVENT_UUID_LEN] = '\0';
+    return 0;
+bad:
+    uuid[0] = '\0';
+    return set_err(err, F_UUID, MSG_UUID);
+}
+
+/* Rule: parts separated by ':', none empty. Splits off parts 1 and 2. */
+static int split_name(const char *s, size_t len, struct event_name *nm)
+{
+    const char *c1 = len ? memchr(s, ':', len) : NULL;
+    if (len == 0 || s[0] == ':' || s[len - 1] == ':')
+        return -1;
+    for (size_t i = 1; i < len; i++)
+        if (s[i] == ':' && s[i - 1] == ':')
+            return -1;
+    nm->type = s;
+    nm->type_len = c1 ? (size_t)(c1 - s) : len;
+    if (c1) {
+        const char *rest = c1 + 1;
+        const char *c2 = memchr(rest, ':', len - (size_t)(rest - s));
+        nm->subtype = rest;
+        nm->subtype_len = c2 ? (size_t)(c2 - rest) : len - (size_t)(rest - s);
+    }
+    return 0;
+}
+
+static int check_name(struct sg_json_span tok, struct event_name *nm, struct sg_event_error *err)
+{
+    if (sg_json_type_of(tok) != SG_JSON_STRING)
+        return set_err(err, F_NAME, MSG_NAME);
+    const char *s = tok.ptr + 1;
+    size_t len = tok.len - 2;
+    if (memchr(s, '\\', len)) { /* escapes: split the decoded text ("\u003a" is a ':') */
+        if (sg_json_string_decode(tok, &nm->buf) != 0)
+            return set_err(err, "", "the event is too large");
+        s = nm->buf.data ? nm->buf.data : "";
+        len = nm->buf.len;
+    }
+    if (split_name(s, len, nm) != 0)
+        return set_err(err, F_NAME, MSG_NAME);
+    return 0;
+}
+
+/* A JSON number's digits: int ++ frac, decimal point after int_len + exp. */
+struct decimal {
+    const char *int_digits;
+    size_t int_len;
+    const char *frac_digits;
+    size_t frac_len;
+    long long point; /* position of the decimal point in the digit string */
+    bool negative;
+};
+
+static void split_number(struct sg_json_span tok, struct decimal *d)
+{
+    const char *p = tok.ptr, *end = tok.ptr + tok.len;
+    long long exp = 0;
+    bool exp_neg = false;
+    memset(d, 0, sizeof *d);
+    d->negative = p < end && *p == '-';
+    p += d->negative;
+    d->int_digits = p;
+    while (p < end && *p >= '0' && *p <= '9')
+        p++;
+    d->int_len = (size_t)(p - d->int_digits);
+    if (p < end && *p == '.') {
+        d->frac_digits = ++p;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        d->frac_len = (size_t)(p - d->frac_digits);
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        exp_neg = p < end && *p == '-';
+        p += p < end && (*p == '-' || *p == '+');
+        /* Saturate: past 1e15 the value is astronomically large or small anyway. */
+        for (; p < end && *p >= '0' && *p <= '9'; p++)
+            exp = exp < 1000000000000000LL ? exp * 10 + (*p - '0') : exp;
+    }
+    d->point = (long long)d->int_len + (exp_neg ? -exp : exp);
+}
+
+static int digit_at(const struct decimal *d, long long i)
+{
+    if (i < 0 || (size_t)i >= d->int_len + d->frac_len)
+        return 0;
+    return (size_t)i < d->int_len ? d->int_digits[i] - '0' : d->frac_digits[(size_t)i - d->int_len] - '0';
+}
+
+/* Whole seconds of the decimal, saturated at MS_THRESHOLD. */
+static long long whole_seconds(const struct decimal *d)
+{
+    long long n = (long long)(d->int_len + d->frac_len), v = 0, i;
+    for (i = 0; i < d->point && i < n && v < MS_THRESHOLD; i++)
+        v = v * 10 + digit_at(d, i);
+    /* Point beyond the digits: trailing zeros (few matter once v > 0). */
+    for (; i < d->point && v > 0 && v < MS_THRESHOLD; i++)
+        v *= 10;
+    return v < MS_THRESHOLD ? v : MS_THRESHOLD;
+}
+
+static bool all_zero(const struct decimal *d)
+{
+    for (size_t i = 0; i < d->int_len; i++)
+        if (d->int_digits[i] != '0')
+            return false;
+    for (size_t i = 0; i < d->frac_len; i++)
+        if (d->frac_digits[i] != '0')
+            return false;
+    return true;
+}
+
+/* Rule: a non-negative number of Unix seconds below the milliseconds threshold. */
+static int check_created_at(struct sg_json_span tok, struct created_at *ca,
+                            struct sg_event_error *err)
+{
+    struct decimal d;
+    if (sg_json_type_of(tok) != SG_JSON_NUMBER)
+        return set_err(err, F_CREATED, MSG_CREATED);
+    split_number(tok, &d);
+    if (d.negative && !all_zero(&d)) /* -0 is zero, not negative */
+        return set_err(err, F_CREATED, MSG_CREATED ", not negative");
+    ca->secs = whole_seconds(&d);
+    if (ca->secs >= MS_THRESHOLD)
+        return set_err(err, F_CREATED,
+                       MSG_CREATED "; this value looks like milliseconds (>= 1e11)");
+    if (ca->secs > MAX_SECS) /* implied by the threshold today; kept if it ever rises */
+        return set_err(err, F_CREATED, MSG_CREATED " before the year 10000");
+    ca->millis = -1;
+    if ((long long)(d.int_len + d.frac_len) > d.point) /* digits after the point */
+        ca->millis = digit_at(&d, d.point) * 100 + digit_at(&d, d.point + 1) * 10 +
+                     digit_at(&d, d.point + 2);
+    return 0;
+}
+
+/* Step 2b: the rules, first broken one reported, in event.h's order. */
+static int check_rules(const struct event_fields *f, char uuid[SG_EVENT_UUID_LEN + 1],
+                       struct event_name *nm, struct created_at *ca, struct sg_event_error *err)
+{
+    if (!f->has_uuid)
+        return set_err(err, F_UUID, "missing required field " F_UUID);
+    if (check_uuid(f->uuid, uuid, err) != 0)
+        return -1;
+    if (!f->has_name)
+        return set_err(err, F_NAME, "missing required field " F_NAME);
+    if (check_name(f->name, nm, err) != 0)
+        return -1;
+    if (!f->has_created)
+        return set_err(err, F_CREATED, "missing required field " F_CREATED);
+    return check_created_at(f->created, ca, err);
+}
+
+static bool is_derived_key(struct sg_json_span key)
+{
+    return sg_json_string_equals(key, F_DATETIME) || sg_json_string_equals(key, F_TYPE) ||
+           sg_json_string_equals(key, F_SUBTYPE);
+}
+
+/* Step 3. The reserve covers the worst case (members never grow when
+ * compacted; a JSON string needs at most 6 bytes per byte + quotes, which is
+ * also what sg_buf_append_json_string reserves), so no append below fails. */
+static int write_event(struct sg_json_span ev, const struct event_name *nm,
+                       const struct created_at *ca, struct sg_buf *out)
+{
+    static const char k_dt[] = ",\"" F_DATETIME "\":\"";
+    static const char k_type[] = "\",\"" F_TYPE "\":";
+    static const char k_sub[] = ",\"" F_SUBTYPE "\":";
+    char dt[25];
+    size_t names = nm->type_len + nm->subtype_len;
+    if (names > (SIZE_MAX - ev.len - 128) / 6 ||
+        sg_buf_reserve(out, ev.len + sizeof k_dt + sizeof dt + sizeof k_type + sizeof k_sub +
+                                6 * names + 8) != 0)
+        return -1;
+
+    struct sg_json_iter it;
+    struct sg_json_span k, v;
+    int rc = sg_buf_append_char(out, '{');
+    bool first = true;
+    sg_json_iter_init(&it, ev);
+    while (rc == 0 && sg_json_object_next(&it, &k, &v)) {
+        if (is_derived_key(k))
+            continue;
+        if (!first)
+            rc |= sg_buf_append_char(out, ',');
+        first = false;
+        rc |= sg_buf_append(out, k.ptr, k.len);
+        rc |= sg_buf_append_char(out, ':');
+        rc |= sg_json_compact(v, out);
+    }
+    sg_event_format_datetime(ca->secs, ca->millis, dt);
+    /* The rules guarantee a kept member, so the leading comma is right. */
+    rc |= sg_buf_append(out, k_dt, sizeof k_dt - 1);
+    rc |= sg_buf_append_str(out, dt);
+    rc |= sg_buf_append(out, k_type, sizeof k_type - 1);
+    rc |= sg_buf_append_json_string(out, nm->type, nm->type_len);
+    rc |= sg_buf_append(out, k_sub, sizeof k_sub - 1);
+    if (nm->subtype)
+        rc |= sg_buf_append_json_string(out, nm->subtype, nm->subtype_len);
+    else
+        rc |= sg_buf_append_str(out, "null");
+    rc |= sg_buf_append_char(out, '}');
+    return rc ? -1 : 0;
+}
+
+int sg_event_enrich(struct sg_json_span data, struct sg_buf *out,
+                    char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err)
+{
+    struct sg_buf inner;
+    struct event_name nm = {0};
+    struct event_fields f;
+    struct created_at ca = {0, -1};
+    struct sg_json_span ev;
+    int rc = -1;
+
+    sg_buf_init(&inner, data.len + 1);
+    sg_buf_init(&nm.buf, data.len + 1);
+    uuid[0] = '\0';
+    err->field[0] = '\0';
+    err->message[0] = '\0';
+    if (find_event(data, &inner, &ev, err) != 0)
+        goto done;
+    collect_fields(ev, &f);
+    if (check_rules(&f, uuid, &nm, &ca, err) != 0)
+        goto done;
+    if (write_event(ev, &nm, &ca, out) != 0) {
+        set_err(err, "", "the event is too large");
+        goto done;
+    }
+    rc = 0;
+done:
+    sg_buf_free(&inner);
+    sg_buf_free(&nm.buf);
+    return rc;
+}
+
+/*
+ * Days since 1970-01-01 to a proleptic Gregorian date. Counts in 400-year
+ * eras (146097 days) starting on March 1st, so the leap day is the last day
+ * of its year and needs no special case.
+ */
+static void civil_from_days(long long days, long long *y, unsigned *m, unsigned *d)
+{
+    long long z = days + 719468; /* days from 0000-03-01 */
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);                            /* [0, 146096] */
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;   /* [0, 399] */
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                 /* [0, 365] */
+    unsigned mp = (5 * doy + 2) / 153;                                      /* 0 = March */
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (long long)yoe + era * 400 + (*m <= 2);
+}
+
+static char *put_digits(char *o, unsigned long long v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        o[i] = (char)('0' + v % 10);
+    return o + width;
+}
+
+void sg_event_format_datetime(long long secs, int millis, char out[25])
+{
+    long long y;
+    unsigned mo, d;
+    /* Only four-digit years fit the format: clamp to 1970 .. 9999. */
+    secs = secs < 0 ? 0 : secs > MAX_SECS ? MAX_SECS : secs;
+    long long sod = secs % 86400;
+    civil_from_days(secs / 86400, &y, &mo, &d);
+    char *o = put_digits(out, (unsigned long long)y, 4);
+    *o++ = '-';
+    o = put_digits(o, mo, 2);
+    *o++ = '-';
+    o = put_digits(o, d, 2);
+    *o++ = 'T';
+    o = put_digits(o, (unsigned long long)(sod / 3600), 2);
+    *o++ = ':';
+    o = put_digits(o, (unsigned long long)(sod / 60 % 60), 2);
+    *o++ = ':';
+    o = put_digits(o, (unsigned long long)(sod % 60), 2);
+    if (millis >= 0) {
+        *o++ = '.';
+        o = put_digits(o, (unsigned long long)(millis > 999 ? 999 : millis), 3);
+    }
+    *o++ = 'Z';
+    *o = '\0';
+}

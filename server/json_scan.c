@@ -1,0 +1,820 @@
+/*
+ * json_scan: strict RFC 8259 validation and span navigation (see json_scan.h).
+ *
+ * Design
+ *   sg_json_validate is a single forward pass driven by a three-state machine
+ *   (expect a value / expect a key / after a value) instead of recursion, so
+ *   nesting costs one slot in a fixed array, never a C stack frame, and a
+ *   hostile `[[[[...` cannot overflow the thread's stack. All state lives in
+ *   one struct on the caller's stack (about 17 KB); nothing is allocated.
+ *
+ *   Duplicate keys: every key of the currently open objects is pushed on a
+ *   key stack (offset, length, hash of the *decoded* key, so "a" and "\u0061"
+ *   collide as they must) and indexed by a linear-probing hash table. An
+ *   object's keys are popped when it closes, newest first; removing the most
+ *   recently inserted entry of a linear-probing table restores it exactly
+ *   (no later entry can have probed past that slot), so no tombstones are
+ *   needed. The cost is O(1) expected per key. Comparing each key with all
+ *   earlier keys instead would be quadratic: a 1 MB body of 100k one-letter
+ *   keys would mean ~5e9 comparisons. The hash (FNV-1a) is not keyed, so
+ *   crafted collisions can degrade one object to comparing each key against
+ *   the earlier ones, but never beyond SG_JSON_MAX_OPEN_KEYS keys: the worst
+ *   case is bounded, and documents with more open keys are refused.
+ *
+ *   Navigation (iterators, object_get, compact, decode) trusts that its spans
+ *   come from a validated document and does not re-check the grammar.
+ *
+ * Invariants
+ *   - No function reads outside [buf, buf + len) or the span it is given,
+ *     even on input that was not validated.
+ *   - A decoded string is never longer than its raw token minus the quotes
+ *     (every escape shrinks or keeps its length), so one reserve up front
+ *     makes the later appends infallible.
+ */
+#include "json_scan.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define KEY_TABLE_SIZE (2u * SG_JSON_MAX_OPEN_KEYS) /* power of two: load <= 1/2 */
+#define KEY_TABLE_MASK (KEY_TABLE_SIZE - 1u)
+#define ARRAY_MARK UINT16_MAX /* open[] entry of an array (objects hold a key index) */
+
+struct key_ent {
+    uint32_t off; /* of the raw key token, from the start of the document */
+    uint32_t len; /* raw token length, quotes included */
+    uint32_t hash;
+};
+
+enum scan_state { ST_VALUE, ST_KEY, ST_AFTER, ST_DONE };
+
+struct scanner {
+    const char *buf;
+    const char *p;
+    const char *end;
+    const char *value_end;
+    struct sg_json_error *err;
+    unsigned depth;
+    unsigned max_depth;
+    unsigned nkeys;
+    bool table_ready;
+    uint16_t open[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: first key index or ARRAY_MARK */
+    struct key_ent keys[SG_JSON_MAX_OPEN_KEYS];
+    uint16_t table[KEY_TABLE_SIZE]; /* key index + 1; 0 = empty slot */
+};
+
+/* ---- small shared helpers ---- */
+
+static inline bool is_ws(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static inline bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static inline const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && is_ws(*p))
+        p++;
+    return p;
+}
+
+static int hex_val(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads four hex digits at p (the caller checked there are four bytes). */
+static int hex4(const char *p, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hex_val(p[i]);
+        if (h < 0)
+            return -1;
+        v = (v << 4) | (unsigned)h;
+    }
+    *out = v;
+    return 0;
+}
+
+static uint32_t fnv1a(uint32_t h, unsigned char c)
+{
+    return (h ^ c) * 16777619u;
+}
+
+#define FNV_BASIS 2166136261u
+
+/* ---- error reporting ---- */
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct scanner *s, const char *at, const char *fmt, ...)
+{
+    size_t off = (size_t)(at - s->buf);
+    char *text = s->err->text;
+    s->err->offset = off;
+    int n = snprintf(text, sizeof s->err->text, "invalid JSON at offset %zu: ", off);
+    if (n < 0 || (size_t)n >= sizeof s->err->text)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text + n, sizeof s->err->text - (size_t)n, fmt, ap); /* may truncate */
+    va_end(ap);
+    return -1;
+}
+
+/* "<expected> (found 'x')": names the offending byte, printably. */
+static int fail_found(struct scanner *s, const char *at, const char *expected)
+{
+    if (at >= s->end)
+        return fail(s, at, "%s (found end of input)", expected);
+    unsigned char c = (unsigned char)*at;
+    if (c >= 0x20 && c < 0x7f)
+        return fail(s, at, "%s (found '%c')", expected, c);
+    return fail(s, at, "%s (found byte 0x%02X)", expected, c);
+}
+
+/* ---- strings ---- */
+
+/* Checks one escape sequence at *pp (a backslash) and moves past it. */
+static int scan_escape(struct scanner *s, const char **pp)
+{
+    const char *p = *pp;
+    size_t avail = (size_t)(s->end - p);
+    if (avail < 2)
+        return fail(s, p, "unterminated string");
+    switch (p[1]) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        *pp = p + 2;
+        return 0;
+    case 'u':
+        break;
+    default:
+        return fail(s, p, "invalid escape in string (allowed: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+    }
+    unsigned cp, lo;
+    if (avail < 6 || hex4(p + 2, &cp) != 0)
+        return fail(s, p, "\\u must be followed by four hex digits");
+    if (cp >= 0xDC00 && cp <= 0xDFFF)
+        return fail(s, p, "\\u escape is a lone UTF-16 low surrogate");
+    if (cp < 0xD800 || cp > 0xDBFF) {
+        *pp = p + 6;
+        return 0;
+    }
+    /* A high surrogate is only valid as the first half of a pair. */
+    if (avail < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, &lo) != 0 || lo < 0xDC00 ||
+        lo > 0xDFFF)
+        return fail(s, p, "\\u escape is a UTF-16 high surrogate without a low surrogate after it");
+    *pp = p + 12;
+    return 0;
+}
+
+/*
+ * Checks one multi-byte UTF-8 sequence at *pp (lead byte >= 0x80), following
+ * the well-formed byte table of RFC 3629 section 4: the narrowed second-byte
+ * ranges after E0, ED, F0 and F4 refuse overlong forms, UTF-16 surrogates
+ * and code points above U+10FFFF.
+ */
+static int scan_utf8(struct scanner *s, const char **pp)
+{
+    const unsigned char *p = (const unsigned char *)*pp;
+    size_t avail = (size_t)(s->end - *pp);
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return fail(s, *pp, "invalid UTF-8 in string");
+    }
+    if (avail < n || p[1] < lo || p[1] > hi)
+        return fail(s, *pp, "invalid UTF-8 in string (truncated, overlong, surrogate or out of range)");
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return fail(s, *pp, "invalid UTF-8 in string (truncated sequence)");
+    *pp += n;
+    return 0;
+}
+
+/* Scans the string token at s->p (a quote); [out] escaped: it holds a '\'. */
+static int scan_string(struct scanner *s, bool *escaped)
+{
+    const char *p = s->p + 1;
+    *escaped = false;
+    for (;;) {
+        /* Fast path: printable ASCII that needs no further look. */
+        while (p < s->end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' &&
+               *p != '\\')
+            p++;
+        if (p >= s->end)
+            return fail(s, s->end, "unterminated string");
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            s->p = p + 1;
+            return 0;
+        }
+        if (c < 0x20)
+            return fail(s, p, "control character in string (must be escaped as \\uXXXX)");
+        if (c == '\\') {
+            *escaped = true;
+            if (scan_escape(s, &p) != 0)
+                return -1;
+        } else if (scan_utf8(s, &p) != 0) {
+            return -1;
+        }
+    }
+}
+
+/* ---- numbers and literals ---- */
+
+/* number = [ "-" ] int [ frac ] [ exp ] (RFC 8259 section 6). */
+static int scan_number(struct scanner *s)
+{
+    const char *p = s->p, *end = s->end;
+    if (*p == '-')
+        p++;
+    if (p >= end || !is_digit(*p))
+        return fail_found(s, p, "expected a digit after '-'");
+    if (*p == '0') {
+        p++;
+        if (p < end && is_digit(*p))
+            return fail(s, p - 1, "leading zeros are not allowed in numbers");
+    } else {
+        while (p < end && is_digit(*p))
+            p++;
+    }
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || !is_digit(*p))
+            return fail_found(s, p, "expected a digit after '.' in number");
+        while (p < end && is_digit(*p))
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= end || !is_digit(*p))
+            return fail_found(s, p, "expected a digit in the number's exponent");
+        while (p < end && is_digit(*p))
+            p++;
+    }
+    s->p = p;
+    return 0;
+}
+
+static int scan_literal(struct scanner *s, const char *lit, size_t n)
+{
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0)
+        return fail(s, s->p, "invalid literal (expected true, false or null)");
+    s->p += n;
+    return 0;
+}
+
+/* ---- containers and duplicate keys ---- */
+
+static int push(struct scanner *s, bool is_object)
+{
+    if (s->depth >= s->max_depth)
+        return fail(s, s->p, "nesting deeper than %u levels", s->max_depth);
+    s->open[s->depth++] = is_object ? (uint16_t)s->nkeys : ARRAY_MARK;
+    s->p++;
+    return 0;
+}
+
+/* Drops key `idx`, the newest entry, from the table (exact: see the header). */
+static void table_remove(struct scanner *s, unsigned idx)
+{
+    uint32_t slot = s->keys[idx].hash & KEY_TABLE_MASK;
+    while (s->table[slot] != idx + 1u)
+        slot = (slot + 1u) & KEY_TABLE_MASK;
+    s->table[slot] = 0;
+}
+
+static void pop(struct scanner *s)
+{
+    uint16_t base = s->open[--s->depth];
+    if (base != ARRAY_MARK)
+        while (s->nkeys > base)
+            table_remove(s, --s->nkeys);
+    s->p++;
+}
+
+/* Decodes strings one byte at a time, for comparing decoded keys. */
+struct dcursor {
+    const char *p;
+    const char *end;
+    unsigned char pending[4];
+    unsigned pi, pn;
+};
+
+static size_t decode_escape(const char **pp, const char *end, unsigned char out[4]);
+
+static void dcursor_init(struct dcursor *c, const char *tok, size_t len)
+{
+    c->p = tok + 1;
+    c->end = tok + (len >= 2 ? len - 1 : 1);
+    c->pi = c->pn = 0;
+}
+
+/* Returns the next decoded byte, or -1 at the end of the string. */
+static int dcursor_next(struct dcursor *c)
+{
+    if (c->pi < c->pn)
+        return c->pending[c->pi++];
+    if (c->p >= c->end)
+        return -1;
+    if (*c->p != '\\')
+        return (unsigned char)*c->p++;
+    c->pn = (unsigned)decode_escape(&c->p, c->end, c->pending);
+    c->pi = 0;
+    return c->pn ? c->pending[c->pi++] : -1;
+}
+
+static uint32_t hash_key(const char *tok, size_t len, bool escaped)
+{
+    uint32_t h = FNV_BASIS;
+    if (!escaped) {
+        for (size_t i = 1; i + 1 < len; i++)
+            h = fnv1a(h, (unsigned char)tok[i]);
+        return h;
+    }
+    struct dcursor c;
+    dcursor_init(&c, tok, len);
+    for (int b; (b = dcursor_next(&c)) >= 0;)
+        h = fnv1a(h, (unsigned char)b);
+    return h;
+}
+
+/* True when two raw string tokens decode to the same bytes. */
+static bool tokens_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+    if (alen == blen && memcmp(a, b, alen) == 0)
+        return true;
+    if (!memchr(a, '\\', alen) && !memchr(b, '\\', blen))
+        return false;
+    struct dcursor ca, cb;
+    dcursor_init(&ca, a, alen);
+    dcursor_init(&cb, b, blen);
+    for (;;) {
+        int x = dcursor_next(&ca), y = dcursor_next(&cb);
+        if (x != y)
+            return false;
+        if (x < 0)
+            return true;
+    }
+}
+
+static int fail_duplicate(struct scanner *s, const char *tok, size_t len)
+{
+    /* Quote short keys only: cutting a long one could split a UTF-8 sequence. */
+    if (len <= 48)
+        return fail(s, tok, "duplicate key %.*s in object", (int)len, tok);
+    return fail(s, tok, "duplicate key in object");
+}
+
+/* Records the key token tok[0..len) of the innermost object; refuses a repeat. */
+static int add_key(struct scanner *s, const char *tok, size_t len, bool escaped)
+{
+    if (s->nkeys >= SG_JSON_MAX_OPEN_KEYS)
+        return fail(s, tok, "too many object keys");
+    if (!s->table_ready) { /* cleared lazily: scalar and array documents never pay */
+        memset(s->table, 0, sizeof s->table);
+        s->table_ready = true;
+    }
+    uint32_t h = hash_key(tok, len, escaped);
+    unsigned base = s->open[s->depth - 1];
+    uint32_t slot = h & KEY_TABLE_MASK;
+    for (; s->table[slot]; slot = (slot + 1u) & KEY_TABLE_MASK) {
+        unsigned idx = s->table[slot] - 1u;
+        const struct key_ent *k = &s->keys[idx];
+        /* Entries below `base` belong to enclosing objects: same key is fine there. */
+        if (idx >= base && k->hash == h && tokens_equal(s->buf + k->off, k->len, tok, len))
+            return fail_duplicate(s, tok, len);
+    }
+    s->keys[s->nkeys] = (struct key_ent){(uint32_t)(tok - s->buf), (uint32_t)len, h};
+    s->table[slot] = (uint16_t)(s->nkeys + 1u);
+    s->nkeys++;
+    return 0;
+}
+
+/* ---- the state machine ---- */
+
+static int step_value(struct scanner *s, enum scan_state *st)
+{
+    bool escaped, is_object;
+    int r;
+    s->p = skip_ws(s->p, s->end);
+    if (s->p >= s->end)
+        return fail_found(s, s->p, "expected a value");
+    switch (*s->p) {
+    case '{':
+    case '[':
+        is_object = *s->p == '{';
+        if (push(s, is_object) != 0)
+            return -1;
+        s->p = skip_ws(s->p, s->end);
+        if (s->p < s->end && *s->p == (is_object ? '}' : ']')) {
+            pop(s);
+            *st = ST_AFTER;
+        } else {
+            *st = is_object ? ST_KEY : ST_VALUE;
+        }
+        return 0;
+    case '"': r = scan_string(s, &escaped); break;
+    case 't': r = scan_literal(s, "true", 4); break;
+    case 'f': r = scan_literal(s, "false", 5); break;
+    case 'n': r = scan_literal(s, "null", 4); break;
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        r = scan_number(s);
+        break;
+    default:
+        return fail_found(s, s->p, "expected a value");
+    }
+    *st = ST_AFTER;
+    return r;
+}
+
+static int step_key(struct scanner *s, enum scan_state *st)
+{
+    bool escaped;
+    s->p = skip_ws(s->p, s->end);
+    if (s->p >= s->end || *s->p != '"')
+        return fail_found(s, s->p, "expected a string key in object");
+    const char *tok = s->p;
+    if (scan_string(s, &escaped) != 0 || add_key(s, tok, (size_t)(s->p - tok), escaped) != 0)
+        return -1;
+    s->p = skip_ws(s->p, s->end);
+    if (s->p >= s->end || *s->p != ':')
+        return fail_found(s, s->p, "expected ':' after object key");
+    s->p++;
+    *st = ST_VALUE;
+    return 0;
+}
+
+static int step_after(struct scanner *s, enum scan_state *st)
+{
+    if (s->depth == 0) {
+        s->value_end = s->p;
+        s->p = skip_ws(s->p, s->end);
+        if (s->p != s->end)
+            return fail_found(s, s->p, "unexpected data after the JSON value");
+        *st = ST_DONE;
+        return 0;
+    }
+    bool in_object = s->open[s->depth - 1] != ARRAY_MARK;
+    s->p = skip_ws(s->p, s->end);
+    if (s->p < s->end && *s->p == ',') {
+        s->p++;
+        *st = in_object ? ST_KEY : ST_VALUE;
+        return 0;
+    }
+    if (s->p < s->end && *s->p == (in_object ? '}' : ']')) {
+        pop(s);
+        return 0; /* still ST_AFTER: the container was a value of its parent */
+    }
+    return fail_found(s, s->p, in_object ? "expected ',' or '}' after object member"
+                                         : "expected ',' or ']' after array element");
+}
+
+int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
+                     struct sg_json_span *value, struct sg_json_error *err)
+{
+    struct sg_json_error scratch;
+    struct scanner s; /* the big arrays are written before they are read */
+    s.buf = buf ? buf : "";
+    s.p = s.buf;
+    s.end = s.buf + (buf ? len : 0);
+    s.value_end = s.p;
+    s.err = err ? err : &scratch;
+    s.depth = 0;
+    s.max_depth = max_depth < SG_JSON_MAX_DEPTH_LIMIT ? max_depth : SG_JSON_MAX_DEPTH_LIMIT;
+    s.nkeys = 0;
+    s.table_ready = false;
+    s.err->offset = 0;
+    s.err->text[0] = '\0';
+    if (len > UINT32_MAX) /* key offsets are stored in 32 bits */
+        return fail(&s, s.p, "document larger than 4 GiB");
+
+    const char *start = skip_ws(s.p, s.end);
+    enum scan_state st = ST_VALUE;
+    while (st != ST_DONE) {
+        int r = st == ST_VALUE ? step_value(&s, &st)
+              : st == ST_KEY   ? step_key(&s, &st)
+                               : step_after(&s, &st);
+        if (r != 0)
+            return -1;
+    }
+    if (value) {
+        value->ptr = start;
+        value->len = (size_t)(s.value_end - start);
+    }
+    return 0;
+}
+
+/* ---- navigation over validated spans ---- */
+
+enum sg_json_type sg_json_type_of(struct sg_json_span v)
+{
+    if (v.len == 0)
+        return SG_JSON_INVALID;
+    switch (v.ptr[0]) {
+    case '{': return SG_JSON_OBJECT;
+    case '[': return SG_JSON_ARRAY;
+    case '"': return SG_JSON_STRING;
+    case 't': return SG_JSON_TRUE;
+    case 'f': return SG_JSON_FALSE;
+    case 'n': return SG_JSON_NULL;
+    default: return v.ptr[0] == '-' || is_digit(v.ptr[0]) ? SG_JSON_NUMBER : SG_JSON_INVALID;
+    }
+}
+
+/* Returns the end of the string token at p (a quote): a quote preceded by an
+ * even number of backslashes closes it. memchr keeps long strings fast. */
+static const char *skip_string(const char *p, const char *end)
+{
+    const char *body = p + 1;
+    for (p = body; p < end;) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (!q)
+            return end;
+        size_t bs = 0;
+        while (q - bs > body && q[-1 - (ptrdiff_t)bs] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            return q + 1;
+        p = q + 1;
+    }
+    return end;
+}
+
+static const char *skip_value(const char *p, const char *end)
+{
+    if (p >= end)
+        return end;
+    if (*p == '"')
+        return skip_string(p, end);
+    if (*p != '{' && *p != '[') { /* scalar: runs to the next delimiter */
+        while (p < end && !is_ws(*p) && *p != ',' && *p != '}' && *p != ']' && *p != ':')
+            p++;
+        return p;
+    }
+    size_t depth = 0;
+    while (p < end) {
+        char c = *p;
+        if (c == '"') {
+            p = skip_string(p, end);
+            continue;
+        }
+        if (c == '{' || c == '[')
+            depth++;
+        else if ((c == '}' || c == ']') && --depth == 0)
+            return p + 1;
+        p++;
+    }
+    return end;
+}
+
+void sg_json_iter_init(struct sg_json_iter *it, struct sg_json_span container)
+{
+    if (container.len >= 2 && (container.ptr[0] == '{' || container.ptr[0] == '[')) {
+        it->_pos = container.ptr + 1;
+        it->_end = container.ptr + container.len - 1; /* the closing bracket */
+    } else {
+        it->_pos = it->_end = container.ptr;
+    }
+}
+
+bool sg_json_object_next(struct sg_json_iter *it, struct sg_json_span *key,
+                         struct sg_json_span *value)
+{
+    const char *end = it->_end;
+    const char *p = skip_ws(it->_pos, end);
+    if (p < end && *p == ',')
+        p = skip_ws(p + 1, end);
+    if (p >= end || *p != '"') {
+        it->_pos = end;
+        return false;
+    }
+    key->ptr = p;
+    p = skip_string(p, end);
+    key->len = (size_t)(p - key->ptr);
+    p = skip_ws(p, end);
+    if (p < end && *p == ':')
+        p = skip_ws(p + 1, end);
+    value->ptr = p;
+    p = skip_value(p, end);
+    value->len = (size_t)(p - value->ptr);
+    it->_pos = p;
+    return true;
+}
+
+bool sg_json_array_next(struct sg_json_iter *it, struct sg_json_span *value)
+{
+    const char *end = it->_end;
+    const char *p = skip_ws(it->_pos, end);
+    if (p < end && *p == ',')
+        p = skip_ws(p + 1, end);
+    const char *v = p;
+    p = skip_value(p, end);
+    if (p == v) { /* end of the array (or not an array at all) */
+        it->_pos = end;
+        return false;
+    }
+    value->ptr = v;
+    value->len = (size_t)(p - v);
+    it->_pos = p;
+    return true;
+}
+
+bool sg_json_string_equals(struct sg_json_span tok, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (tok.len < 2 || tok.ptr[0] != '"')
+        return false;
+    const char *s = tok.ptr + 1;
+    size_t raw = tok.len - 2;
+    if (raw < n) /* decoding never lengthens a string */
+        return false;
+    if (!memchr(s, '\\', raw))
+        return raw == n && memcmp(s, lit, n) == 0;
+    struct dcursor c;
+    dcursor_init(&c, tok.ptr, tok.len);
+    for (size_t i = 0; i < n; i++)
+        if (dcursor_next(&c) != (unsigned char)lit[i])
+            return false;
+    return dcursor_next(&c) < 0;
+}
+
+static size_t utf8_encode(unsigned cp, unsigned char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (unsigned char)(0xC0 | (cp >> 6));
+        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | (cp >> 12));
+        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | (cp >> 18));
+    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/*
+ * Decodes the escape at *pp (a backslash) of a validated string into UTF-8
+ * and moves past it. Returns the byte count (0 only on a malformed escape,
+ * which validation has excluded; a lone surrogate then becomes U+FFFD).
+ */
+static size_t decode_escape(const char **pp, const char *end, unsigned char out[4])
+{
+    const char *p = *pp;
+    unsigned cp, lo;
+    if (end - p < 2) {
+        *pp = end;
+        return 0;
+    }
+    *pp = p + 2;
+    switch (p[1]) {
+    case 'b': out[0] = '\b'; return 1;
+    case 'f': out[0] = '\f'; return 1;
+    case 'n': out[0] = '\n'; return 1;
+    case 'r': out[0] = '\r'; return 1;
+    case 't': out[0] = '\t'; return 1;
+    case 'u': break;
+    default: out[0] = (unsigned char)p[1]; return 1; /* '"', '\\', '/' */
+    }
+    if (end - p < 6 || hex4(p + 2, &cp) != 0) {
+        *pp = end;
+        return 0;
+    }
+    *pp = p + 6;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (end - p >= 12 && p[6] == '\\' && p[7] == 'u' && hex4(p + 8, &lo) == 0 &&
+            lo >= 0xDC00 && lo <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            *pp = p + 12;
+        } else {
+            cp = 0xFFFD;
+        }
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        cp = 0xFFFD;
+    }
+    return utf8_encode(cp, out);
+}
+
+int sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out)
+{
+    if (tok.len < 2)
+        return 0;
+    const char *p = tok.ptr + 1, *end = tok.ptr + tok.len - 1;
+    if (sg_buf_reserve(out, (size_t)(end - p)) != 0)
+        return -1;
+    while (p < end) {
+        const char *bs = memchr(p, '\\', (size_t)(end - p));
+        const char *stop = bs ? bs : end;
+        if (stop > p && sg_buf_append(out, p, (size_t)(stop - p)) != 0)
+            return -1;
+        p = stop;
+        if (p < end) {
+            unsigned char u[4];
+            size_t n = decode_escape(&p, end, u);
+            if (n && sg_buf_append(out, u, n) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int sg_json_string_decode_to(struct sg_json_span tok, char *dst, size_t cap, size_t *len)
+{
+    size_t n = 0;
+    *len = 0;
+    if (tok.len < 2)
+        return 0;
+    const char *p = tok.ptr + 1, *end = tok.ptr + tok.len - 1;
+    while (p < end) {
+        const char *bs = memchr(p, '\\', (size_t)(end - p));
+        size_t run = (size_t)((bs ? bs : end) - p);
+        if (run > cap - n)
+            return -1;
+        if (run)
+            memcpy(dst + n, p, run);
+        n += run;
+        p += run;
+        if (p < end) {
+            unsigned char u[4];
+            size_t k = decode_escape(&p, end, u);
+            if (k > cap - n)
+                return -1;
+            if (k)
+                memcpy(dst + n, u, k);
+            n += k;
+        }
+    }
+    *len = n;
+    return 0;
+}
+
+bool sg_json_object_get(struct sg_json_span object, const char *name,
+                        struct sg_json_span *value)
+{
+    struct sg_json_iter it;
+    struct sg_json_span k, v;
+    sg_json_iter_init(&it, object);
+    while (sg_json_object_next(&it, &k, &v)) {
+        if (sg_json_string_equals(k, name)) {
+            *value = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+int sg_json_compact(struct sg_json_span v, struct sg_buf *out)
+{
+    if (v.len == 0)
+        return 0;
+    /* Compact output is never longer than its input: after this reserve the
+     * appends cannot fail, so a failure leaves `out` unchanged. */
+    if (sg_buf_reserve(out, v.len) != 0)
+        return -1;
+    const char *p = v.ptr, *end = v.ptr + v.len;
+    while (p < end) {
+        const char *run = p;
+        while (p < end && !is_ws(*p))
+            p = *p == '"' ? skip_string(p, end) : p + 1;
+        if (p > run && sg_buf_append(out, run, (size_t)(p - run)) != 0)
+            return -1;
+        p = skip_ws(p, end);
+    }
+    return 0;
+}
