@@ -1,0 +1,658 @@
+/*
+ * pipeline: the sender thread and its PutRecords calls (see pipeline.h).
+ *
+ * Invariants:
+ *   - every admitted record is resolved exactly once (success, or an error
+ *     once its deadline rules out another try, or at drain);
+ *   - a record is released from its batcher's admission before it is
+ *     resolved, and never touched after (its request may be freed at once);
+ *   - only the sender thread touches calls, the curl handles and in_flight.
+ */
+#include "pipeline.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "batcher.h"
+#include "buf.h"
+#include "clock.h"
+#include "kinesis_codec.h"
+#include "log.h"
+#include "rand.h"
+#include "retry.h"
+#include "sigv4.h"
+
+#define RESPONSE_LIMIT (16u * 1024u * 1024u)
+#define BODY_OVERHEAD 4096 /* head + tail + separators beyond the entries */
+#define IDLE_POLL_MS 1000
+
+struct stream {
+    const struct sg_stream_config *cfg;
+    struct sg_batcher *batcher;
+    unsigned in_flight;
+};
+
+struct call {
+    struct call *prev, *next; /* the sender's list of calls in flight */
+    struct sg_pipeline *p;
+    struct stream *s;
+    CURL *easy;
+    struct curl_slist *headers;
+    struct sg_record *records; /* linked by ->next, in send order */
+    struct sg_record **index;  /* records by position in the request body */
+    size_t n;
+    int64_t started_ms;
+    struct sg_buf body, resp;
+    char error_type[64];
+    char curl_error[CURL_ERROR_SIZE];
+};
+
+struct sg_pipeline {
+    const struct sg_config *cfg;
+    struct sg_creds_provider *creds;
+    struct stream *streams;
+    size_t n_streams;
+    CURLM *multi;
+    struct sg_sigv4_key_cache *keys;
+    struct call *active; /* calls in flight, sender-owned */
+    char url[600], host[512], path[256];
+    pthread_t thread;
+    bool started;
+    atomic_bool draining; /* no new submits; flush without linger */
+    atomic_bool stop;     /* sender exits once nothing is outstanding */
+    pthread_mutex_t mu;   /* guards `idle` for drain's wait */
+    pthread_cond_t idle_cv;
+    /* statistics, written by the sender (atomics: read by /metrics) */
+    atomic_uint_fast64_t calls, call_failures, records_sent, records_ok, records_retried,
+        records_failed, throttled, latency_ms_sum;
+    atomic_uint in_flight;
+    atomic_bool reachable;
+};
+
+/* ---- endpoint ---------------------------------------------------------- */
+
+static int set_endpoint(struct sg_pipeline *p)
+{
+    const struct sg_config *cfg = p->cfg;
+    if (cfg->endpoint[0])
+        snprintf(p->url, sizeof p->url, "%s", cfg->endpoint);
+    else
+        snprintf(p->url, sizeof p->url, "https://kinesis.%s.amazonaws.com/", cfg->region);
+    const char *h = strstr(p->url, "://");
+    if (!h)
+        return -1;
+    h += 3;
+    size_t hl = strcspn(h, "/?#");
+    if (hl == 0 || hl >= sizeof p->host)
+        return -1;
+    memcpy(p->host, h, hl);
+    p->host[hl] = '\0';
+    const char *path = h + hl;
+    size_t pl = strcspn(path, "?#");
+    if (pl == 0)
+        snprintf(p->path, sizeof p->path, "/");
+    else
+        snprintf(p->path, sizeof p->path, "%.*s", (int)pl, path);
+    if (strchr(p->host, '@'))
+        return -1; /* user-info in an endpoint would leak into logs */
+    return 0;
+}
+
+/* ---- resolving --------------------------------------------------------- */
+
+static void finish(struct sg_pipeline *p, struct stream *s, struct sg_record *r,
+                   enum sg_outcome outcome, const char *a, const char *b)
+{
+    sg_batcher_release(s->batcher, 1, r->kinesis_bytes);
+    atomic_fetch_add(outcome == SG_OUTCOME_OK ? &p->records_ok : &p->records_failed, 1);
+    sg_record_resolve(r, outcome, a, b); /* r may be freed from here on */
+}
+
+/* A failed record: retry after a backoff if its deadline allows, else answer. */
+static void retry_or_fail(struct sg_pipeline *p, struct stream *s, struct sg_record *r,
+                          enum sg_kinesis_status st, bool unreachable, const char *code,
+                          const char *msg, int64_t now)
+{
+    if (st == SG_KINESIS_THROTTLED)
+        atomic_fetch_add(&p->throttled, 1);
+    r->if_expired = sg_retry_outcome_for(st, unreachable);
+    snprintf(r->last_error, sizeof r->last_error, "%s", code);
+    if (st == SG_KINESIS_FATAL) {
+        finish(p, s, r, SG_OUTCOME_REFUSED, code, msg);
+        return;
+    }
+    int64_t delay = sg_retry_backoff_ms(r->attempts, p->cfg->backoff_base_ms,
+                                        p->cfg->backoff_max_ms, sg_rand_u64());
+    r->attempts++;
+    r->not_before_ms = now + delay;
+    if (r->not_before_ms >= r->ticket->deadline_ms || atomic_load(&p->stop)) {
+        finish(p, s, r, r->if_expired, code, msg);
+        return;
+    }
+    atomic_fetch_add(&p->records_retried, 1);
+    sg_batcher_requeue(s->batcher, r);
+}
+
+/* ---- starting a call --------------------------------------------------- */
+
+static int build_body(struct call *c, size_t entry_bytes)
+{
+    const struct sg_stream_config *sc = c->s->cfg;
+    int is_arn = sc->stream_arn[0] != '\0';
+    sg_buf_init(&c->body, 0);
+    if (sg_buf_reserve(&c->body, entry_bytes + c->n + BODY_OVERHEAD) != 0 ||
+        sg_kinesis_append_head(&c->body, is_arn ? sc->stream_arn : sc->stream_name, is_arn) != 0)
+        return -1;
+    size_t i = 0;
+    for (struct sg_record *r = c->records; r; r = r->next, i++) {
+        c->index[i] = r;
+        if ((i && sg_buf_append_char(&c->body, ',') != 0) ||
+            sg_buf_append(&c->body, r->entry, r->entry_len) != 0)
+            return -1;
+    }
+    return sg_kinesis_append_tail(&c->body);
+}
+
+static struct curl_slist *add_header(struct curl_slist *l, const char *name, const char *value)
+{
+    char line[SG_SIGV4_AUTHZ_MAX + 64];
+    snprintf(line, sizeof line, "%s: %s", name, value);
+    struct curl_slist *n = curl_slist_append(l, line);
+    if (!n)
+        curl_slist_free_all(l);
+    return n;
+}
+
+static int sign_call(struct sg_pipeline *p, struct call *c, const struct sg_credentials *cr)
+{
+    char date[SG_SIGV4_AMZ_DATE_LEN + 1], authz[SG_SIGV4_AUTHZ_MAX];
+    sg_sigv4_amz_date(time(NULL), date);
+    struct sg_sigv4_header h[5] = {
+        {"Content-Type", SG_KINESIS_CONTENT_TYPE},
+        {"Host", p->host},
+        {"X-Amz-Date", date},
+        {"X-Amz-Target", SG_KINESIS_TARGET_PUT_RECORDS},
+        {"X-Amz-Security-Token", cr->session_token},
+    };
+    size_t nh = cr->session_token ? 5 : 4;
+    struct sg_sigv4_request req = {"POST", p->path, "", h, nh, c->body.data, c->body.len, true};
+    struct sg_sigv4_credentials sc = {cr->access_key_id, cr->secret_access_key, cr->session_token};
+    if (sg_sigv4_authorization(p->keys, &req, &sc, p->cfg->region, "kinesis", date, authz,
+                               sizeof authz) != 0)
+        return -1;
+    struct curl_slist *l = NULL;
+    for (size_t i = 0; i < nh; i++)
+        if (!(l = add_header(l, h[i].name, h[i].value)))
+            return -1;
+    if (!(l = add_header(l, "Authorization", authz)) || !(l = curl_slist_append(l, "Expect:")) ||
+        !(l = curl_slist_append(l, "Accept:")))
+        return -1;
+    c->headers = l;
+    return 0;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct call *c = userdata;
+    return sg_buf_append(&c->resp, ptr, size * nmemb) == 0 ? size * nmemb : 0;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct call *c = userdata;
+    size_t n = size * nmemb;
+    static const char name[] = "x-amzn-errortype:";
+    if (n > sizeof name && strncasecmp(ptr, name, sizeof name - 1) == 0) {
+        const char *v = ptr + sizeof name - 1;
+        size_t vl = n - (sizeof name - 1);
+        while (vl && (*v == ' ' || *v == '\t'))
+            v++, vl--;
+        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+            vl--;
+        snprintf(c->error_type, sizeof c->error_type, "%.*s", (int)vl, v);
+    }
+    return n;
+}
+
+static int64_t call_timeout_ms(const struct sg_pipeline *p, const struct call *c, int64_t now)
+{
+    int64_t latest = now;
+    for (struct sg_record *r = c->records; r; r = r->next)
+        if (r->ticket->deadline_ms > latest)
+            latest = r->ticket->deadline_ms;
+    /* A call may not outlive the longest deadline it serves (plus a little, so
+     * a just-in-time answer still counts), nor the configured call time-out. */
+    int64_t t = latest - now + 250;
+    if (t > (int64_t)p->cfg->call_timeout_ms)
+        t = p->cfg->call_timeout_ms;
+    return t < 100 ? 100 : t;
+}
+
+static int setup_easy(struct sg_pipeline *p, struct call *c, int64_t now)
+{
+    CURL *e = c->easy;
+    int rc = 0;
+    rc |= (int)curl_easy_setopt(e, CURLOPT_URL, p->url);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_POST, 1L);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body.data);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body.len);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->curl_error);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->cfg->connect_timeout_ms);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)call_timeout_ms(p, c, now));
+    rc |= (int)curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    return rc ? -1 : 0;
+}
+
+static void free_call(struct call *c)
+{
+    if (!c)
+        return;
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (c->p->active == c)
+        c->p->active = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    if (c->easy) {
+        curl_multi_remove_handle(c->p->multi, c->easy);
+        curl_easy_cleanup(c->easy);
+    }
+    curl_slist_free_all(c->headers);
+    sg_buf_free(&c->body);
+    sg_buf_free(&c->resp);
+    free(c->index);
+    free(c);
+}
+
+/* Every record of a call that could not be started or failed as a whole. */
+static void fail_all(struct sg_pipeline *p, struct stream *s, struct sg_record *list,
+                     enum sg_kinesis_status st, bool unreachable, const char *code,
+                     const char *msg)
+{
+    int64_t now = sg_clock_ms();
+    while (list) {
+        struct sg_record *next = list->next;
+        retry_or_fail(p, s, list, st, unreachable, code, msg, now);
+        list = next;
+    }
+}
+
+static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record *list, size_t n,
+                       size_t bytes, int64_t now)
+{
+    struct sg_credentials *cr = sg_creds_provider_get(p->creds);
+    if (!cr) {
+        fail_all(p, s, list, SG_KINESIS_RETRYABLE, true, "CredentialsUnavailable",
+                 "no AWS credentials are available to sign the request");
+        return;
+    }
+    struct call *c = calloc(1, sizeof *c);
+    size_t entry_bytes = 0;
+    for (struct sg_record *r = list; r; r = r->next)
+        entry_bytes += r->entry_len;
+    if (c) {
+        c->p = p, c->s = s, c->records = list, c->n = n, c->started_ms = now;
+        sg_buf_init(&c->resp, RESPONSE_LIMIT);
+        c->index = calloc(n, sizeof *c->index);
+        c->easy = curl_easy_init();
+    }
+    if (!c || !c->index || !c->easy || build_body(c, entry_bytes) != 0 || sign_call(p, c, cr) != 0 ||
+        setup_easy(p, c, now) != 0 || curl_multi_add_handle(p->multi, c->easy) != CURLM_OK) {
+        sg_credentials_release(cr);
+        if (c)
+            c->records = NULL;
+        free_call(c);
+        fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, "InternalError",
+                 "the gateway could not build the PutRecords call");
+        return;
+    }
+    sg_credentials_release(cr);
+    (void)bytes;
+    c->next = p->active;
+    if (p->active)
+        p->active->prev = c;
+    p->active = c;
+    s->in_flight++;
+    atomic_fetch_add(&p->in_flight, 1);
+    atomic_fetch_add(&p->records_sent, n);
+}
+
+/* ---- completing a call ------------------------------------------------- */
+
+struct result_ctx {
+    struct sg_pipeline *p;
+    struct call *c;
+    int64_t now;
+};
+
+static void on_record_result(void *ctx, size_t i, const struct sg_kinesis_result *res)
+{
+    struct result_ctx *rc = ctx;
+    struct sg_record *r = rc->c->index[i];
+    if (res->status == SG_KINESIS_OK) {
+        if (res->encryption_type)
+            snprintf(r->ticket->encryption_type, sizeof r->ticket->encryption_type, "%s",
+                     res->encryption_type);
+        finish(rc->p, rc->c->s, r, SG_OUTCOME_OK, res->sequence_number, res->shard_id);
+    } else {
+        retry_or_fail(rc->p, rc->c->s, r, res->status, false, res->error_code, res->error_message,
+                      rc->now);
+    }
+}
+
+static bool is_unreachable(CURLcode code)
+{
+    return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+           code == CURLE_COULDNT_RESOLVE_PROXY;
+}
+
+static void complete_call(struct sg_pipeline *p, struct call *c, CURLcode result)
+{
+    long status = 0;
+    int64_t now = sg_clock_ms();
+    struct stream *s = c->s;
+    struct sg_record *list = c->records;
+    c->records = NULL;
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+    atomic_fetch_add(&p->calls, 1);
+    atomic_fetch_add(&p->latency_ms_sum, (uint64_t)(now - c->started_ms));
+    atomic_store(&p->reachable, result == CURLE_OK);
+    s->in_flight--;
+    atomic_fetch_sub(&p->in_flight, 1);
+
+    struct sg_kinesis_error err;
+    if (result == CURLE_OK && status == 200) {
+        struct result_ctx ctx = {p, c, now};
+        if (sg_kinesis_parse_put_records(c->resp.data, c->resp.len, c->n, on_record_result, &ctx,
+                                         &err) == 0) {
+            free_call(c);
+            return;
+        }
+        atomic_fetch_add(&p->call_failures, 1);
+        fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, err.code, err.message);
+    } else {
+        atomic_fetch_add(&p->call_failures, 1);
+        const char *why = result == CURLE_OK ? c->resp.data : c->curl_error;
+        size_t why_len = result == CURLE_OK ? c->resp.len : strlen(c->curl_error);
+        enum sg_kinesis_status st = sg_kinesis_classify_call(
+            result == CURLE_OK ? status : 0, why, why_len, c->error_type, &err);
+        if (st == SG_KINESIS_EXPIRED_TOKEN)
+            sg_creds_provider_invalidate(p->creds);
+        sg_log(SG_LOG_WARN, "PutRecords to %s failed: %s: %s", s->cfg->name, err.code,
+               err.message);
+        fail_all(p, s, list, st, result != CURLE_OK && is_unreachable(result), err.code,
+                 err.message);
+    }
+    free_call(c);
+}
+
+static bool process_done(struct sg_pipeline *p)
+{
+    bool any = false;
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(p->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct call *c = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+        complete_call(p, c, m->data.result);
+        any = true;
+    }
+    return any;
+}
+
+/* ---- the sender loop --------------------------------------------------- */
+
+/* Records whose deadline passed while queued are answered, not sent. */
+static struct sg_record *drop_expired(struct sg_pipeline *p, struct stream *s,
+                                      struct sg_record *list, size_t *n, int64_t now)
+{
+    struct sg_record *keep = NULL, **link = &keep;
+    while (list) {
+        struct sg_record *next = list->next;
+        if (now >= list->ticket->deadline_ms) {
+            (*n)--;
+            const char *code = list->last_error[0] ? list->last_error : "RequestTimeout";
+            finish(p, s, list, list->if_expired, code, "the request's deadline passed");
+        } else {
+            *link = list;
+            link = &list->next;
+        }
+        list = next;
+    }
+    *link = NULL;
+    return keep;
+}
+
+/* Starts every batch that is due; returns when the next one will be. */
+static int64_t schedule(struct sg_pipeline *p, int64_t now)
+{
+    bool flush = atomic_load(&p->draining);
+    int64_t next = INT64_MAX;
+    for (size_t i = 0; i < p->n_streams; i++) {
+        struct stream *s = &p->streams[i];
+        while (s->in_flight < p->cfg->max_in_flight) {
+            struct sg_record *list;
+            size_t bytes;
+            int64_t due;
+            size_t n = sg_batcher_take(s->batcher, now, flush, &list, &bytes, &due);
+            if (n == 0) {
+                if (due < next)
+                    next = due;
+                break;
+            }
+            list = drop_expired(p, s, list, &n, now);
+            if (n)
+                start_call(p, s, list, n, bytes, now);
+        }
+    }
+    return next;
+}
+
+static size_t outstanding(struct sg_pipeline *p)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < p->n_streams; i++) {
+        struct sg_batcher_stats st;
+        sg_batcher_get_stats(p->streams[i].batcher, &st);
+        total += st.outstanding_records;
+    }
+    return total;
+}
+
+static void *sender_main(void *arg)
+{
+    struct sg_pipeline *p = arg;
+    for (;;) {
+        int64_t now = sg_clock_ms();
+        int64_t next = schedule(p, now);
+        int running = 0;
+        curl_multi_perform(p->multi, &running);
+        bool progressed = process_done(p);
+        if (atomic_load(&p->draining) && outstanding(p) == 0) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_broadcast(&p->idle_cv);
+            pthread_mutex_unlock(&p->mu);
+            if (atomic_load(&p->stop))
+                break;
+        }
+        int64_t wait = next == INT64_MAX ? IDLE_POLL_MS : next - sg_clock_ms();
+        if (progressed || wait < 0)
+            wait = 0;
+        if (wait > IDLE_POLL_MS)
+            wait = IDLE_POLL_MS;
+        curl_multi_poll(p->multi, NULL, 0, (int)wait, NULL);
+    }
+    return NULL;
+}
+
+/* ---- public API -------------------------------------------------------- */
+
+struct sg_pipeline *sg_pipeline_new(const struct sg_config *cfg, struct sg_creds_provider *creds)
+{
+    struct sg_pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->cfg = cfg;
+    p->creds = creds;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->idle_cv, NULL);
+    atomic_store(&p->reachable, true);
+    if (set_endpoint(p) != 0) {
+        sg_log(SG_LOG_ERROR, "invalid Kinesis endpoint %s", cfg->endpoint);
+        goto err;
+    }
+    p->n_streams = cfg->n_streams;
+    p->streams = calloc(cfg->n_streams, sizeof *p->streams);
+    p->multi = curl_multi_init();
+    p->keys = sg_sigv4_key_cache_new();
+    if (!p->streams || !p->multi || !p->keys)
+        goto err;
+    struct sg_batcher_limits lim = {cfg->linger_ms, cfg->batch_max_records, cfg->batch_max_bytes,
+                                    cfg->queue_max_records, cfg->queue_max_bytes};
+    for (size_t i = 0; i < cfg->n_streams; i++) {
+        p->streams[i].cfg = &cfg->streams[i];
+        if (!(p->streams[i].batcher = sg_batcher_new(&lim)))
+            goto err;
+    }
+    curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      (long)(cfg->max_in_flight * cfg->n_streams));
+    return p;
+err:
+    sg_pipeline_free(p);
+    return NULL;
+}
+
+int sg_pipeline_start(struct sg_pipeline *p)
+{
+    if (pthread_create(&p->thread, NULL, sender_main, p) != 0)
+        return -1;
+    p->started = true;
+    return 0;
+}
+
+int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_record *first, size_t n,
+                       size_t bytes)
+{
+    if (atomic_load(&p->draining) || stream_idx >= p->n_streams)
+        return -1;
+    bool wake = false;
+    if (sg_batcher_submit(p->streams[stream_idx].batcher, first, n, bytes, sg_clock_ms(), &wake) !=
+        0)
+        return -1;
+    if (wake)
+        curl_multi_wakeup(p->multi);
+    return 0;
+}
+
+/* After the drain time-out: answer whatever is still queued (503). */
+static void answer_leftovers(struct sg_pipeline *p)
+{
+    for (size_t i = 0; i < p->n_streams; i++) {
+        struct stream *s = &p->streams[i];
+        struct sg_record *list;
+        size_t bytes;
+        int64_t due;
+        while (sg_batcher_take(s->batcher, INT64_MAX, true, &list, &bytes, &due) > 0) {
+            while (list) {
+                struct sg_record *next = list->next;
+                finish(p, s, list, SG_OUTCOME_UNAVAILABLE, "ServiceUnavailable",
+                       "the gateway is shutting down");
+                list = next;
+            }
+        }
+    }
+}
+
+void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms)
+{
+    atomic_store(&p->draining, true);
+    if (!p->started)
+        return;
+    curl_multi_wakeup(p->multi);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L)
+        until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&p->mu);
+    while (outstanding(p) > 0)
+        if (pthread_cond_timedwait(&p->idle_cv, &p->mu, &until) != 0)
+            break;
+    pthread_mutex_unlock(&p->mu);
+    /* From here, failures are answered instead of retried (retry_or_fail). */
+    atomic_store(&p->stop, true);
+    curl_multi_wakeup(p->multi);
+    pthread_join(p->thread, NULL);
+    p->started = false;
+    /* The thread is gone: in-flight calls are abandoned and their records,
+     * with everything still queued, answered 503. */
+    while (p->active) {
+        struct call *c = p->active;
+        c->s->in_flight--;
+        struct sg_record *list = c->records;
+        c->records = NULL;
+        for (struct sg_record *r = list, *next; r; r = next) {
+            next = r->next;
+            finish(p, c->s, r, SG_OUTCOME_UNAVAILABLE, "ServiceUnavailable",
+                   "the gateway is shutting down");
+        }
+        free_call(c);
+    }
+    answer_leftovers(p);
+}
+
+void sg_pipeline_free(struct sg_pipeline *p)
+{
+    if (!p)
+        return;
+    if (p->started)
+        sg_pipeline_drain(p, 0);
+    for (size_t i = 0; p->streams && i < p->n_streams; i++)
+        sg_batcher_free(p->streams[i].batcher);
+    free(p->streams);
+    if (p->multi)
+        curl_multi_cleanup(p->multi);
+    sg_sigv4_key_cache_free(p->keys);
+    pthread_cond_destroy(&p->idle_cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->calls = atomic_load(&p->calls);
+    out->call_failures = atomic_load(&p->call_failures);
+    out->records_sent = atomic_load(&p->records_sent);
+    out->records_ok = atomic_load(&p->records_ok);
+    out->records_retried = atomic_load(&p->records_retried);
+    out->records_failed = atomic_load(&p->records_failed);
+    out->throttled = atomic_load(&p->throttled);
+    out->latency_ms_sum = atomic_load(&p->latency_ms_sum);
+    out->in_flight = atomic_load(&p->in_flight);
+    out->kinesis_reachable = atomic_load(&p->reachable);
+    for (size_t i = 0; i < p->n_streams; i++) {
+        struct sg_batcher_stats st;
+        sg_batcher_get_stats(p->streams[i].batcher, &st);
+        out->queued_records += st.outstanding_records;
+        out->queued_bytes += st.outstanding_bytes;
+    }
+}

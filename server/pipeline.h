@@ -1,0 +1,73 @@
+/*
+ * pipeline: from submitted records to Kinesis answers.
+ *
+ * DESIGN. One sender thread owns a libcurl multi handle and every PutRecords
+ * call in flight (up to kinesis.max_in_flight per stream, over reused
+ * connections). HTTP threads only submit (batcher.c, under the stream's
+ * lock) and wake the sender when needed (curl_multi_wakeup). The sender cuts
+ * batches, signs them (sigv4.c, with its own key cache: no lock), sends them,
+ * and resolves each record: success, retry later (only the failed records,
+ * with backoff and jitter, while the request's deadline allows), or a final
+ * error. Resolving the last record of a request completes its ticket, which
+ * resumes the waiting client connection.
+ * Records are borrowed from their request (record.h); the sender never reads
+ * a record after resolving it.
+ */
+#ifndef SG_PIPELINE_H
+#define SG_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "creds.h"
+#include "record.h"
+
+struct sg_pipeline;
+
+struct sg_pipeline_stats {
+    uint64_t calls;            /* PutRecords calls completed (any outcome) */
+    uint64_t call_failures;    /* calls that failed as a whole */
+    uint64_t records_sent;     /* record sends, retries included */
+    uint64_t records_ok;
+    uint64_t records_retried;
+    uint64_t records_failed;   /* resolved with an error */
+    uint64_t throttled;        /* throttling answers (per record or per call) */
+    uint64_t latency_ms_sum;   /* of completed calls */
+    unsigned in_flight;
+    size_t queued_records;     /* admitted, not yet resolved, all streams */
+    size_t queued_bytes;
+    bool kinesis_reachable;    /* the last call got an HTTP answer */
+};
+
+/* Creates the pipeline for cfg->streams (borrowed; must outlive it) and the
+ * credentials provider (borrowed). Returns NULL on error (logged). */
+struct sg_pipeline *sg_pipeline_new(const struct sg_config *cfg, struct sg_creds_provider *creds);
+
+/* Starts the sender thread. Returns 0 or -1. */
+int sg_pipeline_start(struct sg_pipeline *p);
+
+/*
+ * Submits the records of one request for stream number `stream_idx` (index
+ * into cfg->streams): a list linked by ->next, `n` records, `bytes` Kinesis
+ * bytes. All or nothing. Thread-safe.
+ * Returns 0, or -1 when the stream's queue is full or the pipeline is
+ * draining (nothing submitted; answer 503).
+ */
+int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_record *first, size_t n,
+                       size_t bytes);
+
+/*
+ * Stops accepting records, sends everything queued at once (no linger), and
+ * waits until every record is resolved or `timeout_ms` passes; records still
+ * unresolved then are answered 503. Then stops the sender thread.
+ */
+void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms);
+
+/* Frees the pipeline (drains first with no wait if still running). NULL-safe. */
+void sg_pipeline_free(struct sg_pipeline *p);
+
+void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * retry: backoff computation and outcome mapping (see retry.h).
+ * The outcome-to-status table is the one place where Kinesis trouble becomes
+ * an HTTP status, so the README's error table can be checked against it.
+ */
+#include "retry.h"
+
+int64_t sg_retry_backoff_ms(unsigned attempt, unsigned base_ms, unsigned max_ms, uint64_t random)
+{
+    uint64_t cap = base_ms;
+    for (unsigned i = 0; i < attempt && cap < max_ms; i++)
+        cap *= 2;
+    if (cap > max_ms)
+        cap = max_ms;
+    return (int64_t)(random % (cap + 1));
+}
+
+enum sg_outcome sg_retry_outcome_for(enum sg_kinesis_status status, int unreachable)
+{
+    if (unreachable)
+        return SG_OUTCOME_UNAVAILABLE;
+    switch (status) {
+    case SG_KINESIS_OK:
+        return SG_OUTCOME_OK;
+    case SG_KINESIS_THROTTLED:
+        return SG_OUTCOME_THROTTLED;
+    case SG_KINESIS_FATAL:
+        return SG_OUTCOME_REFUSED;
+    case SG_KINESIS_RETRYABLE:
+    case SG_KINESIS_EXPIRED_TOKEN:
+        break;
+    }
+    return SG_OUTCOME_TIMEOUT;
+}
+
+int sg_retry_http_status(enum sg_outcome outcome)
+{
+    switch (outcome) {
+    case SG_OUTCOME_OK:
+        return 200;
+    case SG_OUTCOME_INVALID:
+        return 400;
+    case SG_OUTCOME_THROTTLED:
+    case SG_OUTCOME_UNAVAILABLE:
+        return 503;
+    case SG_OUTCOME_REFUSED:
+        return 502;
+    case SG_OUTCOME_TIMEOUT:
+    case SG_OUTCOME_PENDING:
+        break;
+    }
+    return 504;
+}
