@@ -1,0 +1,258 @@
+/*
+ * ingest_parse: request bodies -> PutRecords entries (see ingest_parse.h).
+ *
+ * One pass per record: find Data and the partition key by span, produce the
+ * stored bytes (enriched event, compact JSON or raw string) in a scratch
+ * buffer, then base64 them straight into the entry. No jansson tree is built:
+ * the client's bytes are kept exactly (see json_scan.h for why).
+ */
+#include "ingest_parse.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "json_scan.h"
+#include "kinesis_codec.h"
+#include "rand.h"
+
+#define ENTRY_OVERHEAD 512 /* JSON around base64 data, escaped key */
+
+/* Names of the members of one record, by body shape. */
+struct shape {
+    const char *data;
+    const char *key;
+    int raw_strings; /* tutorial shape: a string data is stored as its bytes */
+};
+
+static const struct shape shape_single = {"Data", "PartitionKey", 0};
+static const struct shape shape_tutorial = {"data", "partition-key", 1};
+static const struct shape shape_kinesis = {"Data", "PartitionKey", 0};
+
+static void item_error(struct sg_ingest_item *it, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void item_error(struct sg_ingest_item *it, const char *field, const char *fmt, ...)
+{
+    it->valid = 0;
+    snprintf(it->field, sizeof it->field, "%s", field);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->message, sizeof it->message, fmt, ap);
+    va_end(ap);
+}
+
+static enum sg_ingest_status request_error(struct sg_ingest *out, enum sg_ingest_status st,
+                                           const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum sg_ingest_status request_error(struct sg_ingest *out, enum sg_ingest_status st,
+                                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->message, sizeof out->message, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+static size_t utf8_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* The stored bytes of one record into `data`; 0, or -1 with it->field set
+ * (or with it->field empty when the record is over the size limit). */
+static int record_data(struct sg_ingest_item *it, const struct sg_stream_config *s,
+                       const struct shape *sh, struct sg_json_span data, struct sg_buf *out,
+                       char uuid[SG_EVENT_UUID_LEN + 1])
+{
+    uuid[0] = '\0';
+    if (s->mode == SG_STREAM_EVENT) {
+        struct sg_event_error err;
+        if (sg_event_enrich(data, out, uuid, &err) == 0)
+            return 0;
+        item_error(it, err.field, "%s", err.message);
+        return -1;
+    }
+    int rc = (sh->raw_strings && sg_json_type_of(data) == SG_JSON_STRING)
+                 ? sg_json_string_decode(data, out)
+                 : sg_json_compact(data, out);
+    if (rc != 0)
+        item_error(it, "", "record is over the size limit");
+    return rc;
+}
+
+/* The partition key for one record into `key`; 0 or -1 with it set. */
+static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *s,
+                      const struct shape *sh, struct sg_json_span obj, const char *uuid,
+                      struct sg_buf *key)
+{
+    struct sg_json_span k;
+    bool has = sg_json_object_get(obj, sh->key, &k) && sg_json_type_of(k) != SG_JSON_NULL;
+    if (s->partition_key == SG_PK_RANDOM) {
+        char r[SG_UUID_LEN + 1];
+        sg_rand_uuid(r);
+        return sg_buf_append(key, r, SG_UUID_LEN);
+    }
+    if (s->partition_key == SG_PK_EVENT_UUID || (!has && uuid[0]))
+        return sg_buf_append_str(key, uuid);
+    if (!has) {
+        item_error(it, sh->key, "%s is required on this stream", sh->key);
+        return -1;
+    }
+    if (sg_json_type_of(k) != SG_JSON_STRING || sg_json_string_decode(k, key) != 0) {
+        item_error(it, sh->key, "%s must be a string", sh->key);
+        return -1;
+    }
+    size_t chars = utf8_chars(key->data, key->len);
+    if (chars < 1 || chars > SG_KINESIS_PK_MAX_CHARS) {
+        item_error(it, sh->key, "%s must be 1-%d characters", sh->key, SG_KINESIS_PK_MAX_CHARS);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * One record object -> one item. Returns 0 (item valid or invalid), or -1 when
+ * the record is over the size limit (whole request: 413) or memory ran out.
+ */
+static int parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
+                        const struct sg_stream_config *s, const struct shape *sh,
+                        struct sg_json_span obj, const struct sg_ingest_limits *lim)
+{
+    char uuid[SG_EVENT_UUID_LEN + 1];
+    struct sg_json_span data;
+    struct sg_buf bytes, key;
+    sg_buf_init(&bytes, lim->max_record_bytes);
+    sg_buf_init(&key, 4 * SG_KINESIS_PK_MAX_CHARS + 1);
+    int rc = 0;
+    it->valid = 1;
+    if (sg_json_type_of(obj) != SG_JSON_OBJECT) {
+        item_error(it, "", "each record must be a JSON object");
+    } else if (!sg_json_object_get(obj, sh->data, &data)) {
+        item_error(it, sh->data, "%s is required", sh->data);
+    } else if (record_data(it, s, sh, data, &bytes, uuid) == 0 &&
+               record_key(it, s, sh, obj, uuid, &key) == 0) {
+        it->kinesis_bytes = bytes.len + key.len;
+        it->entry_off = out->entries.len;
+        if (it->kinesis_bytes > lim->max_record_bytes) {
+            rc = -1;
+        } else if (sg_kinesis_append_entry(&out->entries, bytes.data ? bytes.data : "", bytes.len,
+                                           key.data, key.len) != 0) {
+            rc = -2;
+        } else {
+            it->entry_len = out->entries.len - it->entry_off;
+        }
+    } else if (!it->field[0]) {
+        rc = -1; /* over the size limit while building the data */
+    }
+    sg_buf_free(&bytes);
+    sg_buf_free(&key);
+    return rc;
+}
+
+static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_stream_config *s,
+                                       const struct shape *sh, struct sg_json_span *objs, size_t n,
+                                       const struct sg_ingest_limits *lim, const char *list_name)
+{
+    out->items = calloc(n, sizeof *out->items);
+    if (!out->items)
+        return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
+    out->n = n;
+    for (size_t i = 0; i < n; i++) {
+        struct sg_ingest_item *it = &out->items[i];
+        int rc = parse_record(out, it, s, sh, objs[i], lim);
+        if (rc == -1) {
+            char where[48] = "the record";
+            if (list_name[0])
+                snprintf(where, sizeof where, "%s[%zu]", list_name, i);
+            return request_error(out, SG_INGEST_TOO_LARGE,
+                                 "%s is over the %zu-byte limit (data + partition key)", where,
+                                 lim->max_record_bytes);
+        }
+        if (rc == -2)
+            return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
+        if (it->valid) {
+            out->n_valid++;
+            out->kinesis_bytes += it->kinesis_bytes;
+        }
+    }
+    return SG_INGEST_OK;
+}
+
+static enum sg_ingest_status parse_batch(struct sg_ingest *out, const struct sg_stream_config *s,
+                                         struct sg_json_span root,
+                                         const struct sg_ingest_limits *lim)
+{
+    struct sg_json_span list;
+    const struct shape *sh = &shape_tutorial;
+    const char *name = "records";
+    bool lower = sg_json_object_get(root, "records", &list);
+    struct sg_json_span upper_list;
+    bool upper = sg_json_object_get(root, "Records", &upper_list);
+    if (lower && upper)
+        return request_error(out, SG_INGEST_BAD_REQUEST,
+                             "Invalid request body: send either records or Records, not both");
+    if (upper)
+        list = upper_list, sh = &shape_kinesis, name = "Records";
+    if (!lower && !upper)
+        return request_error(out, SG_INGEST_BAD_REQUEST,
+                             "Invalid request body: records is required (an array of records)");
+    if (sg_json_type_of(list) != SG_JSON_ARRAY)
+        return request_error(out, SG_INGEST_BAD_REQUEST,
+                             "Invalid request body: %s must be an array", name);
+    size_t n = 0;
+    struct sg_json_iter it;
+    struct sg_json_span v;
+    sg_json_iter_init(&it, list);
+    while (sg_json_array_next(&it, &v))
+        n++;
+    if (n == 0)
+        return request_error(out, SG_INGEST_BAD_REQUEST,
+                             "Invalid request body: %s must hold at least one record", name);
+    if (n > lim->max_records)
+        return request_error(out, SG_INGEST_BAD_REQUEST,
+                             "Invalid request body: %s has %zu records, more than %u", name, n,
+                             lim->max_records);
+    struct sg_json_span *objs = malloc(n * sizeof *objs);
+    if (!objs)
+        return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
+    sg_json_iter_init(&it, list);
+    for (size_t i = 0; sg_json_array_next(&it, &objs[i]); i++)
+        ;
+    enum sg_ingest_status st = add_items(out, s, sh, objs, n, lim, name);
+    free(objs);
+    return st;
+}
+
+enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_route route,
+                                      const struct sg_stream_config *s, const char *body,
+                                      size_t len, const struct sg_ingest_limits *lim)
+{
+    memset(out, 0, sizeof *out);
+    /* Base64 grows data by 4/3; enrichment adds ~100 bytes per event. */
+    sg_buf_init(&out->entries, 2 * len + (size_t)lim->max_records * ENTRY_OVERHEAD + 4096);
+    struct sg_json_span root;
+    struct sg_json_error jerr;
+    if (len == 0)
+        return request_error(out, SG_INGEST_BAD_REQUEST, "Invalid request body: empty body");
+    if (sg_json_validate(body, len, lim->max_depth, &root, &jerr) != 0)
+        return request_error(out, SG_INGEST_BAD_REQUEST, "Invalid request body: %s", jerr.text);
+    if (sg_json_type_of(root) != SG_JSON_OBJECT)
+        return request_error(out, SG_INGEST_BAD_REQUEST,
+                             "Invalid request body: the body must be a JSON object");
+    if (route == SG_ROUTE_RECORDS)
+        return parse_batch(out, s, root, lim);
+    return add_items(out, s, &shape_single, &root, 1, lim, "");
+}
+
+void sg_ingest_free(struct sg_ingest *in)
+{
+    free(in->items);
+    in->items = NULL;
+    sg_buf_free(&in->entries);
+}

@@ -1,0 +1,71 @@
+/*
+ * ingest_parse: an API Gateway Kinesis-proxy request body -> PutRecords entries.
+ *
+ * Accepted bodies (see README "HTTP API"):
+ *   PUT .../record   {"Data": <JSON value>, "PartitionKey": "..."}
+ *   PUT .../records  {"records": [{"data": <value>, "partition-key": "..."}]}
+ *                 or {"Records": [{"Data": <value>, "PartitionKey": "..."}]}
+ * Stored bytes: on event streams the enriched event (event.h); on
+ * pass-through streams the compact JSON of Data, except that a string `data`
+ * in the tutorial shape is stored as the string's own bytes, as API
+ * Gateway's template does.
+ * Each valid record becomes a ready-to-send entry
+ * {"Data":"<base64>","PartitionKey":"..."} in `entries`. An invalid record
+ * gets its own error (field + message); request-level problems (not JSON,
+ * wrong shape, over 500 records, a record over the size limit) fail the
+ * whole request and nothing is kept.
+ *
+ * Pure except for SG_PK_RANDOM keys (rand.h). Thread-safe.
+ */
+#ifndef SG_INGEST_PARSE_H
+#define SG_INGEST_PARSE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "config.h"
+
+enum sg_ingest_route { SG_ROUTE_RECORD = 0, SG_ROUTE_RECORDS };
+
+enum sg_ingest_status {
+    SG_INGEST_OK = 0,
+    SG_INGEST_BAD_REQUEST, /* 400 */
+    SG_INGEST_TOO_LARGE,   /* 413 */
+    SG_INGEST_NO_MEMORY,   /* 503 */
+};
+
+struct sg_ingest_item {
+    int valid;
+    size_t entry_off, entry_len; /* the entry in sg_ingest.entries */
+    size_t kinesis_bytes;        /* data + partition key */
+    char field[32];              /* when invalid: the field at fault */
+    char message[224];           /* when invalid: the rule broken */
+};
+
+struct sg_ingest {
+    struct sg_ingest_item *items;
+    size_t n, n_valid;
+    size_t kinesis_bytes;  /* of the valid items */
+    struct sg_buf entries; /* owned */
+    char message[256];     /* when the whole request failed */
+};
+
+struct sg_ingest_limits {
+    size_t max_record_bytes;
+    unsigned max_depth;
+    unsigned max_records; /* 500 */
+};
+
+/*
+ * Parses `body` for `route` on stream `s` into `out` (initialised here;
+ * release with sg_ingest_free in every case).
+ * Returns SG_INGEST_OK (some items may still be invalid) or the status of
+ * the whole-request failure, with out->message set.
+ */
+enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_route route,
+                                      const struct sg_stream_config *s, const char *body,
+                                      size_t len, const struct sg_ingest_limits *lim);
+
+void sg_ingest_free(struct sg_ingest *in);
+
+#endif
