@@ -1,0 +1,465 @@
+/*
+ * test_json_scan: the strict validator (one table row per grammar rule, both
+ * sides), the duplicate-key check, depth limits, and the navigation helpers
+ * (iterators, object_get, string_equals, decode, compact).
+ */
+#include "json_scan.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+/* A document with its length, so rows may hold NUL and raw bytes. */
+#define DOC(s) s, sizeof(s) - 1
+
+struct valid_case {
+    const char *doc;
+    size_t len;
+};
+
+static const struct valid_case valid_cases[] = {
+    {DOC("{}")}, {DOC("[]")}, {DOC("0")}, {DOC("-0")}, {DOC("1")}, {DOC("-1")},
+    {DOC("123456789012345678901234567890")}, {DOC("9.99")}, {DOC("0.5")}, {DOC("-0.0")},
+    {DOC("1e5")}, {DOC("1E5")}, {DOC("1e+5")}, {DOC("1e-5")}, {DOC("1.5e-005")}, {DOC("0e0")},
+    {DOC("true")}, {DOC("false")}, {DOC("null")}, {DOC("\"\"")}, {DOC("\"abc\"")},
+    {DOC(" \t\r\n{ \"a\" : [ 1 , 2 ] } \n")},
+    {DOC("{\"a\":{\"b\":{\"c\":[true,false,null]}}}")},
+    {DOC("\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"")},
+    {DOC("\"\\u0000\"")}, {DOC("\"\\u00e9\\u00E9\"")}, {DOC("\"\\uD83D\\uDE00\"")},
+    {DOC("\"\\udbff\\udfff\"")},
+    {DOC("\"\xc3\xa9\"")},             /* U+00E9 */
+    {DOC("\"\xe2\x82\xac\"")},         /* U+20AC */
+    {DOC("\"\xed\x9f\xbf\"")},         /* U+D7FF, last before the surrogates */
+    {DOC("\"\xee\x80\x80\"")},         /* U+E000, first after them */
+    {DOC("\"\xf0\x9f\x98\x80\"")},     /* U+1F600 */
+    {DOC("\"\xf4\x8f\xbf\xbf\"")},     /* U+10FFFF */
+    {DOC("\"\x7f\"")},                 /* DEL is not a control character in JSON */
+    {DOC("{\"a\":1,\"b\":2,\"A\":3}")},
+    {DOC("{\"a\":{\"a\":1},\"b\":{\"a\":2}}")}, /* same key in different objects */
+    {DOC("[{\"a\":1},{\"a\":2}]")},
+    {DOC("{\"a\":1,\"ab\":2,\"a\\u0062c\":3}")},
+    {DOC("[[[[[[[[[[]]]]]]]]]]")},
+};
+
+struct invalid_case {
+    const char *doc;
+    size_t len;
+    size_t offset;
+    const char *text; /* substring of the error text */
+};
+
+static const struct invalid_case invalid_cases[] = {
+    {DOC(""), 0, "expected a value (found end of input)"},
+    {DOC("   "), 3, "expected a value"},
+    {DOC("{"), 1, "expected a string key in object (found end of input)"},
+    {DOC("["), 1, "expected a value"},
+    {DOC("[1"), 2, "expected ',' or ']' after array element"},
+    {DOC("{\"a\":1"), 6, "expected ',' or '}' after object member"},
+    {DOC("{\"a\" 1}"), 5, "expected ':' after object key (found '1')"},
+    {DOC("{\"a\":}"), 5, "expected a value (found '}')"},
+    {DOC("{a:1}"), 1, "expected a string key in object (found 'a')"},
+    {DOC("{1:1}"), 1, "expected a string key"},
+    {DOC("{\"a\":1,}"), 7, "expected a string key"},
+    {DOC("[1,]"), 3, "expected a value (found ']')"},
+    {DOC("[,1]"), 1, "expected a value (found ',')"},
+    {DOC("[1 2]"), 3, "expected ',' or ']'"},
+    {DOC("{\"a\":1 \"b\":2}"), 7, "expected ',' or '}'"},
+    {DOC("[1}"), 2, "expected ',' or ']'"},
+    {DOC("{\"a\":1]"), 6, "expected ',' or '}'"},
+    {DOC("{}}"), 2, "unexpected data after the JSON value (found '}')"},
+    {DOC("1 2"), 2, "unexpected data after the JSON value"},
+    {DOC("{} x"), 3, "unexpected data after the JSON value (found 'x')"},
+    {DOC("\"a\"\"b\""), 3, "unexpected data"},
+    {DOC("01"), 0, "leading zeros are not allowed"},
+    {DOC("-01"), 1, "leading zeros are not allowed"},
+    {DOC("00"), 0, "leading zeros"},
+    {DOC("-"), 1, "expected a digit after '-' (found end of input)"},
+    {DOC("-a"), 1, "expected a digit after '-' (found 'a')"},
+    {DOC("1."), 2, "expected a digit after '.' in number"},
+    {DOC("1.e5"), 2, "expected a digit after '.'"},
+    {DOC(".5"), 0, "expected a value (found '.')"},
+    {DOC("1e"), 2, "expected a digit in the number's exponent"},
+    {DOC("1e+"), 3, "exponent"},
+    {DOC("1E-x"), 3, "exponent"},
+    {DOC("+1"), 0, "expected a value (found '+')"},
+    {DOC("1.5x"), 3, "unexpected data"},
+    {DOC("0x10"), 1, "unexpected data"},
+    {DOC("NaN"), 0, "expected a value (found 'N')"},
+    {DOC("Infinity"), 0, "expected a value"},
+    {DOC("-Infinity"), 1, "expected a digit after '-'"},
+    {DOC("tru"), 0, "invalid literal"},
+    {DOC("nul"), 0, "invalid literal"},
+    {DOC("True"), 0, "expected a value (found 'T')"},
+    {DOC("truex"), 4, "unexpected data"},
+    {DOC("[true false]"), 6, "expected ',' or ']'"},
+    {DOC("'a'"), 0, "expected a value (found ''')"},
+    {DOC("\"abc"), 4, "unterminated string"},
+    {DOC("\"abc\\"), 4, "unterminated string"},
+    {DOC("\"a\tb\""), 2, "control character in string"},
+    {DOC("\"a\nb\""), 2, "control character"},
+    {DOC("\"\x01\""), 1, "control character"},
+    {DOC("\"a\0b\""), 2, "control character"},
+    {DOC("\"\\x\""), 1, "invalid escape in string"},
+    {DOC("\"\\'\""), 1, "invalid escape"},
+    {DOC("\"\\U0041\""), 1, "invalid escape"},
+    {DOC("\"\\u12\""), 1, "\\u must be followed by four hex digits"},
+    {DOC("\"\\u12g4\""), 1, "four hex digits"},
+    {DOC("\"\\uDE00\""), 1, "lone UTF-16 low surrogate"},
+    {DOC("\"\\uD83D\""), 1, "high surrogate without a low surrogate"},
+    {DOC("\"\\uD83Dx\""), 1, "high surrogate"},
+    {DOC("\"\\uD83D\\u0041\""), 1, "high surrogate"},
+    {DOC("\"\\uD83D\\uD83D\""), 1, "high surrogate"},
+    {DOC("\"\\uD83D\\n\""), 1, "high surrogate"},
+    {DOC("\"\x80\""), 1, "invalid UTF-8"},                 /* lone continuation */
+    {DOC("\"\xbf\""), 1, "invalid UTF-8"},
+    {DOC("\"\xc0\xaf\""), 1, "invalid UTF-8"},             /* overlong '/' */
+    {DOC("\"\xc1\xbf\""), 1, "invalid UTF-8"},             /* overlong */
+    {DOC("\"\xe0\x80\xaf\""), 1, "overlong"},              /* overlong 3-byte */
+    {DOC("\"\xe0\x9f\xbf\""), 1, "overlong"},
+    {DOC("\"\xf0\x80\x80\xaf\""), 1, "overlong"},          /* overlong 4-byte */
+    {DOC("\"\xf0\x8f\xbf\xbf\""), 1, "overlong"},
+    {DOC("\"\xed\xa0\x80\""), 1, "surrogate"},             /* U+D800 */
+    {DOC("\"\xed\xbf\xbf\""), 1, "surrogate"},             /* U+DFFF */
+    {DOC("\"\xf4\x90\x80\x80\""), 1, "out of range"},      /* U+110000 */
+    {DOC("\"\xf5\x80\x80\x80\""), 1, "invalid UTF-8"},
+    {DOC("\"\xff\""), 1, "invalid UTF-8"},
+    {DOC("\"\xc3\""), 1, "invalid UTF-8"},                 /* truncated by the quote */
+    {DOC("\"\xc3"), 1, "invalid UTF-8"},                   /* truncated by the end */
+    {DOC("\"\xe2\x82\""), 1, "invalid UTF-8"},
+    {DOC("\"\xe2\x28\xa1\""), 1, "invalid UTF-8"},
+    {DOC("\"\xf0\x9f\x98\x28\""), 1, "truncated sequence"},
+    {DOC("\xef\xbb\xbf{}"), 0, "expected a value (found byte 0xEF)"}, /* BOM */
+    {DOC("{}\0"), 2, "unexpected data after the JSON value (found byte 0x00)"},
+    {DOC("{\"a\":1,\"a\":2}"), 7, "duplicate key \"a\" in object"},
+    {DOC("{\"a\":1,\"b\":2,\"a\":3}"), 13, "duplicate key"},
+    {DOC("{\"a\":1,\"\\u0061\":2}"), 7, "duplicate key \"\\u0061\""},
+    {DOC("{\"\\u00e9\":1,\"\xc3\xa9\":2}"), 12, "duplicate key"},
+    {DOC("{\"\\/\":1,\"/\":2}"), 8, "duplicate key"},
+    {DOC("{\"x\":{\"a\":1,\"a\":2}}"), 12, "duplicate key"},
+    {DOC("[{\"a\":{},\"a\":[]}]"), 9, "duplicate key"},
+    {DOC("{\"a\":{\"b\":1},\"a\":2}"), 13, "duplicate key"}, /* after a nested object closed */
+};
+
+static void test_valid(void)
+{
+    for (size_t i = 0; i < sizeof valid_cases / sizeof valid_cases[0]; i++) {
+        const struct valid_case *c = &valid_cases[i];
+        struct sg_json_error err;
+        struct sg_json_span v = {NULL, 0};
+        int rc = sg_json_validate(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &err);
+        CHECK(rc == 0, "valid #%zu [%.*s] refused: %s", i, (int)c->len, c->doc, err.text);
+        CHECK(v.len > 0 && v.ptr >= c->doc && v.ptr + v.len <= c->doc + c->len,
+              "valid #%zu: span outside the document", i);
+    }
+}
+
+static void test_invalid(void)
+{
+    for (size_t i = 0; i < sizeof invalid_cases / sizeof invalid_cases[0]; i++) {
+        const struct invalid_case *c = &invalid_cases[i];
+        struct sg_json_error err;
+        struct sg_json_span v;
+        int rc = sg_json_validate(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &err);
+        CHECK(rc == -1, "invalid #%zu [%.*s] accepted", i, (int)c->len, c->doc);
+        if (rc != -1)
+            continue;
+        CHECK(strstr(err.text, c->text) != NULL, "invalid #%zu: text [%s] lacks [%s]", i,
+              err.text, c->text);
+        CHECK(err.offset == c->offset, "invalid #%zu [%s]: offset %zu, want %zu", i, err.text,
+              err.offset, c->offset);
+        CHECK(strncmp(err.text, "invalid JSON at offset ", 23) == 0, "#%zu prefix: %s", i,
+              err.text);
+    }
+}
+
+static void test_error_text_format(void)
+{
+    struct sg_json_error err;
+    const char doc[] = "{\"event\" 12}";
+    CHECK(sg_json_validate(doc, strlen(doc), 64, NULL, &err) == -1, "refused");
+    CHECK_STREQ(err.text, "invalid JSON at offset 9: expected ':' after object key (found '1')",
+                "message");
+    /* err may be NULL when the caller does not want the reason */
+    CHECK(sg_json_validate("[", 1, 64, NULL, NULL) == -1, "NULL err");
+    CHECK(sg_json_validate(NULL, 0, 64, NULL, &err) == -1, "NULL buffer is empty");
+}
+
+static char *nested(unsigned depth, char open, char close)
+{
+    char *s = malloc(2 * (size_t)depth + 1);
+    for (unsigned i = 0; i < depth; i++) {
+        s[i] = open;
+        s[2 * depth - 1 - i] = close;
+    }
+    s[2 * depth] = '\0';
+    return s;
+}
+
+static void test_depth(void)
+{
+    struct sg_json_error err;
+    char *a = nested(64, '[', ']');
+    CHECK(sg_json_validate(a, strlen(a), 64, NULL, &err) == 0, "depth 64 at limit 64: %s",
+          err.text);
+    CHECK(sg_json_validate(a, strlen(a), 63, NULL, &err) == -1, "depth 64 at limit 63");
+    CHECK(strstr(err.text, "nesting deeper than 63 levels") != NULL, "%s", err.text);
+    CHECK(err.offset == 63, "offset %zu", err.offset);
+    free(a);
+
+    CHECK(sg_json_validate("1", 1, 0, NULL, &err) == 0, "scalar at depth 0");
+    CHECK(sg_json_validate("[]", 2, 0, NULL, &err) == -1, "array at limit 0");
+    CHECK(sg_json_validate("{\"a\":{}}", 8, 1, NULL, &err) == -1, "object in object, limit 1");
+    CHECK(sg_json_validate("{\"a\":[],\"b\":{}}", 15, 1, NULL, &err) == -1, "siblings, limit 1");
+    CHECK(sg_json_validate("[[],[],{}]", 10, 2, NULL, &err) == 0, "siblings reuse depth");
+
+    /* A huge max_depth is clamped, so deep hostile input is still refused. */
+    char *deep = nested(100000, '[', ']');
+    CHECK(sg_json_validate(deep, strlen(deep), UINT32_MAX, NULL, &err) == -1, "clamped");
+    CHECK(strstr(err.text, "nesting deeper than 256 levels") != NULL, "%s", err.text);
+    free(deep);
+    char *ok = nested(SG_JSON_MAX_DEPTH_LIMIT, '[', ']');
+    CHECK(sg_json_validate(ok, strlen(ok), UINT32_MAX, NULL, &err) == 0, "at the hard limit");
+    free(ok);
+}
+
+/* {"k0":0,"k1":1,...} with n keys, optionally repeating key 0 at the end. */
+static char *many_keys(unsigned n, bool repeat_first, size_t *len)
+{
+    size_t cap = (size_t)n * 24 + 64, o = 0;
+    char *s = malloc(cap);
+    s[o++] = '{';
+    for (unsigned i = 0; i < n; i++)
+        o += (size_t)snprintf(s + o, cap - o, "%s\"k%u\":%u", i ? "," : "", i, i);
+    if (repeat_first)
+        o += (size_t)snprintf(s + o, cap - o, ",\"k0\":0");
+    s[o++] = '}';
+    s[o] = '\0';
+    *len = o;
+    return s;
+}
+
+static void test_duplicates_scale(void)
+{
+    struct sg_json_error err;
+    size_t len;
+    char *s = many_keys(SG_JSON_MAX_OPEN_KEYS, false, &len);
+    CHECK(sg_json_validate(s, len, 64, NULL, &err) == 0, "%u distinct keys: %s",
+          SG_JSON_MAX_OPEN_KEYS, err.text);
+    free(s);
+    s = many_keys(SG_JSON_MAX_OPEN_KEYS - 1, true, &len);
+    CHECK(sg_json_validate(s, len, 64, NULL, &err) == -1, "repeat after 1023 keys");
+    CHECK(strstr(err.text, "duplicate key \"k0\"") != NULL, "%s", err.text);
+    free(s);
+    s = many_keys(SG_JSON_MAX_OPEN_KEYS + 1, false, &len);
+    CHECK(sg_json_validate(s, len, 64, NULL, &err) == -1, "more keys than the limit");
+    CHECK(strstr(err.text, "too many object keys") != NULL, "%s", err.text);
+    free(s);
+
+    /* Keys are released when their object closes: many small objects are fine. */
+    struct sg_buf b;
+    sg_buf_init(&b, 0);
+    int rc = sg_buf_append_char(&b, '[');
+    for (unsigned i = 0; i < 5000; i++)
+        rc |= sg_buf_printf(&b, "%s{\"a\":%u,\"b\":{\"a\":1,\"c\":2}}", i ? "," : "", i);
+    rc |= sg_buf_append_char(&b, ']');
+    CHECK(rc == 0, "build");
+    CHECK(sg_json_validate(b.data, b.len, 64, NULL, &err) == 0, "5000 objects: %s", err.text);
+    sg_buf_free(&b);
+}
+
+static void test_type_of(void)
+{
+    static const struct {
+        const char *v;
+        enum sg_json_type t;
+    } rows[] = {
+        {"{}", SG_JSON_OBJECT}, {"[]", SG_JSON_ARRAY},  {"\"\"", SG_JSON_STRING},
+        {"-1", SG_JSON_NUMBER}, {"7", SG_JSON_NUMBER},   {"true", SG_JSON_TRUE},
+        {"false", SG_JSON_FALSE}, {"null", SG_JSON_NULL}, {"", SG_JSON_INVALID},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sg_json_span s = {rows[i].v, strlen(rows[i].v)};
+        CHECK(sg_json_type_of(s) == rows[i].t, "type of [%s]", rows[i].v);
+    }
+}
+
+static struct sg_json_span span_of(const char *doc)
+{
+    struct sg_json_span v = {NULL, 0};
+    struct sg_json_error err;
+    if (sg_json_validate(doc, strlen(doc), 64, &v, &err) != 0)
+        fprintf(stderr, "test document refused: %s\n", err.text);
+    return v;
+}
+
+static bool span_is(struct sg_json_span s, const char *want)
+{
+    return s.len == strlen(want) && memcmp(s.ptr, want, s.len) == 0;
+}
+
+static void test_iterators(void)
+{
+    const char *doc = " { \"a\" : 1 , \"b\\\"}\" : { \"x\" : [ 1 , \"]\" ] } ,\"c\":\"s,}\" , "
+                      "\"d\" : -1.5e3 , \"e\":[] } ";
+    struct sg_json_span obj = span_of(doc), k, v;
+    CHECK(obj.ptr && obj.ptr[0] == '{' && obj.ptr[obj.len - 1] == '}', "trimmed span");
+    static const char *const keys[] = {"\"a\"", "\"b\\\"}\"", "\"c\"", "\"d\"", "\"e\""};
+    static const char *const vals[] = {"1", "{ \"x\" : [ 1 , \"]\" ] }", "\"s,}\"", "-1.5e3", "[]"};
+    struct sg_json_iter it;
+    sg_json_iter_init(&it, obj);
+    size_t n = 0;
+    while (sg_json_object_next(&it, &k, &v)) {
+        CHECK(n < 5 && span_is(k, keys[n]) && span_is(v, vals[n]), "member %zu: [%.*s]:[%.*s]",
+              n, (int)k.len, k.ptr, (int)v.len, v.ptr);
+        n++;
+    }
+    CHECK(n == 5, "5 members, got %zu", n);
+    CHECK(!sg_json_object_next(&it, &k, &v), "stays at the end");
+
+    struct sg_json_span arr = span_of("[ 1, \"a\\\\\" ,{\"k\":[2]} , [ ] ,true,null ]");
+    static const char *const elems[] = {"1", "\"a\\\\\"", "{\"k\":[2]}", "[ ]", "true", "null"};
+    sg_json_iter_init(&it, arr);
+    n = 0;
+    while (sg_json_array_next(&it, &v)) {
+        CHECK(n < 6 && span_is(v, elems[n]), "element %zu: [%.*s]", n, (int)v.len, v.ptr);
+        n++;
+    }
+    CHECK(n == 6, "6 elements, got %zu", n);
+
+    sg_json_iter_init(&it, span_of("[]"));
+    CHECK(!sg_json_array_next(&it, &v), "empty array");
+    sg_json_iter_init(&it, span_of("{ }"));
+    CHECK(!sg_json_object_next(&it, &k, &v), "empty object");
+    sg_json_iter_init(&it, span_of("\"str\""));
+    CHECK(!sg_json_array_next(&it, &v), "a string is not iterable");
+}
+
+static void test_object_get_and_equals(void)
+{
+    struct sg_json_span obj = span_of("{\"a\":1,\"caf\\u00e9\":2,\"\\ud83d\\ude00\":3,"
+                                      "\"q\\\"\":4,\"ab\":5,\"\":6}"),
+                        v;
+    CHECK(sg_json_object_get(obj, "a", &v) && span_is(v, "1"), "a");
+    CHECK(sg_json_object_get(obj, "caf\xc3\xa9", &v) && span_is(v, "2"), "escaped key");
+    CHECK(sg_json_object_get(obj, "\xf0\x9f\x98\x80", &v) && span_is(v, "3"), "surrogate key");
+    CHECK(sg_json_object_get(obj, "q\"", &v) && span_is(v, "4"), "quote key");
+    CHECK(sg_json_object_get(obj, "ab", &v) && span_is(v, "5"), "ab");
+    CHECK(sg_json_object_get(obj, "", &v) && span_is(v, "6"), "empty key");
+    CHECK(!sg_json_object_get(obj, "b", &v), "missing");
+    CHECK(!sg_json_object_get(obj, "caf", &v), "prefix of a key");
+    CHECK(!sg_json_object_get(span_of("[1]"), "a", &v), "array");
+
+    static const struct {
+        const char *tok, *lit;
+        bool eq;
+    } rows[] = {
+        {"\"abc\"", "abc", true},          {"\"abc\"", "ab", false},
+        {"\"ab\"", "abc", false},          {"\"\\u0061bc\"", "abc", true},
+        {"\"\\u0061bc\"", "abcd", false},  {"\"a\\\\b\"", "a\\b", true},
+        {"\"a\\\\b\"", "a\\\\b", false},   {"\"a\\nb\"", "a\nb", true},
+        {"\"\\/\"", "/", true},            {"\"\"", "", true},
+        {"\"\\u00e9\"", "\xc3\xa9", true}, {"\"\\u00e9\"", "\xc3", false},
+        {"abc", "abc", false}, /* not a string token */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sg_json_span t = {rows[i].tok, strlen(rows[i].tok)};
+        CHECK(sg_json_string_equals(t, rows[i].lit) == rows[i].eq, "equals #%zu %s", i,
+              rows[i].tok);
+    }
+}
+
+static void test_decode(void)
+{
+    static const struct {
+        const char *tok;
+        const char *want;
+        size_t want_len;
+    } rows[] = {
+        {"\"plain\"", DOC("plain")},
+        {"\"\"", DOC("")},
+        {"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", DOC("\"\\/\b\f\n\r\t")},
+        {"\"a\\u0000b\"", DOC("a\0b")},
+        {"\"\\u0041\\u00e9\\u20AC\"", DOC("A\xc3\xa9\xe2\x82\xac")},
+        {"\"\\uD83D\\uDE00!\"", DOC("\xf0\x9f\x98\x80!")},
+        {"\"\\uDBFF\\uDFFF\"", DOC("\xf4\x8f\xbf\xbf")},
+        {"\"\\u007f\\u0080\\u07ff\\u0800\\uffff\"",
+         DOC("\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf")},
+        {"\"raw \xc3\xa9 kept\"", DOC("raw \xc3\xa9 kept")},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sg_json_span t = {rows[i].tok, strlen(rows[i].tok)};
+        struct sg_json_error err;
+        CHECK(sg_json_validate(t.ptr, t.len, 64, NULL, &err) == 0, "row %zu valid", i);
+        struct sg_buf b;
+        sg_buf_init(&b, 0);
+        CHECK(sg_buf_append_str(&b, "pre:") == 0, "prefix");
+        CHECK(sg_json_string_decode(t, &b) == 0, "decode %zu", i);
+        CHECK(b.len == 4 + rows[i].want_len && memcmp(b.data + 4, rows[i].want, rows[i].want_len) == 0,
+              "decode %zu: got %zu bytes", i, b.len - 4);
+        sg_buf_free(&b);
+
+        char dst[64];
+        size_t n = 99;
+        CHECK(sg_json_string_decode_to(t, dst, sizeof dst, &n) == 0 && n == rows[i].want_len &&
+                  memcmp(dst, rows[i].want, n) == 0,
+              "decode_to %zu", i);
+        if (rows[i].want_len > 0)
+            CHECK(sg_json_string_decode_to(t, dst, rows[i].want_len - 1, &n) == -1,
+                  "decode_to %zu one byte short", i);
+    }
+    /* Past the buffer's limit: -1 and the buffer is unchanged. */
+    struct sg_buf b;
+    sg_buf_init(&b, 8);
+    CHECK(sg_buf_append_str(&b, "1234") == 0, "fill");
+    struct sg_json_span t = {"\"abcdef\"", 8};
+    CHECK(sg_json_string_decode(t, &b) == -1 && b.len == 4, "limit");
+    sg_buf_free(&b);
+}
+
+static void test_compact(void)
+{
+    static const struct {
+        const char *in, *want;
+    } rows[] = {
+        {" { \"a\" : [ 1 , 2 ] ,\n\t\"b\" : \"x y\\n\" } ", "{\"a\":[1,2],\"b\":\"x y\\n\"}"},
+        {"[ 123456789012345678901234567890 , 9.99 , 1E+05 , -0.0 ]",
+         "[123456789012345678901234567890,9.99,1E+05,-0.0]"},
+        {"{ \"k \\\" }\" : \" [ , ] \\\\\" }", "{\"k \\\" }\":\" [ , ] \\\\\"}"},
+        {"\"\\u00e9 \xc3\xa9 \\/\"", "\"\\u00e9 \xc3\xa9 \\/\""},
+        {" true ", "true"},
+        {"{}", "{}"},
+        {"[ { } , [ ] , null , false ]", "[{},[],null,false]"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sg_json_span v = span_of(rows[i].in);
+        struct sg_buf b;
+        sg_buf_init(&b, 0);
+        CHECK(sg_json_compact(v, &b) == 0, "compact %zu", i);
+        CHECK_STREQ(b.data ? b.data : "", rows[i].want, "compact");
+        struct sg_json_error err;
+        CHECK(sg_json_validate(b.data, b.len, 64, NULL, &err) == 0, "compact %zu re-validates", i);
+        sg_buf_free(&b);
+    }
+    struct sg_buf b;
+    sg_buf_init(&b, 5);
+    CHECK(sg_json_compact(span_of("[1, 2, 3]"), &b) == -1 && b.len == 0, "past the limit");
+    CHECK(sg_json_compact(span_of("[1,2]"), &b) == 0 && b.len == 5, "exactly at the limit");
+    sg_buf_free(&b);
+}
+
+int main(void)
+{
+    test_valid();
+    test_invalid();
+    test_error_text_format();
+    test_depth();
+    test_duplicates_scale();
+    test_type_of();
+    test_iterators();
+    test_object_get_and_equals();
+    test_decode();
+    test_compact();
+    return sg_check_result("test_json_scan");
+}
