@@ -50,10 +50,12 @@ static const struct num_setting num_settings[] = {
     {"kinesis", "call_timeout_ms", F(call_timeout_ms), NUM_UINT, 100, 600000},
     {"kinesis", "backoff_base_ms", F(backoff_base_ms), NUM_UINT, 1, 60000},
     {"kinesis", "backoff_max_ms", F(backoff_max_ms), NUM_UINT, 1, 600000},
+    {"shutdown", "delay_ms", F(shutdown_delay_ms), NUM_UINT, 0, 120000},
+    {"shutdown", "drain_timeout_ms", F(drain_timeout_ms), NUM_UINT, 0, 120000},
 };
 
 static const char *const top_keys[] = {"listen", "threads", "log_level", "access_log",
-                                       "limits", "kinesis", "streams", "_comment", NULL};
+                                       "limits", "kinesis", "shutdown", "streams", "_comment", NULL};
 static const char *const kinesis_str_keys[] = {"region", "endpoint", NULL};
 static const char *const stream_keys[] = {"name", "stream_name", "stream_arn", "mode",
                                           "partition_key", "_comment", NULL};
@@ -93,6 +95,10 @@ void sg_config_defaults(struct sg_config *cfg)
     cfg->call_timeout_ms = 10000;
     cfg->backoff_base_ms = 50;
     cfg->backoff_max_ms = 2000;
+    /* ECS stops a task with SIGKILL 30 s after SIGTERM: 5 s for the ALB to
+     * stop routing here, up to 20 s to flush, the rest as margin. */
+    cfg->shutdown_delay_ms = 5000;
+    cfg->drain_timeout_ms = 20000;
 }
 
 bool sg_config_valid_stream_name(const char *s, size_t len)
@@ -358,6 +364,9 @@ static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
         return -1;
     if ((x = json_object_get(root, "kinesis")) &&
         parse_section(cfg, x, "kinesis", kinesis_str_keys, err, cap) != 0)
+        return -1;
+    if ((x = json_object_get(root, "shutdown")) &&
+        parse_section(cfg, x, "shutdown", NULL, err, cap) != 0)
         return -1;
     x = json_object_get(root, "streams");
     if (!x)

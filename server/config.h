@@ -64,6 +64,10 @@ struct sg_config {
     unsigned backoff_base_ms;
     unsigned backoff_max_ms;
 
+    /* shutdown (SIGTERM) */
+    unsigned shutdown_delay_ms; /* /readyz 503 before the listener closes */
+    unsigned drain_timeout_ms;  /* then the longest wait for Kinesis answers */
+
     size_t n_streams;
     struct sg_stream_config streams[SG_CONFIG_MAX_STREAMS];
 };

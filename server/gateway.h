@@ -1,0 +1,35 @@
+/*
+ * gateway: the context every request handler receives.
+ * Built once in main; the pointers are borrowed and outlive the HTTP server.
+ * Counters are atomics so that the hot path never takes a lock for them.
+ */
+#ifndef SG_GATEWAY_H
+#define SG_GATEWAY_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "creds.h"
+#include "pipeline.h"
+
+enum sg_route_id { SG_RT_RECORD = 0, SG_RT_RECORDS, SG_RT_OPS, SG_RT_OTHER, SG_RT_COUNT };
+
+/* Status codes counted per route for /metrics. */
+#define SG_STATUS_SLOTS 12
+extern const unsigned sg_counted_statuses[SG_STATUS_SLOTS];
+
+struct sg_gateway {
+    const struct sg_config *cfg;
+    struct sg_pipeline *pipeline;
+    struct sg_creds_provider *creds;
+    atomic_bool draining;          /* SIGTERM seen: /readyz answers 503 */
+    atomic_size_t active_requests; /* begun, not yet completed */
+    atomic_uint_fast64_t responses[SG_RT_COUNT][SG_STATUS_SLOTS + 1]; /* last = other */
+    atomic_uint_fast64_t events_accepted, events_rejected;
+};
+
+/* Counts a response of `status` on `route`. */
+void sg_gateway_count_response(struct sg_gateway *gw, enum sg_route_id route, unsigned status);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * http_ingest: PUT /streams/{stream}/record(s).
+ *
+ * Refuse early, before reading the body: wrong method (405), unknown stream
+ * (404), non-JSON content type (415), declared length over the limit (413),
+ * stream queue full (503). Then read the body into a bounded buffer, parse
+ * it into ready-made PutRecords entries (ingest_parse.c), submit the valid
+ * records all at once and suspend the connection: no thread waits for
+ * Kinesis. The ticket's completion resumes the connection and the answer is
+ * built from each record's own outcome.
+ */
+#include "http_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "http_respond.h"
+#include "pipeline.h"
+#include "retry.h"
+
+static size_t body_limit(const struct sg_http_request *req)
+{
+    const struct sg_config *cfg = req->gw->cfg;
+    return req->route == SG_RT_RECORD ? cfg->max_body_record : cfg->max_body_records;
+}
+
+/* application/json, optionally with parameters; a missing type counts as
+ * JSON, as API Gateway assumes. */
+static bool json_content_type(const char *ct)
+{
+    if (!ct || !*ct)
+        return true;
+    size_t n = strcspn(ct, ";");
+    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+enum MHD_Result sg_http_ingest_begin(struct sg_http_request *req)
+{
+    if (strcmp(req->method, "PUT") != 0)
+        return sg_http_method_not_allowed(req, "PUT");
+    const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!json_content_type(ct))
+        return sg_http_fail(req, 415, "Unsupported Media Type: send Content-Type: application/json");
+    const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > body_limit(req)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Request body is over the %zu-byte limit", body_limit(req));
+        return sg_http_fail(req, 413, msg);
+    }
+    sg_buf_init(&req->body, body_limit(req));
+    return MHD_YES;
+}
+
+static enum MHD_Result respond_ingest_error(struct sg_http_request *req, enum sg_ingest_status st)
+{
+    unsigned status = st == SG_INGEST_TOO_LARGE ? 413 : st == SG_INGEST_NO_MEMORY ? 503 : 400;
+    return sg_http_fail(req, status, req->ingest.message);
+}
+
+/* The first invalid item's message, prefixed with its place in a batch. */
+static enum MHD_Result respond_all_invalid(struct sg_http_request *req)
+{
+    const struct sg_ingest_item *it = &req->ingest.items[0];
+    char msg[320];
+    if (req->route == SG_RT_RECORD)
+        snprintf(msg, sizeof msg, "%s", it->message);
+    else
+        snprintf(msg, sizeof msg, "no valid records; records[0]: %s", it->message);
+    atomic_fetch_add(&req->gw->events_rejected, req->ingest.n);
+    return sg_http_fail(req, 400, msg);
+}
+
+static void on_ticket_done(struct sg_ticket *t)
+{
+    struct sg_http_request *req =
+        (struct sg_http_request *)((char *)t - offsetof(struct sg_http_request, ticket));
+    MHD_resume_connection(req->conn);
+}
+
+/* Links the valid items into records for the pipeline. */
+static int build_records(struct sg_http_request *req)
+{
+    struct sg_ingest *in = &req->ingest;
+    req->results = calloc(in->n, sizeof *req->results);
+    req->records = calloc(in->n_valid, sizeof *req->records);
+    if (!req->results || !req->records)
+        return -1;
+    req->ticket.results = req->results;
+    req->ticket.n_results = in->n;
+    req->ticket.deadline_ms = req->start_ms + req->gw->cfg->deadline_ms;
+    req->ticket.done = on_ticket_done;
+    atomic_store(&req->ticket.pending, in->n_valid + 1);
+    struct sg_record *prev = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        const struct sg_ingest_item *it = &in->items[i];
+        if (!it->valid) {
+            req->results[i].outcome = SG_OUTCOME_INVALID;
+            continue;
+        }
+        struct sg_record *r = &req->records[k++];
+        r->ticket = &req->ticket;
+        r->index = (uint32_t)i;
+        r->if_expired = SG_OUTCOME_TIMEOUT;
+        r->kinesis_bytes = it->kinesis_bytes;
+        r->entry = in->entries.data + it->entry_off;
+        r->entry_len = it->entry_len;
+        if (prev)
+            prev->next = r;
+        prev = r;
+    }
+    return 0;
+}
+
+static enum MHD_Result process_body(struct sg_http_request *req)
+{
+    struct sg_gateway *gw = req->gw;
+    struct sg_ingest_limits lim = {gw->cfg->max_record_bytes, gw->cfg->max_json_depth,
+                                   gw->cfg->batch_max_records};
+    enum sg_ingest_status st =
+        sg_ingest_parse(&req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS,
+                        req->stream, req->body.data, req->body.len, &lim);
+    sg_buf_free(&req->body); /* the entries hold everything from here on */
+    if (st != SG_INGEST_OK)
+        return respond_ingest_error(req, st);
+    if (req->ingest.n_valid == 0)
+        return respond_all_invalid(req);
+    if (build_records(req) != 0)
+        return sg_http_fail(req, 503, "Service Unavailable: out of memory");
+    if (sg_pipeline_submit(gw->pipeline, req->stream_idx, &req->records[0], req->ingest.n_valid,
+                           req->ingest.kinesis_bytes) != 0) {
+        atomic_store(&req->ticket.pending, 0);
+        return sg_http_fail(req, 503, "Service Unavailable: the gateway's queue for this stream "
+                                      "is full; retry later");
+    }
+    atomic_fetch_add(&gw->events_accepted, req->ingest.n_valid);
+    atomic_fetch_add(&gw->events_rejected, req->ingest.n - req->ingest.n_valid);
+    req->state = SG_REQ_WAITING;
+    MHD_suspend_connection(req->conn);
+    sg_ticket_release(&req->ticket); /* may resume at once if all are done */
+    return MHD_YES;
+}
+
+/* ---- answers ----------------------------------------------------------- */
+
+static const char *text_a(const struct sg_result *r)
+{
+    return r->text ? r->text : "";
+}
+
+static const char *text_b(const struct sg_result *r)
+{
+    return r->text ? r->text + strlen(r->text) + 1 : "";
+}
+
+static int append_member(struct sg_buf *b, const char *name, const char *value, bool comma)
+{
+    int rc = comma ? sg_buf_append_char(b, ',') : 0;
+    rc |= sg_buf_append_json_string(b, name, strlen(name));
+    rc |= sg_buf_append_char(b, ':');
+    rc |= sg_buf_append_json_string(b, value, strlen(value));
+    return rc;
+}
+
+static enum MHD_Result respond_single_error(struct sg_http_request *req, const struct sg_result *r)
+{
+    char msg[320];
+    switch (r->outcome) {
+    case SG_OUTCOME_THROTTLED:
+        snprintf(msg, sizeof msg, "Kinesis is throttling writes to this stream (%s); retry later",
+                 text_a(r));
+        break;
+    case SG_OUTCOME_UNAVAILABLE:
+        snprintf(msg, sizeof msg, "Kinesis is unavailable: %s: %s", text_a(r), text_b(r));
+        break;
+    case SG_OUTCOME_REFUSED:
+        snprintf(msg, sizeof msg, "Kinesis refused the request: %s: %s", text_a(r), text_b(r));
+        break;
+    default:
+        snprintf(msg, sizeof msg, "Kinesis did not accept the record before the deadline (%s)",
+                 text_a(r));
+        break;
+    }
+    return sg_http_fail(req, (unsigned)sg_retry_http_status(r->outcome), msg);
+}
+
+static enum MHD_Result respond_single(struct sg_http_request *req)
+{
+    const struct sg_result *r = &req->results[0];
+    if (r->outcome != SG_OUTCOME_OK)
+        return respond_single_error(req, r);
+    struct sg_buf b;
+    sg_buf_init(&b, 4096);
+    int rc = sg_buf_append_char(&b, '{');
+    rc |= append_member(&b, "SequenceNumber", text_a(r), false);
+    rc |= append_member(&b, "ShardId", text_b(r), true);
+    if (req->ticket.encryption_type[0])
+        rc |= append_member(&b, "EncryptionType", req->ticket.encryption_type, true);
+    rc |= sg_buf_append_char(&b, '}');
+    enum MHD_Result ret = rc ? sg_http_fail(req, 500, "Internal server error")
+                             : sg_http_reply(req, 200, b.data, b.len);
+    sg_buf_free(&b);
+    return ret;
+}
+
+static int append_batch_entry(struct sg_buf *b, const struct sg_result *r,
+                              const struct sg_ingest_item *it, bool comma)
+{
+    int rc = comma ? sg_buf_append_char(b, ',') : 0;
+    rc |= sg_buf_append_char(b, '{');
+    if (r->outcome == SG_OUTCOME_OK) {
+        rc |= append_member(b, "SequenceNumber", text_a(r), false);
+        rc |= append_member(b, "ShardId", text_b(r), true);
+    } else if (r->outcome == SG_OUTCOME_INVALID) {
+        rc |= append_member(b, "ErrorCode", "InvalidEvent", false);
+        rc |= append_member(b, "ErrorMessage", it->message, true);
+    } else {
+        rc |= append_member(b, "ErrorCode", text_a(r), false);
+        rc |= append_member(b, "ErrorMessage", text_b(r), true);
+    }
+    return rc | sg_buf_append_char(b, '}');
+}
+
+static enum MHD_Result respond_batch(struct sg_http_request *req)
+{
+    size_t n = req->ingest.n, failed = 0, ok = 0;
+    const struct sg_result *first_kinesis_failure = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct sg_result *r = &req->results[i];
+        ok += r->outcome == SG_OUTCOME_OK;
+        failed += r->outcome != SG_OUTCOME_OK;
+        if (!first_kinesis_failure && r->outcome != SG_OUTCOME_OK &&
+            r->outcome != SG_OUTCOME_INVALID)
+            first_kinesis_failure = r;
+    }
+    /* Nothing stored and Kinesis is why: answer with the error status, so a
+     * client that only looks at the status still retries. */
+    if (ok == 0 && first_kinesis_failure)
+        return respond_single_error(req, first_kinesis_failure);
+    struct sg_buf b;
+    sg_buf_init(&b, 0);
+    int rc = sg_buf_printf(&b, "{\"FailedRecordCount\":%zu,\"Records\":[", failed);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc |= append_batch_entry(&b, &req->results[i], &req->ingest.items[i], i > 0);
+    rc |= sg_buf_append_char(&b, ']');
+    if (req->ticket.encryption_type[0])
+        rc |= append_member(&b, "EncryptionType", req->ticket.encryption_type, true);
+    rc |= sg_buf_append_char(&b, '}');
+    enum MHD_Result ret = rc ? sg_http_fail(req, 500, "Internal server error")
+                             : sg_http_reply(req, 200, b.data, b.len);
+    sg_buf_free(&b);
+    return ret;
+}
+
+enum MHD_Result sg_http_ingest_continue(struct sg_http_request *req, const char *data,
+                                        size_t *data_size)
+{
+    if (*data_size) {
+        if (req->state == SG_REQ_RECEIVING && sg_buf_append(&req->body, data, *data_size) != 0) {
+            req->state = SG_REQ_DISCARDING; /* keep reading, keep nothing */
+            sg_buf_free(&req->body);
+        }
+        *data_size = 0;
+        return MHD_YES;
+    }
+    switch (req->state) {
+    case SG_REQ_RECEIVING:
+        return process_body(req);
+    case SG_REQ_DISCARDING: {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Request body is over the %zu-byte limit", body_limit(req));
+        return sg_http_fail(req, 413, msg);
+    }
+    case SG_REQ_WAITING:
+        if (atomic_load(&req->ticket.pending) != 0)
+            return MHD_YES; /* not ours to answer yet */
+        return req->route == SG_RT_RECORD ? respond_single(req) : respond_batch(req);
+    case SG_REQ_RESPONDED:
+        break;
+    }
+    return MHD_YES;
+}
+
+void sg_http_ingest_free(struct sg_http_request *req)
+{
+    sg_buf_free(&req->body);
+    sg_ingest_free(&req->ingest);
+    if (req->results)
+        sg_ticket_clear(&req->ticket);
+    free(req->results);
+    free(req->records);
+}

@@ -1,0 +1,122 @@
+/*
+ * http_ops: the operations endpoints.
+ *   GET /healthz  the process is alive (ALB/ECS liveness): always 200.
+ *   GET /readyz   ready for traffic: not draining, credentials present and
+ *                 Kinesis answering; otherwise 503 with the reason.
+ *   GET /metrics  Prometheus text format (counters are atomics, read here).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "http_internal.h"
+#include "http_respond.h"
+#include "pipeline.h"
+
+bool sg_http_ops_is_path(const char *path)
+{
+    return strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
+           strcmp(path, "/metrics") == 0;
+}
+
+static enum MHD_Result readyz(struct sg_http_request *req)
+{
+    struct sg_gateway *gw = req->gw;
+    const char *reason = NULL;
+    struct sg_pipeline_stats st;
+    sg_pipeline_get_stats(gw->pipeline, &st);
+    struct sg_credentials *cr = sg_creds_provider_get(gw->creds);
+    if (atomic_load(&gw->draining))
+        reason = "shutting down";
+    else if (!cr)
+        reason = "no AWS credentials available";
+    else if (!st.kinesis_reachable)
+        reason = "Kinesis endpoint unreachable";
+    sg_credentials_release(cr);
+    char body[160];
+    int n = reason ? snprintf(body, sizeof body, "{\"status\":\"not ready\",\"reason\":\"%s\"}",
+                              reason)
+                   : snprintf(body, sizeof body, "{\"status\":\"ready\"}");
+    return sg_http_reply(req, reason ? 503 : 200, body, (size_t)n);
+}
+
+static const char *const route_names[SG_RT_COUNT] = {"record", "records", "ops", "other"};
+
+static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
+{
+    struct sg_pipeline_stats st;
+    sg_pipeline_get_stats(gw->pipeline, &st);
+    int rc = sg_buf_append_str(b, "# HELP streamgate_http_responses_total Responses by route "
+                                  "and status.\n# TYPE streamgate_http_responses_total counter\n");
+    for (int r = 0; r < SG_RT_COUNT; r++)
+        for (int i = 0; i <= SG_STATUS_SLOTS; i++) {
+            uint64_t v = atomic_load(&gw->responses[r][i]);
+            if (!v)
+                continue;
+            char code[8];
+            snprintf(code, sizeof code, "%u", i < SG_STATUS_SLOTS ? sg_counted_statuses[i] : 0);
+            rc |= sg_buf_printf(b,
+                                "streamgate_http_responses_total{route=\"%s\",status=\"%s\"} %llu\n",
+                                route_names[r], i < SG_STATUS_SLOTS ? code : "other",
+                                (unsigned long long)v);
+        }
+    rc |= sg_buf_printf(
+        b,
+        "# TYPE streamgate_events_accepted_total counter\nstreamgate_events_accepted_total %llu\n"
+        "# TYPE streamgate_events_rejected_total counter\nstreamgate_events_rejected_total %llu\n"
+        "# TYPE streamgate_putrecords_calls_total counter\nstreamgate_putrecords_calls_total %llu\n"
+        "# TYPE streamgate_putrecords_call_failures_total counter\n"
+        "streamgate_putrecords_call_failures_total %llu\n"
+        "# TYPE streamgate_records_sent_total counter\nstreamgate_records_sent_total %llu\n"
+        "# TYPE streamgate_records_ok_total counter\nstreamgate_records_ok_total %llu\n"
+        "# TYPE streamgate_records_retried_total counter\nstreamgate_records_retried_total %llu\n"
+        "# TYPE streamgate_records_failed_total counter\nstreamgate_records_failed_total %llu\n"
+        "# TYPE streamgate_throttled_total counter\nstreamgate_throttled_total %llu\n"
+        "# TYPE streamgate_putrecords_latency_ms_sum counter\n"
+        "streamgate_putrecords_latency_ms_sum %llu\n"
+        "# TYPE streamgate_inflight_calls gauge\nstreamgate_inflight_calls %u\n"
+        "# TYPE streamgate_queue_records gauge\nstreamgate_queue_records %zu\n"
+        "# TYPE streamgate_queue_bytes gauge\nstreamgate_queue_bytes %zu\n",
+        (unsigned long long)atomic_load(&gw->events_accepted),
+        (unsigned long long)atomic_load(&gw->events_rejected), (unsigned long long)st.calls,
+        (unsigned long long)st.call_failures, (unsigned long long)st.records_sent,
+        (unsigned long long)st.records_ok, (unsigned long long)st.records_retried,
+        (unsigned long long)st.records_failed, (unsigned long long)st.throttled,
+        (unsigned long long)st.latency_ms_sum, st.in_flight, st.queued_records, st.queued_bytes);
+    return rc;
+}
+
+static enum MHD_Result metrics(struct sg_http_request *req)
+{
+    struct sg_buf b;
+    sg_buf_init(&b, 1024 * 1024);
+    enum MHD_Result ret;
+    if (metrics_text(req->gw, &b) != 0) {
+        ret = sg_http_fail(req, 500, "Internal server error");
+    } else {
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
+        ret = MHD_NO;
+        if (r) {
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                    "text/plain; version=0.0.4");
+            sg_gateway_count_response(req->gw, req->route, 200);
+            req->status = 200;
+            req->state = SG_REQ_RESPONDED;
+            ret = MHD_queue_response(req->conn, 200, r);
+            MHD_destroy_response(r);
+        }
+    }
+    sg_buf_free(&b);
+    return ret;
+}
+
+enum MHD_Result sg_http_ops_handle(struct sg_http_request *req, const char *path)
+{
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+        return sg_http_method_not_allowed(req, "GET, HEAD");
+    if (strcmp(path, "/healthz") == 0)
+        return sg_http_reply(req, 200, "{\"status\":\"ok\"}", 15);
+    if (strcmp(path, "/readyz") == 0)
+        return readyz(req);
+    return metrics(req);
+}

@@ -1,0 +1,275 @@
+/*
+ * http_server: MHD daemon, routing, per-request state and the access log
+ * (see http_server.h).
+ */
+#include "http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "http_internal.h"
+#include "http_respond.h"
+#include "log.h"
+
+struct sg_http_server {
+    struct MHD_Daemon *daemon;
+    struct sg_gateway *gw;
+    unsigned port;
+};
+
+/* ---- replies ----------------------------------------------------------- */
+
+static void note_status(struct sg_http_request *req, unsigned status, const char *why)
+{
+    req->status = status;
+    req->state = SG_REQ_RESPONDED;
+    if (why)
+        snprintf(req->error, sizeof req->error, "%.95s", why);
+    sg_gateway_count_response(req->gw, req->route, status);
+}
+
+enum MHD_Result sg_http_fail(struct sg_http_request *req, unsigned status, const char *message)
+{
+    note_status(req, status, message);
+    return sg_respond_error(req->conn, status, req->request_id, message, NULL);
+}
+
+enum MHD_Result sg_http_method_not_allowed(struct sg_http_request *req, const char *allow)
+{
+    note_status(req, 405, "Method Not Allowed");
+    return sg_respond_error(req->conn, 405, req->request_id, "Method Not Allowed", allow);
+}
+
+enum MHD_Result sg_http_reply(struct sg_http_request *req, unsigned status, const char *body,
+                              size_t len)
+{
+    note_status(req, status, NULL);
+    return sg_respond_json(req->conn, status, req->request_id, body, len);
+}
+
+/* ---- routing ----------------------------------------------------------- */
+
+/* "/streams/{name}/record" or ".../records": sets the route and stream, or
+ * answers 400/404 itself (returns false then). */
+static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_Result *ret)
+{
+    static const char prefix[] = "/streams/";
+    if (strncmp(url, prefix, sizeof prefix - 1) != 0)
+        return false;
+    const char *name = url + sizeof prefix - 1;
+    const char *slash = strchr(name, '/');
+    if (!slash)
+        return false;
+    const char *rest = slash + 1;
+    if (strcmp(rest, "record") == 0)
+        req->route = SG_RT_RECORD;
+    else if (strcmp(rest, "records") == 0)
+        req->route = SG_RT_RECORDS;
+    else
+        return false;
+    size_t len = (size_t)(slash - name);
+    if (!sg_config_valid_stream_name(name, len)) {
+        *ret = sg_http_fail(req, 400, "Invalid stream name: use 1-128 characters of [a-zA-Z0-9_.-]");
+        return true;
+    }
+    const struct sg_config *cfg = req->gw->cfg;
+    req->stream = sg_config_find_stream(cfg, name, len);
+    if (!req->stream) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "Stream %.*s is not configured on this gateway", (int)len, name);
+        *ret = sg_http_fail(req, 404, msg);
+        return true;
+    }
+    req->stream_idx = (size_t)(req->stream - cfg->streams);
+    *ret = sg_http_ingest_begin(req);
+    return true;
+}
+
+static void set_request_id(struct sg_http_request *req)
+{
+    const char *id = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "x-amzn-RequestId");
+    if (id && sg_is_uuid(id, strlen(id)))
+        memcpy(req->request_id, id, SG_UUID_LEN + 1);
+    else
+        sg_rand_uuid(req->request_id);
+}
+
+static struct sg_http_request *request_new(struct sg_gateway *gw, struct MHD_Connection *conn,
+                                           const char *method, const char *url)
+{
+    struct sg_http_request *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->gw = gw;
+    req->conn = conn;
+    req->route = SG_RT_OTHER;
+    req->start_ms = sg_clock_ms();
+    snprintf(req->method, sizeof req->method, "%s", method);
+    snprintf(req->path, sizeof req->path, "%s", url);
+    set_request_id(req);
+    atomic_fetch_add(&gw->active_requests, 1);
+    return req;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct sg_gateway *gw = cls;
+    struct sg_http_request *req = *con_cls;
+    if (!req) {
+        req = request_new(gw, conn, method, url);
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        enum MHD_Result ret = MHD_YES;
+        if (route_ingest(req, url, &ret))
+            return ret;
+        if (sg_http_ops_is_path(url)) {
+            req->route = SG_RT_OPS;
+            return sg_http_ops_handle(req, url);
+        }
+        return sg_http_fail(req, 404, "Not Found");
+    }
+    if (req->route == SG_RT_RECORD || req->route == SG_RT_RECORDS)
+        return sg_http_ingest_continue(req, upload_data, upload_data_size);
+    *upload_data_size = 0; /* already answered: drop any body */
+    return MHD_YES;
+}
+
+/* ---- completion and access log ----------------------------------------- */
+
+static void access_log(const struct sg_http_request *req, enum MHD_RequestTerminationCode toe)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char ip[INET6_ADDRSTRLEN] = "";
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof ip);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
+    }
+    struct sg_buf b;
+    sg_buf_init(&b, 4096);
+    int rc = sg_buf_printf(&b, "{\"type\":\"access\",\"requestId\":\"%s\",\"ip\":\"%s\",",
+                           req->request_id, ip);
+    rc |= sg_buf_append_str(&b, "\"method\":");
+    rc |= sg_buf_append_json_string(&b, req->method, strlen(req->method));
+    rc |= sg_buf_append_str(&b, ",\"path\":");
+    rc |= sg_buf_append_json_string(&b, req->path, strlen(req->path));
+    rc |= sg_buf_printf(&b, ",\"status\":%u,\"latencyMs\":%lld,\"records\":%zu,\"stream\":",
+                        req->status, (long long)(sg_clock_ms() - req->start_ms), req->ingest.n);
+    const char *stream = req->stream ? req->stream->name : "";
+    rc |= sg_buf_append_json_string(&b, stream, strlen(stream));
+    rc |= sg_buf_append_str(&b, ",\"error\":");
+    rc |= sg_buf_append_json_string(&b, req->error, strlen(req->error));
+    rc |= sg_buf_printf(&b, ",\"completed\":%s}",
+                        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false");
+    if (rc == 0)
+        sg_log_line(b.data, b.len);
+    sg_buf_free(&b);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct sg_gateway *gw = cls;
+    struct sg_http_request *req = *con_cls;
+    if (!req)
+        return;
+    *con_cls = NULL;
+    if (atomic_load(&req->ticket.pending) != 0) {
+        /* Cannot happen while suspended connections are resumed before the
+         * daemon stops; leaking beats freeing memory the sender still uses. */
+        sg_log(SG_LOG_ERROR, "request %s completed with records pending", req->request_id);
+        return;
+    }
+    if (gw->cfg->access_log)
+        access_log(req, toe);
+    sg_http_ingest_free(req);
+    free(req);
+    atomic_fetch_sub(&gw->active_requests, 1);
+}
+
+/* ---- daemon ------------------------------------------------------------ */
+
+static int listen_addr(const struct sg_config *cfg, struct sockaddr_storage *ss, unsigned *flags)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    const char *host = cfg->listen_host;
+    if (strcmp(host, "localhost") == 0)
+        host = "127.0.0.1";
+    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)cfg->listen_port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)cfg->listen_port);
+        *flags |= MHD_USE_IPv6;
+        return 0;
+    }
+    return -1;
+}
+
+struct sg_http_server *sg_http_server_start(struct sg_gateway *gw)
+{
+    const struct sg_config *cfg = gw->cfg;
+    struct sg_http_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->gw = gw;
+    struct sockaddr_storage ss;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ITC | MHD_USE_TURBO;
+    if (listen_addr(cfg, &ss, &flags) != 0) {
+        sg_log(SG_LOG_ERROR, "listen address %s is not an IP address", cfg->listen_host);
+        free(s);
+        return NULL;
+    }
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, gw, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+    if (!s->daemon) {
+        sg_log(SG_LOG_ERROR, "cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : cfg->listen_port;
+    return s;
+}
+
+unsigned sg_http_server_port(const struct sg_http_server *s)
+{
+    return s->port;
+}
+
+void sg_http_server_quiesce(struct sg_http_server *s)
+{
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+void sg_http_server_stop(struct sg_http_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->daemon);
+    free(s);
+}

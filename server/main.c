@@ -1,0 +1,225 @@
+/*
+ * main: start-up order, signals and ordered shutdown.
+ *
+ * Start: libraries' global init (before any thread), configuration, logging,
+ * credentials, pipeline (sender thread), HTTP server. Signals are blocked in
+ * every thread and taken by main with sigwait, so handlers never run inside
+ * library code.
+ * SIGTERM/SIGINT: /readyz turns 503, after shutdown.delay_ms the listener
+ * closes (the ALB has stopped routing here by then), the pipeline flushes and
+ * answers every waiting client (at most shutdown.drain_timeout_ms), the
+ * daemon stops and the process exits 0. A second SIGTERM/SIGINT exits at
+ * once.
+ */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "creds.h"
+#include "gateway.h"
+#include "http_server.h"
+#include "log.h"
+#include "pipeline.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: streamgate [--config FILE] [--check-config] [--version] [--help]\n"
+            "\n"
+            "HTTP ingestion gateway for Amazon Kinesis, compatible with the API Gateway\n"
+            "Kinesis proxy (PUT /streams/{stream}/record and /records).\n"
+            "\n"
+            "  --config FILE    JSON configuration (default: $STREAMGATE_CONFIG)\n"
+            "  --check-config   validate the configuration and exit (non-zero on error)\n"
+            "  --version        print the version and exit\n"
+            "  --help           print this help and exit\n"
+            "\n"
+            "Environment: STREAMGATE_LISTEN=host:port, STREAMGATE_LOG_LEVEL, STREAMGATE_THREADS,\n"
+            "AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL and the\n"
+            "standard AWS credential variables. See README.md.\n");
+}
+
+struct options {
+    const char *config;
+    int check_only;
+};
+
+/* Returns 0 to run, 1 to exit 0 (help/version), -1 to exit 2. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"check-config", no_argument, NULL, 'k'},
+                                             {"version", no_argument, NULL, 'v'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int ch;
+    o->config = getenv("STREAMGATE_CONFIG");
+    o->check_only = 0;
+    while ((ch = getopt_long(argc, argv, "c:kvh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'k':
+            o->check_only = 1;
+            break;
+        case 'v':
+            printf("streamgate %s\n", SG_VERSION);
+            return 1;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "streamgate: unexpected argument %s\n", argv[optind]);
+        return -1;
+    }
+    if (!o->config || !*o->config) {
+        fprintf(stderr, "streamgate: no configuration: pass --config FILE or set "
+                        "STREAMGATE_CONFIG\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Enough descriptors for max_connections plus the Kinesis connections. */
+static void raise_nofile(unsigned want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t target = (rlim_t)want + 256;
+    if (rl.rlim_cur >= target)
+        return;
+    rl.rlim_cur = target < rl.rlim_max ? target : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void exit_now(int sig)
+{
+    (void)sig;
+    _exit(1);
+}
+
+static void wait_for_answers(struct sg_gateway *gw, int64_t until_ms)
+{
+    /* Resumed connections still have to write their responses. */
+    while (atomic_load(&gw->active_requests) > 0 && sg_clock_ms() < until_ms) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void shutdown_gracefully(struct sg_gateway *gw, struct sg_http_server *http,
+                                const sigset_t *sigs)
+{
+    /* From now on a second signal ends the process at once. */
+    struct sigaction sa = {.sa_handler = exit_now};
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    pthread_sigmask(SIG_UNBLOCK, sigs, NULL);
+
+    const struct sg_config *cfg = gw->cfg;
+    atomic_store(&gw->draining, true);
+    sg_log(SG_LOG_INFO, "shutting down: readiness off, closing the listener in %u ms",
+           cfg->shutdown_delay_ms);
+    struct timespec delay = {cfg->shutdown_delay_ms / 1000,
+                             (long)(cfg->shutdown_delay_ms % 1000) * 1000000L};
+    while (nanosleep(&delay, &delay) != 0)
+        ;
+    sg_http_server_quiesce(http);
+    sg_pipeline_drain(gw->pipeline, cfg->drain_timeout_ms);
+    wait_for_answers(gw, sg_clock_ms() + 2000);
+    struct sg_pipeline_stats st;
+    sg_pipeline_get_stats(gw->pipeline, &st);
+    sg_log(SG_LOG_INFO, "drained: %llu records accepted by Kinesis, %llu failed, %zu requests open",
+           (unsigned long long)st.records_ok, (unsigned long long)st.records_failed,
+           (size_t)atomic_load(&gw->active_requests));
+}
+
+static int serve(const struct sg_config *cfg)
+{
+    int rc = 1;
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* inherited by every thread */
+
+    struct sg_gateway gw = {.cfg = cfg};
+    struct sg_http_server *http = NULL;
+    gw.creds = sg_creds_provider_new_default();
+    if (!gw.creds)
+        goto out;
+    gw.pipeline = sg_pipeline_new(cfg, gw.creds);
+    if (!gw.pipeline || sg_pipeline_start(gw.pipeline) != 0)
+        goto out;
+    http = sg_http_server_start(&gw);
+    if (!http)
+        goto out;
+    char fields[256];
+    snprintf(fields, sizeof fields, "\"port\":%u,\"host\":\"%s\",\"threads\":%u,\"streams\":%zu",
+             sg_http_server_port(http), cfg->listen_host, cfg->threads, cfg->n_streams);
+    sg_log_fields(SG_LOG_INFO, fields, "streamgate %s listening on %s:%u", SG_VERSION,
+                  cfg->listen_host, sg_http_server_port(http));
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    sg_log(SG_LOG_INFO, "received %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    shutdown_gracefully(&gw, http, &sigs);
+    rc = 0;
+out:
+    if (http)
+        sg_http_server_stop(http);
+    sg_pipeline_free(gw.pipeline);
+    sg_creds_provider_free(gw.creds);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGPIPE, SIG_IGN);
+    struct options opt;
+    int a = parse_args(argc, argv, &opt);
+    if (a != 0)
+        return a > 0 ? 0 : 2;
+
+    static struct sg_config cfg; /* large (stream table); immutable once loaded */
+    char err[512];
+    if (sg_config_load(opt.config, sg_config_getenv, NULL, &cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "streamgate: invalid configuration %s: %s\n", opt.config, err);
+        return 2;
+    }
+    if (opt.check_only) {
+        printf("configuration %s is valid: %zu stream(s), listen %s:%u\n", opt.config,
+               cfg.n_streams, cfg.listen_host, cfg.listen_port);
+        return 0;
+    }
+    enum sg_log_level lvl = SG_LOG_INFO;
+    sg_log_level_parse(cfg.log_level, &lvl);
+    sg_log_set_level(lvl);
+    raise_nofile(cfg.max_connections);
+
+    /* Both must run before any thread starts (libcurl-thread(3), jansson
+     * threadsafety docs). */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return 1;
+    json_object_seed(0);
+    int rc = serve(&cfg);
+    curl_global_cleanup();
+    return rc;
+}
