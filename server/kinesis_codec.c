@@ -1,9 +1,11 @@
 /*
  * kinesis_codec: PutRecords encoding and response decoding (see header).
  */
+#define _GNU_SOURCE /* memmem */
 #include "kinesis_codec.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,6 +83,31 @@ static void error_from_json(const char *body, size_t len, struct sg_kinesis_erro
     json_decref(root);
 }
 
+/* Text between <tag> and </tag>, if any. */
+static bool xml_text(const char *body, size_t len, const char *tag, char *out, size_t cap)
+{
+    char open[32], close[32];
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    const char *s = memmem(body, len, open, strlen(open));
+    if (!s)
+        return false;
+    s += strlen(open);
+    const char *e = memmem(s, len - (size_t)(s - body), close, strlen(close));
+    if (!e)
+        return false;
+    copy_printable(out, cap, s, (size_t)(e - s));
+    return true;
+}
+
+/* Some front ends (IAM signature checks in emulators, proxies) answer in the
+ * AWS query protocol's XML even for JSON services. */
+static void error_from_xml(const char *body, size_t len, struct sg_kinesis_error *err)
+{
+    if (xml_text(body, len, "Code", err->code, sizeof err->code))
+        xml_text(body, len, "Message", err->message, sizeof err->message);
+}
+
 enum sg_kinesis_status sg_kinesis_classify_call(long http_status, const char *body, size_t len,
                                                 const char *error_type_header,
                                                 struct sg_kinesis_error *err)
@@ -94,6 +121,8 @@ enum sg_kinesis_status sg_kinesis_classify_call(long http_status, const char *bo
     }
     if (body && len)
         error_from_json(body, len, err);
+    if (!err->code[0] && body && len)
+        error_from_xml(body, len, err);
     if (!err->code[0] && error_type_header && *error_type_header)
         normalize_code(error_type_header, err->code);
     if (!err->message[0] && body)
