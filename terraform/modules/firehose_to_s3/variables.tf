@@ -22,6 +22,11 @@ variable "source_stream_kms_key_arn" {
   description = "Customer managed KMS key of the source stream, or null for the AWS managed key."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.source_stream_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.source_stream_kms_key_arn))
+    error_message = "source_stream_kms_key_arn must be null or a KMS key ARN."
+  }
 }
 
 variable "bucket_arn" {
@@ -78,12 +83,22 @@ variable "glue_database_name" {
   description = "Glue database of the conversion schema (PARQUET only)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.glue_database_name == null || can(regex("^[a-z0-9_]{1,255}$", var.glue_database_name))
+    error_message = "glue_database_name must be null or a Glue database name."
+  }
 }
 
 variable "glue_table_name" {
   description = "Glue table whose columns define the Parquet schema (PARQUET only)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.glue_table_name == null || can(regex("^[a-z0-9_]{1,255}$", var.glue_table_name))
+    error_message = "glue_table_name must be null or a Glue table name."
+  }
 }
 
 variable "buffering_size_mib" {

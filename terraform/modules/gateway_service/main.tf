@@ -4,8 +4,11 @@
 #   (path in var.task_definition_template), the same file reviewed with the
 #   Dockerfile; the gateway config is built here from the stream ARNs and
 #   handed to the task as JSON (the config-init container writes it to disk).
-# - Target group health check on /readyz, which turns 503 as soon as a task gets
-#   SIGTERM; deregistration delay 15 s; ECS stopTimeout 30 s > drain (~20 s).
+# - Stopping a task: ECS deregisters it from the target group and waits the
+#   deregistration delay (15 s) for open requests, then sends SIGTERM; the
+#   gateway answers /readyz 503, keeps listening for shutdown.delay_ms (5 s),
+#   then drains its queue within drain_timeout_ms (20 s); SIGKILL comes at
+#   stopTimeout (30 s) after SIGTERM. /readyz is also the target group check.
 # - Task role: kinesis:PutRecords, PutRecord, DescribeStreamSummary on the
 #   configured stream ARNs and nothing else.
 
@@ -29,6 +32,10 @@ locals {
       endpoint    = null
       linger_ms   = var.linger_ms
       deadline_ms = var.deadline_ms
+    }
+    shutdown = {
+      delay_ms         = var.shutdown_delay_ms
+      drain_timeout_ms = var.drain_timeout_ms
     }
     streams = [for s in var.streams : {
       name          = s.name

@@ -197,6 +197,11 @@ variable "stream_kms_key_arns" {
   description = "Customer managed KMS keys of the streams (empty when they use alias/aws/kinesis)."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for k in var.stream_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:", k))])
+    error_message = "stream_kms_key_arns must be KMS key ARNs."
+  }
 }
 
 variable "gateway_threads" {
@@ -243,10 +248,37 @@ variable "deadline_ms" {
   }
 }
 
+variable "shutdown_delay_ms" {
+  description = "After SIGTERM, how long the gateway keeps accepting (with /readyz 503) before closing the listener."
+  type        = number
+  default     = 5000
+
+  validation {
+    condition     = var.shutdown_delay_ms >= 0 && var.shutdown_delay_ms <= 8000
+    error_message = "shutdown_delay_ms must be 0-8000 (delay + drain must stay under the 30 s stopTimeout)."
+  }
+}
+
+variable "drain_timeout_ms" {
+  description = "After the listener closes, the longest wait for queued records to reach Kinesis."
+  type        = number
+  default     = 20000
+
+  validation {
+    condition     = var.drain_timeout_ms >= 1000 && var.drain_timeout_ms <= 22000
+    error_message = "drain_timeout_ms must be 1000-22000 (delay + drain must stay under the 30 s stopTimeout)."
+  }
+}
+
 variable "limits" {
   description = "Optional gateway \"limits\" config section (body, event and queue sizes); empty uses the gateway's defaults."
   type        = map(number)
   default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.limits : v > 0])
+    error_message = "Every limit must be positive."
+  }
 }
 
 variable "task_definition_template" {
@@ -291,6 +323,11 @@ variable "alb_access_logs_bucket" {
   description = "Bucket for ALB access logs (SSE-S3, ALB log-delivery policy), or null for none."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.alb_access_logs_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.alb_access_logs_bucket))
+    error_message = "alb_access_logs_bucket must be null or a bucket name."
+  }
 }
 
 variable "tags" {

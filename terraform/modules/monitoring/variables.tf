@@ -22,6 +22,11 @@ variable "firehose_names" {
   description = "Firehose delivery streams to watch."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for f in var.firehose_names : can(regex("^[a-zA-Z0-9_.-]{1,64}$", f))])
+    error_message = "firehose_names must be delivery stream names."
+  }
 }
 
 variable "firehose_buffering_interval_seconds" {

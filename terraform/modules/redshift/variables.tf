@@ -107,6 +107,11 @@ variable "stream_kms_key_arn" {
   description = "Customer managed KMS key of the stream, or null for the AWS managed key."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.stream_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.stream_kms_key_arn))
+    error_message = "stream_kms_key_arn must be null or a KMS key ARN."
+  }
 }
 
 variable "kinesis_schema" {

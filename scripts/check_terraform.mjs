@@ -1,0 +1,695 @@
+#!/usr/bin/env node
+// check_terraform.mjs: static checks of terraform/ without a terraform binary.
+//
+// Every terraform/**/*.tf file is parsed with @cdktf/hcl2json (HashiCorp's HCL
+// parser compiled to WASM), and the rules below run over the parsed JSON:
+//   layout      each module and environment has main.tf, variables.tf,
+//               outputs.tf, versions.tf and README.md
+//   variables   typed and described; module variables validated (except bool
+//               and tags); every var.x used is declared, every declared one used
+//   modules     every local source path exists; every argument is a variable of
+//               the called module; every required variable is passed
+//   iam         no Allow statement grants "*" / "svc:*" / wildcard actions or "*"
+//               resources on Kinesis, S3 or Glue; no NotAction/NotResource in
+//               Allow; policies come from aws_iam_policy_document; no *FullAccess
+//               managed policies; the gateway task role may only put records
+//   buckets     every aws_s3_bucket has SSE-KMS, all four public access blocks,
+//               versioning, lifecycle rules and a TLS-only bucket policy
+//   glue        the Parquet table's columns + partition keys match
+//               config/event-fields.json; Firehose prefixes and projection use
+//               the same event_type=/dt= layout; a raw JSON zone exists
+//   ecs         deploy/ecs/task-definition.json.tftpl has awslogs, healthCheck,
+//               stopTimeout, nofile, task role, AWS_REGION, STREAMGATE_CONFIG;
+//               the target group checks /readyz
+//   hygiene     no account ids, machine paths or registry hosts in .tf files
+// Each rule is a pure function returning a list of problems. Before the real
+// run, every rule is fed small inline bad examples and must report them (and a
+// good example, which must pass), so a rule cannot silently stop working.
+//
+// Output: one line per check, then "N passed, M failed"; exit status 1 on any
+// failure. Paths are resolved from this file, so any working directory works.
+
+import { parse } from "@cdktf/hcl2json";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const tfRoot = join(repo, "terraform");
+const fieldsFile = join(repo, "config", "event-fields.json");
+const taskTemplate = join(repo, "deploy", "ecs", "task-definition.json.tftpl");
+
+const REQUIRED_FILES = ["main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"];
+const MODULE_META_ARGS = new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
+const GUARDED_SERVICES = /^(kinesis|s3|glue):/i;
+const GATEWAY_ACTIONS = ["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:DescribeStreamSummary"];
+
+// ---------------------------------------------------------------------------
+// Reporting
+
+let passed = 0;
+let failed = 0;
+function report(name, problems) {
+  if (problems.length === 0) {
+    passed++;
+    console.log(`ok    ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL  ${name}`);
+    for (const p of problems) console.log(`        - ${p}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Parsing helpers
+
+const asList = (v) => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+const first = (v) => asList(v)[0];
+
+// Merges the parsed JSON of several files into one object per block type.
+function mergeParsed(parsedFiles) {
+  const out = { variable: {}, resource: {}, data: {}, module: {}, output: {}, locals: [], other: [] };
+  for (const { json } of parsedFiles) {
+    for (const [kind, body] of Object.entries(json)) {
+      if (kind === "locals") out.locals.push(...asList(body));
+      else if (kind === "variable" || kind === "module" || kind === "output") Object.assign(out[kind], body);
+      else if (kind === "resource" || kind === "data") {
+        for (const [type, named] of Object.entries(body)) {
+          out[kind][type] = Object.assign(out[kind][type] ?? {}, named);
+        }
+      } else out.other.push(body);
+    }
+  }
+  return out;
+}
+
+async function parseDir(dir) {
+  const files = readdirSync(dir).filter((f) => f.endsWith(".tf")).sort();
+  const parsed = [];
+  for (const f of files) {
+    const path = join(dir, f);
+    parsed.push({ file: path, json: await parse(path, readFileSync(path, "utf8")) });
+  }
+  return parsed;
+}
+
+async function parseInline(files) {
+  const parsed = [];
+  for (const [name, text] of Object.entries(files)) parsed.push({ file: name, json: await parse(name, text) });
+  return mergeParsed(parsed);
+}
+
+// Every block of one resource/data type: [{name, body}].
+function blocks(mod, kind, type) {
+  return Object.entries(mod[kind][type] ?? {}).flatMap(([name, bodies]) => asList(bodies).map((body) => ({ name, body })));
+}
+
+// IAM statements of a policy document, including the content of dynamic blocks.
+function statements(doc) {
+  const literal = asList(doc.statement);
+  const dynamic = asList(doc.dynamic).flatMap((d) => asList(d.statement).flatMap((s) => asList(s.content)));
+  return [...literal, ...dynamic];
+}
+
+// Strings of an attribute that may be a list literal or one expression.
+function stringsOf(v) {
+  return asList(v).flatMap((x) => (typeof x === "string" ? [x] : []));
+}
+
+// ---------------------------------------------------------------------------
+// Rules (pure: parsed module in, problems out)
+
+function ruleLayout(dir, required = REQUIRED_FILES) {
+  return required.filter((f) => !existsSync(join(dir, f))).map((f) => `missing ${f}`);
+}
+
+function ruleVariableQuality(mod, { isModule }) {
+  const problems = [];
+  for (const [name, bodies] of Object.entries(mod.variable)) {
+    const v = first(bodies) ?? {};
+    if (!v.type) problems.push(`variable "${name}" has no type`);
+    if (!v.description || String(v.description).trim() === "") problems.push(`variable "${name}" has no description`);
+    const isBool = v.type === "${bool}";
+    if (isModule && !isBool && name !== "tags" && asList(v.validation).length === 0) {
+      problems.push(`variable "${name}" has no validation block`);
+    }
+  }
+  return problems;
+}
+
+function ruleVariableUse(mod) {
+  const declared = new Set(Object.keys(mod.variable));
+  const { variable, ...rest } = mod;
+  const text = JSON.stringify(rest);
+  const used = new Set([...text.matchAll(/\bvar\.([A-Za-z_][\w-]*)/g)].map((m) => m[1]));
+  // Cross-variable references inside validation blocks also count as uses.
+  for (const [name, bodies] of Object.entries(variable)) {
+    const vtext = JSON.stringify(first(bodies) ?? {});
+    for (const m of vtext.matchAll(/\bvar\.([A-Za-z_][\w-]*)/g)) if (m[1] !== name) used.add(m[1]);
+  }
+  const problems = [];
+  for (const u of [...used].sort()) if (!declared.has(u)) problems.push(`var.${u} is used but not declared`);
+  for (const d of [...declared].sort()) if (!used.has(d)) problems.push(`variable "${d}" is declared but never used`);
+  return problems;
+}
+
+// moduleVariables(path) -> {name: {required: bool}} of the called module, or null.
+function ruleModuleCalls(mod, dir, moduleVariables) {
+  const problems = [];
+  for (const [name, bodies] of Object.entries(mod.module)) {
+    const call = first(bodies) ?? {};
+    const src = call.source;
+    if (typeof src !== "string") {
+      problems.push(`module "${name}" has no literal source`);
+      continue;
+    }
+    if (!src.startsWith("./") && !src.startsWith("../")) continue; // registry/git: not checked here
+    const target = resolve(dir, src);
+    if (!existsSync(target) || !statSync(target).isDirectory()) {
+      problems.push(`module "${name}": source ${src} does not exist`);
+      continue;
+    }
+    const vars = moduleVariables(target);
+    if (!vars) {
+      problems.push(`module "${name}": source ${src} has no .tf files`);
+      continue;
+    }
+    for (const arg of Object.keys(call)) {
+      if (!MODULE_META_ARGS.has(arg) && !(arg in vars)) problems.push(`module "${name}": argument "${arg}" is not a variable of ${src}`);
+    }
+    for (const [v, info] of Object.entries(vars)) {
+      if (info.required && !(v in call)) problems.push(`module "${name}": required variable "${v}" of ${src} is not passed`);
+    }
+  }
+  return problems;
+}
+
+function checkStatement(where, st) {
+  const problems = [];
+  const effect = st.effect ?? "Allow";
+  if (effect === "Deny") return problems;
+  if (st.not_actions !== undefined) problems.push(`${where}: NotAction in an Allow statement`);
+  if (st.not_resources !== undefined) problems.push(`${where}: NotResource in an Allow statement`);
+  const actions = stringsOf(st.actions);
+  const resources = stringsOf(st.resources);
+  for (const a of actions) {
+    if (a === "*" || /^[a-z0-9-]+:\*$/i.test(a)) problems.push(`${where}: wildcard action "${a}"`);
+    else if (GUARDED_SERVICES.test(a) && a.includes("*")) problems.push(`${where}: wildcard action "${a}" on a guarded service`);
+  }
+  const guarded = actions.some((a) => a === "*" || GUARDED_SERVICES.test(a));
+  if (guarded && resources.includes("*")) problems.push(`${where}: resource "*" for ${actions.join(", ")}`);
+  if (guarded && resources.length === 0 && typeof st.resources !== "string") problems.push(`${where}: no resources for ${actions.join(", ")}`);
+  return problems;
+}
+
+const POLICY_ATTRS = [
+  ["aws_iam_policy", "policy"],
+  ["aws_iam_role_policy", "policy"],
+  ["aws_iam_user_policy", "policy"],
+  ["aws_iam_group_policy", "policy"],
+  ["aws_iam_role", "assume_role_policy"],
+  ["aws_s3_bucket_policy", "policy"],
+  ["aws_kinesis_resource_policy", "policy"],
+  ["aws_glue_resource_policy", "policy"],
+];
+
+function ruleIam(mod) {
+  const problems = [];
+  for (const { name, body } of blocks(mod, "data", "aws_iam_policy_document")) {
+    statements(body).forEach((st, i) => problems.push(...checkStatement(`aws_iam_policy_document.${name} statement ${st.sid ?? i}`, st)));
+  }
+  for (const [type, attr] of POLICY_ATTRS) {
+    for (const { name, body } of blocks(mod, "resource", type)) {
+      const value = body[attr];
+      if (value === undefined) continue;
+      if (typeof value !== "string" || !/^\$\{data\.aws_iam_policy_document\.[\w-]+(\[[^\]]+\])?\.json\}$/.test(value)) {
+        problems.push(`${type}.${name}.${attr} must be data.aws_iam_policy_document.<x>.json (checkable), got ${JSON.stringify(value).slice(0, 80)}`);
+      }
+    }
+    if (type === "aws_iam_role") {
+      for (const { name, body } of blocks(mod, "resource", type)) {
+        if (body.inline_policy !== undefined) problems.push(`aws_iam_role.${name}: inline_policy blocks are not checkable; use aws_iam_role_policy`);
+      }
+    }
+  }
+  for (const type of ["aws_iam_role_policy_attachment", "aws_iam_policy_attachment"]) {
+    for (const { name, body } of blocks(mod, "resource", type)) {
+      const arn = String(body.policy_arn ?? "");
+      if (/FullAccess|AdministratorAccess|PowerUserAccess|AWSGlueServiceRole\b/.test(arn)) problems.push(`${type}.${name}: broad managed policy ${arn}`);
+    }
+  }
+  return problems;
+}
+
+// The gateway's task role: exactly the three record-writing Kinesis actions.
+function ruleGatewayTaskRole(mod) {
+  const doc = blocks(mod, "data", "aws_iam_policy_document").find((b) => b.name === "task");
+  if (!doc) return ["no aws_iam_policy_document.task in the gateway_service module"];
+  const problems = [];
+  const kinesisActions = statements(doc.body).flatMap((st) => stringsOf(st.actions)).filter((a) => a.startsWith("kinesis:"));
+  const extra = kinesisActions.filter((a) => !GATEWAY_ACTIONS.includes(a));
+  const missing = GATEWAY_ACTIONS.filter((a) => !kinesisActions.includes(a));
+  if (extra.length) problems.push(`task role grants more than needed: ${extra.join(", ")}`);
+  if (missing.length) problems.push(`task role lacks ${missing.join(", ")}`);
+  for (const st of statements(doc.body)) {
+    const acts = stringsOf(st.actions);
+    if (acts.some((a) => !a.startsWith("kinesis:") && !a.startsWith("kms:"))) problems.push(`task role grants non-Kinesis actions: ${acts.join(", ")}`);
+  }
+  return problems;
+}
+
+function refersTo(value, bucket) {
+  return typeof value === "string" && value.includes(`aws_s3_bucket.${bucket}.`);
+}
+
+function ruleBuckets(mod) {
+  const problems = [];
+  for (const { name } of blocks(mod, "resource", "aws_s3_bucket")) {
+    const p = (msg) => problems.push(`aws_s3_bucket.${name}: ${msg}`);
+    const sse = blocks(mod, "resource", "aws_s3_bucket_server_side_encryption_configuration").find((b) => refersTo(b.body.bucket, name));
+    if (!sse) p("no aws_s3_bucket_server_side_encryption_configuration");
+    else {
+      const algos = asList(sse.body.rule).flatMap((r) => asList(r.apply_server_side_encryption_by_default)).map((d) => d.sse_algorithm);
+      if (algos.length === 0 || !algos.every((a) => a === "aws:kms" || a === "aws:kms:dsse")) p(`encryption is not SSE-KMS (${algos.join(",") || "none"})`);
+    }
+    const pab = blocks(mod, "resource", "aws_s3_bucket_public_access_block").find((b) => refersTo(b.body.bucket, name));
+    if (!pab) p("no aws_s3_bucket_public_access_block");
+    else {
+      for (const flag of ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]) {
+        if (pab.body[flag] !== true) p(`public access block: ${flag} is not true`);
+      }
+    }
+    const ver = blocks(mod, "resource", "aws_s3_bucket_versioning").find((b) => refersTo(b.body.bucket, name));
+    if (!ver || first(ver.body.versioning_configuration)?.status !== "Enabled") p("versioning is not Enabled");
+    const lc = blocks(mod, "resource", "aws_s3_bucket_lifecycle_configuration").find((b) => refersTo(b.body.bucket, name));
+    if (!lc || asList(lc.body.rule).length === 0) p("no lifecycle rules");
+    const pol = blocks(mod, "resource", "aws_s3_bucket_policy").find((b) => refersTo(b.body.bucket, name));
+    const docName = pol && /data\.aws_iam_policy_document\.([\w-]+)\./.exec(String(pol.body.policy))?.[1];
+    const doc = docName && blocks(mod, "data", "aws_iam_policy_document").find((b) => b.name === docName);
+    const tlsOnly = doc && statements(doc.body).some((st) => st.effect === "Deny" &&
+      asList(st.condition).some((c) => c.variable === "aws:SecureTransport" && stringsOf(c.values).includes("false")));
+    if (!tlsOnly) p("no bucket policy denying requests without TLS (aws:SecureTransport = false)");
+  }
+  return problems;
+}
+
+// fields: parsed event-fields.json. tables: [{name, body}] of aws_glue_catalog_table.
+function ruleGlueTable(fields, tables) {
+  const problems = [];
+  const parquet = tables.filter(({ body }) => asList(body.storage_descriptor).some((sd) =>
+    asList(sd.ser_de_info).some((s) => String(s.serialization_library ?? "").includes("ParquetHiveSerDe"))));
+  if (parquet.length === 0) return ["no Parquet aws_glue_catalog_table found"];
+  const expected = [...fields.common, ...fields.derived];
+  for (const { name, body } of parquet) {
+    const p = (msg) => problems.push(`aws_glue_catalog_table.${name}: ${msg}`);
+    const columns = asList(first(body.storage_descriptor)?.columns);
+    if (columns.length === 0) p("columns must be literal blocks (the check cannot read dynamic ones)");
+    const cols = new Map(columns.map((c) => [c.name, c.type]));
+    const parts = new Map(asList(body.partition_keys).map((k) => [k.name, k.type]));
+    for (const f of expected) {
+      const t = cols.get(f.name) ?? parts.get(f.name);
+      if (t === undefined) p(`field ${f.name} (${f.type}) is neither a column nor a partition key`);
+      else if (t !== f.type) p(`field ${f.name} is ${t}, event-fields.json says ${f.type}`);
+    }
+    for (const c of cols.keys()) {
+      if (!expected.some((f) => f.name === c)) p(`column ${c} is not in config/event-fields.json`);
+      if (parts.has(c)) p(`${c} is both a column and a partition key (Hive refuses that)`);
+    }
+    const keys = [...parts.keys()];
+    if (keys.join(",") !== "event_type,dt") p(`partition keys must be event_type, dt (got ${keys.join(", ") || "none"})`);
+    if (parts.get("dt") !== undefined && parts.get("dt") !== "string") p("partition key dt must be string (yyyy-MM-dd)");
+    const params = JSON.stringify(body.parameters ?? "");
+    if (!/event_type=\$\$\{event_type\}\/dt=\$\$\{dt\}\//.test(params)) p("storage.location.template must end in event_type=${event_type}/dt=${dt}/");
+    if (!/projection\.enabled/.test(params) && !/local\.projection/.test(params)) p("partition projection is not enabled");
+  }
+  return problems;
+}
+
+// Firehose modules: Hive-style event_type=/dt= prefix from the record, error prefix.
+function ruleFirehose(mod) {
+  const problems = [];
+  const text = JSON.stringify(mod);
+  for (const { name, body } of blocks(mod, "resource", "aws_kinesis_firehose_delivery_stream")) {
+    const s3 = first(body.extended_s3_configuration);
+    if (!s3) {
+      problems.push(`aws_kinesis_firehose_delivery_stream.${name}: no extended_s3_configuration`);
+      continue;
+    }
+    if (!first(body.kinesis_source_configuration)) problems.push(`${name}: source is not a Kinesis stream`);
+    if (!s3.error_output_prefix) problems.push(`${name}: no error_output_prefix`);
+    if (first(s3.dynamic_partitioning_configuration)?.enabled !== true) problems.push(`${name}: dynamic partitioning not enabled`);
+    if (!first(s3.cloudwatch_logging_options)) problems.push(`${name}: no CloudWatch logging`);
+    if (s3.buffering_size === undefined || s3.buffering_interval === undefined) problems.push(`${name}: buffering not set`);
+    if (!/event_type=!\{partitionKeyFromQuery:event_type\}\/dt=!\{partitionKeyFromQuery:dt\}\//.test(text)) {
+      problems.push(`${name}: prefix must contain event_type=!{partitionKeyFromQuery:event_type}/dt=!{partitionKeyFromQuery:dt}/`);
+    }
+    if (/prefix[^,]*!\{timestamp:/.test(JSON.stringify(s3.prefix ?? ""))) problems.push(`${name}: prefix uses arrival time (!{timestamp:...})`);
+    if (!/event_type:\s*\.event_type/.test(text) || !/\.created_datetime\[0:10\]/.test(text)) {
+      problems.push(`${name}: jq query must take event_type and the date of created_datetime from the record`);
+    }
+  }
+  return problems;
+}
+
+// An environment keeps every field: some firehose_to_s3 call writes JSON_GZIP.
+function ruleRawZone(mod) {
+  const raw = Object.values(mod.module).map(first).filter((c) => String(c?.source ?? "").endsWith("firehose_to_s3") && c.output_format === "JSON_GZIP");
+  return raw.length ? [] : ["no firehose_to_s3 with output_format = JSON_GZIP (raw zone keeping every field)"];
+}
+
+// Placeholders ${...} become strings so the template parses as JSON.
+function renderTemplateForCheck(text) {
+  return text.replace(/:\s*\$\{[^}]+\}/g, ': "X"').replace(/\$\{[^}]+\}/g, "X");
+}
+
+function ruleTaskDefinition(text) {
+  let td;
+  try {
+    td = JSON.parse(renderTemplateForCheck(text));
+  } catch (e) {
+    return [`template is not JSON once placeholders are filled: ${e.message}`];
+  }
+  const problems = [];
+  if (!td.taskRoleArn) problems.push("no taskRoleArn");
+  if (!td.executionRoleArn) problems.push("no executionRoleArn");
+  if (!asList(td.requiresCompatibilities).includes("FARGATE")) problems.push("not FARGATE-compatible");
+  const main = asList(td.containerDefinitions).find((c) => c.name === "streamgate");
+  if (!main) return [...problems, "no container named streamgate"];
+  if (main.essential !== true) problems.push("streamgate container is not essential");
+  if (main.logConfiguration?.logDriver !== "awslogs") problems.push("log driver is not awslogs");
+  if (!asList(main.healthCheck?.command).some((c) => String(c).includes("/healthz"))) problems.push("no health check on /healthz");
+  if (!(main.stopTimeout >= 25 && main.stopTimeout <= 120)) problems.push(`stopTimeout ${main.stopTimeout} not in 25-120 s (drain takes ~20 s)`);
+  const nofile = asList(main.ulimits).find((u) => u.name === "nofile");
+  if (!nofile || nofile.softLimit < 4096) problems.push("no nofile ulimit of at least 4096");
+  const env = new Set(asList(main.environment).map((e) => e.name));
+  for (const v of ["AWS_REGION", "STREAMGATE_CONFIG"]) if (!env.has(v)) problems.push(`no ${v} in the environment`);
+  if (!asList(main.portMappings).some((p) => p.containerPort === 8080)) problems.push("port 8080 not mapped");
+  return problems;
+}
+
+function ruleTargetGroup(mod) {
+  const problems = [];
+  const tgs = blocks(mod, "resource", "aws_lb_target_group");
+  if (tgs.length === 0) return ["no aws_lb_target_group"];
+  for (const { name, body } of tgs) {
+    const hc = first(body.health_check);
+    if (hc?.path !== "/readyz") problems.push(`aws_lb_target_group.${name}: health check path is not /readyz`);
+    if (body.target_type !== "ip") problems.push(`aws_lb_target_group.${name}: target_type must be ip for Fargate`);
+    if (body.deregistration_delay === undefined) problems.push(`aws_lb_target_group.${name}: deregistration_delay left at the 300 s default`);
+  }
+  return problems;
+}
+
+// No account ids, machine paths or registry hosts in committed .tf text.
+function ruleHygiene(name, text) {
+  const problems = [];
+  const noComments = text.replace(/^\s*#.*$/gm, "");
+  if (/(?<![\w.-])\d{12}(?![\w.-])/.test(noComments)) problems.push(`${name}: looks like a hard-coded account id`);
+  if (/["'\s](\/work|\/root|\/tmp|\/home)\//.test(text)) problems.push(`${name}: absolute machine path`);
+  if (/registry\.npmjs\.org|pypi\.org|deb\.debian\.org/.test(text)) problems.push(`${name}: package registry host`);
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Self-tests: each rule must catch its bad example and accept its good one.
+
+async function selfTests() {
+  const fields = { common: [{ name: "event_uuid", type: "string" }, { name: "created_at", type: "double" }], derived: [{ name: "event_type", type: "string" }] };
+  const glueTable = (cols, parts, tmpl = "event_type=$${event_type}/dt=$${dt}/") => `
+resource "aws_glue_catalog_table" "t" {
+  name = "t"
+  parameters = { "projection.enabled" = "true", "storage.location.template" = "s3://b/p/${tmpl}" }
+  storage_descriptor {
+    ser_de_info { serialization_library = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" }
+${cols.map(([n, t]) => `    columns {\n      name = "${n}"\n      type = "${t}"\n    }`).join("\n")}
+  }
+${parts.map(([n, t]) => `  partition_keys {\n    name = "${n}"\n    type = "${t}"\n  }`).join("\n")}
+}`;
+  const policy = (actions, resources, extra = "") => `
+data "aws_iam_policy_document" "p" {
+  statement {
+    actions   = ${JSON.stringify(actions)}
+    resources = ${JSON.stringify(resources)}
+    ${extra}
+  }
+}`;
+  const goodBucket = `
+resource "aws_s3_bucket" "b" { bucket = "x" }
+resource "aws_s3_bucket_server_side_encryption_configuration" "b" {
+  bucket = aws_s3_bucket.b.id
+  rule {
+    apply_server_side_encryption_by_default { sse_algorithm = "aws:kms" }
+  }
+}
+resource "aws_s3_bucket_public_access_block" "b" {
+  bucket                  = aws_s3_bucket.b.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+resource "aws_s3_bucket_versioning" "b" {
+  bucket = aws_s3_bucket.b.id
+  versioning_configuration { status = "Enabled" }
+}
+resource "aws_s3_bucket_lifecycle_configuration" "b" {
+  bucket = aws_s3_bucket.b.id
+  rule {
+    id     = "r"
+    status = "Enabled"
+  }
+}
+data "aws_iam_policy_document" "tls" {
+  statement {
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.b.arn]
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+resource "aws_s3_bucket_policy" "b" {
+  bucket = aws_s3_bucket.b.id
+  policy = data.aws_iam_policy_document.tls.json
+}`;
+  const goodTask = readFileSync(taskTemplate, "utf8");
+  const fakeModuleVars = () => ({ name: { required: true }, size: { required: false } });
+
+  const cases = [
+    // [description, expect problems?, function returning problems]
+    ["iam: kinesis:* action is caught", true, async () => ruleIam(await parseInline({ "a.tf": policy(["kinesis:*"], ["arn:aws:kinesis:eu-west-1:111111111111:stream/s"]) }))],
+    ["iam: s3:Get* action is caught", true, async () => ruleIam(await parseInline({ "a.tf": policy(["s3:Get*"], ["arn:aws:s3:::b/*"]) }))],
+    ["iam: action \"*\" is caught", true, async () => ruleIam(await parseInline({ "a.tf": policy(["*"], ["arn:aws:s3:::b"]) }))],
+    ["iam: resource \"*\" for s3 is caught", true, async () => ruleIam(await parseInline({ "a.tf": policy(["s3:GetObject"], ["*"]) }))],
+    ["iam: resource \"*\" for glue in a dynamic statement is caught", true, async () => ruleIam(await parseInline({ "a.tf": `
+data "aws_iam_policy_document" "p" {
+  dynamic "statement" {
+    for_each = [1]
+    content {
+      actions   = ["glue:GetTable"]
+      resources = ["*"]
+    }
+  }
+}` }))],
+    ["iam: NotAction in Allow is caught", true, async () => ruleIam(await parseInline({ "a.tf": `
+data "aws_iam_policy_document" "p" {
+  statement {
+    not_actions = ["iam:*"]
+    resources   = ["arn:aws:s3:::b"]
+  }
+}` }))],
+    ["iam: inline jsonencode policy is caught", true, async () => ruleIam(await parseInline({ "a.tf": `
+resource "aws_iam_role_policy" "p" {
+  role   = "r"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "kinesis:*", Resource = "*" }] })
+}` }))],
+    ["iam: AmazonKinesisFullAccess attachment is caught", true, async () => ruleIam(await parseInline({ "a.tf": `
+resource "aws_iam_role_policy_attachment" "p" {
+  role       = "r"
+  policy_arn = "arn:aws:iam::aws:policy/AmazonKinesisFullAccess"
+}` }))],
+    ["iam: Deny s3:* on * is allowed", false, async () => ruleIam(await parseInline({ "a.tf": policy(["s3:*"], ["*"], 'effect = "Deny"') }))],
+    ["iam: scoped kinesis:PutRecords is accepted", false, async () => ruleIam(await parseInline({ "a.tf": policy(["kinesis:PutRecords"], ["${aws_kinesis_stream.s.arn}"]) }))],
+    ["gateway role: extra kinesis:GetRecords is caught", true, async () => ruleGatewayTaskRole(await parseInline({ "a.tf": policy([...GATEWAY_ACTIONS, "kinesis:GetRecords"], ["arn:x"]).replace('"p"', '"task"') }))],
+    ["gateway role: exact actions are accepted", false, async () => ruleGatewayTaskRole(await parseInline({ "a.tf": policy(GATEWAY_ACTIONS, ["arn:x"]).replace('"p"', '"task"') }))],
+    ["buckets: complete bucket is accepted", false, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket }))],
+    ["buckets: bucket without encryption is caught", true, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket.replace(/resource "aws_s3_bucket_server_side_encryption_configuration"[\s\S]*?\n}\n/, "") }))],
+    ["buckets: SSE-S3 (AES256) is caught", true, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket.replace('"aws:kms"', '"AES256"') }))],
+    ["buckets: public access block with a false flag is caught", true, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket.replace("restrict_public_buckets = true", "restrict_public_buckets = false") }))],
+    ["buckets: missing TLS-only policy is caught", true, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket.replace('"aws:SecureTransport"', '"aws:SourceIp"') }))],
+    ["buckets: versioning Suspended is caught", true, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket.replace('"Enabled" }', '"Suspended" }') }))],
+    ["variables: undeclared var is caught", true, async () => ruleVariableUse(await parseInline({ "a.tf": 'locals { x = var.nope }' }))],
+    ["variables: unused variable is caught", true, async () => ruleVariableUse(await parseInline({ "a.tf": 'variable "unused" {\n  type = string\n  description = "d"\n}' }))],
+    ["variables: declared and used is accepted", false, async () => ruleVariableUse(await parseInline({ "a.tf": 'variable "x" {\n  type = string\n  description = "d"\n}\nlocals { y = "${var.x}-z" }' }))],
+    ["variables: untyped, undescribed, unvalidated is caught", true, async () => ruleVariableQuality(await parseInline({ "a.tf": 'variable "x" {}' }), { isModule: true })],
+    ["modules: missing source path is caught", true, async () => ruleModuleCalls(await parseInline({ "a.tf": 'module "m" {\n  source = "./does-not-exist"\n}' }), tfRoot, fakeModuleVars)],
+    ["modules: unknown argument and missing required variable are caught", true, async () => ruleModuleCalls(await parseInline({ "a.tf": 'module "m" {\n  source = "./modules/kinesis_stream"\n  colour = "red"\n}' }), tfRoot, fakeModuleVars)],
+    ["modules: valid call is accepted", false, async () => ruleModuleCalls(await parseInline({ "a.tf": 'module "m" {\n  source = "./modules/kinesis_stream"\n  name = "s"\n}' }), tfRoot, fakeModuleVars)],
+    ["glue: matching table is accepted", false, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"], ["created_at", "double"]], [["event_type", "string"], ["dt", "string"]]) }), "resource", "aws_glue_catalog_table"))],
+    ["glue: missing field is caught", true, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"]], [["event_type", "string"], ["dt", "string"]]) }), "resource", "aws_glue_catalog_table"))],
+    ["glue: wrong type is caught", true, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"], ["created_at", "bigint"]], [["event_type", "string"], ["dt", "string"]]) }), "resource", "aws_glue_catalog_table"))],
+    ["glue: extra column is caught", true, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"], ["created_at", "double"], ["amount", "double"]], [["event_type", "string"], ["dt", "string"]]) }), "resource", "aws_glue_catalog_table"))],
+    ["glue: column that is also a partition key is caught", true, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"], ["created_at", "double"], ["event_type", "string"]], [["event_type", "string"], ["dt", "string"]]) }), "resource", "aws_glue_catalog_table"))],
+    ["glue: arrival-time layout is caught", true, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"], ["created_at", "double"]], [["event_type", "string"], ["dt", "string"]], "year=$${year}/") }), "resource", "aws_glue_catalog_table"))],
+    ["ecs: real template is accepted", false, async () => ruleTaskDefinition(goodTask)],
+    ["ecs: template without stopTimeout is caught", true, async () => ruleTaskDefinition(goodTask.replace(/"stopTimeout":\s*\d+,/, ""))],
+    ["ecs: template with json-file logs is caught", true, async () => ruleTaskDefinition(goodTask.replaceAll('"logDriver": "awslogs"', '"logDriver": "json-file"'))],
+    ["target group: /healthz instead of /readyz is caught", true, async () => ruleTargetGroup(await parseInline({ "a.tf": 'resource "aws_lb_target_group" "t" {\n  target_type = "ip"\n  deregistration_delay = 15\n  health_check {\n    path = "/healthz"\n  }\n}' }))],
+    ["hygiene: account id in an ARN is caught", true, async () => ruleHygiene("a.tf", 'x = "arn:aws:iam::123456789012:role/r"')],
+    ["hygiene: machine path is caught", true, async () => ruleHygiene("a.tf", 'x = "/work/main/deploy"')],
+    ["raw zone: environment without JSON_GZIP firehose is caught", true, async () => ruleRawZone(await parseInline({ "a.tf": 'module "f" {\n  source = "../../modules/firehose_to_s3"\n  output_format = "PARQUET"\n}' }))],
+  ];
+
+  const problems = [];
+  for (const [desc, expectProblems, fn] of cases) {
+    let got;
+    try {
+      got = await fn();
+    } catch (e) {
+      problems.push(`${desc}: threw ${e.message}`);
+      continue;
+    }
+    if (expectProblems && got.length === 0) problems.push(`${desc}: rule reported nothing`);
+    if (!expectProblems && got.length > 0) problems.push(`${desc}: unexpected ${got.join("; ")}`);
+  }
+  // A parse error must be reported, not ignored.
+  try {
+    await parse("bad.tf", 'resource "x" "y" {');
+    problems.push("parser accepted an unclosed block");
+  } catch {
+    /* expected */
+  }
+  report(`self-tests: ${cases.length + 1} inline examples, every rule catches its bad case`, problems);
+}
+
+// ---------------------------------------------------------------------------
+// Real run
+
+function tfDirs(root) {
+  const dirs = [];
+  const walk = (d) => {
+    const entries = readdirSync(d, { withFileTypes: true });
+    if (entries.some((e) => e.isFile() && e.name.endsWith(".tf"))) dirs.push(d);
+    for (const e of entries) if (e.isDirectory() && !e.name.startsWith(".")) walk(join(d, e.name));
+  };
+  walk(root);
+  return dirs.sort();
+}
+
+async function main() {
+  await selfTests();
+
+  if (!existsSync(tfRoot)) {
+    report("terraform/ exists", ["missing"]);
+    return;
+  }
+  const rel = (p) => relative(repo, p) || ".";
+  const parsedByDir = new Map();
+  const parseProblems = [];
+  for (const dir of tfDirs(tfRoot)) {
+    try {
+      parsedByDir.set(dir, mergeParsed(await parseDir(dir)));
+    } catch (e) {
+      parseProblems.push(`${rel(dir)}: ${String(e.message ?? e).split("\n")[0]}`);
+    }
+  }
+  const fileCount = [...parsedByDir.keys()].reduce((n, d) => n + readdirSync(d).filter((f) => f.endsWith(".tf")).length, 0);
+  report(`parse: ${fileCount} .tf files in ${parsedByDir.size} directories`, parseProblems);
+
+  const moduleVariables = (dir) => {
+    const mod = parsedByDir.get(resolve(dir));
+    if (!mod) return null;
+    return Object.fromEntries(Object.entries(mod.variable).map(([n, b]) => [n, { required: !("default" in (first(b) ?? {})) }]));
+  };
+
+  const modulesDir = join(tfRoot, "modules");
+  const envsDir = join(tfRoot, "environments");
+  const moduleNames = existsSync(modulesDir) ? readdirSync(modulesDir).filter((d) => statSync(join(modulesDir, d)).isDirectory()).sort() : [];
+  const envNames = existsSync(envsDir) ? readdirSync(envsDir).filter((d) => statSync(join(envsDir, d)).isDirectory()).sort() : [];
+  const requiredModules = ["kinesis_stream", "data_lake_bucket", "firehose_to_s3", "glue_catalog", "redshift", "gateway_service", "monitoring"];
+  report(`modules present: ${requiredModules.join(", ")}`, requiredModules.filter((m) => !moduleNames.includes(m)).map((m) => `missing module ${m}`));
+  report("environments present: dev, prod", ["dev", "prod"].filter((e) => !envNames.includes(e)).map((e) => `missing environment ${e}`));
+
+  for (const [kind, names, base] of [["module", moduleNames, modulesDir], ["environment", envNames, envsDir]]) {
+    for (const n of names) {
+      const dir = join(base, n);
+      const mod = parsedByDir.get(dir);
+      report(`${rel(dir)}: main.tf, variables.tf, outputs.tf, versions.tf, README.md`, ruleLayout(dir));
+      if (!mod) continue;
+      report(`${rel(dir)}: variables typed, described${kind === "module" ? ", validated" : ""}`, ruleVariableQuality(mod, { isModule: kind === "module" }));
+      report(`${rel(dir)}: every variable used is declared and every declared one is used`, ruleVariableUse(mod));
+      if (Object.keys(mod.module).length) report(`${rel(dir)}: module sources exist, arguments match their variables`, ruleModuleCalls(mod, dir, moduleVariables));
+      if (kind === "environment") {
+        report(`${rel(dir)}: raw JSON zone keeps every field`, ruleRawZone(mod));
+        const backend = JSON.stringify(mod.other);
+        report(`${rel(dir)}: remote-state backend configured`, /"backend"/.test(backend) ? [] : ["no backend block"]);
+      }
+    }
+  }
+
+  // Checks over every parsed directory.
+  const all = [...parsedByDir.entries()];
+  const iamProblems = all.flatMap(([d, m]) => ruleIam(m).map((p) => `${rel(d)}: ${p}`));
+  const policyCount = all.reduce((n, [, m]) => n + blocks(m, "data", "aws_iam_policy_document").length, 0);
+  report(`iam: ${policyCount} policy documents, no wildcard actions or "*" resources on Kinesis, S3, Glue`, iamProblems);
+
+  const bucketProblems = all.flatMap(([d, m]) => ruleBuckets(m).map((p) => `${rel(d)}: ${p}`));
+  const bucketCount = all.reduce((n, [, m]) => n + blocks(m, "resource", "aws_s3_bucket").length, 0);
+  report(`buckets: ${bucketCount} bucket(s) with SSE-KMS, public access blocks, versioning, lifecycle, TLS-only policy`,
+    bucketCount === 0 ? ["no aws_s3_bucket found"] : bucketProblems);
+
+  const gw = parsedByDir.get(join(modulesDir, "gateway_service"));
+  if (gw) {
+    report("gateway_service: task role may only PutRecords/PutRecord/DescribeStreamSummary", ruleGatewayTaskRole(gw));
+    report("gateway_service: target group health check /readyz, ip targets, short deregistration", ruleTargetGroup(gw));
+    const tmplRef = JSON.stringify(gw).includes("templatefile(var.task_definition_template");
+    report("gateway_service: task definition rendered from the deploy/ template", tmplRef ? [] : ["module does not templatefile() var.task_definition_template"]);
+  }
+  report(`deploy/ecs/task-definition.json.tftpl: awslogs, health check, stopTimeout, nofile, task role, env`,
+    existsSync(taskTemplate) ? ruleTaskDefinition(readFileSync(taskTemplate, "utf8")) : ["missing"]);
+
+  const fh = parsedByDir.get(join(modulesDir, "firehose_to_s3"));
+  if (fh) report("firehose_to_s3: Kinesis source, event_type=/dt= from the record, error prefix, buffering, logging", ruleFirehose(fh));
+
+  let fields;
+  try {
+    fields = JSON.parse(readFileSync(fieldsFile, "utf8"));
+  } catch (e) {
+    report("config/event-fields.json readable", [e.message]);
+  }
+  if (fields) {
+    const tables = all.flatMap(([, m]) => blocks(m, "resource", "aws_glue_catalog_table"));
+    const names = [...fields.common, ...fields.derived].map((f) => f.name).join(", ");
+    report(`glue: Parquet table matches config/event-fields.json (${names}; event_type as partition key)`, ruleGlueTable(fields, tables));
+    // The gateway writes the derived fields: their names must appear in its enrichment code.
+    const serverDir = join(repo, "server");
+    const sources = existsSync(serverDir) ? readdirSync(serverDir).filter((f) => /^event.*\.c$/.test(f)).map((f) => readFileSync(join(serverDir, f), "utf8")).join("\n") : "";
+    if (sources.includes("created_datetime")) {
+      const missing = fields.derived.filter((f) => !sources.includes(`"${f.name}`) && !sources.includes(`${f.name}"`)).map((f) => `server/event*.c does not mention "${f.name}"`);
+      report("gateway enrichment code names every derived field of event-fields.json", missing);
+    } else {
+      console.log("skip  gateway enrichment code not present yet (server/event*.c); fields file checked only");
+    }
+  }
+
+  const hygiene = [];
+  for (const dir of parsedByDir.keys()) {
+    for (const f of readdirSync(dir).filter((x) => x.endsWith(".tf") || x.endsWith(".sql") || x.endsWith(".tftpl"))) {
+      hygiene.push(...ruleHygiene(rel(join(dir, f)), readFileSync(join(dir, f), "utf8")));
+    }
+    const sqlDir = join(dir, "sql");
+    if (existsSync(sqlDir)) for (const f of readdirSync(sqlDir)) hygiene.push(...ruleHygiene(rel(join(sqlDir, f)), readFileSync(join(sqlDir, f), "utf8")));
+  }
+  report("hygiene: no account ids, machine paths or registry hosts in .tf/.sql files", hygiene);
+}
+
+try {
+  await main();
+} catch (e) {
+  report("checker ran to completion", [String(e.stack ?? e)]);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
