@@ -218,8 +218,15 @@ static const char *read_member(struct parse *ps, struct fk_str name, const char 
 {
     struct fk_str v;
     if (fk_json_str_is(name, "Data")) {
-        if ((p = fk_json_string(p, ps->end, &v)) == NULL || v.escaped)
+        /* memchr, not fk_json_string: a backslash or control character
+         * before the quote is not base64, so the decoder refuses it. */
+        const char *q = p < ps->end && *p == '"' ? memchr(p + 1, '"', (size_t)(ps->end - p - 1))
+                                                 : NULL;
+        if (q == NULL)
             return serialization(ps);
+        v.p = p + 1;
+        v.n = (size_t)(q - v.p);
+        p = q + 1;
         char *w = ps->base + (v.p - ps->base);
         f->data_len = fk_base64_decode(w, v.n, (unsigned char *)w);
         if (f->data_len == (size_t)-1)
