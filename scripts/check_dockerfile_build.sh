@@ -14,7 +14,8 @@
 #      minus deploy/Dockerfile.dockerignore) into a temporary directory, then
 #      replays WORKDIR, ENV, COPY and RUN of the build stage there, with
 #      `sh -c` like Docker's shell form. WORKDIR /src becomes <tmp>/root/src.
-#   4. Runtime stage: the binary named by `COPY --from=build` exists and runs
+#   4. Runtime stage: files it copies from the context exist there; the binary
+#      named by `COPY --from=build` exists and runs
 #      `--version`; the runtime apt-get install names a package for every shared
 #      library the binary links (readelf NEEDED -> dpkg -S), except libc6 and
 #      packages of priority "required" that every Debian image already has; HEALTHCHECK
@@ -205,7 +206,16 @@ while IFS=$'\t' read -r ins args; do
     case "$ins" in
         RUN) if printf '%s' "$args" | grep -q 'apt-get'; then
                  mapfile -t -O "${#runtime_pkgs[@]}" runtime_pkgs < <(apt_packages "$args"); fi ;;
-        COPY) if printf '%s' "$args" | grep -q -- '--from=build'; then
+        COPY) if ! printf '%s' "$args" | grep -q -- '--from'; then
+                  # Files copied from the build context must be in it.
+                  read -r -a words <<< "$args"
+                  for src in "${words[@]:0:${#words[@]}-1}"; do
+                      case "$src" in --*) continue ;; esac
+                      if [ -e "$ctx/$src" ]; then ok "runtime: COPY source $src is in the build context"
+                      else fail "runtime: COPY source $src is not in the build context"; fi
+                  done
+              fi
+              if printf '%s' "$args" | grep -q -- '--from=build'; then
                   read -r -a words <<< "$args"
                   src=${words[1]}
                   case "$(basename "${words[-1]}")" in streamgate) bin="$tmp/root$src" ;; esac
