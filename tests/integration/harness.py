@@ -81,15 +81,16 @@ class Kinesalite:
 
 
 class MotoServer:
-    """A moto_server process on a free port; IAM signature checks optional."""
+    """A moto_server process on a free port. With `unauthenticated_calls` set,
+    IAM authentication is on after that many calls: moto then verifies every
+    SigV4 signature against the IAM keys it knows."""
 
-    def __init__(self, iam_auth=False):
+    def __init__(self, unauthenticated_calls=None):
         self.port = free_port()
         env = dict(os.environ)
-        if iam_auth:
-            env["INITIAL_NO_AUTH_ACTION_COUNT"] = "0"
-        else:
-            env.pop("INITIAL_NO_AUTH_ACTION_COUNT", None)
+        env.pop("INITIAL_NO_AUTH_ACTION_COUNT", None)
+        if unauthenticated_calls is not None:
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(unauthenticated_calls)
         self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         wait_port(self.port, timeout=60, proc=self.proc)
