@@ -392,6 +392,8 @@ void sg_creds_provider_free(struct sg_creds_provider *p)
 
 struct sg_credentials *sg_creds_provider_get(struct sg_creds_provider *p)
 {
+    if (!p)
+        return NULL;
     time_t now = time(NULL);
     pthread_mutex_lock(&p->lock);
     struct sg_credentials *c = p->current;
@@ -404,6 +406,8 @@ struct sg_credentials *sg_creds_provider_get(struct sg_creds_provider *p)
 
 void sg_creds_provider_invalidate(struct sg_creds_provider *p)
 {
+    if (!p)
+        return;
     pthread_mutex_lock(&p->lock);
     p->invalidated = true;
     pthread_cond_signal(&p->wake);

@@ -25,6 +25,8 @@
 
 #include "creds.h"
 
+struct sg_buf;
+
 #define SG_CREDS_MUST_CHECK __attribute__((warn_unused_result))
 
 /* Limits. */
@@ -237,8 +239,8 @@ char *sg_creds_ini_lookup(const char *text, size_t len, const char *profile, boo
  * answer, with the five XML entities decoded. Returns malloc'd or NULL. */
 char *sg_creds_xml_credentials_field(const char *xml, size_t len, const char *tag);
 
-/* Appends the application/x-www-form-urlencoded form of s. */
-struct sg_buf;
+/* Appends the application/x-www-form-urlencoded form of s (RFC 3986
+ * unreserved characters kept, every other byte %XX). Returns 0 or -1. */
 int sg_creds_form_append(struct sg_buf *b, const char *s) SG_CREDS_MUST_CHECK;
 
 /* ---- Provider construction with explicit inputs ------------------------- */

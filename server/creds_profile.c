@@ -65,9 +65,19 @@ static bool section_matches(struct span name, const char *profile, bool config_s
     return span_eq(trim(name.p + 7, name.n - 7), profile);
 }
 
-/* Handles one line; updates the section state and *found. */
-static void ini_line(struct span line, const char *profile, bool config_style, const char *key,
-                     bool *in_profile, bool *after_empty_value, struct span *found, bool *has)
+/* State of one scan over an INI text for one key of one profile. */
+struct ini_scan {
+    const char *profile;
+    bool config_style;
+    const char *key;
+    bool in_profile;        /* inside a section of the profile */
+    bool after_empty_value; /* the last property had no value: indented lines belong to it */
+    bool has;
+    struct span found; /* the last value of `key` in the profile */
+};
+
+/* Handles one line. */
+static void ini_line(struct ini_scan *st, struct span line)
 {
     bool indented = line.n && isspace((unsigned char)line.p[0]);
     struct span t = trim(line.p, line.n);
@@ -75,41 +85,39 @@ static void ini_line(struct span line, const char *profile, bool config_style, c
         return;
     if (t.p[0] == '[') {
         const char *close = memchr(t.p, ']', t.n);
-        *in_profile = close && section_matches(trim(t.p + 1, (size_t)(close - t.p - 1)),
-                                               profile, config_style);
-        *after_empty_value = false;
+        st->in_profile = close && section_matches(trim(t.p + 1, (size_t)(close - t.p - 1)),
+                                                  st->profile, st->config_style);
+        st->after_empty_value = false;
         return;
     }
     /* Indented lines under a property with an empty value are its
      * sub-properties (e.g. "s3 =\n  max_concurrent_requests = 4"). */
-    if (indented && *after_empty_value)
+    if (indented && st->after_empty_value)
         return;
     const char *eq = memchr(t.p, '=', t.n);
     if (!eq)
         return;
     struct span k = trim(t.p, (size_t)(eq - t.p));
     struct span v = trim(eq + 1, t.n - (size_t)(eq - t.p) - 1);
-    *after_empty_value = v.n == 0;
-    if (*in_profile && k.n == strlen(key) && strncasecmp(k.p, key, k.n) == 0) {
-        *found = v; /* a later duplicate wins */
-        *has = true;
+    st->after_empty_value = v.n == 0;
+    if (st->in_profile && k.n == strlen(st->key) && strncasecmp(k.p, st->key, k.n) == 0) {
+        st->found = v; /* a later duplicate wins */
+        st->has = true;
     }
 }
 
 char *sg_creds_ini_lookup(const char *text, size_t len, const char *profile, bool config_style,
                           const char *key)
 {
-    bool in_profile = false, after_empty_value = false, has = false;
-    struct span found = {NULL, 0};
+    struct ini_scan st = {.profile = profile, .config_style = config_style, .key = key};
     const char *end = text + len;
     for (const char *p = text; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *line_end = nl ? nl : end;
-        ini_line((struct span){p, (size_t)(line_end - p)}, profile, config_style, key,
-                 &in_profile, &after_empty_value, &found, &has);
+        ini_line(&st, (struct span){p, (size_t)(line_end - p)});
         p = nl ? nl + 1 : end;
     }
-    return has ? strndup(found.p, found.n) : NULL;
+    return st.has ? strndup(st.found.p, st.found.n) : NULL;
 }
 
 /* ---- The source ---------------------------------------------------------- */

@@ -82,6 +82,7 @@ class FakeEndpoint:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True  # close() must not wait for a deliberately slow answer
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d" % self.port
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -303,6 +304,24 @@ class CredsTest(unittest.TestCase):
         self.assertEqual(run.done()["gaps"], "0")
         self.assertGreaterEqual(len(ep.requests), 3, "refresh retried with backoff")
         self.assertIn("credentials refresh failed", run.err)
+
+    def test_free_interrupts_a_slow_refresh(self):
+        count = [0]
+
+        def handler(method, path, headers):
+            count[0] += 1
+            if count[0] == 1:  # due for renewal ~1 s from now; the renewal hangs
+                return 200, creds_json("ASIASLOW", "slow-secret", 301)
+            time.sleep(4)
+            return 500, "late"
+
+        ep = self.endpoint(handler)
+        run = self.run_driver({"AWS_CONTAINER_CREDENTIALS_FULL_URI": ep.url + "/c"},
+                              "--watch", "2000")
+        self.assertIn("akid=ASIASLOW", run.initial())
+        self.assertEqual(len(ep.requests), 2, "the refresh was in flight")
+        freed = int(re.search(r"freed in (\d+) ms", run.out).group(1))
+        self.assertLess(freed, 1000, "free() aborted the transfer instead of waiting it out")
 
 
 if __name__ == "__main__":
