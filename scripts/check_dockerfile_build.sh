@@ -13,7 +13,7 @@
 #   3. Copies the build context (git-tracked and untracked-but-not-ignored files,
 #      minus deploy/Dockerfile.dockerignore) into a temporary directory, then
 #      replays WORKDIR, ENV, COPY and RUN of the build stage there, with
-#      `sh -c` like Docker's shell form. WORKDIR /src becomes <tmp>/root/src.
+#      `sh -c` like Docker's shell form. WORKDIR /src becomes <temporary dir>/fs/src.
 #   4. Runtime stage: files it copies from the context exist there; the binary
 #      named by `COPY --from=build` exists and runs
 #      `--version`; the runtime apt-get install names a package for every shared
@@ -42,7 +42,7 @@ finish() {
 
 [ -f "$dockerfile" ] || { fail "deploy/Dockerfile exists"; finish; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sg-dockerfile.XXXXXX")
+tmp=$(mktemp -d -t sg-dockerfile.XXXXXX)
 cleanup() { if [ "${SG_KEEP_TMP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi; }
 trap cleanup EXIT
 
@@ -126,7 +126,7 @@ fi
 
 # ---- 3. context snapshot and build replay ------------------------------------------
 ctx="$tmp/context"
-mkdir -p "$ctx" "$tmp/root"
+mkdir -p "$ctx" "$tmp/fs"
 ignored() {  # $1 = relative path; patterns: name, dir prefix, **/suffix, trailing *
     local path=$1 pat
     [ -f "$ignorefile" ] || return 1
@@ -156,13 +156,13 @@ else
 fi
 ok "build: context copied ($(find "$ctx" -type f | wc -l) files)"
 
-workdir="$tmp/root"
+workdir="$tmp/fs"
 build_ok=1
 env_args=()
 while IFS=$'\t' read -r ins args; do
     case "$ins" in
         WORKDIR)
-            case "$args" in /*) workdir="$tmp/root$args" ;; *) workdir="$workdir/$args" ;; esac
+            case "$args" in /*) workdir="$tmp/fs$args" ;; *) workdir="$workdir/$args" ;; esac
             mkdir -p "$workdir" ;;
         ENV)
             # KEY=VALUE pairs only (the legacy "ENV KEY VALUE" form is not used here).
@@ -173,7 +173,7 @@ while IFS=$'\t' read -r ins args; do
                 fail "build: $ins --from in the build stage is not replayable: $args"; build_ok=0; continue
             fi
             dest=${words[-1]}
-            case "$dest" in /*) dest="$tmp/root$dest" ;; *) dest="$workdir/$dest" ;; esac
+            case "$dest" in /*) dest="$tmp/fs$dest" ;; *) dest="$workdir/$dest" ;; esac
             mkdir -p "$dest"
             for src in "${words[@]:0:${#words[@]}-1}"; do
                 case "$src" in --*) continue ;; esac
@@ -182,7 +182,7 @@ while IFS=$'\t' read -r ins args; do
         RUN)
             if printf '%s' "$args" | grep -q 'apt-get'; then continue; fi
             case "$args" in '['*) fail "build: exec-form RUN is not replayed: $args"; build_ok=0; continue ;; esac
-            echo "+ (cd ${workdir#"$tmp/root"} && $args)"
+            echo "+ (cd ${workdir#"$tmp/fs"} && $args)"
             if (cd "$workdir" && env ${env_args[@]+"${env_args[@]}"} sh -c "$args") > "$tmp/run.log" 2>&1; then
                 ok "build: RUN $args"
             else
@@ -218,8 +218,8 @@ while IFS=$'\t' read -r ins args; do
               if printf '%s' "$args" | grep -q -- '--from=build'; then
                   read -r -a words <<< "$args"
                   src=${words[1]}
-                  case "$(basename "${words[-1]}")" in streamgate) bin="$tmp/root$src" ;; esac
-                  [ -n "$bin" ] || case "$(basename "$src")" in streamgate) bin="$tmp/root$src" ;; esac
+                  case "$(basename "${words[-1]}")" in streamgate) bin="$tmp/fs$src" ;; esac
+                  [ -n "$bin" ] || case "$(basename "$src")" in streamgate) bin="$tmp/fs$src" ;; esac
               fi ;;
         USER) user=$args ;;
         HEALTHCHECK) healthcheck=$args ;;
@@ -239,7 +239,7 @@ in_base_image() {
 if [ -z "$bin" ]; then
     fail "runtime: COPY --from=build of the streamgate binary"
 elif [ "$build_ok" = 1 ] && [ -x "$bin" ]; then
-    ok "runtime: built binary ${bin#"$tmp/root"} exists"
+    ok "runtime: built binary ${bin#"$tmp/fs"} exists"
     if version=$("$bin" --version 2>&1) && [ -n "$version" ]; then
         ok "runtime: streamgate --version -> $(printf '%s' "$version" | head -n1)"
     else
@@ -264,7 +264,7 @@ elif [ "$build_ok" = 1 ] && [ -x "$bin" ]; then
         fi
     done
 else
-    fail "runtime: built binary ${bin#"$tmp/root"} (build failed or missing)"
+    fail "runtime: built binary ${bin#"$tmp/fs"} (build failed or missing)"
 fi
 
 if printf '%s\n' "${runtime_pkgs[@]}" | grep -qx ca-certificates; then
