@@ -40,6 +40,8 @@ static const struct valid_case valid_cases[] = {
     {DOC("{\"a\":{\"a\":1},\"b\":{\"a\":2}}")}, /* same key in different objects */
     {DOC("[{\"a\":1},{\"a\":2}]")},
     {DOC("{\"a\":1,\"ab\":2,\"a\\u0062c\":3}")},
+    {DOC("{\"glbvs\":1,\"yacxa\":2}")},           /* same FNV-1a hash, different keys */
+    {DOC("{\"glbvs\":1,\"yac\\u0078a\":2}")},
     {DOC("[[[[[[[[[[]]]]]]]]]]")},
 };
 
@@ -140,6 +142,7 @@ static const struct invalid_case invalid_cases[] = {
     {DOC("{\"x\":{\"a\":1,\"a\":2}}"), 12, "duplicate key"},
     {DOC("[{\"a\":{},\"a\":[]}]"), 9, "duplicate key"},
     {DOC("{\"a\":{\"b\":1},\"a\":2}"), 13, "duplicate key"}, /* after a nested object closed */
+    {DOC("{\"glbvs\":1,\"yacxa\":2,\"glbvs\":3}"), 21, "duplicate key \"glbvs\""},
 };
 
 static void test_valid(void)
