@@ -54,6 +54,19 @@ enum sg_kinesis_status sg_kinesis_classify_code(const char *code)
     return SG_KINESIS_FATAL;
 }
 
+int sg_kinesis_is_auth_error(const char *code)
+{
+    static const char *const auth_codes[] = {
+        "UnrecognizedClientException", "InvalidSignatureException", "SignatureDoesNotMatch",
+        "InvalidClientTokenId", "ExpiredTokenException", "ExpiredToken", NULL};
+    char c[64];
+    normalize_code(code, c);
+    for (int i = 0; auth_codes[i]; i++)
+        if (strcmp(c, auth_codes[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* Copies printable ASCII only, so a hostile body cannot inject into logs. */
 static void copy_printable(char *dst, size_t cap, const char *src, size_t len)
 {

@@ -40,6 +40,10 @@ struct sg_kinesis_error {
 /* Classifies an error code (text after any '#', before any ':'). */
 enum sg_kinesis_status sg_kinesis_classify_code(const char *code);
 
+/* True for errors that mean the credentials themselves were refused
+ * (unknown key, bad signature, expired token): worth fetching new ones. */
+int sg_kinesis_is_auth_error(const char *code);
+
 /*
  * Classifies a whole PutRecords call that did not return 200.
  * [in] http_status: 0 for a transport failure (then `body` holds the reason).

@@ -391,7 +391,9 @@ static void complete_call(struct sg_pipeline *p, struct call *c, CURLcode result
         size_t why_len = result == CURLE_OK ? c->resp.len : strlen(c->curl_error);
         enum sg_kinesis_status st = sg_kinesis_classify_call(
             result == CURLE_OK ? status : 0, why, why_len, c->error_type, &err);
-        if (st == SG_KINESIS_EXPIRED_TOKEN)
+        /* Rotated or expired credentials: fetch new ones now (the provider
+         * rate-limits this), so the next calls use them. */
+        if (sg_kinesis_is_auth_error(err.code))
             sg_creds_provider_invalidate(p->creds);
         sg_log(SG_LOG_WARN, "PutRecords to %s failed: %s: %s", s->cfg->name, err.code,
                err.message);
