@@ -247,6 +247,12 @@ function M.headers()
     return h
 end
 
+-- Counts one answer by status, in the thread's global sg_statuses table.
+sg_statuses = {}
+function M.count_status(status)
+    sg_statuses[status] = (sg_statuses[status] or 0) + 1
+end
+
 -- Shared wrk hooks: thread numbering and the done() summary.
 -- counters: names of per-thread globals summed into the summary.
 local threads = {}
@@ -290,6 +296,22 @@ function M.done(route, per_request, summary, latency, counters)
     for _, name in ipairs(counters) do
         line[#line + 1] = name .. "=" .. string.format("%d", total[name])
     end
+    -- Every status seen, e.g. statuses=200:1000,503:2 (threads' sg_statuses tables).
+    local by_status, codes = {}, {}
+    for _, t in ipairs(threads) do
+        for code, n in pairs(t:get("sg_statuses") or {}) do
+            if not by_status[code] then
+                codes[#codes + 1] = code
+            end
+            by_status[code] = (by_status[code] or 0) + n
+        end
+    end
+    table.sort(codes)
+    local list = {}
+    for i, code in ipairs(codes) do
+        list[i] = code .. ":" .. string.format("%d", by_status[code])
+    end
+    line[#line + 1] = "statuses=" .. (#list > 0 and table.concat(list, ",") or "-")
     line[#line + 1] = string.format("events_acked_per_s=%.1f", (total.events_acked or 0) / secs)
     io.write(table.concat(line, " "), "\n")
     return total

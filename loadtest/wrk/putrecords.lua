@@ -84,6 +84,7 @@ function request()
 end
 
 function response(status, hdrs, body)
+    events.count_status(status)
     if status == 200 then
         status_200 = status_200 + 1
         events_acked = events_acked + batch

@@ -1,6 +1,7 @@
 -- wrk script: PUT /streams/<SG_STREAM>/record, one fresh valid event per
 -- request (SG_INVALID_SHARE of them invalid). Counts answers by status; an
--- event is acknowledged when answered 200. Prints an SG_RESULT line.
+-- event is acknowledged when answered 200 and refused when answered 4xx.
+-- Prints an SG_RESULT line.
 --   wrk -t2 -c64 -d10s -s loadtest/wrk/record.lua http://127.0.0.1:8080
 package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
 local events = require("events")
@@ -33,11 +34,13 @@ function request()
 end
 
 function response(status, hdrs, body)
+    events.count_status(status)
     if status == 200 then
         status_200 = status_200 + 1
         events_acked = events_acked + 1
-    elseif status == 400 then
-        status_400 = status_400 + 1
+    elseif status >= 400 and status < 500 then
+        -- Refused (400 for a broken rule; any 4xx counts as refused).
+        status_400 = status_400 + (status == 400 and 1 or 0)
         events_failed = events_failed + 1
     else
         status_other = status_other + 1

@@ -43,6 +43,7 @@ function request()
 end
 
 function response(status, hdrs, body)
+    events.count_status(status)
     if status == 200 then
         status_200 = status_200 + 1
         local failed = tonumber(body:match('"FailedRecordCount"%s*:%s*(%d+)')) or batch
