@@ -50,6 +50,7 @@ static const struct num_setting num_settings[] = {
     {"kinesis", "call_timeout_ms", F(call_timeout_ms), NUM_UINT, 100, 600000},
     {"kinesis", "backoff_base_ms", F(backoff_base_ms), NUM_UINT, 1, 60000},
     {"kinesis", "backoff_max_ms", F(backoff_max_ms), NUM_UINT, 1, 600000},
+    {"kinesis", "probe_interval_ms", F(probe_interval_ms), NUM_UINT, 100, 3600000},
     {"shutdown", "delay_ms", F(shutdown_delay_ms), NUM_UINT, 0, 120000},
     {"shutdown", "drain_timeout_ms", F(drain_timeout_ms), NUM_UINT, 0, 120000},
 };
@@ -95,6 +96,7 @@ void sg_config_defaults(struct sg_config *cfg)
     cfg->call_timeout_ms = 10000;
     cfg->backoff_base_ms = 50;
     cfg->backoff_max_ms = 2000;
+    cfg->probe_interval_ms = 10000; /* 20 TPS DescribeStreamSummary limit: stay far below */
     /* ECS stops a task with SIGKILL 30 s after SIGTERM: 5 s for the ALB to
      * stop routing here, up to 20 s to flush, the rest as margin. */
     cfg->shutdown_delay_ms = 5000;

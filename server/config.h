@@ -63,6 +63,7 @@ struct sg_config {
     unsigned call_timeout_ms;
     unsigned backoff_base_ms;
     unsigned backoff_max_ms;
+    unsigned probe_interval_ms; /* readiness: DescribeStreamSummary per stream */
 
     /* shutdown (SIGTERM) */
     unsigned shutdown_delay_ms; /* /readyz 503 before the listener closes */

@@ -134,11 +134,15 @@ static enum MHD_Result process_body(struct sg_http_request *req)
         return respond_all_invalid(req);
     if (build_records(req) != 0)
         return sg_http_fail(req, 503, "Service Unavailable: out of memory");
-    if (sg_pipeline_submit(gw->pipeline, req->stream_idx, &req->records[0], req->ingest.n_valid,
-                           req->ingest.kinesis_bytes) != 0) {
+    int sub = sg_pipeline_submit(gw->pipeline, req->stream_idx, &req->records[0],
+                                 req->ingest.n_valid, req->ingest.kinesis_bytes);
+    if (sub != 0) {
         atomic_store(&req->ticket.pending, 0);
-        return sg_http_fail(req, 503, "Service Unavailable: the gateway's queue for this stream "
-                                      "is full; retry later");
+        return sg_http_fail(req, 503,
+                            sub == -2 ? "Kinesis is unavailable: its endpoint cannot be reached; "
+                                        "retry later"
+                                      : "Service Unavailable: the gateway's queue for this stream "
+                                        "is full; retry later");
     }
     atomic_fetch_add(&gw->events_accepted, req->ingest.n_valid);
     atomic_fetch_add(&gw->events_rejected, req->ingest.n - req->ingest.n_valid);

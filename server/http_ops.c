@@ -29,17 +29,40 @@ static enum MHD_Result readyz(struct sg_http_request *req)
         reason = "shutting down";
     else if (!cr)
         reason = "no AWS credentials available";
-    else if (!st.kinesis_reachable)
-        reason = "Kinesis endpoint unreachable";
+    else if (!st.ready)
+        reason = st.not_ready_reason;
     sg_credentials_release(cr);
-    char body[160];
-    int n = reason ? snprintf(body, sizeof body, "{\"status\":\"not ready\",\"reason\":\"%s\"}",
-                              reason)
-                   : snprintf(body, sizeof body, "{\"status\":\"ready\"}");
-    return sg_http_reply(req, reason ? 503 : 200, body, (size_t)n);
+    struct sg_buf b;
+    sg_buf_init(&b, 1024);
+    int rc = sg_buf_append_str(&b, reason ? "{\"status\":\"not ready\",\"reason\":"
+                                          : "{\"status\":\"ready\"");
+    if (reason)
+        rc |= sg_buf_append_json_string(&b, reason, strlen(reason));
+    rc |= sg_buf_append_char(&b, '}');
+    enum MHD_Result ret = rc ? sg_http_fail(req, 500, "Internal server error")
+                             : sg_http_reply(req, reason ? 503 : 200, b.data, b.len);
+    sg_buf_free(&b);
+    return ret;
 }
 
 static const char *const route_names[SG_RT_COUNT] = {"record", "records", "ops", "other"};
+
+/* One Prometheus histogram from cumulative-by-bucket counts. */
+static int histogram(struct sg_buf *b, const char *name, const char *help, const uint64_t *counts,
+                     const unsigned *bounds, size_t n, double scale, double sum)
+{
+    int rc = sg_buf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    uint64_t cum = 0;
+    for (size_t i = 0; i < n; i++) {
+        cum += counts[i];
+        rc |= sg_buf_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i] * scale,
+                            (unsigned long long)cum);
+    }
+    cum += counts[n];
+    rc |= sg_buf_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %g\n%s_count %llu\n", name,
+                        (unsigned long long)cum, name, sum, name, (unsigned long long)cum);
+    return rc;
+}
 
 static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
 {
@@ -82,6 +105,20 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
         (unsigned long long)st.records_ok, (unsigned long long)st.records_retried,
         (unsigned long long)st.records_failed, (unsigned long long)st.throttled,
         (unsigned long long)st.latency_ms_sum, st.in_flight, st.queued_records, st.queued_bytes);
+    rc |= histogram(b, "streamgate_putrecords_latency_seconds", "PutRecords call latency.",
+                    st.latency_buckets, sg_latency_bucket_ms, SG_LATENCY_BUCKETS, 0.001,
+                    (double)st.latency_ms_sum / 1000.0);
+    rc |= histogram(b, "streamgate_putrecords_batch_records", "Records per PutRecords call.",
+                    st.batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, 1.0,
+                    (double)st.batch_records_sum);
+    rc |= sg_buf_printf(b,
+                        "# TYPE streamgate_readiness_probes_total counter\n"
+                        "streamgate_readiness_probes_total %llu\n"
+                        "# TYPE streamgate_readiness_probe_failures_total counter\n"
+                        "streamgate_readiness_probe_failures_total %llu\n"
+                        "# TYPE streamgate_ready gauge\nstreamgate_ready %d\n",
+                        (unsigned long long)st.probes, (unsigned long long)st.probe_failures,
+                        st.ready && !atomic_load(&gw->draining));
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include "pipeline.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "kinesis_codec.h"
+#include "kinesis_http.h"
 #include "log.h"
 #include "rand.h"
 #include "retry.h"
@@ -32,14 +34,29 @@
 #define BODY_OVERHEAD 4096 /* head + tail + separators beyond the entries */
 #define IDLE_POLL_MS 1000
 
+enum health { HEALTH_UNKNOWN = 0, HEALTH_OK, HEALTH_FAILING, HEALTH_UNREACHABLE };
+
 struct stream {
     const struct sg_stream_config *cfg;
     struct sg_batcher *batcher;
     unsigned in_flight;
+    bool probing;
+    int64_t next_probe_ms;
+    atomic_int health;  /* enum health; read by HTTP threads on submit */
+    int64_t last_warn_ms;
+    unsigned suppressed_warns;
+    char reason[400];   /* why not OK; guarded by sg_pipeline.mu */
 };
+
+const unsigned sg_latency_bucket_ms[SG_LATENCY_BUCKETS] = {5,   10,   25,   50,   100, 250,
+                                                           500, 1000, 2500, 5000, 10000};
+const unsigned sg_batch_bucket_records[SG_BATCH_BUCKETS] = {1, 10, 50, 100, 200, 300, 400, 500};
+
+enum call_kind { CALL_PUT_RECORDS = 0, CALL_PROBE };
 
 struct call {
     struct call *prev, *next; /* the sender's list of calls in flight */
+    enum call_kind kind;
     struct sg_pipeline *p;
     struct stream *s;
     CURL *easy;
@@ -61,47 +78,39 @@ struct sg_pipeline {
     CURLM *multi;
     struct sg_sigv4_key_cache *keys;
     struct call *active; /* calls in flight, sender-owned */
-    char url[600], host[512], path[256];
+    struct sg_kinesis_endpoint ep;
     pthread_t thread;
     bool started;
     atomic_bool draining; /* no new submits; flush without linger */
     atomic_bool stop;     /* sender exits once nothing is outstanding */
-    pthread_mutex_t mu;   /* guards `idle` for drain's wait */
+    pthread_mutex_t mu;   /* guards stream reasons; pairs with idle_cv for drain */
     pthread_cond_t idle_cv;
     /* statistics, written by the sender (atomics: read by /metrics) */
     atomic_uint_fast64_t calls, call_failures, records_sent, records_ok, records_retried,
         records_failed, throttled, latency_ms_sum;
     atomic_uint in_flight;
     atomic_bool reachable;
+    atomic_uint_fast64_t probes, probe_failures, batch_records_sum;
+    atomic_uint_fast64_t latency_buckets[SG_LATENCY_BUCKETS + 1];
+    atomic_uint_fast64_t batch_buckets[SG_BATCH_BUCKETS + 1];
 };
 
-/* ---- endpoint ---------------------------------------------------------- */
+/* ---- health and histograms --------------------------------------------- */
 
-static int set_endpoint(struct sg_pipeline *p)
+static void set_health(struct sg_pipeline *p, struct stream *s, enum health h, const char *why)
 {
-    const struct sg_config *cfg = p->cfg;
-    if (cfg->endpoint[0])
-        snprintf(p->url, sizeof p->url, "%s", cfg->endpoint);
-    else
-        snprintf(p->url, sizeof p->url, "https://kinesis.%s.amazonaws.com/", cfg->region);
-    const char *h = strstr(p->url, "://");
-    if (!h)
-        return -1;
-    h += 3;
-    size_t hl = strcspn(h, "/?#");
-    if (hl == 0 || hl >= sizeof p->host)
-        return -1;
-    memcpy(p->host, h, hl);
-    p->host[hl] = '\0';
-    const char *path = h + hl;
-    size_t pl = strcspn(path, "?#");
-    if (pl == 0)
-        snprintf(p->path, sizeof p->path, "/");
-    else
-        snprintf(p->path, sizeof p->path, "%.*s", (int)pl, path);
-    if (strchr(p->host, '@'))
-        return -1; /* user-info in an endpoint would leak into logs */
-    return 0;
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&s->health, (int)h);
+    snprintf(s->reason, sizeof s->reason, "%s", why ? why : "");
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void observe(atomic_uint_fast64_t *buckets, const unsigned *bounds, size_t n, uint64_t v)
+{
+    size_t i = 0;
+    while (i < n && v > bounds[i])
+        i++;
+    atomic_fetch_add_explicit(&buckets[i], 1, memory_order_relaxed);
 }
 
 /* ---- resolving --------------------------------------------------------- */
@@ -159,42 +168,12 @@ static int build_body(struct call *c, size_t entry_bytes)
     return sg_kinesis_append_tail(&c->body);
 }
 
-static struct curl_slist *add_header(struct curl_slist *l, const char *name, const char *value)
+static int sign_call(struct sg_pipeline *p, struct call *c, const struct sg_credentials *cr,
+                     const char *target)
 {
-    char line[SG_SIGV4_AUTHZ_MAX + 64];
-    snprintf(line, sizeof line, "%s: %s", name, value);
-    struct curl_slist *n = curl_slist_append(l, line);
-    if (!n)
-        curl_slist_free_all(l);
-    return n;
-}
-
-static int sign_call(struct sg_pipeline *p, struct call *c, const struct sg_credentials *cr)
-{
-    char date[SG_SIGV4_AMZ_DATE_LEN + 1], authz[SG_SIGV4_AUTHZ_MAX];
-    sg_sigv4_amz_date(time(NULL), date);
-    struct sg_sigv4_header h[5] = {
-        {"Content-Type", SG_KINESIS_CONTENT_TYPE},
-        {"Host", p->host},
-        {"X-Amz-Date", date},
-        {"X-Amz-Target", SG_KINESIS_TARGET_PUT_RECORDS},
-        {"X-Amz-Security-Token", cr->session_token},
-    };
-    size_t nh = cr->session_token ? 5 : 4;
-    struct sg_sigv4_request req = {"POST", p->path, "", h, nh, c->body.data, c->body.len, true};
-    struct sg_sigv4_credentials sc = {cr->access_key_id, cr->secret_access_key, cr->session_token};
-    if (sg_sigv4_authorization(p->keys, &req, &sc, p->cfg->region, "kinesis", date, authz,
-                               sizeof authz) != 0)
-        return -1;
-    struct curl_slist *l = NULL;
-    for (size_t i = 0; i < nh; i++)
-        if (!(l = add_header(l, h[i].name, h[i].value)))
-            return -1;
-    if (!(l = add_header(l, "Authorization", authz)) || !(l = curl_slist_append(l, "Expect:")) ||
-        !(l = curl_slist_append(l, "Accept:")))
-        return -1;
-    c->headers = l;
-    return 0;
+    c->headers = sg_kinesis_signed_headers(&p->ep, p->keys, p->cfg->region, target, cr,
+                                           c->body.data, c->body.len, time(NULL));
+    return c->headers ? 0 : -1;
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -238,7 +217,7 @@ static int setup_easy(struct sg_pipeline *p, struct call *c, int64_t now)
 {
     CURL *e = c->easy;
     int rc = 0;
-    rc |= (int)curl_easy_setopt(e, CURLOPT_URL, p->url);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_URL, p->ep.url);
     rc |= (int)curl_easy_setopt(e, CURLOPT_POST, 1L);
     rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body.data);
     rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body.len);
@@ -311,7 +290,7 @@ static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record
         c->index = calloc(n, sizeof *c->index);
         c->easy = curl_easy_init();
     }
-    if (!c || !c->index || !c->easy || build_body(c, entry_bytes) != 0 || sign_call(p, c, cr) != 0 ||
+    if (!c || !c->index || !c->easy || build_body(c, entry_bytes) != 0 || sign_call(p, c, cr, SG_KINESIS_TARGET_PUT_RECORDS) != 0 ||
         setup_easy(p, c, now) != 0 || curl_multi_add_handle(p->multi, c->easy) != CURLM_OK) {
         sg_credentials_release(cr);
         if (c)
@@ -330,6 +309,8 @@ static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record
     s->in_flight++;
     atomic_fetch_add(&p->in_flight, 1);
     atomic_fetch_add(&p->records_sent, n);
+    atomic_fetch_add(&p->batch_records_sum, n);
+    observe(p->batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, n);
 }
 
 /* ---- completing a call ------------------------------------------------- */
@@ -361,7 +342,42 @@ static bool is_unreachable(CURLcode code)
            code == CURLE_COULDNT_RESOLVE_PROXY;
 }
 
-static void complete_call(struct sg_pipeline *p, struct call *c, CURLcode result)
+/* At most one warning per stream and second: a Kinesis outage must not turn
+ * into a log flood. */
+static void warn_call_failure(struct stream *s, const struct sg_kinesis_error *err, int64_t now)
+{
+    if (now - s->last_warn_ms < 1000) {
+        s->suppressed_warns++;
+        return;
+    }
+    sg_log(SG_LOG_WARN, "PutRecords to %s failed: %s: %s (%u similar messages suppressed)",
+           s->cfg->name, err->code, err->message, s->suppressed_warns);
+    s->last_warn_ms = now;
+    s->suppressed_warns = 0;
+}
+
+static void call_failed(struct sg_pipeline *p, struct call *c, struct sg_record *list,
+                        CURLcode result, long status, int64_t now)
+{
+    struct stream *s = c->s;
+    struct sg_kinesis_error err;
+    const char *why = result == CURLE_OK ? c->resp.data : c->curl_error;
+    size_t why_len = result == CURLE_OK ? c->resp.len : strlen(c->curl_error);
+    enum sg_kinesis_status st =
+        sg_kinesis_classify_call(result == CURLE_OK ? status : 0, why, why_len, c->error_type, &err);
+    bool unreachable = result != CURLE_OK && is_unreachable(result);
+    atomic_fetch_add(&p->call_failures, 1);
+    /* Rotated or expired credentials: fetch new ones now (the provider
+     * rate-limits this), so the next calls use them. */
+    if (sg_kinesis_is_auth_error(err.code))
+        sg_creds_provider_invalidate(p->creds);
+    if (unreachable)
+        set_health(p, s, HEALTH_UNREACHABLE, "Kinesis endpoint unreachable");
+    warn_call_failure(s, &err, now);
+    fail_all(p, s, list, st, unreachable, err.code, err.message);
+}
+
+static void complete_put_records(struct sg_pipeline *p, struct call *c, CURLcode result)
 {
     long status = 0;
     int64_t now = sg_clock_ms();
@@ -371,6 +387,8 @@ static void complete_call(struct sg_pipeline *p, struct call *c, CURLcode result
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
     atomic_fetch_add(&p->calls, 1);
     atomic_fetch_add(&p->latency_ms_sum, (uint64_t)(now - c->started_ms));
+    observe(p->latency_buckets, sg_latency_bucket_ms, SG_LATENCY_BUCKETS,
+            (uint64_t)(now - c->started_ms));
     atomic_store(&p->reachable, result == CURLE_OK);
     s->in_flight--;
     atomic_fetch_sub(&p->in_flight, 1);
@@ -380,26 +398,104 @@ static void complete_call(struct sg_pipeline *p, struct call *c, CURLcode result
         struct result_ctx ctx = {p, c, now};
         if (sg_kinesis_parse_put_records(c->resp.data, c->resp.len, c->n, on_record_result, &ctx,
                                          &err) == 0) {
-            free_call(c);
+            if (atomic_load(&s->health) != HEALTH_OK)
+                set_health(p, s, HEALTH_OK, NULL);
             return;
         }
         atomic_fetch_add(&p->call_failures, 1);
         fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, err.code, err.message);
-    } else {
-        atomic_fetch_add(&p->call_failures, 1);
-        const char *why = result == CURLE_OK ? c->resp.data : c->curl_error;
-        size_t why_len = result == CURLE_OK ? c->resp.len : strlen(c->curl_error);
-        enum sg_kinesis_status st = sg_kinesis_classify_call(
-            result == CURLE_OK ? status : 0, why, why_len, c->error_type, &err);
-        /* Rotated or expired credentials: fetch new ones now (the provider
-         * rate-limits this), so the next calls use them. */
-        if (sg_kinesis_is_auth_error(err.code))
-            sg_creds_provider_invalidate(p->creds);
-        sg_log(SG_LOG_WARN, "PutRecords to %s failed: %s: %s", s->cfg->name, err.code,
-               err.message);
-        fail_all(p, s, list, st, result != CURLE_OK && is_unreachable(result), err.code,
-                 err.message);
+        return;
     }
+    call_failed(p, c, list, result, status, now);
+}
+
+/* ---- readiness probes -------------------------------------------------- */
+
+static void probe_result(struct sg_pipeline *p, struct call *c, CURLcode result)
+{
+    struct stream *s = c->s;
+    long status = 0;
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+    char why[400] = "";
+    enum health h = HEALTH_OK;
+    if (result != CURLE_OK) {
+        h = is_unreachable(result) ? HEALTH_UNREACHABLE : HEALTH_FAILING;
+        snprintf(why, sizeof why, "Kinesis endpoint %s: %.100s",
+                 h == HEALTH_UNREACHABLE ? "unreachable" : "not answering", c->curl_error);
+    } else if (status != 200) {
+        struct sg_kinesis_error err;
+        sg_kinesis_classify_call(status, c->resp.data, c->resp.len, c->error_type, &err);
+        h = HEALTH_FAILING;
+        snprintf(why, sizeof why, "stream %s: %.60s: %.70s", s->cfg->name, err.code, err.message);
+    } else {
+        json_t *root = json_loadb(c->resp.data, c->resp.len, 0, NULL);
+        const char *st = json_string_value(
+            json_object_get(json_object_get(root, "StreamDescriptionSummary"), "StreamStatus"));
+        if (!st || (strcmp(st, "ACTIVE") != 0 && strcmp(st, "UPDATING") != 0)) {
+            h = HEALTH_FAILING;
+            snprintf(why, sizeof why, "stream %s is %.40s", s->cfg->name, st ? st : "unknown");
+        }
+        json_decref(root);
+    }
+    atomic_store(&p->reachable, result == CURLE_OK);
+    if (h != HEALTH_OK)
+        atomic_fetch_add(&p->probe_failures, 1);
+    set_health(p, s, h, why);
+    /* Check again soon while failing, so recovery is noticed quickly. */
+    unsigned next = p->cfg->probe_interval_ms;
+    if (h != HEALTH_OK && next > 1000)
+        next = 1000;
+    s->next_probe_ms = sg_clock_ms() + next;
+    s->probing = false;
+}
+
+static void start_probe(struct sg_pipeline *p, struct stream *s, int64_t now)
+{
+    s->next_probe_ms = now + p->cfg->probe_interval_ms;
+    struct sg_credentials *cr = sg_creds_provider_get(p->creds);
+    if (!cr) {
+        set_health(p, s, HEALTH_FAILING, "no AWS credentials available");
+        s->next_probe_ms = now + 1000;
+        return;
+    }
+    const struct sg_stream_config *sc = s->cfg;
+    int is_arn = sc->stream_arn[0] != '\0';
+    struct call *c = calloc(1, sizeof *c);
+    int rc = -1;
+    if (c) {
+        c->p = p, c->s = s, c->kind = CALL_PROBE, c->started_ms = now;
+        sg_buf_init(&c->body, 4096);
+        sg_buf_init(&c->resp, 65536);
+        rc = sg_buf_append_str(&c->body, is_arn ? "{\"StreamARN\":" : "{\"StreamName\":");
+        const char *name = is_arn ? sc->stream_arn : sc->stream_name;
+        rc |= sg_buf_append_json_string(&c->body, name, strlen(name));
+        rc |= sg_buf_append_char(&c->body, '}');
+        c->easy = curl_easy_init();
+    }
+    if (rc != 0 || !c->easy || sign_call(p, c, cr, SG_KINESIS_TARGET_DESCRIBE_SUMMARY) != 0 ||
+        setup_easy(p, c, now) != 0 ||
+        curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long)p->cfg->connect_timeout_ms * 2) !=
+            CURLE_OK ||
+        curl_multi_add_handle(p->multi, c->easy) != CURLM_OK) {
+        free_call(c);
+        sg_credentials_release(cr);
+        return;
+    }
+    sg_credentials_release(cr);
+    c->next = p->active;
+    if (p->active)
+        p->active->prev = c;
+    p->active = c;
+    s->probing = true;
+    atomic_fetch_add(&p->probes, 1);
+}
+
+static void complete_call(struct sg_pipeline *p, struct call *c, CURLcode result)
+{
+    if (c->kind == CALL_PROBE)
+        probe_result(p, c, result);
+    else
+        complete_put_records(p, c, result);
     free_call(c);
 }
 
@@ -449,6 +545,12 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
     int64_t next = INT64_MAX;
     for (size_t i = 0; i < p->n_streams; i++) {
         struct stream *s = &p->streams[i];
+        if (!flush && !s->probing) {
+            if (now >= s->next_probe_ms)
+                start_probe(p, s, now);
+            if (!s->probing && s->next_probe_ms < next)
+                next = s->next_probe_ms;
+        }
         while (s->in_flight < p->cfg->max_in_flight) {
             struct sg_record *list;
             size_t bytes;
@@ -516,7 +618,7 @@ struct sg_pipeline *sg_pipeline_new(const struct sg_config *cfg, struct sg_creds
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->idle_cv, NULL);
     atomic_store(&p->reachable, true);
-    if (set_endpoint(p) != 0) {
+    if (sg_kinesis_endpoint_init(&p->ep, cfg) != 0) {
         sg_log(SG_LOG_ERROR, "invalid Kinesis endpoint %s", cfg->endpoint);
         goto err;
     }
@@ -554,6 +656,8 @@ int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_recor
 {
     if (atomic_load(&p->draining) || stream_idx >= p->n_streams)
         return -1;
+    if (atomic_load(&p->streams[stream_idx].health) == HEALTH_UNREACHABLE)
+        return -2;
     bool wake = false;
     if (sg_batcher_submit(p->streams[stream_idx].batcher, first, n, bytes, sg_clock_ms(), &wake) !=
         0)
@@ -608,7 +712,8 @@ void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms)
      * with everything still queued, answered 503. */
     while (p->active) {
         struct call *c = p->active;
-        c->s->in_flight--;
+        if (c->kind == CALL_PUT_RECORDS)
+            c->s->in_flight--;
         struct sg_record *list = c->records;
         c->records = NULL;
         for (struct sg_record *r = list, *next; r; r = next) {
@@ -651,6 +756,25 @@ void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out)
     out->latency_ms_sum = atomic_load(&p->latency_ms_sum);
     out->in_flight = atomic_load(&p->in_flight);
     out->kinesis_reachable = atomic_load(&p->reachable);
+    out->probes = atomic_load(&p->probes);
+    out->probe_failures = atomic_load(&p->probe_failures);
+    out->batch_records_sum = atomic_load(&p->batch_records_sum);
+    for (size_t i = 0; i <= SG_LATENCY_BUCKETS; i++)
+        out->latency_buckets[i] = atomic_load(&p->latency_buckets[i]);
+    for (size_t i = 0; i <= SG_BATCH_BUCKETS; i++)
+        out->batch_buckets[i] = atomic_load(&p->batch_buckets[i]);
+    out->ready = true;
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->n_streams && out->ready; i++) {
+        const struct stream *s = &p->streams[i];
+        int h = atomic_load(&s->health);
+        if (h == HEALTH_OK)
+            continue;
+        out->ready = false;
+        snprintf(out->not_ready_reason, sizeof out->not_ready_reason, "%.191s",
+                 h == HEALTH_UNKNOWN ? "waiting for the first Kinesis check" : s->reason);
+    }
+    pthread_mutex_unlock(&p->mu);
     for (size_t i = 0; i < p->n_streams; i++) {
         struct sg_batcher_stats st;
         sg_batcher_get_stats(p->streams[i].batcher, &st);

@@ -12,6 +12,10 @@
  * resumes the waiting client connection.
  * Records are borrowed from their request (record.h); the sender never reads
  * a record after resolving it.
+ * Readiness: every kinesis.probe_interval_ms (1 s while failing) the sender
+ * calls DescribeStreamSummary for each stream; PutRecords answers update the
+ * same state. While a stream's endpoint cannot be reached at all, submits are
+ * refused at once (503) instead of waiting for the deadline.
  */
 #ifndef SG_PIPELINE_H
 #define SG_PIPELINE_H
@@ -26,6 +30,12 @@
 
 struct sg_pipeline;
 
+/* Histogram bucket upper bounds (inclusive), shared with /metrics. */
+#define SG_LATENCY_BUCKETS 11
+#define SG_BATCH_BUCKETS 8
+extern const unsigned sg_latency_bucket_ms[SG_LATENCY_BUCKETS];
+extern const unsigned sg_batch_bucket_records[SG_BATCH_BUCKETS];
+
 struct sg_pipeline_stats {
     uint64_t calls;            /* PutRecords calls completed (any outcome) */
     uint64_t call_failures;    /* calls that failed as a whole */
@@ -39,6 +49,13 @@ struct sg_pipeline_stats {
     size_t queued_records;     /* admitted, not yet resolved, all streams */
     size_t queued_bytes;
     bool kinesis_reachable;    /* the last call got an HTTP answer */
+    bool ready;                /* every stream's last check passed */
+    char not_ready_reason[192];
+    uint64_t probes, probe_failures;
+    /* cumulative counts per bucket; the last slot is +Inf */
+    uint64_t latency_buckets[SG_LATENCY_BUCKETS + 1];
+    uint64_t batch_buckets[SG_BATCH_BUCKETS + 1];
+    uint64_t batch_records_sum;
 };
 
 /* Creates the pipeline for cfg->streams (borrowed; must outlive it) and the
@@ -52,8 +69,9 @@ int sg_pipeline_start(struct sg_pipeline *p);
  * Submits the records of one request for stream number `stream_idx` (index
  * into cfg->streams): a list linked by ->next, `n` records, `bytes` Kinesis
  * bytes. All or nothing. Thread-safe.
- * Returns 0, or -1 when the stream's queue is full or the pipeline is
- * draining (nothing submitted; answer 503).
+ * Returns 0; -1 when the stream's queue is full or the pipeline is
+ * draining; -2 when the stream's endpoint is known to be unreachable
+ * (nothing submitted in either case; answer 503).
  */
 int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_record *first, size_t n,
                        size_t bytes);
