@@ -139,10 +139,12 @@ static enum MHD_Result process_body(struct sg_http_request *req)
     if (sub != 0) {
         atomic_store(&req->ticket.pending, 0);
         return sg_http_fail(req, 503,
-                            sub == -2 ? "Kinesis is unavailable: its endpoint cannot be reached; "
-                                        "retry later"
-                                      : "Service Unavailable: the gateway's queue for this stream "
-                                        "is full; retry later");
+                            sub == -2   ? "Kinesis is unavailable: its endpoint cannot be "
+                                          "reached; retry later"
+                            : sub == -3 ? "Service Unavailable: the gateway is shutting down; "
+                                          "retry (another instance will answer)"
+                                        : "Service Unavailable: the gateway's queue for this "
+                                          "stream is full; retry later");
     }
     atomic_fetch_add(&gw->events_accepted, req->ingest.n_valid);
     atomic_fetch_add(&gw->events_rejected, req->ingest.n - req->ingest.n_valid);

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "gateway.h"
+#include "http_respond.h"
 #include "ingest_parse.h"
 #include "rand.h"
 #include "record.h"
@@ -36,6 +37,7 @@ struct sg_http_request {
     size_t stream_idx;
     const struct sg_stream_config *stream;
     char request_id[SG_UUID_LEN + 1];
+    struct sg_respond_ctx respond; /* request id, CORS and close headers */
     char method[8];
     char path[160];
     int64_t start_ms;

@@ -36,17 +36,18 @@ const char *sg_respond_error_type(unsigned status)
     return status >= 500 ? "InternalServerErrorException" : "BadRequestException";
 }
 
-static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, const char *request_id,
-                             const char *body, size_t len, const char *error_type,
-                             const char *allow)
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
+                             const struct sg_respond_ctx *ctx, const char *body, size_t len,
+                             const char *error_type)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    if (request_id && *request_id)
-        MHD_add_response_header(r, "x-amzn-RequestId", request_id);
+    if (len)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (ctx->request_id && *ctx->request_id)
+        MHD_add_response_header(r, "x-amzn-RequestId", ctx->request_id);
     if (error_type)
         MHD_add_response_header(r, "x-amzn-ErrorType", error_type);
     if (status == 503 || status == 429) {
@@ -54,21 +55,29 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, const
         snprintf(ra, sizeof ra, "%d", SG_RETRY_AFTER_S);
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
-    if (allow)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    for (size_t i = 0; i < ctx->n_extra; i++)
+        MHD_add_response_header(r, ctx->extra[i].name, ctx->extra[i].value);
+    if (ctx->close)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
 }
 
 enum MHD_Result sg_respond_json(struct MHD_Connection *conn, unsigned status,
-                                const char *request_id, const char *body, size_t len)
+                                const struct sg_respond_ctx *ctx, const char *body, size_t len)
 {
-    return queue(conn, status, request_id, body, len, NULL, NULL);
+    return queue(conn, status, ctx, body, len, NULL);
+}
+
+enum MHD_Result sg_respond_empty(struct MHD_Connection *conn, unsigned status,
+                                 const struct sg_respond_ctx *ctx)
+{
+    return queue(conn, status, ctx, "", 0, NULL);
 }
 
 enum MHD_Result sg_respond_error(struct MHD_Connection *conn, unsigned status,
-                                 const char *request_id, const char *message, const char *allow)
+                                 const struct sg_respond_ctx *ctx, const char *message)
 {
     struct sg_buf b;
     sg_buf_init(&b, 4096);
@@ -76,10 +85,10 @@ enum MHD_Result sg_respond_error(struct MHD_Connection *conn, unsigned status,
     if (sg_buf_append_str(&b, "{\"message\":") == 0 &&
         sg_buf_append_json_string(&b, message, strlen(message)) == 0 &&
         sg_buf_append_char(&b, '}') == 0)
-        ret = queue(conn, status, request_id, b.data, b.len, sg_respond_error_type(status), allow);
+        ret = queue(conn, status, ctx, b.data, b.len, sg_respond_error_type(status));
     else
-        ret = queue(conn, status, request_id, "{\"message\":\"error\"}", 19,
-                    sg_respond_error_type(status), allow);
+        ret = queue(conn, status, ctx, "{\"message\":\"error\"}", 19,
+                    sg_respond_error_type(status));
     sg_buf_free(&b);
     return ret;
 }

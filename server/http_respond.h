@@ -9,18 +9,36 @@
 #define SG_HTTP_RESPOND_H
 
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define SG_RETRY_AFTER_S 1
+#define SG_RESPOND_MAX_EXTRA 8
+
+struct sg_respond_header {
+    const char *name;
+    const char *value;
+};
+
+/* What every response of one request carries besides its body. */
+struct sg_respond_ctx {
+    const char *request_id;
+    bool close; /* add Connection: close (the gateway is draining) */
+    struct sg_respond_header extra[SG_RESPOND_MAX_EXTRA]; /* e.g. CORS, Allow */
+    size_t n_extra;
+};
 
 /* Queues `body` (copied) with `status`. Returns MHD_YES/MHD_NO. */
 enum MHD_Result sg_respond_json(struct MHD_Connection *conn, unsigned status,
-                                const char *request_id, const char *body, size_t len);
+                                const struct sg_respond_ctx *ctx, const char *body, size_t len);
 
-/* Queues {"message": message} with `status` and its x-amzn-ErrorType.
- * `allow` (may be NULL) sets the Allow header of a 405. */
+/* Queues {"message": message} with `status` and its x-amzn-ErrorType. */
 enum MHD_Result sg_respond_error(struct MHD_Connection *conn, unsigned status,
-                                 const char *request_id, const char *message, const char *allow);
+                                 const struct sg_respond_ctx *ctx, const char *message);
+
+/* Queues a response with an empty body (CORS preflight). */
+enum MHD_Result sg_respond_empty(struct MHD_Connection *conn, unsigned status,
+                                 const struct sg_respond_ctx *ctx);
 
 /* The x-amzn-ErrorType for a status, e.g. "BadRequestException". */
 const char *sg_respond_error_type(unsigned status);

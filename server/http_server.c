@@ -26,6 +26,8 @@ struct sg_http_server {
 
 static void note_status(struct sg_http_request *req, unsigned status, const char *why)
 {
+    /* While draining, tell keep-alive clients to reconnect (to other tasks). */
+    req->respond.close = atomic_load(&req->gw->draining);
     req->status = status;
     req->state = SG_REQ_RESPONDED;
     if (why)
@@ -36,20 +38,23 @@ static void note_status(struct sg_http_request *req, unsigned status, const char
 enum MHD_Result sg_http_fail(struct sg_http_request *req, unsigned status, const char *message)
 {
     note_status(req, status, message);
-    return sg_respond_error(req->conn, status, req->request_id, message, NULL);
+    return sg_respond_error(req->conn, status, &req->respond, message);
 }
 
 enum MHD_Result sg_http_method_not_allowed(struct sg_http_request *req, const char *allow)
 {
     note_status(req, 405, "Method Not Allowed");
-    return sg_respond_error(req->conn, 405, req->request_id, "Method Not Allowed", allow);
+    if (req->respond.n_extra < SG_RESPOND_MAX_EXTRA)
+        req->respond.extra[req->respond.n_extra++] =
+            (struct sg_respond_header){MHD_HTTP_HEADER_ALLOW, allow};
+    return sg_respond_error(req->conn, 405, &req->respond, "Method Not Allowed");
 }
 
 enum MHD_Result sg_http_reply(struct sg_http_request *req, unsigned status, const char *body,
                               size_t len)
 {
     note_status(req, status, NULL);
-    return sg_respond_json(req->conn, status, req->request_id, body, len);
+    return sg_respond_json(req->conn, status, &req->respond, body, len);
 }
 
 /* ---- routing ----------------------------------------------------------- */
@@ -112,6 +117,7 @@ static struct sg_http_request *request_new(struct sg_gateway *gw, struct MHD_Con
     snprintf(req->method, sizeof req->method, "%s", method);
     snprintf(req->path, sizeof req->path, "%s", url);
     set_request_id(req);
+    req->respond.request_id = req->request_id;
     atomic_fetch_add(&gw->active_requests, 1);
     return req;
 }

@@ -654,7 +654,9 @@ int sg_pipeline_start(struct sg_pipeline *p)
 int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_record *first, size_t n,
                        size_t bytes)
 {
-    if (atomic_load(&p->draining) || stream_idx >= p->n_streams)
+    if (atomic_load(&p->draining))
+        return -3;
+    if (stream_idx >= p->n_streams)
         return -1;
     if (atomic_load(&p->streams[stream_idx].health) == HEALTH_UNREACHABLE)
         return -2;

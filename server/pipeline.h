@@ -69,9 +69,9 @@ int sg_pipeline_start(struct sg_pipeline *p);
  * Submits the records of one request for stream number `stream_idx` (index
  * into cfg->streams): a list linked by ->next, `n` records, `bytes` Kinesis
  * bytes. All or nothing. Thread-safe.
- * Returns 0; -1 when the stream's queue is full or the pipeline is
- * draining; -2 when the stream's endpoint is known to be unreachable
- * (nothing submitted in either case; answer 503).
+ * Returns 0; -1 when the stream's queue is full; -2 when the stream's
+ * endpoint is known to be unreachable; -3 when the pipeline is draining
+ * (nothing submitted in any of these cases; answer 503).
  */
 int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_record *first, size_t n,
                        size_t bytes);
