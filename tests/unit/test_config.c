@@ -103,6 +103,7 @@ static void test_defaults(void)
     CHECK(c->call_timeout_ms == 10000, "call_timeout_ms %u", c->call_timeout_ms);
     CHECK(c->backoff_base_ms == 50, "backoff_base_ms %u", c->backoff_base_ms);
     CHECK(c->backoff_max_ms == 2000, "backoff_max_ms %u", c->backoff_max_ms);
+    CHECK(c->probe_interval_ms == 10000, "probe_interval_ms %u", c->probe_interval_ms);
     CHECK(c->shutdown_delay_ms == 5000, "shutdown_delay_ms %u", c->shutdown_delay_ms);
     CHECK(c->drain_timeout_ms == 20000, "drain_timeout_ms %u", c->drain_timeout_ms);
     CHECK(c->n_streams == 1, "n_streams %zu", c->n_streams);
@@ -152,6 +153,7 @@ static const struct num_row {
     U("kinesis", "call_timeout_ms", call_timeout_ms, 100, 600000),
     U("kinesis", "backoff_base_ms", backoff_base_ms, 1, 60000),
     U("kinesis", "backoff_max_ms", backoff_max_ms, 1, 600000),
+    U("kinesis", "probe_interval_ms", probe_interval_ms, 100, 3600000),
     U("shutdown", "delay_ms", shutdown_delay_ms, 0, 120000),
     U("shutdown", "drain_timeout_ms", drain_timeout_ms, 0, 120000),
 #undef U
