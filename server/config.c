@@ -38,6 +38,7 @@ static const struct num_setting num_settings[] = {
     {"limits", "max_record_bytes", F(max_record_bytes), NUM_SIZE, 1024, 10 * MIB},
     {"limits", "max_json_depth", F(max_json_depth), NUM_UINT, 2, 1000},
     {"limits", "max_connections", F(max_connections), NUM_UINT, 16, 1000000},
+    {"limits", "max_header_bytes", F(max_header_bytes), NUM_SIZE, 4096, 1024 * 1024},
     {"limits", "idle_timeout_s", F(idle_timeout_s), NUM_UINT, 1, 3600},
     {"limits", "queue_max_records", F(queue_max_records), NUM_SIZE, 1, 100000000},
     {"limits", "queue_max_bytes", F(queue_max_bytes), NUM_SIZE, MIB, 64 * 1024 * MIB},
@@ -84,6 +85,7 @@ void sg_config_defaults(struct sg_config *cfg)
     cfg->max_record_bytes = MIB;
     cfg->max_json_depth = 64;
     cfg->max_connections = 10000;
+    cfg->max_header_bytes = 16384; /* API Gateway allows 10,240 bytes of header values */
     cfg->idle_timeout_s = 75; /* longer than the ALB's 60 s idle timeout */
     cfg->queue_max_records = 100000;
     cfg->queue_max_bytes = 64 * MIB;

@@ -47,6 +47,7 @@ struct sg_config {
     size_t max_record_bytes;  /* data + partition key, as Kinesis counts */
     unsigned max_json_depth;
     unsigned max_connections;
+    size_t max_header_bytes;  /* request line + headers, per connection */
     unsigned idle_timeout_s;
     size_t queue_max_records; /* per stream, queued + in flight */
     size_t queue_max_bytes;

@@ -249,7 +249,10 @@ struct sg_http_server *sg_http_server_start(struct sg_gateway *gw)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+        /* MHD keeps the request line and headers in this per-connection
+         * pool; a request whose headers do not fit is refused (431). */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes, MHD_OPTION_END);
     if (!s->daemon) {
         sg_log(SG_LOG_ERROR, "cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
         free(s);
