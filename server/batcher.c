@@ -40,6 +40,9 @@ void sg_batcher_free(struct sg_batcher *b)
 int sg_batcher_submit(struct sg_batcher *b, struct sg_record *first, size_t n, size_t bytes,
                       int64_t now_ms, bool *wake)
 {
+    *wake = false;
+    if (!first || n == 0)
+        return 0; /* nothing to queue; never touch the list */
     struct sg_record *last = first;
     for (struct sg_record *r = first; r; r = r->next) {
         r->not_before_ms = now_ms;

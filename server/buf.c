@@ -93,11 +93,21 @@ int sg_buf_printf(struct sg_buf *b, const char *fmt, ...)
     return 0;
 }
 
+static size_t json_string_len(const char *s, size_t n)
+{
+    size_t out = 2;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out += (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') ? 2 : c < 0x20 ? 6 : 1;
+    }
+    return out;
+}
+
 int sg_buf_append_json_string(struct sg_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    /* Worst case every byte becomes \u00XX: reserve once, write directly. */
-    if (n > (SIZE_MAX - 2) / 6 || sg_buf_reserve(b, n * 6 + 2) != 0)
+    /* Size exactly first, so that a string that fits is never refused. */
+    if (n > (SIZE_MAX - 2) / 6 || sg_buf_reserve(b, json_string_len(s, n)) != 0)
         return -1;
     char *o = b->data + b->len;
     *o++ = '"';
@@ -140,8 +150,22 @@ int sg_buf_append_base64(struct sg_buf *b, const void *p, size_t n)
     return 0;
 }
 
+void sg_buf_truncate(struct sg_buf *b, size_t len)
+{
+    if (len < b->len) {
+        b->len = len;
+        b->data[len] = '\0';
+    }
+}
+
 char *sg_buf_take(struct sg_buf *b, size_t *len)
 {
+    if (b->len == 0) { /* as documented: an empty buffer gives NULL */
+        sg_buf_free(b);
+        if (len)
+            *len = 0;
+        return NULL;
+    }
     char *p = b->data;
     if (len)
         *len = b->len;

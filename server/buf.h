@@ -49,6 +49,9 @@ SG_MUST_CHECK int sg_buf_append_json_string(struct sg_buf *b, const char *s, siz
 /* Appends the standard base64 encoding of p[0..n) (no line breaks). */
 SG_MUST_CHECK int sg_buf_append_base64(struct sg_buf *b, const void *p, size_t n);
 
+/* Shortens the buffer to `len` bytes (no-op when len >= b->len). */
+void sg_buf_truncate(struct sg_buf *b, size_t len);
+
 /* Transfers the memory to the caller (free() it); the buffer is left empty.
  * Returns NULL for an empty buffer. */
 char *sg_buf_take(struct sg_buf *b, size_t *len);

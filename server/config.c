@@ -285,8 +285,9 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
         snprintf(path, sizeof path, "streams[%zu].stream_arn", idx);
         if (copy_str(s->stream_arn, sizeof s->stream_arn, arn, path, err, cap) != 0)
             return -1;
+        const char *sname = strstr(s->stream_arn, ":stream/");
         if (strncmp(s->stream_arn, "arn:", 4) != 0 || !strstr(s->stream_arn, ":kinesis:") ||
-            !strstr(s->stream_arn, ":stream/"))
+            !sname || !sg_config_valid_stream_name(sname + 8, strlen(sname + 8)))
             return fail(err, cap, "%s must look like arn:aws:kinesis:REGION:ACCOUNT:stream/NAME",
                         path);
     } else if (sn) {
@@ -384,8 +385,11 @@ static int apply_env(struct sg_config *cfg, sg_env_lookup_fn env, void *ctx, cha
     if ((v = env("STREAMGATE_LISTEN", ctx)) && *v &&
         parse_listen(cfg, v, "STREAMGATE_LISTEN", err, cap) != 0)
         return -1;
-    if ((v = env("STREAMGATE_LOG_LEVEL", ctx)) && *v)
-        snprintf(cfg->log_level, sizeof cfg->log_level, "%.7s", v);
+    if ((v = env("STREAMGATE_LOG_LEVEL", ctx)) && *v) {
+        if (strlen(v) >= sizeof cfg->log_level)
+            return fail(err, cap, "STREAMGATE_LOG_LEVEL must be one of debug, info, warn, error");
+        snprintf(cfg->log_level, sizeof cfg->log_level, "%s", v);
+    }
     if ((v = env("STREAMGATE_THREADS", ctx)) && *v) {
         char *end;
         unsigned long t = strtoul(v, &end, 10);

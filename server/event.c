@@ -296,9 +296,8 @@ static bool is_derived_key(struct sg_json_span key)
            sg_json_string_equals(key, F_SUBTYPE);
 }
 
-/* Step 3. The reserve covers the worst case (members never grow when
- * compacted; a JSON string needs at most 6 bytes per byte + quotes, which is
- * also what sg_buf_append_json_string reserves), so no append below fails. */
+/* Step 3. Written in place; if out's limit is reached part-way the output is
+ * cut back, so out is unchanged on failure. */
 static int write_event(struct sg_json_span ev, const struct event_name *nm,
                        const struct created_at *ca, struct sg_buf *out)
 {
@@ -306,10 +305,9 @@ static int write_event(struct sg_json_span ev, const struct event_name *nm,
     static const char k_type[] = "\",\"" F_TYPE "\":";
     static const char k_sub[] = ",\"" F_SUBTYPE "\":";
     char dt[25];
-    size_t names = nm->type_len + nm->subtype_len;
-    if (names > (SIZE_MAX - ev.len - 128) / 6 ||
-        sg_buf_reserve(out, ev.len + sizeof k_dt + sizeof dt + sizeof k_type + sizeof k_sub +
-                                6 * names + 8) != 0)
+    size_t before = out->len;
+    /* Members never grow when compacted: one reserve covers most writes. */
+    if (sg_buf_reserve(out, ev.len + 128) != 0)
         return -1;
 
     struct sg_json_iter it;
@@ -339,6 +337,8 @@ static int write_event(struct sg_json_span ev, const struct event_name *nm,
     else
         rc |= sg_buf_append_str(out, "null");
     rc |= sg_buf_append_char(out, '}');
+    if (rc)
+        sg_buf_truncate(out, before);
     return rc ? -1 : 0;
 }
 
@@ -357,6 +357,7 @@ int sg_event_enrich(struct sg_json_span data, struct sg_buf *out,
     uuid[0] = '\0';
     err->field[0] = '\0';
     err->message[0] = '\0';
+    err->too_large = 0;
     if (find_event(data, &inner, &ev, err) != 0)
         goto done;
     collect_fields(ev, &f);
@@ -364,6 +365,7 @@ int sg_event_enrich(struct sg_json_span data, struct sg_buf *out,
         goto done;
     if (write_event(ev, &nm, &ca, out) != 0) {
         set_err(err, "", "the event is too large");
+        err->too_large = 1;
         goto done;
     }
     rc = 0;

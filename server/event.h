@@ -32,6 +32,7 @@
 struct sg_event_error {
     char field[32];    /* the field at fault, e.g. "created_at"; "" for the whole event */
     char message[192]; /* the rule, naming the field, for the client */
+    int too_large;     /* the enriched event did not fit in out's limit (413) */
 };
 
 /*
@@ -42,7 +43,7 @@ struct sg_event_error {
  * [out] uuid: the event_uuid as sent, NUL-terminated (default partition key).
  * [out] err: filled on failure.
  * Returns 0, or -1 when the event breaks a rule or out's limit is reached
- * (err then names "" and says the event is too large).
+ * (err->too_large is then set).
  */
 int sg_event_enrich(struct sg_json_span data, struct sg_buf *out,
                     char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err);

@@ -64,8 +64,8 @@ static size_t utf8_chars(const char *s, size_t n)
     return c;
 }
 
-/* The stored bytes of one record into `data`; 0, or -1 with it->field set
- * (or with it->field empty when the record is over the size limit). */
+/* The stored bytes of one record into `out`; 0, -1 when the record is
+ * invalid (it says why), or -2 when it is over the size limit. */
 static int record_data(struct sg_ingest_item *it, const struct sg_stream_config *s,
                        const struct shape *sh, struct sg_json_span data, struct sg_buf *out,
                        char uuid[SG_EVENT_UUID_LEN + 1])
@@ -76,14 +76,12 @@ static int record_data(struct sg_ingest_item *it, const struct sg_stream_config 
         if (sg_event_enrich(data, out, uuid, &err) == 0)
             return 0;
         item_error(it, err.field, "%s", err.message);
-        return -1;
+        return err.too_large ? -2 : -1;
     }
     int rc = (sh->raw_strings && sg_json_type_of(data) == SG_JSON_STRING)
                  ? sg_json_string_decode(data, out)
                  : sg_json_compact(data, out);
-    if (rc != 0)
-        item_error(it, "", "record is over the size limit");
-    return rc;
+    return rc != 0 ? -2 : 0;
 }
 
 /* The partition key for one record into `key`; 0 or -1 with it set. */
@@ -104,12 +102,15 @@ static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *
         item_error(it, sh->key, "%s is required on this stream", sh->key);
         return -1;
     }
-    if (sg_json_type_of(k) != SG_JSON_STRING || sg_json_string_decode(k, key) != 0) {
+    if (sg_json_type_of(k) != SG_JSON_STRING) {
         item_error(it, sh->key, "%s must be a string", sh->key);
         return -1;
     }
-    size_t chars = utf8_chars(key->data, key->len);
-    if (chars < 1 || chars > SG_KINESIS_PK_MAX_CHARS) {
+    /* A key that does not even fit the buffer (4 bytes per character) is
+     * over 256 characters. */
+    int fits = sg_json_string_decode(k, key) == 0;
+    size_t chars = fits ? utf8_chars(key->data, key->len) : 0;
+    if (!fits || chars < 1 || chars > SG_KINESIS_PK_MAX_CHARS) {
         item_error(it, sh->key, "%s must be 1-%d characters", sh->key, SG_KINESIS_PK_MAX_CHARS);
         return -1;
     }
@@ -129,13 +130,13 @@ static int parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
     struct sg_buf bytes, key;
     sg_buf_init(&bytes, lim->max_record_bytes);
     sg_buf_init(&key, 4 * SG_KINESIS_PK_MAX_CHARS + 1);
-    int rc = 0;
+    int rc = 0, drc = 0;
     it->valid = 1;
     if (sg_json_type_of(obj) != SG_JSON_OBJECT) {
         item_error(it, "", "each record must be a JSON object");
     } else if (!sg_json_object_get(obj, sh->data, &data)) {
         item_error(it, sh->data, "%s is required", sh->data);
-    } else if (record_data(it, s, sh, data, &bytes, uuid) == 0 &&
+    } else if ((drc = record_data(it, s, sh, data, &bytes, uuid)) == 0 &&
                record_key(it, s, sh, obj, uuid, &key) == 0) {
         it->kinesis_bytes = bytes.len + key.len;
         it->entry_off = out->entries.len;
@@ -147,7 +148,7 @@ static int parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
         } else {
             it->entry_len = out->entries.len - it->entry_off;
         }
-    } else if (!it->field[0]) {
+    } else if (drc == -2) {
         rc = -1; /* over the size limit while building the data */
     }
     sg_buf_free(&bytes);
@@ -234,8 +235,10 @@ enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_rout
                                       size_t len, const struct sg_ingest_limits *lim)
 {
     memset(out, 0, sizeof *out);
-    /* Base64 grows data by 4/3; enrichment adds ~100 bytes per event. */
-    sg_buf_init(&out->entries, 2 * len + (size_t)lim->max_records * ENTRY_OVERHEAD + 4096);
+    /* Enrichment can at most triple an event (event_type and event_subtype
+     * repeat parts of event_name) and base64 adds a third: 4x the body, plus
+     * the JSON around each entry, bounds every request's entries. */
+    sg_buf_init(&out->entries, 4 * len + (size_t)lim->max_records * ENTRY_OVERHEAD + 4096);
     struct sg_json_span root;
     struct sg_json_error jerr;
     if (len == 0)

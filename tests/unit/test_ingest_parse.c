@@ -223,7 +223,7 @@ static void run_case(const char *name)
         for (size_t i = 0; i < in.n && i < json_array_size(items); i++) {
             json_t *x = json_array_get(items, i);
             const struct sg_ingest_item *it = &in.items[i];
-            char ctx[160];
+            char ctx[320];
             snprintf(ctx, sizeof ctx, "%s item %zu", name, i);
             int want_valid = json_is_true(json_object_get(x, "valid"));
             CHECK(it->valid == want_valid, "%s: valid %d want %d (%s: %s)", ctx, it->valid,
