@@ -10,10 +10,17 @@ in front of kinesalite and tell it what to do with each PutRecords call:
   delay         wait `delay_s`, then forward (the gateway may have given up)
   hang          read the request and never answer
   reset         close the connection without answering (TCP RST)
+  reset_after   forward, then close the connection without answering (TCP
+                RST): the records are stored but the gateway sees a failure
 
-A fault applies to the next `count` calls (None: until changed). Every
-forwarded record's event_uuid (or raw data) is counted, so tests can tell
-which records were sent how many times. Runs in the test's process.
+A fault applies to the next `count` calls (None: until changed), or, with
+set_window(), to every call for the next `seconds`. Every forwarded record's
+event_uuid (or raw data) is counted, so tests can tell which records were
+sent how many times: `sends` (received), `forwarded` (passed to the
+emulator), `failed_ids` (answered with a per-record ErrorCode), `faulted`
+(in a call answered with a whole-call fault: status, reset, hang) and `lost`
+(forwarded, then the answer was dropped: reset_after). Runs in the test's
+process.
 """
 import base64
 import http.server
@@ -35,12 +42,18 @@ class FaultProxy:
         self.status = 500
         self.error_type = "InternalFailure"
         self.fail_every = 2          # fail_records: records at index % fail_every == 0
+        self.fail_select = None      # fail_records: or fail_select(record_id, index) -> bool
         self.delay_s = 0.0
         self.calls = 0
         self.faulted_calls = 0
         self.sends = {}               # record id -> times received by the proxy
         self.forwarded = {}           # record id -> times forwarded to the emulator
         self.failed_ids = {}          # record id -> times answered with an ErrorCode
+        self.faulted = {}             # record id -> times in a whole-call fault (no forward)
+        self.lost = {}                # record id -> times forwarded, answer dropped
+        self.until = None             # set_window(): monotonic end of the fault
+        self.mode_calls = {}          # mode -> calls that got it
+        self.active = 0               # requests being handled now
         self.stop_event = threading.Event()
         proxy = self
 
@@ -51,11 +64,20 @@ class FaultProxy:
                 pass
 
             def do_POST(self):
-                proxy._handle(self)
+                with proxy.lock:
+                    proxy.active += 1
+                try:
+                    proxy._handle(self)
+                finally:
+                    with proxy.lock:
+                        proxy.active -= 1
 
         class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             daemon_threads = True
             allow_reuse_address = True
+
+            def handle_error(self, request, client_address):
+                pass  # a gateway that gave up on a delayed answer closed its end
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
@@ -65,9 +87,24 @@ class FaultProxy:
 
     def set(self, mode, count=None, **kw):
         with self.lock:
-            self.mode, self.count = mode, count
+            self.mode, self.count, self.until = mode, count, None
             for k, v in kw.items():
                 setattr(self, k, v)
+
+    def set_window(self, mode, seconds, **kw):
+        """Applies `mode` to every PutRecords call for the next `seconds`."""
+        with self.lock:
+            self.mode, self.count = mode, None
+            self.until = time.monotonic() + seconds
+            for k, v in kw.items():
+                setattr(self, k, v)
+
+    def reset_counters(self):
+        with self.lock:
+            self.calls = self.faulted_calls = 0
+            for t in (self.sends, self.forwarded, self.failed_ids, self.faulted, self.lost,
+                      self.mode_calls):
+                t.clear()
 
     def close(self):
         self.stop_event.set()
@@ -79,7 +116,10 @@ class FaultProxy:
     def _take_mode(self):
         with self.lock:
             self.calls += 1
+            if self.until is not None and time.monotonic() >= self.until:
+                self.mode, self.count, self.until = "ok", None, None
             mode = self.mode
+            self.mode_calls[mode] = self.mode_calls.get(mode, 0) + 1
             if mode != "ok":
                 self.faulted_calls += 1
                 if self.count is not None:
@@ -126,14 +166,18 @@ class FaultProxy:
         req = json.loads(body)
         self._count(self.sends, req["Records"])
         mode = self._take_mode()
+        if mode in ("hang", "reset", "status"):
+            self._count(self.faulted, req["Records"])
         if mode == "hang":
             self.stop_event.wait(120)
             return
         if mode == "reset":
-            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            h.close_connection = True
-            h.connection.close()
-            return
+            return self._reset(h)
+        if mode == "reset_after":
+            self._count(self.forwarded, req["Records"])
+            self._count(self.lost, req["Records"])
+            self._forward(dict(h.headers), body)
+            return self._reset(h)
         if mode == "status":
             err = json.dumps({"__type": self.error_type, "message": "injected " + self.error_type})
             return self._reply(h, self.status, err.encode())
@@ -145,9 +189,18 @@ class FaultProxy:
         status, out = self._forward(dict(h.headers), body)
         self._reply(h, status, out)
 
+    @staticmethod
+    def _reset(h):
+        h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        h.close_connection = True
+        h.connection.close()
+
     def _partial(self, h, req):
         recs = req["Records"]
-        fail = [i % self.fail_every == 0 for i in range(len(recs))]
+        if self.fail_select is not None:
+            fail = [bool(self.fail_select(self.record_id(r), i)) for i, r in enumerate(recs)]
+        else:
+            fail = [i % self.fail_every == 0 for i in range(len(recs))]
         keep = [r for r, f in zip(recs, fail) if not f]
         results = []
         if keep:

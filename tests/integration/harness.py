@@ -61,10 +61,10 @@ def wait_port(port, timeout=20.0, proc=None):
 
 
 class Kinesalite:
-    """A kinesalite process on a free port."""
+    """A kinesalite process on a free port (or on `port`)."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port=None):
+        self.port = port or free_port()
         exe = os.path.join(ROOT, "node_modules", ".bin", "kinesalite")
         if not os.path.exists(exe):
             raise RuntimeError("kinesalite is not installed: run npm ci at the repository root")
@@ -155,16 +155,20 @@ def default_config(streams=None, **kinesis):
 
 
 class Gateway:
-    """The streamgate binary with a temporary configuration file."""
+    """The streamgate binary with a temporary configuration file. With
+    static_keys=False no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY is set, so the
+    credential chain goes on to the sources extra_env configures."""
 
-    def __init__(self, config, endpoint, key="local", secret="local", extra_env=None):
+    def __init__(self, config, endpoint, key="local", secret="local", extra_env=None,
+                 static_keys=True):
         self.dir = tempfile.mkdtemp(prefix="sg-it-")
         self.config_path = os.path.join(self.dir, "config.json")
         with open(self.config_path, "w") as f:
             json.dump(config, f)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update({"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
-                    "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+        if static_keys:
+            env.update({"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret})
+        env.update({"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
                     "AWS_ENDPOINT_URL_KINESIS": endpoint, "HOME": self.dir})
         env.update(extra_env or {})
         self.log_path = os.path.join(self.dir, "gateway.log")
@@ -185,6 +189,14 @@ class Gateway:
                         return json.loads(line)["port"]
             time.sleep(0.05)
         raise RuntimeError("gateway did not start: " + open(self.log_path).read())
+
+    def rss_kib(self):
+        """The gateway's resident set size (VmRSS) in KiB."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no VmRSS for the gateway")
 
     def log_lines(self):
         with open(self.log_path) as f:
