@@ -3,7 +3,8 @@
 # (unit, fuzz corpus replay, integration against kinesalite and moto,
 # infrastructure checks), then builds again with AddressSanitizer +
 # UndefinedBehaviorSanitizer and runs the unit, fuzz and integration tests
-# under them.
+# under them, and finally runs every libFuzzer harness for a bounded time
+# (SG_FUZZ_SECONDS each, default 30) with clang.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
@@ -19,3 +20,20 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSG_WERROR=ON \
 cmake --build build-asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -LE infra -j2
+
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSG_WERROR=ON \
+    -DSG_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j"$JOBS"
+for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
+    case "$fuzzer" in *_replay|*.a) continue ;; esac
+    [ -x "$fuzzer" ] || continue
+    name=$(basename "$fuzzer")
+    corpus=$(mktemp -d)
+    cp -r "tests/fuzz/corpus/${name#fuzz_}/." "$corpus/" 2>/dev/null || true
+    echo "libFuzzer: $name for ${SG_FUZZ_SECONDS:-30} s"
+    "$fuzzer" -max_total_time="${SG_FUZZ_SECONDS:-30}" -print_final_stats=1 "$corpus" 2>&1 |
+        grep -E "^(stat::number_of_executed_units|Done|==|SUMMARY)" || true
+    test "${PIPESTATUS[0]}" -eq 0
+    rm -rf "$corpus"
+done
+echo "fuzzing: no crash"

@@ -71,7 +71,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     sg_creds_options_default(&a->opts);
     a->watch_ms = 0;
     a->invalidate_at_ms = -1;
-    for (int i = 2; i < argc; i++) {
+    for (int i = 2; i < argc; i += 2) { /* --flag value pairs */
         if (i + 1 >= argc)
             return -1;
         long v = strtol(argv[i + 1], NULL, 10);
@@ -85,7 +85,6 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->opts.refresh_early_s = (int)v;
         else
             return -1;
-        i++;
     }
     return 0;
 }
