@@ -31,9 +31,14 @@ for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
     corpus=$(mktemp -d)
     cp -r "tests/fuzz/corpus/${name#fuzz_}/." "$corpus/" 2>/dev/null || true
     echo "libFuzzer: $name for ${SG_FUZZ_SECONDS:-30} s"
-    "$fuzzer" -max_total_time="${SG_FUZZ_SECONDS:-30}" -print_final_stats=1 "$corpus" 2>&1 |
-        grep -E "^(stat::number_of_executed_units|Done|==|SUMMARY)" || true
-    test "${PIPESTATUS[0]}" -eq 0
-    rm -rf "$corpus"
+    log="$corpus.log"
+    if ! "$fuzzer" -max_total_time="${SG_FUZZ_SECONDS:-30}" -print_final_stats=1 "$corpus" \
+        >"$log" 2>&1; then
+        tail -50 "$log"
+        echo "fuzzing: $name crashed"
+        exit 1
+    fi
+    grep -E "^(stat::number_of_executed_units|Done)" "$log" || true
+    rm -rf "$corpus" "$log"
 done
 echo "fuzzing: no crash"
