@@ -331,6 +331,7 @@ run_once() { # case run
         exit $rc
     ) || die "wrk failed, see $log"
     m1=($(machine_ticks))
+    f1=$(proc_ticks "$ep") # before the read-back, which kinesalite also serves
     if [ "$MODE" = kinesalite ]; then
         sleep 1
         local calls
@@ -342,7 +343,7 @@ run_once() { # case run
         stats=$(fake_stats)
     fi
     c1=$(proc_ticks "$pid")
-    f1=$(proc_ticks "$ep")
+    [ "$direct" = 1 ] && f1=$c1
     local hwm
     hwm=$(proc_hwm "$pid")
     if [ "$direct" = 0 ]; then
@@ -478,8 +479,9 @@ REPORT=$LOGS/report.md
     echo
     echo "- Machine: $(nproc) CPUs, $cpu_model, ${mem_gb} GB RAM, Linux $(uname -r);" \
         "load average before the run: $MACHINE_LOAD (the machine is shared)."
-    echo "- Commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-        "$(git diff --quiet HEAD -- server 2>/dev/null || echo '(server/ has local changes)')."
+    dirty=""
+    git diff --quiet HEAD -- server 2>/dev/null || dirty=" (server/ had uncommitted changes)"
+    echo "- Commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty."
     echo "- Command: \`loadtest/bench/run.sh${ARGS:+ $ARGS}\` ($RUNS runs of ${DURATION}s per case; figures are medians)."
     echo "- Gateway: \`$BUILD/streamgate --config loadtest/bench/bench.json\` with STREAMGATE_LISTEN," \
         "AWS_ENDPOINT_URL_KINESIS, dummy AWS credentials and AWS_REGION=us-east-1; a fresh process per run."
