@@ -68,7 +68,8 @@ def main():
         took = time.time() - t0
         check(status == 503 and hdrs.get("x-amzn-errortype") == "ServiceUnavailableException"
               and str(hdrs.get("retry-after", "")).isdigit(),
-              f"unreachable: 503 ServiceUnavailableException + Retry-After ({status} {hdrs} {body})")
+              f"unreachable: 503 ServiceUnavailableException + Retry-After "
+              f"({status} {hdrs} {body})")
         check(took < DEADLINE_MS / 1000 + 1.5, f"answered within about the deadline ({took:.2f}s)")
         status, hdrs, body = request(gw.base, "PUT", "/streams/events/records",
                                      {"records": [{"data": make_event(), "partition-key": "k"}
