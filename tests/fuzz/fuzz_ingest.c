@@ -1,0 +1,175 @@
+/*
+ * fuzz_ingest: the request-body parser (ingest_parse.h) on both routes.
+ *
+ * Each input is parsed as a body of PUT .../record and PUT .../records, for
+ * an event stream and a pass-through stream, with the production limits and
+ * with tiny ones (so the 413 and record-count paths are reached too): eight
+ * parses per input. Then:
+ *   - a whole-request failure carries a message;
+ *   - on success: 1 <= n (exactly 1 on /record), n_valid <= n and equals the
+ *     number of valid items, kinesis_bytes is the sum over valid items, every
+ *     invalid item carries a message;
+ *   - every valid item's entry lies inside `entries`, after the previous one,
+ *     parses with jansson as {"Data": <string>, "PartitionKey": <string>}
+ *     and nothing else; Data is strict base64; decoded data + partition key
+ *     bytes == kinesis_bytes <= max_record_bytes; the key is 1-256
+ *     characters; on the event stream the data is a JSON object that has
+ *     event_type.
+ * A broken property calls abort(), which libFuzzer and the replay runner
+ * both report as a crash.
+ */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ingest_parse.h"
+#include "json_scan.h"
+#include "kinesis_codec.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void require(bool ok)
+{
+    if (!ok)
+        abort();
+}
+
+static int b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Strict standard base64 (padding required) into a new buffer; NULL if bad. */
+static unsigned char *b64_decode(const char *s, size_t len, size_t *out_len)
+{
+    if (len % 4 != 0)
+        return NULL;
+    unsigned char *out = malloc(len / 4 * 3 + 1);
+    size_t o = 0;
+    for (size_t i = 0; out && i < len; i += 4) {
+        int v[4];
+        size_t pad = 0;
+        for (size_t j = 0; j < 4; j++) {
+            bool last_quad = i + 4 == len;
+            if (s[i + j] == '=' && last_quad && j >= 2 && (j == 3 || s[i + 3] == '=')) {
+                v[j] = 0;
+                pad++;
+            } else if ((v[j] = b64_value(s[i + j])) < 0 || pad) {
+                free(out);
+                return NULL;
+            }
+        }
+        uint32_t w =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        out[o++] = (unsigned char)(w >> 16);
+        if (pad < 2)
+            out[o++] = (unsigned char)(w >> 8);
+        if (pad < 1)
+            out[o++] = (unsigned char)w;
+    }
+    *out_len = o;
+    return out;
+}
+
+static size_t utf8_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* The stored data of an event stream: a JSON object, enriched. */
+static void check_event_data(const unsigned char *d, size_t len)
+{
+    struct sg_json_span v, t;
+    struct sg_json_error err;
+    require(sg_json_validate((const char *)d, len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &err) == 0);
+    require(sg_json_type_of(v) == SG_JSON_OBJECT && sg_json_object_get(v, "event_type", &t));
+}
+
+static void check_entry(const struct sg_ingest *in, const struct sg_ingest_item *it,
+                        const struct sg_stream_config *s, const struct sg_ingest_limits *lim)
+{
+    json_error_t jerr;
+    json_t *e = json_loadb(in->entries.data + it->entry_off, it->entry_len,
+                           JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    require(e != NULL && json_is_object(e) && json_object_size(e) == 2);
+    json_t *d = json_object_get(e, "Data"), *pk = json_object_get(e, "PartitionKey");
+    require(json_is_string(d) && json_is_string(pk));
+    size_t pk_len = json_string_length(pk), n = 0;
+    size_t chars = utf8_chars(json_string_value(pk), pk_len);
+    require(chars >= 1 && chars <= SG_KINESIS_PK_MAX_CHARS);
+    unsigned char *bytes = b64_decode(json_string_value(d), json_string_length(d), &n);
+    require(bytes != NULL);
+    require(n + pk_len == it->kinesis_bytes && it->kinesis_bytes <= lim->max_record_bytes);
+    if (s->mode == SG_STREAM_EVENT)
+        check_event_data(bytes, n);
+    free(bytes);
+    json_decref(e);
+}
+
+static void check_ok(const struct sg_ingest *in, enum sg_ingest_route route,
+                     const struct sg_stream_config *s, const struct sg_ingest_limits *lim)
+{
+    require(in->n >= 1 && in->n <= lim->max_records && in->n_valid <= in->n);
+    require(route == SG_ROUTE_RECORDS || in->n == 1);
+    size_t valid = 0, bytes = 0, end = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        const struct sg_ingest_item *it = &in->items[i];
+        if (!it->valid) {
+            require(it->message[0] != '\0');
+            continue;
+        }
+        valid++;
+        bytes += it->kinesis_bytes;
+        require(it->entry_len > 0 && it->entry_off >= end && it->entry_off <= in->entries.len &&
+                it->entry_len <= in->entries.len - it->entry_off);
+        end = it->entry_off + it->entry_len;
+        check_entry(in, it, s, lim);
+    }
+    require(valid == in->n_valid && bytes == in->kinesis_bytes);
+}
+
+static void run(const char *body, size_t len, enum sg_ingest_route route,
+                const struct sg_stream_config *s, const struct sg_ingest_limits *lim)
+{
+    struct sg_ingest in;
+    enum sg_ingest_status st = sg_ingest_parse(&in, route, s, body, len, lim);
+    if (st == SG_INGEST_OK)
+        check_ok(&in, route, s, lim);
+    else
+        require(in.message[0] != '\0' && (st == SG_INGEST_BAD_REQUEST ||
+                                          st == SG_INGEST_TOO_LARGE || st == SG_INGEST_NO_MEMORY));
+    sg_ingest_free(&in);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const struct sg_stream_config streams[] = {
+        {.name = "events", .stream_name = "events", .mode = SG_STREAM_EVENT},
+        {.name = "raw", .stream_name = "raw", .mode = SG_STREAM_PASSTHROUGH},
+    };
+    static const struct sg_ingest_limits limits[] = {
+        {.max_record_bytes = 1024 * 1024,
+         .max_depth = SG_JSON_MAX_DEPTH_DEFAULT,
+         .max_records = 500},
+        {.max_record_bytes = 300, .max_depth = 8, .max_records = 4},
+    };
+    const char *body = (const char *)data;
+    for (size_t s = 0; s < 2; s++)
+        for (size_t l = 0; l < 2; l++) {
+            run(body, size, SG_ROUTE_RECORD, &streams[s], &limits[l]);
+            run(body, size, SG_ROUTE_RECORDS, &streams[s], &limits[l]);
+        }
+    return 0;
+}
