@@ -56,8 +56,10 @@ static const struct num_setting num_settings[] = {
     {"shutdown", "drain_timeout_ms", F(drain_timeout_ms), NUM_UINT, 0, 120000},
 };
 
-static const char *const top_keys[] = {"listen", "threads", "log_level", "access_log",
-                                       "limits", "kinesis", "shutdown", "streams", "_comment", NULL};
+/* api_keys and cors are read by policy.c (reloadable on SIGHUP). */
+static const char *const top_keys[] = {"listen",  "threads",  "log_level", "access_log",
+                                       "limits",  "kinesis",  "shutdown",  "streams",
+                                       "api_keys", "cors",    "_comment",  NULL};
 static const char *const kinesis_str_keys[] = {"region", "endpoint", NULL};
 static const char *const stream_keys[] = {"name", "stream_name", "stream_arn", "mode",
                                           "partition_key", "_comment", NULL};

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "creds.h"
 #include "pipeline.h"
+#include "policy.h"
 
 enum sg_route_id { SG_RT_RECORD = 0, SG_RT_RECORDS, SG_RT_OPS, SG_RT_OTHER, SG_RT_COUNT };
 
@@ -23,6 +24,7 @@ struct sg_gateway {
     const struct sg_config *cfg;
     struct sg_pipeline *pipeline;
     struct sg_creds_provider *creds;
+    struct sg_policy_slot policy;  /* API keys, CORS, limits: swapped on SIGHUP */
     atomic_bool draining;          /* SIGTERM seen: /readyz answers 503 */
     atomic_size_t active_requests; /* begun, not yet completed */
     atomic_uint_fast64_t responses[SG_RT_COUNT][SG_STATUS_SLOTS + 1]; /* last = other */

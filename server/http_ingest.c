@@ -23,8 +23,8 @@
 
 static size_t body_limit(const struct sg_http_request *req)
 {
-    const struct sg_config *cfg = req->gw->cfg;
-    return req->route == SG_RT_RECORD ? cfg->max_body_record : cfg->max_body_records;
+    const struct sg_policy *pol = req->policy;
+    return req->route == SG_RT_RECORD ? pol->max_body_record : pol->max_body_records;
 }
 
 /* application/json, optionally with parameters; a missing type counts as
@@ -122,7 +122,7 @@ static int build_records(struct sg_http_request *req)
 static enum MHD_Result process_body(struct sg_http_request *req)
 {
     struct sg_gateway *gw = req->gw;
-    struct sg_ingest_limits lim = {gw->cfg->max_record_bytes, gw->cfg->max_json_depth,
+    struct sg_ingest_limits lim = {req->policy->max_record_bytes, req->policy->max_json_depth,
                                    gw->cfg->batch_max_records};
     enum sg_ingest_status st =
         sg_ingest_parse(&req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS,
@@ -269,6 +269,7 @@ enum MHD_Result sg_http_ingest_continue(struct sg_http_request *req, const char 
                                         size_t *data_size)
 {
     if (*data_size) {
+        req->body_bytes += *data_size;
         if (req->state == SG_REQ_RECEIVING && sg_buf_append(&req->body, data, *data_size) != 0) {
             req->state = SG_REQ_DISCARDING; /* keep reading, keep nothing */
             sg_buf_free(&req->body);

@@ -38,12 +38,15 @@ struct sg_http_request {
     const struct sg_stream_config *stream;
     char request_id[SG_UUID_LEN + 1];
     struct sg_respond_ctx respond; /* request id, CORS and close headers */
+    struct sg_policy *policy;      /* reference held for the request's life */
+    const char *api_key_id;        /* borrowed from policy->apikeys, or NULL */
     char method[8];
     char path[160];
     int64_t start_ms;
     unsigned status;    /* the status answered, for the access log */
     char error[96];     /* short reason for the access log, no payload */
     struct sg_buf body;
+    size_t body_bytes;  /* received, for the access log */
     struct sg_ingest ingest;
     struct sg_record *records; /* n_valid of them, borrowed by the pipeline */
     struct sg_result *results; /* one per input record */

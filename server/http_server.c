@@ -59,6 +59,34 @@ enum MHD_Result sg_http_reply(struct sg_http_request *req, unsigned status, cons
 
 /* ---- routing ----------------------------------------------------------- */
 
+/* x-api-key, as API Gateway usage plans check it. Returns true to go on, or
+ * false after answering 403/429 (in *ret). */
+static bool check_api_key(struct sg_http_request *req, enum MHD_Result *ret)
+{
+    const char *key = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "x-api-key");
+    unsigned retry_after = 0;
+    enum sg_apikey_verdict v =
+        sg_apikeys_check(req->policy->apikeys, key, req->stream->name, sg_clock_ms() * 1000000,
+                         &retry_after, &req->api_key_id);
+    if (v == SG_APIKEY_OK)
+        return true;
+    *ret = v == SG_APIKEY_THROTTLED ? sg_http_fail(req, 429, "Too Many Requests")
+                                    : sg_http_fail(req, 403, "Forbidden");
+    return false;
+}
+
+/* Copies CORS headers (borrowed from the request's policy) into the reply. */
+static void add_cors(struct sg_http_request *req, enum sg_cors_kind kind)
+{
+    const char *origin = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Origin");
+    struct sg_cors_headers h;
+    sg_cors_headers(req->policy->cors, kind, origin, &h);
+    struct sg_respond_ctx *rc = &req->respond;
+    rc->n_extra = 0;
+    for (size_t i = 0; i < h.n && rc->n_extra < SG_RESPOND_MAX_EXTRA; i++)
+        rc->extra[rc->n_extra++] = (struct sg_respond_header){h.h[i].name, h.h[i].value};
+}
+
 /* "/streams/{name}/record" or ".../records": sets the route and stream, or
  * answers 400/404 itself (returns false then). */
 static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_Result *ret)
@@ -77,6 +105,16 @@ static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_
         req->route = SG_RT_RECORDS;
     else
         return false;
+    /* A browser's preflight carries no API key: answer it before any check,
+     * as API Gateway's "Enable CORS" mock integration does. */
+    if (strcmp(req->method, "OPTIONS") == 0 && sg_cors_enabled(req->policy->cors)) {
+        add_cors(req, SG_CORS_PREFLIGHT);
+        req->status = 200;
+        req->state = SG_REQ_RESPONDED;
+        sg_gateway_count_response(req->gw, req->route, 200);
+        *ret = sg_respond_empty(req->conn, 200, &req->respond);
+        return true;
+    }
     size_t len = (size_t)(slash - name);
     if (!sg_config_valid_stream_name(name, len)) {
         *ret = sg_http_fail(req, 400, "Invalid stream name: use 1-128 characters of [a-zA-Z0-9_.-]");
@@ -91,7 +129,8 @@ static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_
         return true;
     }
     req->stream_idx = (size_t)(req->stream - cfg->streams);
-    *ret = sg_http_ingest_begin(req);
+    if (check_api_key(req, ret))
+        *ret = sg_http_ingest_begin(req);
     return true;
 }
 
@@ -118,6 +157,8 @@ static struct sg_http_request *request_new(struct sg_gateway *gw, struct MHD_Con
     snprintf(req->path, sizeof req->path, "%s", url);
     set_request_id(req);
     req->respond.request_id = req->request_id;
+    req->policy = sg_policy_slot_get(&gw->policy);
+    add_cors(req, SG_CORS_RESPONSE);
     atomic_fetch_add(&gw->active_requests, 1);
     return req;
 }
@@ -175,6 +216,10 @@ static void access_log(const struct sg_http_request *req, enum MHD_RequestTermin
                         req->status, (long long)(sg_clock_ms() - req->start_ms), req->ingest.n);
     const char *stream = req->stream ? req->stream->name : "";
     rc |= sg_buf_append_json_string(&b, stream, strlen(stream));
+    rc |= sg_buf_append_str(&b, ",\"apiKeyId\":");
+    const char *kid = req->api_key_id ? req->api_key_id : "";
+    rc |= sg_buf_append_json_string(&b, kid, strlen(kid));
+    rc |= sg_buf_printf(&b, ",\"bytes\":%zu", req->body_bytes);
     rc |= sg_buf_append_str(&b, ",\"error\":");
     rc |= sg_buf_append_json_string(&b, req->error, strlen(req->error));
     rc |= sg_buf_printf(&b, ",\"completed\":%s}",
@@ -201,6 +246,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (gw->cfg->access_log)
         access_log(req, toe);
     sg_http_ingest_free(req);
+    sg_policy_release(req->policy);
     free(req);
     atomic_fetch_sub(&gw->active_requests, 1);
 }

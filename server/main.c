@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -28,13 +29,17 @@
 #include "creds.h"
 #include "gateway.h"
 #include "http_server.h"
+#include "apikeys.h"
 #include "log.h"
 #include "pipeline.h"
+#include "policy.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: streamgate [--config FILE] [--check-config] [--version] [--help]\n"
+            "       streamgate hash-key [KEY]   print the SHA-256 to configure for an API key\n"
+            "                                   (read from standard input without KEY)\n"
             "\n"
             "HTTP ingestion gateway for Amazon Kinesis, compatible with the API Gateway\n"
             "Kinesis proxy (PUT /streams/{stream}/record and /records).\n"
@@ -46,13 +51,39 @@ static void usage(FILE *out)
             "\n"
             "Environment: STREAMGATE_LISTEN=host:port, STREAMGATE_LOG_LEVEL, STREAMGATE_THREADS,\n"
             "AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL and the\n"
-            "standard AWS credential variables. See README.md.\n");
+            "standard AWS credential variables. See README.md.\n"
+            "Signals: SIGTERM/SIGINT drain and exit; SIGHUP reloads API keys, CORS and limits.\n");
 }
 
 struct options {
     const char *config;
     int check_only;
 };
+
+/* `streamgate hash-key [KEY]`: the key from the argument or one line of
+ * standard input (which keeps it out of shell history and `ps`). */
+static int hash_key(int argc, char **argv)
+{
+    char line[SG_APIKEYS_MAX_KEY_LEN + 2];
+    const char *key = argc > 2 ? argv[2] : NULL;
+    if (!key) {
+        if (!fgets(line, sizeof line, stdin)) {
+            fprintf(stderr, "streamgate: hash-key: no key on standard input\n");
+            return 2;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        key = line;
+    }
+    if (!*key || strlen(key) > SG_APIKEYS_MAX_KEY_LEN) {
+        fprintf(stderr, "streamgate: hash-key: a key is 1-%d bytes\n", SG_APIKEYS_MAX_KEY_LEN);
+        return 2;
+    }
+    char hex[65];
+    sg_apikeys_hash_hex(key, hex);
+    OPENSSL_cleanse(line, sizeof line);
+    printf("%s\n", hex);
+    return 0;
+}
 
 /* Returns 0 to run, 1 to exit 0 (help/version), -1 to exit 2. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -128,11 +159,37 @@ static void wait_for_answers(struct sg_gateway *gw, int64_t until_ms)
  * stdout is fully buffered so that an access-log line costs no system call
  * of its own at tens of thousands of requests per second. */
 #define LOG_FLUSH_MS 200
-static int wait_for_signal(const sigset_t *sigs)
+/* SIGHUP: load the file again; if it is valid, swap in its API keys, CORS
+ * and limits. A bad file is refused and the running policy stays. */
+static void reload_policy(struct sg_gateway *gw, const char *path)
+{
+    struct sg_config *next = malloc(sizeof *next);
+    char err[512];
+    if (!next) {
+        sg_log(SG_LOG_ERROR, "reload refused: out of memory");
+        return;
+    }
+    struct sg_policy *pol = NULL;
+    if (sg_config_load(path, sg_config_getenv, NULL, next, err, sizeof err) == 0)
+        pol = sg_policy_new(next, path, err, sizeof err);
+    if (!pol) {
+        sg_log(SG_LOG_ERROR, "reload refused, keeping the running configuration: %s", err);
+    } else {
+        sg_policy_slot_swap(&gw->policy, pol);
+        sg_log(SG_LOG_INFO, "reloaded %s: %zu API key(s); API keys, CORS and body/record limits "
+                            "applied (other settings need a restart)",
+               path, sg_apikeys_count(pol->apikeys));
+    }
+    free(next);
+}
+
+static int wait_for_signal(struct sg_gateway *gw, const char *path, const sigset_t *sigs)
 {
     for (;;) {
         struct timespec ts = {0, LOG_FLUSH_MS * 1000000L};
         int sig = sigtimedwait(sigs, NULL, &ts);
+        if (sig == SIGHUP)
+            reload_policy(gw, path);
         fflush(stdout);
         if (sig == SIGTERM || sig == SIGINT)
             return sig;
@@ -146,6 +203,7 @@ static void shutdown_gracefully(struct sg_gateway *gw, struct sg_http_server *ht
     struct sigaction sa = {.sa_handler = exit_now};
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    signal(SIGHUP, SIG_IGN); /* no reloads while draining */
     pthread_sigmask(SIG_UNBLOCK, sigs, NULL);
 
     const struct sg_config *cfg = gw->cfg;
@@ -167,17 +225,26 @@ static void shutdown_gracefully(struct sg_gateway *gw, struct sg_http_server *ht
            (size_t)atomic_load(&gw->active_requests));
 }
 
-static int serve(const struct sg_config *cfg)
+static int serve(const struct sg_config *cfg, const char *path)
 {
     int rc = 1;
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* inherited by every thread */
 
-    struct sg_gateway gw = {.cfg = cfg};
+    static struct sg_gateway gw; /* large (counters); lives until exit */
+    gw.cfg = cfg;
     struct sg_http_server *http = NULL;
+    char err[512];
+    struct sg_policy *pol = sg_policy_new(cfg, path, err, sizeof err);
+    if (!pol) {
+        fprintf(stderr, "streamgate: invalid configuration %s: %s\n", path, err);
+        return 2;
+    }
+    sg_policy_slot_init(&gw.policy, pol);
     gw.creds = sg_creds_provider_new_default();
     if (!gw.creds)
         goto out;
@@ -192,7 +259,7 @@ static int serve(const struct sg_config *cfg)
              sg_http_server_port(http), cfg->listen_host, cfg->threads, cfg->n_streams);
     sg_log_fields(SG_LOG_INFO, fields, "streamgate %s listening on %s:%u", SG_VERSION,
                   cfg->listen_host, sg_http_server_port(http));
-    int sig = wait_for_signal(&sigs);
+    int sig = wait_for_signal(&gw, path, &sigs);
     sg_log(SG_LOG_INFO, "received %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     shutdown_gracefully(&gw, http, &sigs);
     rc = 0;
@@ -201,6 +268,7 @@ out:
         sg_http_server_stop(http);
     sg_pipeline_free(gw.pipeline);
     sg_creds_provider_free(gw.creds);
+    sg_policy_slot_destroy(&gw.policy);
     return rc;
 }
 
@@ -211,6 +279,8 @@ int main(int argc, char **argv)
     static char log_buffer[1 << 16];
     setvbuf(stdout, log_buffer, _IOFBF, sizeof log_buffer);
     signal(SIGPIPE, SIG_IGN);
+    if (argc > 1 && strcmp(argv[1], "hash-key") == 0)
+        return hash_key(argc, argv);
     struct options opt;
     int a = parse_args(argc, argv, &opt);
     if (a != 0)
@@ -222,6 +292,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "streamgate: invalid configuration %s: %s\n", opt.config, err);
         return 2;
     }
+    struct sg_policy *pol = sg_policy_new(&cfg, opt.config, err, sizeof err);
+    if (!pol) {
+        fprintf(stderr, "streamgate: invalid configuration %s: %s\n", opt.config, err);
+        return 2;
+    }
+    sg_policy_release(pol);
     if (opt.check_only) {
         printf("configuration %s is valid: %zu stream(s), listen %s:%u\n", opt.config,
                cfg.n_streams, cfg.listen_host, cfg.listen_port);
@@ -237,7 +313,7 @@ int main(int argc, char **argv)
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return 1;
     json_object_seed(0);
-    int rc = serve(&cfg);
+    int rc = serve(&cfg, opt.config);
     curl_global_cleanup();
     return rc;
 }

@@ -100,9 +100,16 @@ struct sg_pipeline {
 static void set_health(struct sg_pipeline *p, struct stream *s, enum health h, const char *why)
 {
     pthread_mutex_lock(&p->mu);
-    atomic_store(&s->health, (int)h);
+    int was = atomic_exchange(&s->health, (int)h);
     snprintf(s->reason, sizeof s->reason, "%s", why ? why : "");
     pthread_mutex_unlock(&p->mu);
+    /* Transitions only: an outage is one line, not one per probe. */
+    if (was == (int)h)
+        return;
+    if (h == HEALTH_OK)
+        sg_log(SG_LOG_INFO, "stream %s: Kinesis is ready", s->cfg->name);
+    else
+        sg_log(SG_LOG_WARN, "stream %s not ready: %s", s->cfg->name, why ? why : "");
 }
 
 static void observe(atomic_uint_fast64_t *buckets, const unsigned *bounds, size_t n, uint64_t v)

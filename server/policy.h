@@ -1,0 +1,58 @@
+/*
+ * policy: the settings SIGHUP may change without dropping a connection:
+ * API keys, CORS, and the body and record limits.
+ *
+ * A policy is an immutable, refcounted snapshot. Each request takes a
+ * reference when it begins and drops it when it completes, so a reload
+ * (sg_policy_swap) never changes the rules under a request in progress, and
+ * the old snapshot is freed when its last request is done. Token-bucket
+ * levels are carried from the old snapshot to the new one (same key id), so
+ * a reload does not refill every key's burst.
+ */
+#ifndef SG_POLICY_H
+#define SG_POLICY_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "apikeys.h"
+#include "config.h"
+#include "cors.h"
+
+struct sg_policy {
+    atomic_size_t refs;
+    struct sg_apikeys *apikeys; /* owned; "off" set when not configured */
+    struct sg_cors *cors;       /* owned; disabled when not configured */
+    size_t max_body_record, max_body_records, max_record_bytes;
+    unsigned max_json_depth;
+};
+
+/*
+ * Builds a policy from `cfg` (limits) and the "api_keys" and "cors" sections
+ * of the JSON file at `config_path` (NULL: neither). Returns NULL with a
+ * message naming the key at fault.
+ */
+struct sg_policy *sg_policy_new(const struct sg_config *cfg, const char *config_path, char *err,
+                                size_t err_cap);
+
+struct sg_policy *sg_policy_ref(struct sg_policy *p);
+void sg_policy_release(struct sg_policy *p); /* NULL-safe; frees at zero */
+
+/* The current policy of a gateway, swappable at run time. */
+struct sg_policy_slot {
+    pthread_mutex_t mu;
+    struct sg_policy *current;
+};
+
+void sg_policy_slot_init(struct sg_policy_slot *slot, struct sg_policy *initial /* taken */);
+void sg_policy_slot_destroy(struct sg_policy_slot *slot);
+
+/* Returns a new reference to the current policy. */
+struct sg_policy *sg_policy_slot_get(struct sg_policy_slot *slot);
+
+/* Makes `next` (taken) current, carrying token-bucket levels over, and drops
+ * the slot's reference to the previous one. */
+void sg_policy_slot_swap(struct sg_policy_slot *slot, struct sg_policy *next);
+
+#endif
