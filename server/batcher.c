@@ -142,13 +142,13 @@ void sg_batcher_release(struct sg_batcher *b, size_t n, size_t bytes)
     pthread_mutex_unlock(&b->mu);
 }
 
-static int64_t due_at(const struct sg_batcher *b)
+static int64_t due_at(const struct sg_batcher *b, bool no_linger)
 {
     int64_t due = INT64_MAX;
     if (b->n_ready) {
         bool full =
             b->n_ready >= b->lim.batch_max_records || b->ready_bytes >= b->lim.batch_max_bytes;
-        due = full ? 0 : b->head->not_before_ms + b->lim.linger_ms;
+        due = (full || no_linger) ? 0 : b->head->not_before_ms + b->lim.linger_ms;
     }
     if (b->n_heap && b->heap[0]->not_before_ms < due)
         due = b->heap[0]->not_before_ms;
@@ -161,13 +161,13 @@ static bool fits(const struct sg_batcher *b, size_t n, size_t bytes, const struc
     return n < b->lim.batch_max_records && (n == 0 || bytes + r->kinesis_bytes <= b->lim.batch_max_bytes);
 }
 
-size_t sg_batcher_take(struct sg_batcher *b, int64_t now_ms, bool flush, struct sg_record **out,
-                       size_t *out_bytes, int64_t *next_due_ms)
+static size_t take(struct sg_batcher *b, int64_t now_ms, bool flush, bool no_linger,
+                   struct sg_record **out, size_t *out_bytes, int64_t *next_due_ms)
 {
     struct sg_record *first = NULL, **link = &first;
     size_t n = 0, bytes = 0;
     pthread_mutex_lock(&b->mu);
-    int64_t due = due_at(b);
+    int64_t due = due_at(b, no_linger);
     if (due <= now_ms || (flush && (b->n_ready || b->n_heap))) {
         while (b->n_heap && (b->heap[0]->not_before_ms <= now_ms || flush) &&
                fits(b, n, bytes, b->heap[0])) {
@@ -190,13 +190,25 @@ size_t sg_batcher_take(struct sg_batcher *b, int64_t now_ms, bool flush, struct 
             link = &r->next;
         }
         *link = NULL;
-        due = due_at(b);
+        due = due_at(b, false);
     }
     pthread_mutex_unlock(&b->mu);
     *out = first;
     *out_bytes = bytes;
     *next_due_ms = due;
     return n;
+}
+
+size_t sg_batcher_take(struct sg_batcher *b, int64_t now_ms, bool flush, struct sg_record **out,
+                       size_t *out_bytes, int64_t *next_due_ms)
+{
+    return take(b, now_ms, flush, false, out, out_bytes, next_due_ms);
+}
+
+size_t sg_batcher_take_now(struct sg_batcher *b, int64_t now_ms, struct sg_record **out,
+                           size_t *out_bytes, int64_t *next_due_ms)
+{
+    return take(b, now_ms, false, true, out, out_bytes, next_due_ms);
 }
 
 void sg_batcher_get_stats(struct sg_batcher *b, struct sg_batcher_stats *out)

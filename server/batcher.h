@@ -70,6 +70,12 @@ void sg_batcher_release(struct sg_batcher *b, size_t n, size_t bytes);
 size_t sg_batcher_take(struct sg_batcher *b, int64_t now_ms, bool flush, struct sg_record **out,
                        size_t *out_bytes, int64_t *next_due_ms);
 
+/* Like sg_batcher_take, but fresh records are due at once (no linger): used
+ * when the stream has no call in flight, so that an idle pipe never makes a
+ * record wait. While calls are in flight, batches form on their own. */
+size_t sg_batcher_take_now(struct sg_batcher *b, int64_t now_ms, struct sg_record **out,
+                           size_t *out_bytes, int64_t *next_due_ms);
+
 void sg_batcher_get_stats(struct sg_batcher *b, struct sg_batcher_stats *out);
 
 #endif

@@ -86,11 +86,11 @@ static int record_data(struct sg_ingest_item *it, const struct sg_stream_config 
 
 /* The partition key for one record into `key`; 0 or -1 with it set. */
 static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *s,
-                      const struct shape *sh, struct sg_json_span obj, const char *uuid,
-                      struct sg_buf *key)
+                      const struct shape *sh, const struct sg_json_span *key_value,
+                      const char *uuid, struct sg_buf *key)
 {
-    struct sg_json_span k;
-    bool has = sg_json_object_get(obj, sh->key, &k) && sg_json_type_of(k) != SG_JSON_NULL;
+    struct sg_json_span k = key_value ? *key_value : (struct sg_json_span){NULL, 0};
+    bool has = key_value && sg_json_type_of(k) != SG_JSON_NULL;
     if (s->partition_key == SG_PK_RANDOM) {
         char r[SG_UUID_LEN + 1];
         sg_rand_uuid(r);
@@ -117,6 +117,22 @@ static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *
     return 0;
 }
 
+/* Data and partition key of a record in one walk over its members (a lookup
+ * per name would skip over the whole event once per name). */
+static void find_members(struct sg_json_span obj, const struct shape *sh, struct sg_json_span *data,
+                         struct sg_json_span *key)
+{
+    struct sg_json_iter it;
+    struct sg_json_span k, v;
+    sg_json_iter_init(&it, obj);
+    while (sg_json_object_next(&it, &k, &v)) {
+        if (sg_json_string_equals(k, sh->data))
+            *data = v;
+        else if (sg_json_string_equals(k, sh->key))
+            *key = v;
+    }
+}
+
 /*
  * One record object -> one item. Returns 0 (item valid or invalid), or -1 when
  * the record is over the size limit (whole request: 413) or memory ran out.
@@ -126,18 +142,21 @@ static int parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
                         struct sg_json_span obj, const struct sg_ingest_limits *lim)
 {
     char uuid[SG_EVENT_UUID_LEN + 1];
-    struct sg_json_span data;
+    struct sg_json_span data = {NULL, 0}, key_value = {NULL, 0};
     struct sg_buf bytes, key;
     sg_buf_init(&bytes, lim->max_record_bytes);
     sg_buf_init(&key, 4 * SG_KINESIS_PK_MAX_CHARS + 1);
     int rc = 0, drc = 0;
     it->valid = 1;
-    if (sg_json_type_of(obj) != SG_JSON_OBJECT) {
+    bool is_object = sg_json_type_of(obj) == SG_JSON_OBJECT;
+    if (is_object)
+        find_members(obj, sh, &data, &key_value);
+    if (!is_object) {
         item_error(it, "", "each record must be a JSON object");
-    } else if (!sg_json_object_get(obj, sh->data, &data)) {
+    } else if (!data.ptr) {
         item_error(it, sh->data, "%s is required", sh->data);
     } else if ((drc = record_data(it, s, sh, data, &bytes, uuid)) == 0 &&
-               record_key(it, s, sh, obj, uuid, &key) == 0) {
+               record_key(it, s, sh, key_value.ptr ? &key_value : NULL, uuid, &key) == 0) {
         it->kinesis_bytes = bytes.len + key.len;
         it->entry_off = out->entries.len;
         if (it->kinesis_bytes > lim->max_record_bytes) {
@@ -189,12 +208,18 @@ static enum sg_ingest_status parse_batch(struct sg_ingest *out, const struct sg_
                                          struct sg_json_span root,
                                          const struct sg_ingest_limits *lim)
 {
-    struct sg_json_span list;
+    struct sg_json_span list = {NULL, 0}, upper_list = {NULL, 0}, k, v;
     const struct shape *sh = &shape_tutorial;
     const char *name = "records";
-    bool lower = sg_json_object_get(root, "records", &list);
-    struct sg_json_span upper_list;
-    bool upper = sg_json_object_get(root, "Records", &upper_list);
+    struct sg_json_iter top;
+    sg_json_iter_init(&top, root); /* one walk: the records array is most of the body */
+    while (sg_json_object_next(&top, &k, &v)) {
+        if (sg_json_string_equals(k, "records"))
+            list = v;
+        else if (sg_json_string_equals(k, "Records"))
+            upper_list = v;
+    }
+    bool lower = list.ptr != NULL, upper = upper_list.ptr != NULL;
     if (lower && upper)
         return request_error(out, SG_INGEST_BAD_REQUEST,
                              "Invalid request body: send either records or Records, not both");
@@ -206,25 +231,28 @@ static enum sg_ingest_status parse_batch(struct sg_ingest *out, const struct sg_
     if (sg_json_type_of(list) != SG_JSON_ARRAY)
         return request_error(out, SG_INGEST_BAD_REQUEST,
                              "Invalid request body: %s must be an array", name);
+    /* One walk collects the elements; one slot more than allowed tells
+     * "too many" without walking the rest. */
+    struct sg_json_span *objs = malloc(((size_t)lim->max_records + 1) * sizeof *objs);
+    if (!objs)
+        return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
     size_t n = 0;
     struct sg_json_iter it;
-    struct sg_json_span v;
     sg_json_iter_init(&it, list);
-    while (sg_json_array_next(&it, &v))
+    while (n <= lim->max_records && sg_json_array_next(&it, &objs[n]))
         n++;
-    if (n == 0)
-        return request_error(out, SG_INGEST_BAD_REQUEST,
-                             "Invalid request body: %s must hold at least one record", name);
-    if (n > lim->max_records)
+    if (n == 0 || n > lim->max_records) {
+        struct sg_json_span rest;
+        while (n && sg_json_array_next(&it, &rest)) /* count them for the message */
+            n++;
+        free(objs);
+        if (n == 0)
+            return request_error(out, SG_INGEST_BAD_REQUEST,
+                                 "Invalid request body: %s must hold at least one record", name);
         return request_error(out, SG_INGEST_BAD_REQUEST,
                              "Invalid request body: %s has %zu records, more than %u", name, n,
                              lim->max_records);
-    struct sg_json_span *objs = malloc(n * sizeof *objs);
-    if (!objs)
-        return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
-    sg_json_iter_init(&it, list);
-    for (size_t i = 0; sg_json_array_next(&it, &objs[i]); i++)
-        ;
+    }
     enum sg_ingest_status st = add_items(out, s, sh, objs, n, lim, name);
     free(objs);
     return st;

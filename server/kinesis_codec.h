@@ -22,6 +22,8 @@
 #define SG_KINESIS_MAX_RECORDS 500
 #define SG_KINESIS_PK_MAX_CHARS 256
 #define SG_KINESIS_BODY_TAIL_LEN 2 /* "]}" */
+#define SG_KINESIS_SEQ_MAX 129       /* SequenceNumber: 0|([1-9]\d{0,128}) */
+#define SG_KINESIS_SHARD_MAX 128     /* ShardId */
 
 /* What the sender does with a record or a whole call. */
 enum sg_kinesis_status {

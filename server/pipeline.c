@@ -562,7 +562,11 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
             struct sg_record *list;
             size_t bytes;
             int64_t due;
-            size_t n = sg_batcher_take(s->batcher, now, flush, &list, &bytes, &due);
+            /* Nothing in flight: send at once rather than linger; while
+             * calls are in flight, the next batch fills up meanwhile. */
+            size_t n = s->in_flight == 0 && !flush
+                           ? sg_batcher_take_now(s->batcher, now, &list, &bytes, &due)
+                           : sg_batcher_take(s->batcher, now, flush, &list, &bytes, &due);
             if (n == 0) {
                 if (due < next)
                     next = due;
