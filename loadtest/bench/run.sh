@@ -418,7 +418,7 @@ run_soak() {
     SOAK_STATS=$(fake_stats)
     stop_pid "$GW_PID"
     read_result "$LOGS/wrk-soak.txt"
-    SOAK_CMD=$cmd
+    SOAK_CMD=${cmd/127.0.0.1:$GW_PORT/127.0.0.1:PORT}
 }
 
 # ---- main ----
@@ -535,7 +535,7 @@ if [ -n "$SOAK_HWM" ]; then
     {
         echo "### Soak ($(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
         echo
-        echo "- Command: \`loadtest/bench/run.sh${ARGS:+ $ARGS}\`; load: \`$SOAK_CMD\` (PORT: a fresh gateway on fake_kinesis)."
+        echo "- Command: \`loadtest/bench/run.sh${ARGS:+ $ARGS}\`; load: \`$SOAK_CMD\` (a fresh gateway on fake_kinesis)."
         echo "- ${R[requests_per_s]} requests/s, p50 ${R[p50_ms]} ms, p99 ${R[p99_ms]} ms;" \
             "peak RSS (VmHWM) $(awk -v k="$SOAK_HWM" 'BEGIN { printf "%.1f", k / 1024 }') MB."
         echo "- Loss check: the endpoint received $(json_num "$SOAK_STATS" unique) distinct events," \
