@@ -133,7 +133,7 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-LOGS=$(mktemp -d "${TMPDIR:-/tmp}/sg-bench.XXXXXX")
+LOGS=$(mktemp -d -t sg-bench.XXXXXX)
 TICKS=$(getconf CLK_TCK)
 
 # CPU seconds (user + system) of a process, in clock ticks.
