@@ -106,6 +106,21 @@ static size_t json_string_len(const char *s, size_t n)
 int sg_buf_append_json_string(struct sg_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    /* Fast path, the usual case: nothing to escape, one copy. */
+    size_t plain = 0;
+    while (plain < n && (unsigned char)s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\')
+        plain++;
+    if (plain == n) {
+        if (sg_buf_reserve(b, n + 2) != 0)
+            return -1;
+        char *o = b->data + b->len;
+        o[0] = '"';
+        memcpy(o + 1, s, n);
+        o[n + 1] = '"';
+        b->len += n + 2;
+        b->data[b->len] = '\0';
+        return 0;
+    }
     /* Size exactly first, so that a string that fits is never refused. */
     if (n > (SIZE_MAX - 2) / 6 || sg_buf_reserve(b, json_string_len(s, n)) != 0)
         return -1;

@@ -557,6 +557,13 @@ enum sg_json_type sg_json_type_of(struct sg_json_span v)
 static const char *skip_string(const char *p, const char *end)
 {
     const char *from = p + 1; /* the byte before `from` is always a quote */
+    /* Keys and short values end within a few bytes: look before calling out. */
+    for (const char *stop = from + 16 < end ? from + 16 : end; from < stop; from++) {
+        if (*from == '"')
+            return from + 1;
+        if (*from == '\\')
+            break;
+    }
     while (from < end) {
         const char *q = memchr(from, '"', (size_t)(end - from));
         if (!q)
