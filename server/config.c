@@ -57,7 +57,7 @@ static const struct num_setting num_settings[] = {
 };
 
 /* api_keys and cors are read by policy.c (reloadable on SIGHUP). */
-static const char *const top_keys[] = {"listen",  "threads",  "log_level", "access_log",
+static const char *const top_keys[] = {"listen",  "ops_listen", "threads", "log_level", "access_log",
                                        "limits",  "kinesis",  "shutdown",  "streams",
                                        "api_keys", "cors",    "_comment",  NULL};
 static const char *const kinesis_str_keys[] = {"region", "endpoint", NULL};
@@ -185,9 +185,9 @@ static int copy_str(char *dst, size_t cap, json_t *v, const char *path, char *er
     return 0;
 }
 
-/* "host:port", "[v6]:port" or ":port". */
-static int parse_listen(struct sg_config *cfg, const char *s, const char *what, char *err,
-                        size_t cap)
+/* "host:port", "[v6]:port" or ":port" into host (64 bytes) and port. */
+static int parse_host_port(char host[64], unsigned *port_out, const char *s, const char *what,
+                           char *err, size_t cap)
 {
     const char *colon = strrchr(s, ':');
     if (!colon)
@@ -201,14 +201,20 @@ static int parse_listen(struct sg_config *cfg, const char *s, const char *what, 
     size_t hl = (size_t)(colon - s);
     if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
         h++, hl -= 2;
-    if (hl >= sizeof cfg->listen_host)
+    if (hl >= 64)
         return fail(err, cap, "%s has a host that is too long", what);
-    memcpy(cfg->listen_host, h, hl);
-    cfg->listen_host[hl] = '\0';
+    memcpy(host, h, hl);
+    host[hl] = '\0';
     if (hl == 0)
-        snprintf(cfg->listen_host, sizeof cfg->listen_host, "0.0.0.0");
-    cfg->listen_port = (unsigned)port;
+        snprintf(host, 64, "0.0.0.0");
+    *port_out = (unsigned)port;
     return 0;
+}
+
+static int parse_listen(struct sg_config *cfg, const char *s, const char *what, char *err,
+                        size_t cap)
+{
+    return parse_host_port(cfg->listen_host, &cfg->listen_port, s, what, err, cap);
 }
 
 static int parse_section(struct sg_config *cfg, json_t *obj, const char *section,
@@ -355,6 +361,13 @@ static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
         if (parse_listen(cfg, json_string_value(x), "listen", err, cap) != 0)
             return -1;
     }
+    if ((x = json_object_get(root, "ops_listen")) && !json_is_null(x)) {
+        if (!json_is_string(x))
+            return fail(err, cap, "ops_listen must be a string host:port");
+        if (parse_host_port(cfg->ops_host, &cfg->ops_port, json_string_value(x), "ops_listen",
+                            err, cap) != 0)
+            return -1;
+    }
     if ((x = json_object_get(root, "threads")) &&
         set_num(cfg, find_num(NULL, "threads"), x, "threads", err, cap) != 0)
         return -1;
@@ -386,6 +399,9 @@ static int apply_env(struct sg_config *cfg, sg_env_lookup_fn env, void *ctx, cha
     const char *v;
     if ((v = env("STREAMGATE_LISTEN", ctx)) && *v &&
         parse_listen(cfg, v, "STREAMGATE_LISTEN", err, cap) != 0)
+        return -1;
+    if ((v = env("STREAMGATE_OPS_LISTEN", ctx)) && *v &&
+        parse_host_port(cfg->ops_host, &cfg->ops_port, v, "STREAMGATE_OPS_LISTEN", err, cap) != 0)
         return -1;
     if ((v = env("STREAMGATE_LOG_LEVEL", ctx)) && *v) {
         if (strlen(v) >= sizeof cfg->log_level)

@@ -37,6 +37,8 @@ struct sg_stream_config {
 struct sg_config {
     char listen_host[64];
     unsigned listen_port;
+    char ops_host[64];   /* "" = no separate operations listener */
+    unsigned ops_port;
     unsigned threads;
     char log_level[8];
     bool access_log;

@@ -146,6 +146,9 @@ struct sg_creds_provider {
     pthread_t thread;
     bool thread_started;
 
+    /* Fetch outcomes, for /metrics (read from any thread). */
+    atomic_uint_fast64_t fetches_ok, fetches_failed;
+
     /* Inputs of the default chain, owned (NULL for new_source). */
     struct sg_creds_env *env;
     struct sg_creds_http http;
@@ -239,6 +242,7 @@ static void refresh_once(struct sg_creds_provider *p)
     enum sg_creds_result r = sg_creds_source_fetch(p->source, &fresh, err, sizeof err);
     time_t now = time(NULL);
     if (r == SG_CREDS_OK) {
+        atomic_fetch_add(&p->fetches_ok, 1);
         time_t expiration = fresh->expiration;
         log_loaded(p, fresh);
         swap_current(p, fresh);
@@ -247,6 +251,7 @@ static void refresh_once(struct sg_creds_provider *p)
     }
     if (atomic_load(&p->stop))
         return;
+    atomic_fetch_add(&p->fetches_failed, 1);
     drop_if_expired(p, now);
     int delay = p->backoff_ms;
     schedule_backoff(p);
@@ -418,4 +423,10 @@ void sg_creds_source_free(struct sg_creds_source *s)
 {
     if (s)
         s->vt->destroy(s);
+}
+
+void sg_creds_provider_stats(struct sg_creds_provider *p, uint64_t *loaded, uint64_t *failed)
+{
+    *loaded = atomic_load(&p->fetches_ok);
+    *failed = atomic_load(&p->fetches_failed);
 }

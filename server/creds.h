@@ -12,6 +12,7 @@
 #define SG_CREDS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 /* An immutable snapshot. Fields are read-only; secret material is wiped when
@@ -46,6 +47,10 @@ struct sg_credentials *sg_creds_provider_get(struct sg_creds_provider *p);
 /* Asks for a refresh soon (e.g. after Kinesis answered ExpiredToken).
  * Returns immediately. */
 void sg_creds_provider_invalidate(struct sg_creds_provider *p);
+
+/* How many times credentials were loaded (the first time and every refresh)
+ * and how many fetches failed, for /metrics. */
+void sg_creds_provider_stats(struct sg_creds_provider *p, uint64_t *loaded, uint64_t *failed);
 
 /* Takes another reference / releases one. NULL-safe. */
 struct sg_credentials *sg_credentials_ref(struct sg_credentials *c);

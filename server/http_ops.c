@@ -111,6 +111,15 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
     rc |= histogram(b, "streamgate_putrecords_batch_records", "Records per PutRecords call.",
                     st.batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, 1.0,
                     (double)st.batch_records_sum);
+    uint64_t cred_loaded, cred_failed;
+    sg_creds_provider_stats(gw->creds, &cred_loaded, &cred_failed);
+    rc |= sg_buf_printf(b,
+                        "# HELP streamgate_credential_loads_total Credentials loaded (first "
+                        "load and refreshes).\n# TYPE streamgate_credential_loads_total counter\n"
+                        "streamgate_credential_loads_total %llu\n"
+                        "# TYPE streamgate_credential_load_failures_total counter\n"
+                        "streamgate_credential_load_failures_total %llu\n",
+                        (unsigned long long)cred_loaded, (unsigned long long)cred_failed);
     rc |= sg_buf_printf(b,
                         "# TYPE streamgate_readiness_probes_total counter\n"
                         "streamgate_readiness_probes_total %llu\n"

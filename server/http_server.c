@@ -16,10 +16,19 @@
 #include "http_respond.h"
 #include "log.h"
 
-struct sg_http_server {
-    struct MHD_Daemon *daemon;
+/* What one daemon serves: the traffic listener serves everything (but
+ * /metrics when a separate operations listener exists); the operations
+ * listener serves only /healthz, /readyz and /metrics. */
+struct listener {
     struct sg_gateway *gw;
-    unsigned port;
+    bool ops_only;
+    bool metrics;
+};
+
+struct sg_http_server {
+    struct MHD_Daemon *daemon, *ops_daemon;
+    struct listener traffic, ops;
+    unsigned port, ops_port;
 };
 
 /* ---- replies ----------------------------------------------------------- */
@@ -168,17 +177,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-    struct sg_gateway *gw = cls;
+    const struct listener *l = cls;
     struct sg_http_request *req = *con_cls;
     if (!req) {
-        req = request_new(gw, conn, method, url);
+        req = request_new(l->gw, conn, method, url);
         if (!req)
             return MHD_NO;
         *con_cls = req;
         enum MHD_Result ret = MHD_YES;
-        if (route_ingest(req, url, &ret))
+        if (!l->ops_only && route_ingest(req, url, &ret))
             return ret;
-        if (sg_http_ops_is_path(url)) {
+        if (sg_http_ops_is_path(url) && (l->metrics || strcmp(url, "/metrics") != 0)) {
             req->route = SG_RT_OPS;
             return sg_http_ops_handle(req, url);
         }
@@ -232,7 +241,7 @@ static void access_log(const struct sg_http_request *req, enum MHD_RequestTermin
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    struct sg_gateway *gw = cls;
+    struct sg_gateway *gw = ((const struct listener *)cls)->gw;
     struct sg_http_request *req = *con_cls;
     if (!req)
         return;
@@ -253,26 +262,55 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- daemon ------------------------------------------------------------ */
 
-static int listen_addr(const struct sg_config *cfg, struct sockaddr_storage *ss, unsigned *flags)
+static int listen_addr(const char *host, unsigned port, struct sockaddr_storage *ss,
+                       unsigned *flags)
 {
     memset(ss, 0, sizeof *ss);
     struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-    const char *host = cfg->listen_host;
     if (strcmp(host, "localhost") == 0)
         host = "127.0.0.1";
     if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
         in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)cfg->listen_port);
+        in4->sin_port = htons((uint16_t)port);
         return 0;
     }
     if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
         in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)cfg->listen_port);
+        in6->sin6_port = htons((uint16_t)port);
         *flags |= MHD_USE_IPv6;
         return 0;
     }
     return -1;
+}
+
+static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct listener *l,
+                                       const char *host, unsigned port, unsigned threads,
+                                       unsigned *bound_port)
+{
+    struct sockaddr_storage ss;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ITC | MHD_USE_TURBO;
+    if (listen_addr(host, port, &ss, &flags) != 0) {
+        sg_log(SG_LOG_ERROR, "listen address %s is not an IP address", host);
+        return NULL;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, l, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+        /* MHD keeps the request line and headers in this per-connection
+         * pool; a request whose headers do not fit is refused (431). */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes, MHD_OPTION_END);
+    if (!d) {
+        sg_log(SG_LOG_ERROR, "cannot listen on %s:%u", host, port);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    *bound_port = di ? di->port : port;
+    return d;
 }
 
 struct sg_http_server *sg_http_server_start(struct sg_gateway *gw)
@@ -281,32 +319,23 @@ struct sg_http_server *sg_http_server_start(struct sg_gateway *gw)
     struct sg_http_server *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->gw = gw;
-    struct sockaddr_storage ss;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ITC | MHD_USE_TURBO;
-    if (listen_addr(cfg, &ss, &flags) != 0) {
-        sg_log(SG_LOG_ERROR, "listen address %s is not an IP address", cfg->listen_host);
-        free(s);
+    bool separate_ops = cfg->ops_host[0] != '\0';
+    s->traffic = (struct listener){gw, false, !separate_ops};
+    s->ops = (struct listener){gw, true, true};
+    s->daemon = start_daemon(cfg, &s->traffic, cfg->listen_host, cfg->listen_port, cfg->threads,
+                             &s->port);
+    if (s->daemon && separate_ops)
+        s->ops_daemon = start_daemon(cfg, &s->ops, cfg->ops_host, cfg->ops_port, 1, &s->ops_port);
+    if (!s->daemon || (separate_ops && !s->ops_daemon)) {
+        sg_http_server_stop(s);
         return NULL;
     }
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, gw, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-        /* MHD keeps the request line and headers in this per-connection
-         * pool; a request whose headers do not fit is refused (431). */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes, MHD_OPTION_END);
-    if (!s->daemon) {
-        sg_log(SG_LOG_ERROR, "cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
-        free(s);
-        return NULL;
-    }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : cfg->listen_port;
     return s;
+}
+
+unsigned sg_http_server_ops_port(const struct sg_http_server *s)
+{
+    return s->ops_daemon ? s->ops_port : 0;
 }
 
 unsigned sg_http_server_port(const struct sg_http_server *s)
@@ -325,6 +354,9 @@ void sg_http_server_stop(struct sg_http_server *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->daemon);
+    if (s->ops_daemon)
+        MHD_stop_daemon(s->ops_daemon);
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
     free(s);
 }

@@ -23,6 +23,9 @@ struct sg_http_server *sg_http_server_start(struct sg_gateway *gw);
 /* The bound port (useful when the configuration asked for port 0). */
 unsigned sg_http_server_port(const struct sg_http_server *s);
 
+/* The bound port of the operations listener, or 0 when there is none. */
+unsigned sg_http_server_ops_port(const struct sg_http_server *s);
+
 /* Stops accepting new connections; open ones are still served. */
 void sg_http_server_quiesce(struct sg_http_server *s);
 

@@ -255,8 +255,10 @@ static int serve(const struct sg_config *cfg, const char *path)
     if (!http)
         goto out;
     char fields[256];
-    snprintf(fields, sizeof fields, "\"port\":%u,\"host\":\"%s\",\"threads\":%u,\"streams\":%zu",
-             sg_http_server_port(http), cfg->listen_host, cfg->threads, cfg->n_streams);
+    snprintf(fields, sizeof fields,
+             "\"port\":%u,\"host\":\"%s\",\"ops_port\":%u,\"threads\":%u,\"streams\":%zu",
+             sg_http_server_port(http), cfg->listen_host, sg_http_server_ops_port(http),
+             cfg->threads, cfg->n_streams);
     sg_log_fields(SG_LOG_INFO, fields, "streamgate %s listening on %s:%u", SG_VERSION,
                   cfg->listen_host, sg_http_server_port(http));
     int sig = wait_for_signal(&gw, path, &sigs);

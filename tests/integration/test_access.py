@@ -130,6 +130,29 @@ def test_hash_key():
           "hash-key prints the SHA-256 of the key read from standard input")
 
 
+def test_ops_port(endpoint):
+    """With ops_listen set, /metrics moves to the operations port; health
+    checks answer on both."""
+    from harness import free_port
+    cfg = default_config()
+    ops = free_port()
+    cfg["ops_listen"] = f"127.0.0.1:{ops}"
+    gw = Gateway(cfg, endpoint)
+    try:
+        ops_base = f"http://127.0.0.1:{ops}"
+        status, _, body = request(ops_base, "GET", "/metrics")
+        check(status == 200 and "streamgate_http_responses_total" in str(body) and
+              "streamgate_credential_loads_total" in str(body),
+              f"/metrics on the operations port ({status})")
+        check(request(gw.base, "GET", "/metrics")[0] == 404, "not on the traffic port")
+        check(request(ops_base, "GET", "/healthz")[0] == 200 and
+              request(gw.base, "GET", "/healthz")[0] == 200, "/healthz on both ports")
+        check(request(ops_base, "PUT", "/streams/events/record",
+                      {"Data": make_event()})[0] == 404, "no ingest on the operations port")
+    finally:
+        gw.stop()
+
+
 def main():
     kin = Kinesalite()
     gw = None
@@ -146,6 +169,7 @@ def main():
         test_cors(gw.base)
         test_reload(gw)
         test_hash_key()
+        test_ops_port(kin.endpoint)
         access = [json.loads(line) for line in gw.log_lines() if '"type":"access"' in line]
         check(any(a.get("apiKeyId") == "alpha" for a in access),
               "the access log names the API key id")

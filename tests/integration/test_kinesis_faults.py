@@ -97,6 +97,11 @@ def scenario_throttled_and_refused(kin, client):
               time.time() - t0 < 1.0, f"non-retryable: 502 at once ({status} {body})")
         check(proxy.calls - before == 1, "non-retryable errors are not retried")
 
+        proxy.set("status", count=1, status=400, error_type="ExpiredTokenException")
+        status, _, body = put(gw.base, make_event())
+        check(status == 200 and body.get("SequenceNumber"),
+              f"ExpiredTokenException: credentials refreshed and the call retried ({status})")
+
         proxy.set("ok")
         ev = make_event()
         status, _, body = put(gw.base, ev)
