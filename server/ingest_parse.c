@@ -267,6 +267,9 @@ enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_rout
      * repeat parts of event_name) and base64 adds a third: 4x the body, plus
      * the JSON around each entry, bounds every request's entries. */
     sg_buf_init(&out->entries, 4 * len + (size_t)lim->max_records * ENTRY_OVERHEAD + 4096);
+    /* Typical entries are the body plus base64's third: reserve that once. */
+    if (sg_buf_reserve(&out->entries, len + len / 2 + 1024) != 0)
+        return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
     struct sg_json_span root;
     struct sg_json_error jerr;
     if (len == 0)
