@@ -21,6 +21,8 @@
 #include "pipeline.h"
 #include "retry.h"
 
+#define BODY_PRERESERVE (64 * 1024)
+
 static size_t body_limit(const struct sg_http_request *req)
 {
     const struct sg_policy *pol = req->policy;
@@ -55,9 +57,11 @@ enum MHD_Result sg_http_ingest_begin(struct sg_http_request *req)
         return sg_http_fail(req, 413, msg);
     }
     sg_buf_init(&req->body, body_limit(req));
-    /* One allocation for a declared length instead of a dozen doublings,
-     * each copying the body received so far. */
-    if (cl && sg_buf_reserve(&req->body, (size_t)strtoull(cl, NULL, 10)) != 0)
+    /* Start at the declared length instead of doubling up from 256 bytes,
+     * but never reserve more than BODY_PRERESERVE before the bytes arrive: a
+     * slow client declaring 10 MiB must not pin 10 MiB per connection. */
+    size_t want = cl ? (size_t)strtoull(cl, NULL, 10) : 0;
+    if (want && sg_buf_reserve(&req->body, want < BODY_PRERESERVE ? want : BODY_PRERESERVE) != 0)
         return sg_http_fail(req, 503, "Service Unavailable: out of memory");
     return MHD_YES;
 }
