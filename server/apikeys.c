@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "token_bucket.h"
+#include "parse_util.h"
 
 #define DIGEST_LEN 32
 
@@ -49,34 +50,8 @@ static const char *const top_members[] = {"required", "keys", "_comment", NULL};
 static const char *const key_members[] = {"id",    "sha256",   "streams", "rate",
                                           "burst", "_comment", NULL};
 
-static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
-static bool member_allowed(const char *name, const char *const *allowed)
-{
-    for (size_t i = 0; allowed[i]; i++)
-        if (strcmp(name, allowed[i]) == 0)
-            return true;
-    return false;
-}
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Ids appear in logs and metric labels, so they are kept to a safe charset. */
 static bool valid_id(const char *s, size_t len)
@@ -97,9 +72,9 @@ static int parse_id(struct apikey *key, const json_t *obj, size_t i, char *err, 
 {
     const json_t *v = json_object_get(obj, "id");
     if (!v)
-        return fail(err, cap, "api_keys.keys[%zu].id is required", i);
+        return sg_parse_fail(err, cap, "api_keys.keys[%zu].id is required", i);
     if (!json_is_string(v) || !valid_id(json_string_value(v), json_string_length(v)))
-        return fail(err, cap, "api_keys.keys[%zu].id must be 1-%d characters of [A-Za-z0-9_.-]", i,
+        return sg_parse_fail(err, cap, "api_keys.keys[%zu].id must be 1-%d characters of [A-Za-z0-9_.-]", i,
                     SG_APIKEYS_ID_MAX);
     memcpy(key->id, json_string_value(v), json_string_length(v) + 1);
     return 0;
@@ -109,14 +84,14 @@ static int parse_sha256(struct apikey *key, const json_t *obj, size_t i, char *e
 {
     const json_t *v = json_object_get(obj, "sha256");
     if (!v)
-        return fail(err, cap, "api_keys.keys[%zu].sha256 is required", i);
+        return sg_parse_fail(err, cap, "api_keys.keys[%zu].sha256 is required", i);
     const char *s = json_is_string(v) ? json_string_value(v) : "";
     if (json_string_length(v) != 2 * DIGEST_LEN)
-        return fail(err, cap, "api_keys.keys[%zu].sha256 must be 64 hex characters", i);
+        return sg_parse_fail(err, cap, "api_keys.keys[%zu].sha256 must be 64 hex characters", i);
     for (size_t b = 0; b < DIGEST_LEN; b++) {
-        int hi = hex_value(s[2 * b]), lo = hex_value(s[2 * b + 1]);
+        int hi = sg_parse_hex_digit(s[2 * b]), lo = sg_parse_hex_digit(s[2 * b + 1]);
         if (hi < 0 || lo < 0)
-            return fail(err, cap, "api_keys.keys[%zu].sha256 must be 64 hex characters", i);
+            return sg_parse_fail(err, cap, "api_keys.keys[%zu].sha256 must be 64 hex characters", i);
         key->sha256[b] = (unsigned char)(hi << 4 | lo);
     }
     return 0;
@@ -127,24 +102,24 @@ static int parse_stream_list(struct apikey *key, const json_t *obj, size_t i, ch
     const json_t *arr = json_object_get(obj, "streams");
     size_t n = json_array_size(arr);
     if (!json_is_array(arr) || n == 0 || n > SG_APIKEYS_MAX_STREAMS)
-        return fail(err, cap,
+        return sg_parse_fail(err, cap,
                     "api_keys.keys[%zu].streams must be an array of 1-%d stream names, or [\"*\"]",
                     i, SG_APIKEYS_MAX_STREAMS);
     key->streams = calloc(n, sizeof *key->streams);
     if (!key->streams)
-        return fail(err, cap, "out of memory");
+        return sg_parse_fail(err, cap, "out of memory");
     for (size_t j = 0; j < n; j++) {
         const json_t *v = json_array_get(arr, j);
         const char *s = json_string_value(v);
         if (s && strcmp(s, "*") == 0) {
             if (n != 1)
-                return fail(err, cap, "api_keys.keys[%zu].streams: \"*\" must be the only entry",
+                return sg_parse_fail(err, cap, "api_keys.keys[%zu].streams: \"*\" must be the only entry",
                             i);
             key->all_streams = true;
             return 0;
         }
         if (!s || !sg_config_valid_stream_name(s, json_string_length(v)))
-            return fail(err, cap,
+            return sg_parse_fail(err, cap,
                         "api_keys.keys[%zu].streams[%zu] must be a stream name "
                         "(1-128 characters of [a-zA-Z0-9_.-]) or \"*\"",
                         i, j);
@@ -160,19 +135,19 @@ static int parse_throttle(struct apikey *key, const json_t *obj, size_t i, char 
     if (!rate && !burst)
         return 0; /* not throttled */
     if (!rate)
-        return fail(err, cap, "api_keys.keys[%zu].burst needs api_keys.keys[%zu].rate", i, i);
+        return sg_parse_fail(err, cap, "api_keys.keys[%zu].burst needs api_keys.keys[%zu].rate", i, i);
     double r = json_number_value(rate);
     if (!json_is_number(rate) || !(r >= SG_TOKEN_BUCKET_MIN_RATE && r <= SG_APIKEYS_MAX_RATE))
-        return fail(err, cap, "api_keys.keys[%zu].rate must be a number between 0.001 and %.0f", i,
+        return sg_parse_fail(err, cap, "api_keys.keys[%zu].rate must be a number between 0.001 and %.0f", i,
                     SG_APIKEYS_MAX_RATE);
     /* Default burst: one second's worth of requests, as a usage plan's
      * console suggests burst >= rate. */
     json_int_t b = burst ? json_integer_value(burst) : (json_int_t)ceil(r);
     if ((burst && !json_is_integer(burst)) || b < 1 || b > (json_int_t)SG_APIKEYS_MAX_BURST)
-        return fail(err, cap, "api_keys.keys[%zu].burst must be an integer between 1 and %u", i,
+        return sg_parse_fail(err, cap, "api_keys.keys[%zu].burst must be an integer between 1 and %u", i,
                     SG_APIKEYS_MAX_BURST);
     if (sg_token_bucket_init(&key->bucket, r, (unsigned)b) != 0)
-        return fail(err, cap, "api_keys.keys[%zu]: rate %g with burst %lld is out of range", i, r,
+        return sg_parse_fail(err, cap, "api_keys.keys[%zu]: rate %g with burst %lld is out of range", i, r,
                     (long long)b);
     key->throttled = true;
     return 0;
@@ -181,13 +156,13 @@ static int parse_throttle(struct apikey *key, const json_t *obj, size_t i, char 
 static int parse_key(struct apikey *key, const json_t *obj, size_t i, char *err, size_t cap)
 {
     if (!json_is_object(obj))
-        return fail(err, cap, "api_keys.keys[%zu] must be an object", i);
+        return sg_parse_fail(err, cap, "api_keys.keys[%zu] must be an object", i);
     const char *name;
     json_t *v;
     json_object_foreach((json_t *)obj, name, v)
     {
-        if (!member_allowed(name, key_members))
-            return fail(err, cap, "unknown key api_keys.keys[%zu].%s", i, name);
+        if (!sg_parse_name_allowed(name, key_members))
+            return sg_parse_fail(err, cap, "unknown key api_keys.keys[%zu].%s", i, name);
     }
     if (parse_id(key, obj, i, err, cap) != 0 || parse_sha256(key, obj, i, err, cap) != 0 ||
         parse_stream_list(key, obj, i, err, cap) != 0 || parse_throttle(key, obj, i, err, cap) != 0)
@@ -200,10 +175,10 @@ static int check_unique(const struct sg_apikeys *k, size_t i, char *err, size_t 
 {
     for (size_t j = 0; j < i; j++) {
         if (strcmp(k->keys[j].id, k->keys[i].id) == 0)
-            return fail(err, cap, "api_keys.keys[%zu].id \"%s\" is also api_keys.keys[%zu].id", i,
+            return sg_parse_fail(err, cap, "api_keys.keys[%zu].id \"%s\" is also api_keys.keys[%zu].id", i,
                         k->keys[i].id, j);
         if (memcmp(k->keys[j].sha256, k->keys[i].sha256, DIGEST_LEN) == 0)
-            return fail(err, cap,
+            return sg_parse_fail(err, cap,
                         "api_keys.keys[%zu].sha256 is also the hash of api_keys.keys[%zu]", i, j);
     }
     return 0;
@@ -214,12 +189,12 @@ static int parse_keys(struct sg_apikeys *k, const json_t *arr, char *err, size_t
     if (!arr)
         return 0;
     if (!json_is_array(arr) || json_array_size(arr) > SG_APIKEYS_MAX_KEYS)
-        return fail(err, cap, "api_keys.keys must be an array of at most %d keys",
+        return sg_parse_fail(err, cap, "api_keys.keys must be an array of at most %d keys",
                     SG_APIKEYS_MAX_KEYS);
     size_t n = json_array_size(arr);
     k->keys = calloc(n ? n : 1, sizeof *k->keys);
     if (!k->keys)
-        return fail(err, cap, "out of memory");
+        return sg_parse_fail(err, cap, "out of memory");
     for (size_t i = 0; i < n; i++) {
         k->n = i + 1; /* so that free() releases a half-parsed key */
         if (parse_key(&k->keys[i], json_array_get(arr, i), i, err, cap) != 0 ||
@@ -232,22 +207,22 @@ static int parse_keys(struct sg_apikeys *k, const json_t *arr, char *err, size_t
 static int parse_section(struct sg_apikeys *k, const json_t *section, char *err, size_t cap)
 {
     if (!json_is_object(section))
-        return fail(err, cap, "api_keys must be an object");
+        return sg_parse_fail(err, cap, "api_keys must be an object");
     const char *name;
     json_t *v;
     json_object_foreach((json_t *)section, name, v)
     {
-        if (!member_allowed(name, top_members))
-            return fail(err, cap, "unknown key api_keys.%s", name);
+        if (!sg_parse_name_allowed(name, top_members))
+            return sg_parse_fail(err, cap, "unknown key api_keys.%s", name);
     }
     const json_t *req = json_object_get(section, "required");
     if (req && !json_is_boolean(req))
-        return fail(err, cap, "api_keys.required must be true or false");
+        return sg_parse_fail(err, cap, "api_keys.required must be true or false");
     k->required = !req || json_is_true(req);
     if (parse_keys(k, json_object_get(section, "keys"), err, cap) != 0)
         return -1;
     if (k->required && k->n == 0)
-        return fail(err, cap,
+        return sg_parse_fail(err, cap,
                     "api_keys.keys must list at least one key when api_keys.required is true");
     return 0;
 }
@@ -256,7 +231,7 @@ struct sg_apikeys *sg_apikeys_new(const json_t *section, char *err, size_t errca
 {
     struct sg_apikeys *k = calloc(1, sizeof *k);
     if (!k) {
-        fail(err, errcap, "out of memory");
+        sg_parse_fail(err, errcap, "out of memory");
         return NULL;
     }
     if (!section)

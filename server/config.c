@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "parse_util.h"
 
 enum num_kind { NUM_UINT, NUM_SIZE };
 
@@ -64,15 +65,6 @@ static const char *const kinesis_str_keys[] = {"region", "endpoint", NULL};
 static const char *const stream_keys[] = {"name", "stream_name", "stream_arn", "mode",
                                           "partition_key", "_comment", NULL};
 
-static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 void sg_config_defaults(struct sg_config *cfg)
 {
@@ -138,13 +130,6 @@ const char *sg_config_getenv(const char *name, void *ctx)
     return getenv(name);
 }
 
-static bool key_allowed(const char *key, const char *const *allowed)
-{
-    for (; *allowed; allowed++)
-        if (strcmp(key, *allowed) == 0)
-            return true;
-    return false;
-}
 
 static const struct num_setting *find_num(const char *section, const char *key)
 {
@@ -164,7 +149,7 @@ static int set_num(struct sg_config *cfg, const struct num_setting *n, json_t *v
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         (unsigned long long)json_integer_value(v) < n->min ||
         (unsigned long long)json_integer_value(v) > n->max)
-        return fail(err, cap, "%s must be an integer between %llu and %llu", path, n->min,
+        return sg_parse_fail(err, cap, "%s must be an integer between %llu and %llu", path, n->min,
                     n->max);
     unsigned long long x = (unsigned long long)json_integer_value(v);
     char *base = (char *)cfg;
@@ -178,9 +163,9 @@ static int set_num(struct sg_config *cfg, const struct num_setting *n, json_t *v
 static int copy_str(char *dst, size_t cap, json_t *v, const char *path, char *err, size_t errcap)
 {
     if (!json_is_string(v))
-        return fail(err, errcap, "%s must be a string", path);
+        return sg_parse_fail(err, errcap, "%s must be a string", path);
     if (json_string_length(v) >= cap)
-        return fail(err, errcap, "%s is too long (at most %zu characters)", path, cap - 1);
+        return sg_parse_fail(err, errcap, "%s is too long (at most %zu characters)", path, cap - 1);
     memcpy(dst, json_string_value(v), json_string_length(v) + 1);
     return 0;
 }
@@ -191,18 +176,18 @@ static int parse_host_port(char host[64], unsigned *port_out, const char *s, con
 {
     const char *colon = strrchr(s, ':');
     if (!colon)
-        return fail(err, cap, "%s must be host:port", what);
+        return sg_parse_fail(err, cap, "%s must be host:port", what);
     char *end;
     errno = 0;
     unsigned long port = strtoul(colon + 1, &end, 10);
     if (errno || *end || end == colon + 1 || port > 65535)
-        return fail(err, cap, "%s has an invalid port", what);
+        return sg_parse_fail(err, cap, "%s has an invalid port", what);
     const char *h = s;
     size_t hl = (size_t)(colon - s);
     if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
         h++, hl -= 2;
     if (hl >= 64)
-        return fail(err, cap, "%s has a host that is too long", what);
+        return sg_parse_fail(err, cap, "%s has a host that is too long", what);
     memcpy(host, h, hl);
     host[hl] = '\0';
     if (hl == 0)
@@ -221,7 +206,7 @@ static int parse_section(struct sg_config *cfg, json_t *obj, const char *section
                          const char *const *str_keys, char *err, size_t cap)
 {
     if (!json_is_object(obj))
-        return fail(err, cap, "%s must be an object", section);
+        return sg_parse_fail(err, cap, "%s must be an object", section);
     const char *key;
     json_t *v;
     json_object_foreach(obj, key, v)
@@ -232,7 +217,7 @@ static int parse_section(struct sg_config *cfg, json_t *obj, const char *section
         if (n) {
             if (set_num(cfg, n, v, path, err, cap) != 0)
                 return -1;
-        } else if (str_keys && key_allowed(key, str_keys)) {
+        } else if (str_keys && sg_parse_name_allowed(key, str_keys)) {
             if (json_is_null(v))
                 continue;
             char *dst = strcmp(key, "region") == 0 ? cfg->region : cfg->endpoint;
@@ -240,7 +225,7 @@ static int parse_section(struct sg_config *cfg, json_t *obj, const char *section
             if (copy_str(dst, dcap, v, path, err, cap) != 0)
                 return -1;
         } else if (strcmp(key, "_comment") != 0) {
-            return fail(err, cap, "unknown key %s", path);
+            return sg_parse_fail(err, cap, "unknown key %s", path);
         }
     }
     return 0;
@@ -259,7 +244,7 @@ static int parse_stream_enum(json_t *v, const char *path, const char *const *nam
     for (int i = 0; names[i]; i++)
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"", i ? ", " : "",
                  names[i]);
-    return fail(err, cap, "%s must be one of %s", path, list);
+    return sg_parse_fail(err, cap, "%s must be one of %s", path, list);
 }
 
 static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, char *err, size_t cap)
@@ -268,27 +253,27 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
     static const char *const pk_rules[] = {"client", "event_uuid", "random", NULL};
     char path[96];
     if (!json_is_object(obj))
-        return fail(err, cap, "streams[%zu] must be an object", idx);
+        return sg_parse_fail(err, cap, "streams[%zu] must be an object", idx);
     const char *key;
     json_t *v;
     json_object_foreach(obj, key, v)
     {
-        if (!key_allowed(key, stream_keys))
-            return fail(err, cap, "unknown key streams[%zu].%s", idx, key);
+        if (!sg_parse_name_allowed(key, stream_keys))
+            return sg_parse_fail(err, cap, "unknown key streams[%zu].%s", idx, key);
     }
     snprintf(path, sizeof path, "streams[%zu].name", idx);
     json_t *name = json_object_get(obj, "name");
     if (!name)
-        return fail(err, cap, "%s is required", path);
+        return sg_parse_fail(err, cap, "%s is required", path);
     if (copy_str(s->name, sizeof s->name, name, path, err, cap) != 0)
         return -1;
     if (!sg_config_valid_stream_name(s->name, strlen(s->name)))
-        return fail(err, cap, "%s must be 1-128 characters of [a-zA-Z0-9_.-]", path);
+        return sg_parse_fail(err, cap, "%s must be 1-128 characters of [a-zA-Z0-9_.-]", path);
 
     json_t *sn = json_object_get(obj, "stream_name"), *arn = json_object_get(obj, "stream_arn");
     snprintf(path, sizeof path, "streams[%zu].stream_name", idx);
     if (sn && arn)
-        return fail(err, cap, "streams[%zu] must set stream_name or stream_arn, not both", idx);
+        return sg_parse_fail(err, cap, "streams[%zu] must set stream_name or stream_arn, not both", idx);
     if (arn) {
         snprintf(path, sizeof path, "streams[%zu].stream_arn", idx);
         if (copy_str(s->stream_arn, sizeof s->stream_arn, arn, path, err, cap) != 0)
@@ -296,13 +281,13 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
         const char *sname = strstr(s->stream_arn, ":stream/");
         if (strncmp(s->stream_arn, "arn:", 4) != 0 || !strstr(s->stream_arn, ":kinesis:") ||
             !sname || !sg_config_valid_stream_name(sname + 8, strlen(sname + 8)))
-            return fail(err, cap, "%s must look like arn:aws:kinesis:REGION:ACCOUNT:stream/NAME",
+            return sg_parse_fail(err, cap, "%s must look like arn:aws:kinesis:REGION:ACCOUNT:stream/NAME",
                         path);
     } else if (sn) {
         if (copy_str(s->stream_name, sizeof s->stream_name, sn, path, err, cap) != 0)
             return -1;
         if (!sg_config_valid_stream_name(s->stream_name, strlen(s->stream_name)))
-            return fail(err, cap, "%s must be 1-128 characters of [a-zA-Z0-9_.-]", path);
+            return sg_parse_fail(err, cap, "%s must be 1-128 characters of [a-zA-Z0-9_.-]", path);
     } else {
         memcpy(s->stream_name, s->name, sizeof s->name);
     }
@@ -316,7 +301,7 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
     if (p && parse_stream_enum(p, path, pk_rules, &pk, err, cap) != 0)
         return -1;
     if (mode == SG_STREAM_PASSTHROUGH && pk == SG_PK_EVENT_UUID)
-        return fail(err, cap, "%s \"event_uuid\" needs mode \"event\"", path);
+        return sg_parse_fail(err, cap, "%s \"event_uuid\" needs mode \"event\"", path);
     s->mode = (enum sg_stream_mode)mode;
     s->partition_key = (enum sg_partition_rule)pk;
     return 0;
@@ -325,9 +310,9 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
 static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t cap)
 {
     if (!json_is_array(arr))
-        return fail(err, cap, "streams must be an array");
+        return sg_parse_fail(err, cap, "streams must be an array");
     if (json_array_size(arr) > SG_CONFIG_MAX_STREAMS)
-        return fail(err, cap, "streams has more than %d entries", SG_CONFIG_MAX_STREAMS);
+        return sg_parse_fail(err, cap, "streams has more than %d entries", SG_CONFIG_MAX_STREAMS);
     size_t i;
     json_t *v;
     json_array_foreach(arr, i, v)
@@ -336,7 +321,7 @@ static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t c
             return -1;
         for (size_t j = 0; j < i; j++)
             if (strcmp(cfg->streams[j].name, cfg->streams[i].name) == 0)
-                return fail(err, cap, "streams[%zu].name \"%s\" is listed twice", i,
+                return sg_parse_fail(err, cap, "streams[%zu].name \"%s\" is listed twice", i,
                             cfg->streams[i].name);
     }
     cfg->n_streams = json_array_size(arr);
@@ -346,24 +331,24 @@ static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t c
 static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
 {
     if (!json_is_object(root))
-        return fail(err, cap, "the configuration must be a JSON object");
+        return sg_parse_fail(err, cap, "the configuration must be a JSON object");
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v)
     {
-        if (!key_allowed(key, top_keys))
-            return fail(err, cap, "unknown key %s", key);
+        if (!sg_parse_name_allowed(key, top_keys))
+            return sg_parse_fail(err, cap, "unknown key %s", key);
     }
     json_t *x;
     if ((x = json_object_get(root, "listen"))) {
         if (!json_is_string(x))
-            return fail(err, cap, "listen must be a string host:port");
+            return sg_parse_fail(err, cap, "listen must be a string host:port");
         if (parse_listen(cfg, json_string_value(x), "listen", err, cap) != 0)
             return -1;
     }
     if ((x = json_object_get(root, "ops_listen")) && !json_is_null(x)) {
         if (!json_is_string(x))
-            return fail(err, cap, "ops_listen must be a string host:port");
+            return sg_parse_fail(err, cap, "ops_listen must be a string host:port");
         if (parse_host_port(cfg->ops_host, &cfg->ops_port, json_string_value(x), "ops_listen",
                             err, cap) != 0)
             return -1;
@@ -376,7 +361,7 @@ static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
         return -1;
     if ((x = json_object_get(root, "access_log"))) {
         if (!json_is_boolean(x))
-            return fail(err, cap, "access_log must be true or false");
+            return sg_parse_fail(err, cap, "access_log must be true or false");
         cfg->access_log = json_is_true(x);
     }
     if ((x = json_object_get(root, "limits")) &&
@@ -390,7 +375,7 @@ static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
         return -1;
     x = json_object_get(root, "streams");
     if (!x)
-        return fail(err, cap, "streams is required (at least one stream)");
+        return sg_parse_fail(err, cap, "streams is required (at least one stream)");
     return parse_streams(cfg, x, err, cap);
 }
 
@@ -405,14 +390,14 @@ static int apply_env(struct sg_config *cfg, sg_env_lookup_fn env, void *ctx, cha
         return -1;
     if ((v = env("STREAMGATE_LOG_LEVEL", ctx)) && *v) {
         if (strlen(v) >= sizeof cfg->log_level)
-            return fail(err, cap, "STREAMGATE_LOG_LEVEL must be one of debug, info, warn, error");
+            return sg_parse_fail(err, cap, "STREAMGATE_LOG_LEVEL must be one of debug, info, warn, error");
         snprintf(cfg->log_level, sizeof cfg->log_level, "%s", v);
     }
     if ((v = env("STREAMGATE_THREADS", ctx)) && *v) {
         char *end;
         unsigned long t = strtoul(v, &end, 10);
         if (*end || t < 1 || t > 256)
-            return fail(err, cap, "STREAMGATE_THREADS must be an integer between 1 and 256");
+            return sg_parse_fail(err, cap, "STREAMGATE_THREADS must be an integer between 1 and 256");
         cfg->threads = (unsigned)t;
     }
     const char *region = env("AWS_REGION", ctx);
@@ -431,7 +416,7 @@ static int apply_env(struct sg_config *cfg, sg_env_lookup_fn env, void *ctx, cha
         ep = env("AWS_ENDPOINT_URL", ctx);
     if (ep && *ep) {
         if (strlen(ep) >= sizeof cfg->endpoint)
-            return fail(err, cap, "AWS_ENDPOINT_URL_KINESIS is too long");
+            return sg_parse_fail(err, cap, "AWS_ENDPOINT_URL_KINESIS is too long");
         snprintf(cfg->endpoint, sizeof cfg->endpoint, "%s", ep);
     }
     return 0;
@@ -441,18 +426,18 @@ static int validate(struct sg_config *cfg, char *err, size_t cap)
 {
     enum sg_log_level lvl;
     if (sg_log_level_parse(cfg->log_level, &lvl) != 0)
-        return fail(err, cap, "log_level must be one of debug, info, warn, error");
+        return sg_parse_fail(err, cap, "log_level must be one of debug, info, warn, error");
     if (!cfg->region[0])
-        return fail(err, cap, "kinesis.region is not set (set AWS_REGION or kinesis.region)");
+        return sg_parse_fail(err, cap, "kinesis.region is not set (set AWS_REGION or kinesis.region)");
     if (cfg->endpoint[0] && strncmp(cfg->endpoint, "http://", 7) != 0 &&
         strncmp(cfg->endpoint, "https://", 8) != 0)
-        return fail(err, cap, "kinesis.endpoint must start with http:// or https://");
+        return sg_parse_fail(err, cap, "kinesis.endpoint must start with http:// or https://");
     if (cfg->backoff_max_ms < cfg->backoff_base_ms)
-        return fail(err, cap, "kinesis.backoff_max_ms must be >= kinesis.backoff_base_ms");
+        return sg_parse_fail(err, cap, "kinesis.backoff_max_ms must be >= kinesis.backoff_base_ms");
     if (cfg->max_record_bytes > cfg->batch_max_bytes)
-        return fail(err, cap, "limits.max_record_bytes must be <= kinesis.batch_max_bytes");
+        return sg_parse_fail(err, cap, "limits.max_record_bytes must be <= kinesis.batch_max_bytes");
     if (cfg->n_streams == 0)
-        return fail(err, cap, "streams must list at least one stream");
+        return sg_parse_fail(err, cap, "streams must list at least one stream");
     return 0;
 }
 
@@ -463,7 +448,7 @@ int sg_config_load_text(const char *text, sg_env_lookup_fn env, void *env_ctx,
     sg_config_defaults(cfg);
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return fail(err, err_cap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
+        return sg_parse_fail(err, err_cap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
                     jerr.text);
     int rc = parse_top(cfg, root, err, err_cap);
     json_decref(root);
@@ -482,7 +467,7 @@ int sg_config_load(const char *path, sg_env_lookup_fn env, void *env_ctx, struct
         char why[128];
         int e = errno;
         strerror_r(e, why, sizeof why);
-        return fail(err, err_cap, "cannot open %s: %s", path, why);
+        return sg_parse_fail(err, err_cap, "cannot open %s: %s", path, why);
     }
     struct sg_buf text;
     sg_buf_init(&text, 4 * MIB);
@@ -491,12 +476,12 @@ int sg_config_load(const char *path, sg_env_lookup_fn env, void *env_ctx, struct
     int rc = 0;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         if (sg_buf_append(&text, chunk, n) != 0) {
-            rc = fail(err, err_cap, "%s is larger than 4 MiB", path);
+            rc = sg_parse_fail(err, err_cap, "%s is larger than 4 MiB", path);
             break;
         }
     fclose(f);
     if (rc == 0 && text.len == 0)
-        rc = fail(err, err_cap, "%s is empty", path);
+        rc = sg_parse_fail(err, err_cap, "%s is empty", path);
     if (rc == 0)
         rc = sg_config_load_text(text.data, env, env_ctx, cfg, err, err_cap);
     sg_buf_free(&text);

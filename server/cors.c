@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_util.h"
+
 struct sg_cors {
     bool enabled;
     bool any; /* allow_origins ["*"] */
@@ -37,15 +39,6 @@ static const char *const members[] = {"allow_origins",
                                       "_comment",
                                       NULL};
 
-static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static char lower(char c)
 {
@@ -150,25 +143,25 @@ static int parse_origins(struct sg_cors *c, const json_t *arr, char *err, size_t
 {
     size_t n = json_array_size(arr);
     if (!json_is_array(arr) || n == 0 || n > SG_CORS_MAX_ORIGINS)
-        return fail(err, cap, "cors.allow_origins must be an array of 1-%d origins, or [\"*\"]",
+        return sg_parse_fail(err, cap, "cors.allow_origins must be an array of 1-%d origins, or [\"*\"]",
                     SG_CORS_MAX_ORIGINS);
     for (size_t i = 0; i < n; i++) {
         const json_t *v = json_array_get(arr, i);
         const char *s = json_string_value(v);
         if (s && strcmp(s, "*") == 0) {
             if (n != 1)
-                return fail(err, cap, "cors.allow_origins: \"*\" must be the only entry");
+                return sg_parse_fail(err, cap, "cors.allow_origins: \"*\" must be the only entry");
             c->any = true;
             return 0;
         }
         if (!s || canonical_origin(s, json_string_length(v), c->origins[i]) != 0)
-            return fail(err, cap,
+            return sg_parse_fail(err, cap,
                         "cors.allow_origins[%zu] must be an origin like https://app.example.com "
                         "(scheme://host[:port], no path)",
                         i);
         for (size_t j = 0; j < i; j++)
             if (strcmp(c->origins[j], c->origins[i]) == 0)
-                return fail(err, cap, "cors.allow_origins[%zu] repeats cors.allow_origins[%zu]", i,
+                return sg_parse_fail(err, cap, "cors.allow_origins[%zu] repeats cors.allow_origins[%zu]", i,
                             j);
         c->n_origins = i + 1;
     }
@@ -211,7 +204,7 @@ static int parse_list(char *dst, const json_t *section, const char *name, const 
     }
     if (!json_is_string(v) || json_string_length(v) > SG_CORS_LIST_MAX ||
         !valid_list(json_string_value(v)))
-        return fail(err, cap,
+        return sg_parse_fail(err, cap,
                     "cors.%s must be a comma-separated list of names (at most %d characters)", name,
                     SG_CORS_LIST_MAX);
     memcpy(dst, json_string_value(v), json_string_length(v) + 1);
@@ -225,7 +218,7 @@ static int parse_max_age(struct sg_cors *c, const json_t *section, char *err, si
         return 0;
     json_int_t s = json_integer_value(v);
     if (!json_is_integer(v) || s < 0 || s > SG_CORS_MAX_AGE_MAX)
-        return fail(err, cap, "cors.max_age_s must be an integer between 0 and %d",
+        return sg_parse_fail(err, cap, "cors.max_age_s must be an integer between 0 and %d",
                     SG_CORS_MAX_AGE_MAX);
     snprintf(c->max_age, sizeof c->max_age, "%lld", (long long)s);
     return 0;
@@ -234,7 +227,7 @@ static int parse_max_age(struct sg_cors *c, const json_t *section, char *err, si
 static int parse_section(struct sg_cors *c, const json_t *section, char *err, size_t cap)
 {
     if (!json_is_object(section))
-        return fail(err, cap, "cors must be an object");
+        return sg_parse_fail(err, cap, "cors must be an object");
     const char *name;
     json_t *v;
     json_object_foreach((json_t *)section, name, v)
@@ -243,11 +236,11 @@ static int parse_section(struct sg_cors *c, const json_t *section, char *err, si
         for (size_t i = 0; members[i]; i++)
             known |= strcmp(name, members[i]) == 0;
         if (!known)
-            return fail(err, cap, "unknown key cors.%s", name);
+            return sg_parse_fail(err, cap, "unknown key cors.%s", name);
     }
     const json_t *origins = json_object_get(section, "allow_origins");
     if (!origins)
-        return fail(err, cap, "cors.allow_origins is required");
+        return sg_parse_fail(err, cap, "cors.allow_origins is required");
     if (parse_origins(c, origins, err, cap) != 0 ||
         parse_list(c->allow_headers, section, "allow_headers", SG_CORS_DEFAULT_ALLOW_HEADERS, err,
                    cap) != 0 ||
@@ -263,7 +256,7 @@ struct sg_cors *sg_cors_new(const json_t *section, char *err, size_t errcap)
 {
     struct sg_cors *c = calloc(1, sizeof *c);
     if (!c) {
-        fail(err, errcap, "out of memory");
+        sg_parse_fail(err, errcap, "out of memory");
         return NULL;
     }
     if (!section)

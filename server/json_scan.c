@@ -38,6 +38,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "parse_util.h"
+
 #define KEY_TABLE_SIZE (2u * SG_JSON_MAX_OPEN_KEYS) /* power of two: load <= 1/2 */
 #define KEY_TABLE_MASK (KEY_TABLE_SIZE - 1u)
 #define ARRAY_MARK UINT16_MAX /* open[] entry of an array (objects hold a key index) */
@@ -84,23 +86,13 @@ static inline const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Reads four hex digits at p (the caller checked there are four bytes). */
 static int hex4(const char *p, unsigned *out)
 {
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hex_val(p[i]);
+        int h = sg_parse_hex_digit(p[i]);
         if (h < 0)
             return -1;
         v = (v << 4) | (unsigned)h;

@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_util.h"
+
 #define SHA256_LEN 32
 #define HEX_LEN (2 * SHA256_LEN)
 #define ALGORITHM "AWS4-HMAC-SHA256"
@@ -122,16 +124,6 @@ static bool is_unreserved(unsigned char c)
            c == '_' || c == '.' || c == '~';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
 
 /* Appends s[0..n) with every byte but the unreserved ones (and '/' when
  * keep_slash) as %XY, upper-case hex, as SigV4 requires. */
@@ -160,8 +152,8 @@ static int append_query_component(struct sg_buf *out, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            c = (char)(hex_value(s[i + 1]) << 4 | hex_value(s[i + 2]));
+        if (c == '%' && i + 2 < n && sg_parse_hex_digit(s[i + 1]) >= 0 && sg_parse_hex_digit(s[i + 2]) >= 0) {
+            c = (char)(sg_parse_hex_digit(s[i + 1]) << 4 | sg_parse_hex_digit(s[i + 2]));
             i += 2;
         }
         if (append_uri_encoded(out, &c, 1, false) != 0)

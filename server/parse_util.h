@@ -1,0 +1,31 @@
+/*
+ * parse_util: small helpers shared by the modules that parse configuration
+ * sections (config.c, apikeys.c, cors.c) and hex text (json_scan.c, sigv4.c,
+ * apikeys.c), so each rule is written once.
+ */
+#ifndef SG_PARSE_UTIL_H
+#define SG_PARSE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Formats a message naming the key at fault into err[0..cap); returns -1 so
+ * that parsers can `return sg_parse_fail(...)`. */
+int sg_parse_fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* True when `name` is one of the NULL-terminated `allowed` names. */
+bool sg_parse_name_allowed(const char *name, const char *const *allowed);
+
+/* The value of one hex digit (either case), or -1. */
+static inline int sg_parse_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+#endif
