@@ -7,9 +7,18 @@
  *     1. find the event: the Data object itself, or the JSON text decoded
  *        from a Data string (validated again with sg_json_validate);
  *     2. one pass over the members picks out event_uuid, event_name and
- *        created_at, then each rule is checked in the order event.h lists;
+ *        created_at, and notes whether any client-sent derived member is
+ *        there, then each rule is checked in the order event.h lists;
  *     3. the output is written: kept members (compacted, token bytes
  *        unchanged), then the derived members.
+ *   With the structural index of the request body (sg_event_enrich_indexed)
+ *   step 2 jumps over nested values, and step 3 is a single copy of the
+ *   event's bytes when the index says the event holds no whitespace and
+ *   step 2 saw no derived member: the member walk would then reproduce
+ *   those bytes exactly ('{', the members as sent, joined by ','). So a
+ *   typical event is walked once after validation instead of twice plus a
+ *   compaction pass. Without an index (or for a string-wrapped event, whose
+ *   decoded text is another document) the member walk is used.
  *   created_at is read from its decimal digits, not through a double, so
  *   the milliseconds are exact (1712514065.123 gives .123, where a double
  *   holds 1712514065.1229999) and exponent forms need no special case: the
@@ -48,7 +57,10 @@
 struct event_fields {
     struct sg_json_span uuid, name, created;
     bool has_uuid, has_name, has_created;
+    bool has_derived; /* a member step 3 drops is present */
 };
+
+enum key_kind { KEY_OTHER, KEY_UUID, KEY_NAME, KEY_CREATED, KEY_DERIVED };
 
 /* event_name decoded and split. `type`/`subtype` point into the token or into `buf`. */
 struct event_name {
@@ -97,23 +109,74 @@ static int find_event(struct sg_json_span data, struct sg_buf *inner, struct sg_
     return 0;
 }
 
-/* Step 2a: one pass over the members (keys compared decoded; no duplicates). */
-static void collect_fields(struct sg_json_span ev, struct event_fields *f)
+/* Which of the names this module knows the key token decodes to. One
+ * decode per key instead of a comparison per name; the longest name is 16
+ * bytes, so a key that does not decode into 24 is none of them. */
+static enum key_kind key_kind(struct sg_json_span k)
+{
+    static const struct {
+        const char *name;
+        size_t len;
+        enum key_kind kind;
+    } names[] = {
+        {F_UUID, sizeof F_UUID - 1, KEY_UUID},
+        {F_NAME, sizeof F_NAME - 1, KEY_NAME},
+        {F_CREATED, sizeof F_CREATED - 1, KEY_CREATED},
+        {F_DATETIME, sizeof F_DATETIME - 1, KEY_DERIVED},
+        {F_TYPE, sizeof F_TYPE - 1, KEY_DERIVED},
+        {F_SUBTYPE, sizeof F_SUBTYPE - 1, KEY_DERIVED},
+    };
+    char buf[24];
+    const char *s;
+    size_t n;
+    if (k.len < 2)
+        return KEY_OTHER;
+    if (!memchr(k.ptr + 1, '\\', k.len - 2)) {
+        s = k.ptr + 1;
+        n = k.len - 2;
+    } else if (sg_json_string_decode_to(k, buf, sizeof buf, &n) == 0) {
+        s = buf;
+    } else {
+        return KEY_OTHER;
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (n == names[i].len && memcmp(s, names[i].name, n) == 0)
+            return names[i].kind;
+    return KEY_OTHER;
+}
+
+/* Step 2a: one pass over the members (keys compared decoded; no duplicates).
+ * [in] idx: of ev's document, or NULL. */
+static void collect_fields(struct sg_json_span ev, const struct sg_json_index *idx,
+                           struct event_fields *f)
 {
     struct sg_json_iter it;
     struct sg_json_span k, v;
     memset(f, 0, sizeof *f);
-    sg_json_iter_init(&it, ev);
+    sg_json_iter_init_indexed(&it, ev, idx);
     while (sg_json_object_next(&it, &k, &v)) {
-        if (!f->has_uuid && sg_json_string_equals(k, F_UUID)) {
-            f->uuid = v;
+        /* The first of each wins (keys are unique once validated anyway). */
+        switch (key_kind(k)) {
+        case KEY_UUID:
+            if (!f->has_uuid)
+                f->uuid = v;
             f->has_uuid = true;
-        } else if (!f->has_name && sg_json_string_equals(k, F_NAME)) {
-            f->name = v;
+            break;
+        case KEY_NAME:
+            if (!f->has_name)
+                f->name = v;
             f->has_name = true;
-        } else if (!f->has_created && sg_json_string_equals(k, F_CREATED)) {
-            f->created = v;
+            break;
+        case KEY_CREATED:
+            if (!f->has_created)
+                f->created = v;
             f->has_created = true;
+            break;
+        case KEY_DERIVED:
+            f->has_derived = true;
+            break;
+        case KEY_OTHER:
+            break;
         }
     }
 }
@@ -296,10 +359,35 @@ static bool is_derived_key(struct sg_json_span key)
            sg_json_string_equals(key, F_SUBTYPE);
 }
 
+/* The kept members as the member walk writes them: '{' and the members,
+ * each compacted, without the client's derived members. */
+static int write_members(struct sg_json_span ev, const struct sg_json_index *idx,
+                         struct sg_buf *out)
+{
+    struct sg_json_iter it;
+    struct sg_json_span k, v;
+    int rc = sg_buf_append_char(out, '{');
+    bool first = true;
+    sg_json_iter_init_indexed(&it, ev, idx);
+    while (rc == 0 && sg_json_object_next(&it, &k, &v)) {
+        if (is_derived_key(k))
+            continue;
+        if (!first)
+            rc |= sg_buf_append_char(out, ',');
+        first = false;
+        rc |= sg_buf_append(out, k.ptr, k.len);
+        rc |= sg_buf_append_char(out, ':');
+        rc |= sg_json_compact_indexed(v, idx, out);
+    }
+    return rc;
+}
+
 /* Step 3. Written in place; if out's limit is reached part-way the output is
- * cut back, so out is unchanged on failure. */
-static int write_event(struct sg_json_span ev, const struct event_name *nm,
-                       const struct created_at *ca, struct sg_buf *out)
+ * cut back, so out is unchanged on failure.
+ * [in] idx: of ev's document, or NULL; has_derived: from step 2. */
+static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, bool has_derived,
+                       const struct event_name *nm, const struct created_at *ca,
+                       struct sg_buf *out)
 {
     static const char k_dt[] = ",\"" F_DATETIME "\":\"";
     static const char k_type[] = "\",\"" F_TYPE "\":";
@@ -310,21 +398,13 @@ static int write_event(struct sg_json_span ev, const struct event_name *nm,
     if (sg_buf_reserve(out, ev.len + 128) != 0)
         return -1;
 
-    struct sg_json_iter it;
-    struct sg_json_span k, v;
-    int rc = sg_buf_append_char(out, '{');
-    bool first = true;
-    sg_json_iter_init(&it, ev);
-    while (rc == 0 && sg_json_object_next(&it, &k, &v)) {
-        if (is_derived_key(k))
-            continue;
-        if (!first)
-            rc |= sg_buf_append_char(out, ',');
-        first = false;
-        rc |= sg_buf_append(out, k.ptr, k.len);
-        rc |= sg_buf_append_char(out, ':');
-        rc |= sg_json_compact(v, out);
-    }
+    int rc;
+    /* Nothing to drop, nothing to compact: the walk's output is the event's
+     * own bytes up to its closing brace. */
+    if (!has_derived && sg_json_is_compact(idx, ev))
+        rc = sg_buf_append(out, ev.ptr, ev.len - 1);
+    else
+        rc = write_members(ev, idx, out);
     sg_event_format_datetime(ca->secs, ca->millis, dt);
     /* The rules guarantee a kept member, so the leading comma is right. */
     rc |= sg_buf_append(out, k_dt, sizeof k_dt - 1);
@@ -345,6 +425,13 @@ static int write_event(struct sg_json_span ev, const struct event_name *nm,
 int sg_event_enrich(struct sg_json_span data, struct sg_buf *out,
                     char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err)
 {
+    return sg_event_enrich_indexed(data, NULL, out, uuid, err);
+}
+
+int sg_event_enrich_indexed(struct sg_json_span data, const struct sg_json_index *idx,
+                            struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
+                            struct sg_event_error *err)
+{
     struct sg_buf inner;
     struct event_name nm = {0};
     struct event_fields f;
@@ -360,10 +447,12 @@ int sg_event_enrich(struct sg_json_span data, struct sg_buf *out,
     err->too_large = 0;
     if (find_event(data, &inner, &ev, err) != 0)
         goto done;
-    collect_fields(ev, &f);
+    if (ev.ptr != data.ptr) /* string-wrapped: the index is of another document */
+        idx = NULL;
+    collect_fields(ev, idx, &f);
     if (check_rules(&f, uuid, &nm, &ca, err) != 0)
         goto done;
-    if (write_event(ev, &nm, &ca, out) != 0) {
+    if (write_event(ev, idx, f.has_derived, &nm, &ca, out) != 0) {
         set_err(err, "", "the event is too large");
         err->too_large = 1;
         goto done;

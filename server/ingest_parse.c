@@ -5,6 +5,13 @@
  * stored bytes (enriched event, compact JSON or raw string) in a scratch
  * buffer, then base64 them straight into the entry. No jansson tree is built:
  * the client's bytes are kept exactly (see json_scan.h for why).
+ *
+ * The body is validated with a structural index (json_scan.h), which every
+ * later walk is given: the records array, each record's members and the
+ * event's members jump over nested containers instead of scanning them, and
+ * an event without whitespace is copied whole (event.c). Without it each
+ * event's bytes were walked about six times; now the validator and one walk
+ * over the event's members. The index lives for one parse, on this thread.
  */
 #include "ingest_parse.h"
 
@@ -67,20 +74,21 @@ static size_t utf8_chars(const char *s, size_t n)
 /* The stored bytes of one record into `out`; 0, -1 when the record is
  * invalid (it says why), or -2 when it is over the size limit. */
 static int record_data(struct sg_ingest_item *it, const struct sg_stream_config *s,
-                       const struct shape *sh, struct sg_json_span data, struct sg_buf *out,
+                       const struct shape *sh, struct sg_json_span data,
+                       const struct sg_json_index *idx, struct sg_buf *out,
                        char uuid[SG_EVENT_UUID_LEN + 1])
 {
     uuid[0] = '\0';
     if (s->mode == SG_STREAM_EVENT) {
         struct sg_event_error err;
-        if (sg_event_enrich(data, out, uuid, &err) == 0)
+        if (sg_event_enrich_indexed(data, idx, out, uuid, &err) == 0)
             return 0;
         item_error(it, err.field, "%s", err.message);
         return err.too_large ? -2 : -1;
     }
     int rc = (sh->raw_strings && sg_json_type_of(data) == SG_JSON_STRING)
                  ? sg_json_string_decode(data, out)
-                 : sg_json_compact(data, out);
+                 : sg_json_compact_indexed(data, idx, out);
     return rc != 0 ? -2 : 0;
 }
 
@@ -119,12 +127,13 @@ static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *
 
 /* Data and partition key of a record in one walk over its members (a lookup
  * per name would skip over the whole event once per name). */
-static void find_members(struct sg_json_span obj, const struct shape *sh, struct sg_json_span *data,
+static void find_members(struct sg_json_span obj, const struct sg_json_index *idx,
+                         const struct shape *sh, struct sg_json_span *data,
                          struct sg_json_span *key)
 {
     struct sg_json_iter it;
     struct sg_json_span k, v;
-    sg_json_iter_init(&it, obj);
+    sg_json_iter_init_indexed(&it, obj, idx);
     while (sg_json_object_next(&it, &k, &v)) {
         if (sg_json_string_equals(k, sh->data))
             *data = v;
@@ -139,7 +148,8 @@ static void find_members(struct sg_json_span obj, const struct shape *sh, struct
  */
 static int parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
                         const struct sg_stream_config *s, const struct shape *sh,
-                        struct sg_json_span obj, const struct sg_ingest_limits *lim)
+                        struct sg_json_span obj, const struct sg_json_index *idx,
+                        const struct sg_ingest_limits *lim)
 {
     char uuid[SG_EVENT_UUID_LEN + 1];
     struct sg_json_span data = {NULL, 0}, key_value = {NULL, 0};
@@ -150,12 +160,12 @@ static int parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
     it->valid = 1;
     bool is_object = sg_json_type_of(obj) == SG_JSON_OBJECT;
     if (is_object)
-        find_members(obj, sh, &data, &key_value);
+        find_members(obj, idx, sh, &data, &key_value);
     if (!is_object) {
         item_error(it, "", "each record must be a JSON object");
     } else if (!data.ptr) {
         item_error(it, sh->data, "%s is required", sh->data);
-    } else if ((drc = record_data(it, s, sh, data, &bytes, uuid)) == 0 &&
+    } else if ((drc = record_data(it, s, sh, data, idx, &bytes, uuid)) == 0 &&
                record_key(it, s, sh, key_value.ptr ? &key_value : NULL, uuid, &key) == 0) {
         it->kinesis_bytes = bytes.len + key.len;
         it->entry_off = out->entries.len;
@@ -177,6 +187,7 @@ static int parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
 
 static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_stream_config *s,
                                        const struct shape *sh, struct sg_json_span *objs, size_t n,
+                                       const struct sg_json_index *idx,
                                        const struct sg_ingest_limits *lim, const char *list_name)
 {
     out->items = calloc(n, sizeof *out->items);
@@ -185,7 +196,7 @@ static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_st
     out->n = n;
     for (size_t i = 0; i < n; i++) {
         struct sg_ingest_item *it = &out->items[i];
-        int rc = parse_record(out, it, s, sh, objs[i], lim);
+        int rc = parse_record(out, it, s, sh, objs[i], idx, lim);
         if (rc == -1) {
             char where[48] = "the record";
             if (list_name[0])
@@ -205,14 +216,14 @@ static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_st
 }
 
 static enum sg_ingest_status parse_batch(struct sg_ingest *out, const struct sg_stream_config *s,
-                                         struct sg_json_span root,
+                                         struct sg_json_span root, const struct sg_json_index *idx,
                                          const struct sg_ingest_limits *lim)
 {
     struct sg_json_span list = {NULL, 0}, upper_list = {NULL, 0}, k, v;
     const struct shape *sh = &shape_tutorial;
     const char *name = "records";
     struct sg_json_iter top;
-    sg_json_iter_init(&top, root); /* one walk: the records array is most of the body */
+    sg_json_iter_init_indexed(&top, root, idx); /* one walk; the records array is jumped over */
     while (sg_json_object_next(&top, &k, &v)) {
         if (sg_json_string_equals(k, "records"))
             list = v;
@@ -238,7 +249,7 @@ static enum sg_ingest_status parse_batch(struct sg_ingest *out, const struct sg_
         return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
     size_t n = 0;
     struct sg_json_iter it;
-    sg_json_iter_init(&it, list);
+    sg_json_iter_init_indexed(&it, list, idx);
     while (n <= lim->max_records && sg_json_array_next(&it, &objs[n]))
         n++;
     if (n == 0 || n > lim->max_records) {
@@ -253,14 +264,15 @@ static enum sg_ingest_status parse_batch(struct sg_ingest *out, const struct sg_
                              "Invalid request body: %s has %zu records, more than %u", name, n,
                              lim->max_records);
     }
-    enum sg_ingest_status st = add_items(out, s, sh, objs, n, lim, name);
+    enum sg_ingest_status st = add_items(out, s, sh, objs, n, idx, lim, name);
     free(objs);
     return st;
 }
 
-enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_route route,
-                                      const struct sg_stream_config *s, const char *body,
-                                      size_t len, const struct sg_ingest_limits *lim)
+static enum sg_ingest_status parse_body(struct sg_ingest *out, enum sg_ingest_route route,
+                                        const struct sg_stream_config *s, const char *body,
+                                        size_t len, const struct sg_ingest_limits *lim,
+                                        struct sg_json_index *idx)
 {
     memset(out, 0, sizeof *out);
     /* Enrichment can at most triple an event (event_type and event_subtype
@@ -274,14 +286,33 @@ enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_rout
     struct sg_json_error jerr;
     if (len == 0)
         return request_error(out, SG_INGEST_BAD_REQUEST, "Invalid request body: empty body");
-    if (sg_json_validate(body, len, lim->max_depth, &root, &jerr) != 0)
+    if (sg_json_validate_indexed(body, len, lim->max_depth, &root, &jerr, idx) != 0)
         return request_error(out, SG_INGEST_BAD_REQUEST, "Invalid request body: %s", jerr.text);
     if (sg_json_type_of(root) != SG_JSON_OBJECT)
         return request_error(out, SG_INGEST_BAD_REQUEST,
                              "Invalid request body: the body must be a JSON object");
     if (route == SG_ROUTE_RECORDS)
-        return parse_batch(out, s, root, lim);
-    return add_items(out, s, &shape_single, &root, 1, lim, "");
+        return parse_batch(out, s, root, idx, lim);
+    return add_items(out, s, &shape_single, &root, 1, idx, lim, "");
+}
+
+enum sg_ingest_status sg_ingest_parse_bounded(struct sg_ingest *out, enum sg_ingest_route route,
+                                              const struct sg_stream_config *s, const char *body,
+                                              size_t len, const struct sg_ingest_limits *lim,
+                                              size_t max_index)
+{
+    struct sg_json_index idx;
+    sg_json_index_init(&idx, max_index);
+    enum sg_ingest_status st = parse_body(out, route, s, body, len, lim, &idx);
+    sg_json_index_free(&idx);
+    return st;
+}
+
+enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_route route,
+                                      const struct sg_stream_config *s, const char *body,
+                                      size_t len, const struct sg_ingest_limits *lim)
+{
+    return sg_ingest_parse_bounded(out, route, s, body, len, lim, SG_JSON_INDEX_MAX);
 }
 
 void sg_ingest_free(struct sg_ingest *in)

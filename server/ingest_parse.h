@@ -66,6 +66,17 @@ enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_rout
                                       const struct sg_stream_config *s, const char *body,
                                       size_t len, const struct sg_ingest_limits *lim);
 
+/*
+ * sg_ingest_parse with the body's structural index (json_scan.h) bounded to
+ * `max_index` containers (0: no index, every value is scanned). The results
+ * are the same for every bound, only the cost differs; sg_ingest_parse uses
+ * SG_JSON_INDEX_MAX, and the tests and the fuzzer compare bounds.
+ */
+enum sg_ingest_status sg_ingest_parse_bounded(struct sg_ingest *out, enum sg_ingest_route route,
+                                              const struct sg_stream_config *s, const char *body,
+                                              size_t len, const struct sg_ingest_limits *lim,
+                                              size_t max_index);
+
 void sg_ingest_free(struct sg_ingest *in);
 
 #endif

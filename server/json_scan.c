@@ -24,6 +24,33 @@
  *   Navigation (iterators, object_get, compact, decode) trusts that its spans
  *   come from a validated document and does not re-check the grammar.
  *
+ *   Structural index (optional). Navigating a validated document used to
+ *   re-walk every value it stepped over: on the batch route each event's bytes
+ *   were scanned about six times (validation, the records array, the record's
+ *   members, the event's members twice, compaction). The validator already
+ *   knows where each container ends, so sg_json_validate_indexed records it:
+ *   one entry per container, {start, end, whitespace seen inside, next},
+ *   appended when the container opens, so the entries are in pre-order, i.e.
+ *   sorted by start offset; `next` is the first entry after the container's
+ *   subtree. An indexed iterator finds its container's entry once (binary
+ *   search) and then keeps a cursor on the next nested container: in
+ *   pre-order the first container inside X is X's first container child, and
+ *   the one after a child's subtree is the next child. So stepping over a
+ *   nested value is O(1), no hash table and no search per value. Whitespace
+ *   inside a container is known from a running count of the whitespace bytes
+ *   the validator skipped, compared at open and close.
+ *   Why not a hash from offset to end: it costs a table per request, and a
+ *   body can be crafted so its container offsets collide. The cursor cannot
+ *   be attacked: each lookup is one comparison.
+ *
+ *   Fallback, never a wrong answer: every jump is checked (the cursor entry
+ *   must start exactly at the value and end inside the iterated container);
+ *   otherwise the value is scanned as without an index. The entries grow by
+ *   doubling up to the index's bound; past it (or when realloc fails) later
+ *   containers are not recorded and are scanned. Entries are recorded in
+ *   document order, so the recorded ones are always a prefix and the cursor
+ *   logic holds for a partial index.
+ *
  * Invariants
  *   - No function reads outside [buf, buf + len) or the span it is given,
  *     even on input that was not validated.
@@ -33,9 +60,11 @@
  */
 #include "json_scan.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse_util.h"
@@ -43,6 +72,17 @@
 #define KEY_TABLE_SIZE (2u * SG_JSON_MAX_OPEN_KEYS) /* power of two: load <= 1/2 */
 #define KEY_TABLE_MASK (KEY_TABLE_SIZE - 1u)
 #define ARRAY_MARK UINT16_MAX /* open[] entry of an array (objects hold a key index) */
+#define NO_ENT UINT_MAX       /* a container the index did not record */
+#define END_MASK 0x7fffffffu  /* sg_json_index_ent.end: the end offset ... */
+#define END_WS 0x80000000u    /* ... and this bit: whitespace inside */
+#define INDEX_MAX_DOC 0x7fffffffu /* longer documents are not indexed (31-bit ends) */
+
+/* One container of an indexed document (offsets from the document's start). */
+struct sg_json_index_ent {
+    uint32_t start; /* of the '{' or '[' */
+    uint32_t end;   /* one past the closing bracket | END_WS; while open: whitespace count */
+    uint32_t next;  /* first entry after this container's subtree */
+};
 
 struct key_ent {
     uint32_t off; /* of the raw key token, from the start of the document */
@@ -62,7 +102,10 @@ struct scanner {
     unsigned max_depth;
     unsigned nkeys;
     bool table_ready;
+    struct sg_json_index *idx; /* NULL: no index wanted */
+    size_t nws;                /* whitespace bytes skipped so far (for the index) */
     uint16_t open[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: first key index or ARRAY_MARK */
+    unsigned open_ent[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: index entry or NO_ENT */
     struct key_ent keys[SG_JSON_MAX_OPEN_KEYS];
     uint16_t table[KEY_TABLE_SIZE]; /* key index + 1; 0 = empty slot */
 };
@@ -84,6 +127,15 @@ static inline const char *skip_ws(const char *p, const char *end)
     while (p < end && is_ws(*p))
         p++;
     return p;
+}
+
+/* The validator's whitespace skip: also counts the bytes, so the index can
+ * tell whether a container holds any (the common case adds 0). */
+static inline void scan_ws(struct scanner *s)
+{
+    const char *q = skip_ws(s->p, s->end);
+    s->nws += (size_t)(q - s->p);
+    s->p = q;
 }
 
 
@@ -296,10 +348,57 @@ static int scan_literal(struct scanner *s, const char *lit, size_t n)
 
 /* ---- containers and duplicate keys ---- */
 
+/* Room for one more index entry. Returns 0, or -1 at the bound or on OOM
+ * (the bound then drops to what is held: no retry per container). */
+static int index_grow(struct sg_json_index *x)
+{
+    if (x->_cap >= x->_max)
+        return -1;
+    /* First guess from the size: ~70 bytes per container in typical bodies. */
+    size_t cap = x->_cap ? 2 * (size_t)x->_cap : x->_len / 64 + 16;
+    if (cap > x->_max)
+        cap = x->_max;
+    struct sg_json_index_ent *e = realloc(x->_ents, cap * sizeof *e);
+    if (!e) {
+        x->_max = x->_cap;
+        return -1;
+    }
+    x->_ents = e;
+    x->_cap = (unsigned)cap;
+    return 0;
+}
+
+/* Records the container opening at s->p (depth not yet raised). */
+static void index_open(struct scanner *s)
+{
+    struct sg_json_index *x = s->idx;
+    unsigned e = NO_ENT;
+    if (x->_n < x->_cap || index_grow(x) == 0) {
+        e = x->_n++;
+        x->_ents[e].start = (uint32_t)(s->p - s->buf);
+        x->_ents[e].end = (uint32_t)s->nws; /* replaced when it closes */
+    }
+    s->open_ent[s->depth] = e;
+}
+
+/* Completes the entry of the container closing at s->p (depth lowered). */
+static void index_close(struct scanner *s)
+{
+    unsigned e = s->open_ent[s->depth];
+    if (e == NO_ENT)
+        return;
+    struct sg_json_index_ent *ent = &s->idx->_ents[e];
+    uint32_t ws = ent->end != (uint32_t)s->nws ? END_WS : 0;
+    ent->end = (uint32_t)(s->p + 1 - s->buf) | ws;
+    ent->next = s->idx->_n;
+}
+
 static int push(struct scanner *s, bool is_object)
 {
     if (s->depth >= s->max_depth)
         return fail(s, s->p, "nesting deeper than %u levels", s->max_depth);
+    if (s->idx)
+        index_open(s);
     s->open[s->depth++] = is_object ? (uint16_t)s->nkeys : ARRAY_MARK;
     s->p++;
     return 0;
@@ -320,6 +419,8 @@ static void pop(struct scanner *s)
     if (base != ARRAY_MARK)
         while (s->nkeys > base)
             table_remove(s, --s->nkeys);
+    if (s->idx)
+        index_close(s);
     s->p++;
 }
 
@@ -427,7 +528,7 @@ static int step_value(struct scanner *s, enum scan_state *st)
 {
     bool escaped, is_object;
     int r;
-    s->p = skip_ws(s->p, s->end);
+    scan_ws(s);
     if (s->p >= s->end)
         return fail_found(s, s->p, "expected a value");
     switch (*s->p) {
@@ -436,7 +537,7 @@ static int step_value(struct scanner *s, enum scan_state *st)
         is_object = *s->p == '{';
         if (push(s, is_object) != 0)
             return -1;
-        s->p = skip_ws(s->p, s->end);
+        scan_ws(s);
         if (s->p < s->end && *s->p == (is_object ? '}' : ']')) {
             pop(s);
             *st = ST_AFTER;
@@ -462,13 +563,13 @@ static int step_value(struct scanner *s, enum scan_state *st)
 static int step_key(struct scanner *s, enum scan_state *st)
 {
     bool escaped;
-    s->p = skip_ws(s->p, s->end);
+    scan_ws(s);
     if (s->p >= s->end || *s->p != '"')
         return fail_found(s, s->p, "expected a string key in object");
     const char *tok = s->p;
     if (scan_string(s, &escaped) != 0 || add_key(s, tok, (size_t)(s->p - tok), escaped) != 0)
         return -1;
-    s->p = skip_ws(s->p, s->end);
+    scan_ws(s);
     if (s->p >= s->end || *s->p != ':')
         return fail_found(s, s->p, "expected ':' after object key");
     s->p++;
@@ -480,14 +581,14 @@ static int step_after(struct scanner *s, enum scan_state *st)
 {
     if (s->depth == 0) {
         s->value_end = s->p;
-        s->p = skip_ws(s->p, s->end);
+        scan_ws(s);
         if (s->p != s->end)
             return fail_found(s, s->p, "unexpected data after the JSON value");
         *st = ST_DONE;
         return 0;
     }
     bool in_object = s->open[s->depth - 1] != ARRAY_MARK;
-    s->p = skip_ws(s->p, s->end);
+    scan_ws(s);
     if (s->p < s->end && *s->p == ',') {
         s->p++;
         *st = in_object ? ST_KEY : ST_VALUE;
@@ -504,6 +605,13 @@ static int step_after(struct scanner *s, enum scan_state *st)
 int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
                      struct sg_json_span *value, struct sg_json_error *err)
 {
+    return sg_json_validate_indexed(buf, len, max_depth, value, err, NULL);
+}
+
+int sg_json_validate_indexed(const char *buf, size_t len, unsigned max_depth,
+                             struct sg_json_span *value, struct sg_json_error *err,
+                             struct sg_json_index *idx)
+{
     struct sg_json_error scratch;
     struct scanner s; /* the big arrays are written before they are read */
     s.buf = buf ? buf : "";
@@ -515,6 +623,16 @@ int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
     s.max_depth = max_depth < SG_JSON_MAX_DEPTH_LIMIT ? max_depth : SG_JSON_MAX_DEPTH_LIMIT;
     s.nkeys = 0;
     s.table_ready = false;
+    s.nws = 0;
+    s.idx = NULL;
+    if (idx) {
+        idx->_base = s.buf;
+        idx->_len = (size_t)(s.end - s.buf);
+        idx->_n = 0;
+        idx->_ready = false;
+        if (idx->_max > 0 && idx->_len <= INDEX_MAX_DOC)
+            s.idx = idx;
+    }
     s.err->offset = 0;
     s.err->text[0] = '\0';
     if (len > UINT32_MAX) /* key offsets are stored in 32 bits */
@@ -526,9 +644,14 @@ int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
         int r = st == ST_VALUE ? step_value(&s, &st)
               : st == ST_KEY   ? step_key(&s, &st)
                                : step_after(&s, &st);
-        if (r != 0)
+        if (r != 0) {
+            if (idx)
+                idx->_n = 0;
             return -1;
+        }
     }
+    if (idx)
+        idx->_ready = true;
     if (value) {
         value->ptr = start;
         value->len = (size_t)(s.value_end - start);
@@ -617,13 +740,103 @@ static const char *skip_value(const char *p, const char *end)
     return end;
 }
 
+/* ---- the structural index ---- */
+
+void sg_json_index_init(struct sg_json_index *idx, size_t max_containers)
+{
+    memset(idx, 0, sizeof *idx);
+    idx->_max = max_containers < SG_JSON_INDEX_MAX ? (unsigned)max_containers : SG_JSON_INDEX_MAX;
+}
+
+void sg_json_index_free(struct sg_json_index *idx)
+{
+    if (!idx)
+        return;
+    free(idx->_ents);
+    idx->_ents = NULL;
+    idx->_n = idx->_cap = 0;
+    idx->_ready = false;
+}
+
+/* The entry of container `v` (exactly its span), or NO_ENT. */
+static unsigned index_find(const struct sg_json_index *x, struct sg_json_span v)
+{
+    if (!x || !x->_ready || x->_n == 0 || v.len < 2)
+        return NO_ENT;
+    uintptr_t p = (uintptr_t)v.ptr, base = (uintptr_t)x->_base;
+    if (p < base || p - base >= x->_len || v.len > x->_len - (p - base))
+        return NO_ENT;
+    uint32_t off = (uint32_t)(p - base);
+    unsigned lo = 0, hi = x->_n;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (x->_ents[mid].start < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo >= x->_n || x->_ents[lo].start != off ||
+        (x->_ents[lo].end & END_MASK) != off + (uint32_t)v.len)
+        return NO_ENT;
+    return lo;
+}
+
+bool sg_json_is_compact(const struct sg_json_index *idx, struct sg_json_span v)
+{
+    unsigned e = index_find(idx, v);
+    return e != NO_ENT && !(idx->_ents[e].end & END_WS);
+}
+
+/* The end of the container value at p, from the iterator's cursor, or NULL
+ * when the index cannot vouch for it (the caller then scans). */
+static const char *index_jump(struct sg_json_iter *it, const char *p)
+{
+    const struct sg_json_index *x = it->_idx;
+    if (!x || it->_next >= x->_n)
+        return NULL;
+    const struct sg_json_index_ent *e = &x->_ents[it->_next];
+    /* p lies inside the iterated container, hence inside the document. */
+    if ((uintptr_t)p - (uintptr_t)x->_base != e->start)
+        return NULL;
+    const char *q = x->_base + (e->end & END_MASK);
+    if (q <= p || q > it->_end)
+        return NULL;
+    it->_next = e->next;
+    return q;
+}
+
+/* The end of the value at p: jumped when it is an indexed container. */
+static inline const char *iter_skip_value(struct sg_json_iter *it, const char *p,
+                                          const char *end)
+{
+    if (it->_idx && p < end && (*p == '{' || *p == '[')) {
+        const char *q = index_jump(it, p);
+        if (q)
+            return q;
+    }
+    return skip_value(p, end);
+}
+
 void sg_json_iter_init(struct sg_json_iter *it, struct sg_json_span container)
 {
+    it->_idx = NULL;
+    it->_next = 0;
     if (container.len >= 2 && (container.ptr[0] == '{' || container.ptr[0] == '[')) {
         it->_pos = container.ptr + 1;
         it->_end = container.ptr + container.len - 1; /* the closing bracket */
     } else {
         it->_pos = it->_end = container.ptr;
+    }
+}
+
+void sg_json_iter_init_indexed(struct sg_json_iter *it, struct sg_json_span container,
+                               const struct sg_json_index *idx)
+{
+    sg_json_iter_init(it, container);
+    unsigned e = it->_pos != it->_end ? index_find(idx, container) : NO_ENT;
+    if (e != NO_ENT) {
+        it->_idx = idx;
+        it->_next = e + 1; /* pre-order: the first container inside, if any */
     }
 }
 
@@ -645,7 +858,7 @@ bool sg_json_object_next(struct sg_json_iter *it, struct sg_json_span *key,
     if (p < end && *p == ':')
         p = skip_ws(p + 1, end);
     value->ptr = p;
-    p = skip_value(p, end);
+    p = iter_skip_value(it, p, end);
     value->len = (size_t)(p - value->ptr);
     it->_pos = p;
     return true;
@@ -658,7 +871,7 @@ bool sg_json_array_next(struct sg_json_iter *it, struct sg_json_span *value)
     if (p < end && *p == ',')
         p = skip_ws(p + 1, end);
     const char *v = p;
-    p = skip_value(p, end);
+    p = iter_skip_value(it, p, end);
     if (p == v) { /* end of the array (or not an array at all) */
         it->_pos = end;
         return false;
@@ -820,6 +1033,15 @@ bool sg_json_object_get(struct sg_json_span object, const char *name,
         }
     }
     return false;
+}
+
+int sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
+                            struct sg_buf *out)
+{
+    /* Nothing to drop: the same bytes, and the same all-or-nothing append. */
+    if (sg_json_is_compact(idx, v))
+        return sg_buf_append(out, v.ptr, v.len);
+    return sg_json_compact(v, out);
 }
 
 int sg_json_compact(struct sg_json_span v, struct sg_buf *out)

@@ -9,8 +9,8 @@
  * tokens through unchanged. jansson is still used where numbers don't matter
  * (configuration, Kinesis responses).
  *
- * No function here allocates. A span points into the caller's buffer and is
- * valid as long as that buffer is.
+ * Nothing here allocates except the optional structural index (below). A
+ * span points into the caller's buffer and is valid as long as that buffer is.
  */
 #ifndef SG_JSON_SCAN_H
 #define SG_JSON_SCAN_H
@@ -62,6 +62,57 @@ struct sg_json_error {
 int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
                      struct sg_json_span *value, struct sg_json_error *err);
 
+/*
+ * Structural index: for each object and array of a validated document, where
+ * it ends and whether it holds insignificant whitespace. Filled by
+ * sg_json_validate_indexed (the validator knows both for free); the indexed
+ * iterators then jump over a nested container in O(1) instead of scanning it
+ * again, and a container without whitespace compacts to a plain copy.
+ *
+ * The index is an optimisation only: every function gives exactly the result
+ * it gives without one. Containers past the index's bound, an index whose
+ * allocation failed, or a span outside the indexed document are scanned as
+ * usual. Memory: 12 bytes per recorded container, at most `max_containers`
+ * (<= SG_JSON_INDEX_MAX) of them, grown as the validator meets them.
+ *
+ * Callers embed the struct; every field is private. It borrows the validated
+ * buffer: the index is valid while that buffer is unchanged. Not thread-safe
+ * to fill; reading a filled index from several threads is safe.
+ */
+#define SG_JSON_INDEX_MAX 65536u
+
+struct sg_json_index_ent;
+
+struct sg_json_index {
+    const char *_base;              /* the indexed document (borrowed) */
+    size_t _len;
+    struct sg_json_index_ent *_ents; /* owned; sorted by start offset (pre-order) */
+    unsigned _n, _cap, _max;
+    bool _ready;                    /* the last validation succeeded */
+};
+
+/* Initialises an empty index that will record at most max_containers
+ * containers (clamped to SG_JSON_INDEX_MAX; 0 records none). */
+void sg_json_index_init(struct sg_json_index *idx, size_t max_containers);
+
+/* Releases the index's memory; it may be reused after sg_json_index_init.
+ * NULL-safe. */
+void sg_json_index_free(struct sg_json_index *idx);
+
+/*
+ * sg_json_validate, also filling `idx` (may be NULL: then exactly
+ * sg_json_validate). Same result and error text in every case; an
+ * allocation failure only leaves the index partial. On failure the index
+ * is empty. [in,out] idx: reset, then filled; it borrows buf.
+ */
+int sg_json_validate_indexed(const char *buf, size_t len, unsigned max_depth,
+                             struct sg_json_span *value, struct sg_json_error *err,
+                             struct sg_json_index *idx);
+
+/* True when `v` holds no insignificant whitespace, as far as the index
+ * knows: a container the index recorded without any. False when unknown. */
+bool sg_json_is_compact(const struct sg_json_index *idx, struct sg_json_span v);
+
 /* Type of an already validated value span (looks at its first byte). */
 enum sg_json_type sg_json_type_of(struct sg_json_span v);
 
@@ -70,8 +121,16 @@ enum sg_json_type sg_json_type_of(struct sg_json_span v);
 struct sg_json_iter {
     const char *_pos;
     const char *_end;
+    const struct sg_json_index *_idx; /* borrowed; NULL: scan every value */
+    unsigned _next;                   /* entry of the next nested container */
 };
 void sg_json_iter_init(struct sg_json_iter *it, struct sg_json_span container);
+
+/* As sg_json_iter_init, over a container of the document `idx` indexed
+ * (idx may be NULL). The iteration gives exactly the same members; nested
+ * containers are jumped over. [in] idx: borrowed for the iteration. */
+void sg_json_iter_init_indexed(struct sg_json_iter *it, struct sg_json_span container,
+                               const struct sg_json_index *idx);
 
 /* Next object member: [out] key = the raw string token including quotes,
  * [out] value = the value span. Returns true, or false at the end. */
@@ -102,5 +161,10 @@ SG_MUST_CHECK int sg_json_string_decode_to(struct sg_json_span tok, char *dst, s
  * every token (numbers, strings with their escapes) is copied byte for byte.
  * Returns 0, or -1 past out's limit. */
 SG_MUST_CHECK int sg_json_compact(struct sg_json_span v, struct sg_buf *out);
+
+/* sg_json_compact with an index of v's document (may be NULL): the same
+ * output, copied in one go when the index knows v holds no whitespace. */
+SG_MUST_CHECK int sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
+                                          struct sg_buf *out);
 
 #endif

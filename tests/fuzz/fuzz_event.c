@@ -7,7 +7,12 @@
  *     whitespace, and compacting it again changes nothing;
  *   - every navigation helper stays inside the value (ASan checks that);
  *   - enrichment either succeeds with a valid JSON object and a 36-byte
- *     uuid, or fails with a message and leaves the output untouched.
+ *     uuid, or fails with a message and leaves the output untouched;
+ *   - the structural index changes nothing: validating with an index (full,
+ *     or bounded to a few containers so it is partial) gives the same result
+ *     and error text, and at every level the indexed iterators, compaction
+ *     and enrichment give exactly the spans and bytes of the plain ones; a
+ *     container the index calls compact compacts to itself.
  * A broken property calls abort(), which libFuzzer and the replay runner
  * both report as a crash.
  */
@@ -85,6 +90,91 @@ static void check_members(struct sg_json_span v)
     }
 }
 
+static bool same_span(struct sg_json_span a, struct sg_json_span b)
+{
+    return a.ptr == b.ptr && a.len == b.len;
+}
+
+static void check_same_compact(struct sg_json_span v, const struct sg_json_index *idx)
+{
+    struct sg_buf a, b;
+    sg_buf_init(&a, 0);
+    sg_buf_init(&b, 0);
+    require(sg_json_compact(v, &a) == 0 && sg_json_compact_indexed(v, idx, &b) == 0);
+    require(a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0));
+    if (sg_json_is_compact(idx, v))
+        require(a.len == v.len && memcmp(a.data, v.ptr, v.len) == 0);
+    sg_buf_free(&a);
+    sg_buf_free(&b);
+}
+
+static void check_same_enrich(struct sg_json_span v, const struct sg_json_index *idx)
+{
+    struct sg_buf a, b;
+    struct sg_event_error ea, eb;
+    char ua[SG_EVENT_UUID_LEN + 1], ub[SG_EVENT_UUID_LEN + 1];
+    sg_buf_init(&a, 0);
+    sg_buf_init(&b, 0);
+    int ra = sg_event_enrich(v, &a, ua, &ea);
+    int rb = sg_event_enrich_indexed(v, idx, &b, ub, &eb);
+    require(ra == rb && a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0));
+    if (ra == 0)
+        require(strcmp(ua, ub) == 0);
+    else
+        require(strcmp(ea.field, eb.field) == 0 && strcmp(ea.message, eb.message) == 0 &&
+                ea.too_large == eb.too_large);
+    sg_buf_free(&a);
+    sg_buf_free(&b);
+}
+
+/* Walks v plainly and through idx side by side, at every level. */
+static void check_same_walk(struct sg_json_span v, const struct sg_json_index *idx,
+                            unsigned depth)
+{
+    enum sg_json_type t = sg_json_type_of(v);
+    check_same_compact(v, idx);
+    if (depth <= 2) /* events sit at the top levels; deeper ones cost time only */
+        check_same_enrich(v, idx);
+    if (t != SG_JSON_OBJECT && t != SG_JSON_ARRAY)
+        return;
+    struct sg_json_iter pi, ii;
+    struct sg_json_span pk = {NULL, 0}, pv, ik = {NULL, 0}, iv;
+    sg_json_iter_init(&pi, v);
+    sg_json_iter_init_indexed(&ii, v, idx);
+    for (;;) {
+        bool pr = t == SG_JSON_OBJECT ? sg_json_object_next(&pi, &pk, &pv)
+                                      : sg_json_array_next(&pi, &pv);
+        bool ir = t == SG_JSON_OBJECT ? sg_json_object_next(&ii, &ik, &iv)
+                                      : sg_json_array_next(&ii, &iv);
+        require(pr == ir);
+        if (!pr)
+            return;
+        require(same_span(pv, iv) && (t != SG_JSON_OBJECT || same_span(pk, ik)));
+        check_same_walk(pv, idx, depth + 1);
+    }
+}
+
+static void check_index(const char *buf, size_t size, int plain_rc,
+                        const struct sg_json_error *plain_err, struct sg_json_span plain)
+{
+    static const size_t bounds[] = {SG_JSON_INDEX_MAX, 2, 5};
+    for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
+        struct sg_json_index idx;
+        struct sg_json_span v;
+        struct sg_json_error err;
+        sg_json_index_init(&idx, bounds[b]);
+        int rc = sg_json_validate_indexed(buf, size, SG_JSON_MAX_DEPTH_DEFAULT, &v, &err, &idx);
+        require(rc == plain_rc);
+        if (rc != 0)
+            require(err.offset == plain_err->offset && strcmp(err.text, plain_err->text) == 0);
+        else {
+            require(same_span(v, plain));
+            check_same_walk(v, &idx, 0);
+        }
+        sg_json_index_free(&idx);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;
@@ -92,8 +182,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct sg_json_error err;
     if (sg_json_validate(buf, size, SG_JSON_MAX_DEPTH_DEFAULT, &v, &err) != 0) {
         require(err.offset <= size && strncmp(err.text, "invalid JSON at offset", 22) == 0);
+        check_index(buf, size, -1, &err, v);
         return 0;
     }
+    check_index(buf, size, 0, &err, v);
     require(v.len > 0 && v.ptr >= buf && v.ptr + v.len <= buf + size);
     check_compact(v);
     check_enrich(v);

@@ -6,6 +6,8 @@
  *   invalid/<case>/input.json  expected = line 1 the field at fault ("" for
  *                              the whole event), line 2 a substring of the
  *                              message.
+ * Every case also runs through sg_event_enrich_indexed, with a full and a
+ * partial structural index, and must give the same bytes and errors.
  * Plus the date formatter, the output limit, and a check that the field
  * names in config/event-fields.json are the ones this module reads and adds.
  */
@@ -58,6 +60,41 @@ static void strip_newline(char *s, size_t *len)
         s[--*len] = '\0';
 }
 
+/* Enriches with an index bounded to `bound` containers; checks that the
+ * result, bytes and error equal the plain ones given. */
+static void same_indexed(const char *name, const char *input, size_t len, size_t limit,
+                         size_t bound, int want_rc, const struct sg_buf *want_out,
+                         const char *want_uuid, const struct sg_event_error *want_err)
+{
+    struct sg_json_index idx;
+    struct sg_json_span data;
+    struct sg_buf out;
+    struct sg_event_error err;
+    char uuid[SG_EVENT_UUID_LEN + 1];
+    sg_json_index_init(&idx, bound);
+    sg_buf_init(&out, limit);
+    if (sg_json_validate_indexed(input, len, SG_JSON_MAX_DEPTH_DEFAULT, &data, NULL, &idx) != 0 ||
+        sg_buf_append_str(&out, "prefix|") != 0) {
+        CHECK(0, "%s: indexed setup", name);
+        goto done;
+    }
+    int rc = sg_event_enrich_indexed(data, &idx, &out, uuid, &err);
+    CHECK(rc == want_rc && out.len == want_out->len &&
+              memcmp(out.data, want_out->data, out.len) == 0,
+          "%s (index bound %zu): rc %d, got [%s] want [%s]", name, bound, rc, out.data,
+          want_out->data);
+    if (rc == 0)
+        CHECK_STREQ(uuid, want_uuid, name);
+    else
+        CHECK(strcmp(err.field, want_err->field) == 0 &&
+                  strcmp(err.message, want_err->message) == 0 &&
+                  err.too_large == want_err->too_large,
+              "%s (index bound %zu): error [%s] %s", name, bound, err.field, err.message);
+done:
+    sg_buf_free(&out);
+    sg_json_index_free(&idx);
+}
+
 /* Enriches input.json after a prefix, so appending (not overwriting) is checked too. */
 static int enrich_case(const char *name, const char *input, size_t len, struct sg_buf *out,
                        char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err)
@@ -71,7 +108,11 @@ static int enrich_case(const char *name, const char *input, size_t len, struct s
     sg_buf_init(out, 1 << 20);
     if (sg_buf_append_str(out, "prefix|") != 0)
         return -2;
-    return sg_event_enrich(data, out, uuid, err);
+    int rc = sg_event_enrich(data, out, uuid, err);
+    static const size_t bounds[] = {SG_JSON_INDEX_MAX, 1, 2, 0};
+    for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
+        same_indexed(name, input, len, 1 << 20, bounds[i], rc, out, uuid, err);
+    return rc;
 }
 
 static void run_valid(const char *name)
@@ -215,6 +256,27 @@ static void test_out_limit(void)
     CHECK(sg_event_enrich(data, &out, uuid, &err) == 0, "no limit: %s", err.message);
     CHECK_STREQ(uuid, "123e4567-e89b-12d3-a456-426614174000", "uuid out");
     sg_buf_free(&out);
+
+    /* The indexed path (one copy of the event's bytes) fails and succeeds
+     * exactly where the member walk does, at every limit around the size. */
+    sg_buf_init(&out, 0);
+    if (sg_buf_append_str(&out, "prefix|") != 0 || sg_event_enrich(data, &out, uuid, &err) != 0)
+        CHECK(0, "reference output");
+    size_t full = out.len;
+    sg_buf_free(&out);
+    int rc = -1;
+    /* (write_event reserves the event + 128 bytes first: up to there it fails.) */
+    for (size_t limit = sizeof EVENT - 8; limit <= 7 + sizeof EVENT + 130; limit++) {
+        struct sg_buf want;
+        sg_buf_init(&want, limit);
+        rc = sg_buf_append_str(&want, "prefix|") == 0 ? sg_event_enrich(data, &want, uuid, &err)
+                                                       : -2;
+        CHECK(rc == 0 || rc == -1, "limit %zu: rc %d", limit, rc);
+        same_indexed("limit", EVENT, sizeof EVENT - 1, limit, SG_JSON_INDEX_MAX, rc, &want, uuid,
+                     &err);
+        sg_buf_free(&want);
+    }
+    CHECK(rc == 0 && full < 7 + sizeof EVENT + 130, "the largest limit fits");
 }
 
 /* The keys of the last `n` members of a validated object, decoded. */

@@ -7,7 +7,9 @@
  *     characters (ASCII and multi-byte UTF-8), the max_record_bytes boundary,
  *     random keys, the empty body.
  * Every result is also checked for internal consistency: n, n_valid, the
- * kinesis_bytes sum, and entries laid out back to back in `entries`.
+ * kinesis_bytes sum, and entries laid out back to back in `entries`; and
+ * each data-driven case is parsed again with the structural index bounded
+ * to 0, 1 and 3 containers, which must give the very same result.
  */
 #include "ingest_parse.h"
 
@@ -159,6 +161,30 @@ static void check_consistent(const struct sg_ingest *in, const char *ctx)
           off);
 }
 
+/* The same status, message, items and (unless keys are random) entries. */
+static void check_same_result(const struct sg_ingest *a, enum sg_ingest_status sa,
+                              const struct sg_ingest *b, enum sg_ingest_status sb,
+                              bool same_entries, const char *ctx)
+{
+    CHECK(sa == sb && strcmp(a->message, b->message) == 0, "%s: status %d/%d [%s] [%s]", ctx,
+          (int)sa, (int)sb, a->message, b->message);
+    CHECK(a->n == b->n && a->n_valid == b->n_valid && a->kinesis_bytes == b->kinesis_bytes &&
+              a->entries.len == b->entries.len,
+          "%s: counts differ", ctx);
+    if (sa != sb || a->n != b->n || a->entries.len != b->entries.len)
+        return;
+    for (size_t i = 0; i < a->n; i++) {
+        const struct sg_ingest_item *x = &a->items[i], *y = &b->items[i];
+        CHECK(x->valid == y->valid && x->entry_off == y->entry_off &&
+                  x->entry_len == y->entry_len && x->kinesis_bytes == y->kinesis_bytes &&
+                  strcmp(x->field, y->field) == 0 && strcmp(x->message, y->message) == 0,
+              "%s: item %zu differs", ctx, i);
+    }
+    if (same_entries && a->entries.len)
+        CHECK(memcmp(a->entries.data, b->entries.data, a->entries.len) == 0,
+              "%s: entries differ", ctx);
+}
+
 /* ---- data-driven cases ---- */
 
 static enum sg_ingest_status status_named(const char *s)
@@ -207,6 +233,16 @@ static void run_case(const char *name)
 
     struct sg_ingest in;
     enum sg_ingest_status st = sg_ingest_parse(&in, rt, &s, body, body_len, &lim);
+    static const size_t bounds[] = {0, 1, 3};
+    for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
+        struct sg_ingest again;
+        char ctx[320];
+        snprintf(ctx, sizeof ctx, "%s (index bound %zu)", name, bounds[b]);
+        enum sg_ingest_status st2 =
+            sg_ingest_parse_bounded(&again, rt, &s, body, body_len, &lim, bounds[b]);
+        check_same_result(&in, st, &again, st2, rule != SG_PK_RANDOM, ctx);
+        sg_ingest_free(&again);
+    }
     enum sg_ingest_status want = status_named(json_string_value(json_object_get(exp, "status")));
     CHECK(st == want, "%s: status %d want %d (%s)", name, (int)st, (int)want, in.message);
 

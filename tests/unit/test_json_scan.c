@@ -1,7 +1,9 @@
 /*
  * test_json_scan: the strict validator (one table row per grammar rule, both
  * sides), the duplicate-key check, depth limits, and the navigation helpers
- * (iterators, object_get, string_equals, decode, compact).
+ * (iterators, object_get, string_equals, decode, compact), and the
+ * structural index: indexed navigation must equal plain navigation on every
+ * document, for every bound of the index (full, partial, none).
  */
 #include "json_scan.h"
 
@@ -452,6 +454,155 @@ static void test_compact(void)
     sg_buf_free(&b);
 }
 
+
+/* ---- the structural index ---- */
+
+static bool same_span(struct sg_json_span a, struct sg_json_span b)
+{
+    return a.ptr == b.ptr && a.len == b.len;
+}
+
+/* Walks v plainly and through idx side by side at every level, and checks
+ * compact_indexed against compact for every value. */
+static bool same_walk(struct sg_json_span v, const struct sg_json_index *idx, unsigned depth)
+{
+    struct sg_buf a, b;
+    sg_buf_init(&a, 0);
+    sg_buf_init(&b, 0);
+    bool ok = sg_json_compact(v, &a) == 0 && sg_json_compact_indexed(v, idx, &b) == 0 &&
+              a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+    /* Known compact means compacting changes nothing. */
+    if (sg_json_is_compact(idx, v))
+        ok = ok && a.len == v.len && memcmp(a.data, v.ptr, v.len) == 0;
+    sg_buf_free(&a);
+    sg_buf_free(&b);
+    enum sg_json_type t = sg_json_type_of(v);
+    if (!ok || (t != SG_JSON_OBJECT && t != SG_JSON_ARRAY))
+        return ok;
+    struct sg_json_iter pi, ii;
+    struct sg_json_span pk = {NULL, 0}, pv, ik = {NULL, 0}, iv;
+    sg_json_iter_init(&pi, v);
+    sg_json_iter_init_indexed(&ii, v, idx);
+    for (;;) {
+        bool pr = t == SG_JSON_OBJECT ? sg_json_object_next(&pi, &pk, &pv)
+                                      : sg_json_array_next(&pi, &pv);
+        bool ir = t == SG_JSON_OBJECT ? sg_json_object_next(&ii, &ik, &iv)
+                                      : sg_json_array_next(&ii, &iv);
+        if (pr != ir)
+            return false;
+        if (!pr)
+            return true;
+        if (!same_span(pv, iv) || (t == SG_JSON_OBJECT && !same_span(pk, ik)))
+            return false;
+        if (depth < 64 && !same_walk(pv, idx, depth + 1))
+            return false;
+    }
+}
+
+static void test_index_equals_plain(void)
+{
+    static const char *const docs[] = {
+        " { \"a\" : 1 , \"b\\\"}\" : { \"x\" : [ 1 , \"]\" ] } ,\"c\":\"s,}\" , \"d\" : -1.5e3 , "
+        "\"e\":[] } ",
+        "{\"records\":[{\"data\":{\"event_uuid\":\"u\",\"tags\":[\"a\",\"b\"],\"m\":{\"k\":[1,[2,"
+        "{}]]}},\"partition-key\":\"k\"},{\"data\":\"{\\\"x\\\":[1]}\"},{\"data\":[ ]}]}",
+        "[[[[[[[[[[]]]]]]]]]]",
+        "[ {}, [], {\"a\":[{},{\"b\":[]}]}, \"[{\", 1, [ 2 ], {\"c\" :{ }} ]",
+        "\"just a string\"",
+        "[1,2,3]",
+        "{}",
+    };
+    static const size_t bounds[] = {0, 1, 2, 3, 5, 8, SG_JSON_INDEX_MAX, 1000000};
+    for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+        for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
+            struct sg_json_index idx;
+            struct sg_json_span plain, v;
+            struct sg_json_error e1, e2;
+            sg_json_index_init(&idx, bounds[b]);
+            int r1 = sg_json_validate(docs[d], strlen(docs[d]), 64, &plain, &e1);
+            int r2 = sg_json_validate_indexed(docs[d], strlen(docs[d]), 64, &v, &e2, &idx);
+            CHECK(r1 == 0 && r2 == 0 && same_span(plain, v), "doc %zu bound %zu validates", d,
+                  bounds[b]);
+            CHECK(same_walk(v, &idx, 0), "doc %zu bound %zu: indexed walk differs", d, bounds[b]);
+            sg_json_index_free(&idx);
+        }
+    }
+}
+
+static void test_index_flags(void)
+{
+    const char *doc = "{\"a\":[1,2],\"b\":[ 1],\"c\":{\"d\":{\"e\":\" \"}},\"f\":{\"g\":[\n]}}";
+    struct sg_json_index idx;
+    struct sg_json_span root, v;
+    sg_json_index_init(&idx, SG_JSON_INDEX_MAX);
+    CHECK(sg_json_validate_indexed(doc, strlen(doc), 64, &root, NULL, &idx) == 0, "validates");
+    CHECK(!sg_json_is_compact(&idx, root), "whitespace deep inside the root");
+    CHECK(sg_json_object_get(root, "a", &v) && sg_json_is_compact(&idx, v), "a is compact");
+    CHECK(sg_json_object_get(root, "b", &v) && !sg_json_is_compact(&idx, v), "b is not");
+    CHECK(sg_json_object_get(root, "c", &v) && sg_json_is_compact(&idx, v),
+          "c: spaces inside a string are not whitespace");
+    CHECK(sg_json_object_get(root, "f", &v) && !sg_json_is_compact(&idx, v), "f: nested");
+    struct sg_json_span part = {root.ptr, root.len - 1};
+    CHECK(!sg_json_is_compact(&idx, part), "not a container's exact span");
+    CHECK(sg_json_object_get(root, "a", &v) && !sg_json_is_compact(NULL, v), "no index");
+    /* An index describes only its own document. */
+    char copy[64];
+    memcpy(copy, doc, strlen(doc) + 1);
+    struct sg_json_span other = {copy + (root.ptr - doc), root.len};
+    CHECK(sg_json_object_get(other, "a", &v) && !sg_json_is_compact(&idx, v), "other buffer");
+    CHECK(same_walk(other, &idx, 0), "other buffer: walk unchanged");
+    /* A failed validation leaves the index empty. */
+    CHECK(sg_json_validate_indexed("[[1],", 5, 64, &v, NULL, &idx) == -1, "refused");
+    CHECK(sg_json_object_get(root, "a", &v) && !sg_json_is_compact(&idx, v), "index emptied");
+    sg_json_index_free(&idx);
+    sg_json_index_free(&idx); /* twice is fine */
+    sg_json_index_free(NULL);
+}
+
+/* Errors are the same with and without an index, whatever its bound. */
+static void test_index_same_errors(void)
+{
+    for (size_t i = 0; i < sizeof invalid_cases / sizeof invalid_cases[0]; i++) {
+        const struct invalid_case *c = &invalid_cases[i];
+        struct sg_json_error e1, e2;
+        struct sg_json_index idx;
+        struct sg_json_span v;
+        sg_json_index_init(&idx, i % 3 == 0 ? 1 : SG_JSON_INDEX_MAX);
+        int r1 = sg_json_validate(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &e1);
+        int r2 = sg_json_validate_indexed(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &e2,
+                                          &idx);
+        CHECK(r1 == r2 && e1.offset == e2.offset && strcmp(e1.text, e2.text) == 0,
+              "invalid #%zu: [%s] vs [%s]", i, e1.text, e2.text);
+        sg_json_index_free(&idx);
+    }
+}
+
+/* Many containers: the entries grow past the first guess, and a bound
+ * below the count leaves a partial index that must still walk the same. */
+static void test_index_growth(void)
+{
+    size_t n = 5000, len = 0;
+    size_t cap = n * 12 + 16;
+    char *doc = malloc(cap);
+    if (!doc)
+        return;
+    doc[len++] = '[';
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(doc + len, cap - len, "%s{\"a\":[%zu]}", i ? "," : "", i % 10);
+    doc[len++] = ']';
+    static const size_t bounds[] = {SG_JSON_INDEX_MAX, 4097, 100};
+    for (size_t b = 0; b < 3; b++) {
+        struct sg_json_index idx;
+        struct sg_json_span v;
+        sg_json_index_init(&idx, bounds[b]);
+        CHECK(sg_json_validate_indexed(doc, len, 64, &v, NULL, &idx) == 0, "validates");
+        CHECK(same_walk(v, &idx, 0), "bound %zu: same walk", bounds[b]);
+        CHECK(sg_json_is_compact(&idx, v), "bound %zu: root recorded", bounds[b]);
+        sg_json_index_free(&idx);
+    }
+    free(doc);
+}
+
 int main(void)
 {
     test_valid();
@@ -464,5 +615,9 @@ int main(void)
     test_object_get_and_equals();
     test_decode();
     test_compact();
+    test_index_equals_plain();
+    test_index_flags();
+    test_index_same_errors();
+    test_index_growth();
     return sg_check_result("test_json_scan");
 }
