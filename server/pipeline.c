@@ -11,7 +11,6 @@
 #include "pipeline.h"
 
 #include <curl/curl.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "kinesis_codec.h"
 #include "kinesis_http.h"
 #include "log.h"
+#include "pipeline_internal.h"
 #include "rand.h"
 #include "retry.h"
 #include "sigv4.h"
@@ -34,70 +34,13 @@
 #define BODY_OVERHEAD 4096 /* head + tail + separators beyond the entries */
 #define IDLE_POLL_MS 1000
 
-enum health { HEALTH_UNKNOWN = 0, HEALTH_OK, HEALTH_FAILING, HEALTH_UNREACHABLE };
-
-struct stream {
-    const struct sg_stream_config *cfg;
-    struct sg_batcher *batcher;
-    unsigned in_flight;
-    bool probing;
-    int64_t next_probe_ms;
-    atomic_int health;  /* enum health; read by HTTP threads on submit */
-    int64_t last_warn_ms;
-    unsigned suppressed_warns;
-    char reason[400];   /* why not OK; guarded by sg_pipeline.mu */
-};
-
 const unsigned sg_latency_bucket_ms[SG_LATENCY_BUCKETS] = {5,   10,   25,   50,   100, 250,
                                                            500, 1000, 2500, 5000, 10000};
 const unsigned sg_batch_bucket_records[SG_BATCH_BUCKETS] = {1, 10, 50, 100, 200, 300, 400, 500};
 
-enum call_kind { CALL_PUT_RECORDS = 0, CALL_PROBE };
-
-struct call {
-    struct call *prev, *next; /* the sender's list of calls in flight */
-    enum call_kind kind;
-    struct sg_pipeline *p;
-    struct stream *s;
-    CURL *easy;
-    struct curl_slist *headers;
-    struct sg_record *records; /* linked by ->next, in send order */
-    struct sg_record **index;  /* records by position in the request body */
-    size_t n;
-    int64_t started_ms;
-    struct sg_buf body, resp;
-    char error_type[64];
-    char curl_error[CURL_ERROR_SIZE];
-};
-
-struct sg_pipeline {
-    const struct sg_config *cfg;
-    struct sg_creds_provider *creds;
-    struct stream *streams;
-    size_t n_streams;
-    CURLM *multi;
-    struct sg_sigv4_key_cache *keys;
-    struct call *active; /* calls in flight, sender-owned */
-    struct sg_kinesis_endpoint ep;
-    pthread_t thread;
-    bool started;
-    atomic_bool draining; /* no new submits; flush without linger */
-    atomic_bool stop;     /* sender exits once nothing is outstanding */
-    pthread_mutex_t mu;   /* guards stream reasons; pairs with idle_cv for drain */
-    pthread_cond_t idle_cv;
-    /* statistics, written by the sender (atomics: read by /metrics) */
-    atomic_uint_fast64_t calls, call_failures, records_sent, records_ok, records_retried,
-        records_failed, throttled, latency_ms_sum;
-    atomic_uint in_flight;
-    atomic_bool reachable;
-    atomic_uint_fast64_t probes, probe_failures, batch_records_sum;
-    atomic_uint_fast64_t latency_buckets[SG_LATENCY_BUCKETS + 1];
-    atomic_uint_fast64_t batch_buckets[SG_BATCH_BUCKETS + 1];
-};
-
 /* ---- health and histograms --------------------------------------------- */
 
-static void set_health(struct sg_pipeline *p, struct stream *s, enum health h, const char *why)
+void sg_pipeline_set_health(struct sg_pipeline *p, struct stream *s, enum health h, const char *why)
 {
     pthread_mutex_lock(&p->mu);
     int was = atomic_exchange(&s->health, (int)h);
@@ -118,6 +61,14 @@ static void observe(atomic_uint_fast64_t *buckets, const unsigned *bounds, size_
     while (i < n && v > bounds[i])
         i++;
     atomic_fetch_add_explicit(&buckets[i], 1, memory_order_relaxed);
+}
+
+void sg_pipeline_track_call(struct sg_pipeline *p, struct call *c)
+{
+    c->next = p->active;
+    if (p->active)
+        p->active->prev = c;
+    p->active = c;
 }
 
 /* ---- resolving --------------------------------------------------------- */
@@ -175,7 +126,7 @@ static int build_body(struct call *c, size_t entry_bytes)
     return sg_kinesis_append_tail(&c->body);
 }
 
-static int sign_call(struct sg_pipeline *p, struct call *c, const struct sg_credentials *cr,
+int sg_pipeline_sign_call(struct sg_pipeline *p, struct call *c, const struct sg_credentials *cr,
                      const char *target)
 {
     c->headers = sg_kinesis_signed_headers(&p->ep, p->keys, p->cfg->region, target, cr,
@@ -220,7 +171,7 @@ static int64_t call_timeout_ms(const struct sg_pipeline *p, const struct call *c
     return t < 100 ? 100 : t;
 }
 
-static int setup_easy(struct sg_pipeline *p, struct call *c, int64_t now)
+int sg_pipeline_setup_easy(struct sg_pipeline *p, struct call *c, int64_t now)
 {
     CURL *e = c->easy;
     int rc = 0;
@@ -244,7 +195,7 @@ static int setup_easy(struct sg_pipeline *p, struct call *c, int64_t now)
     return rc ? -1 : 0;
 }
 
-static void free_call(struct call *c)
+void sg_pipeline_free_call(struct call *c)
 {
     if (!c)
         return;
@@ -297,22 +248,19 @@ static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record
         c->index = calloc(n, sizeof *c->index);
         c->easy = curl_easy_init();
     }
-    if (!c || !c->index || !c->easy || build_body(c, entry_bytes) != 0 || sign_call(p, c, cr, SG_KINESIS_TARGET_PUT_RECORDS) != 0 ||
-        setup_easy(p, c, now) != 0 || curl_multi_add_handle(p->multi, c->easy) != CURLM_OK) {
+    if (!c || !c->index || !c->easy || build_body(c, entry_bytes) != 0 || sg_pipeline_sign_call(p, c, cr, SG_KINESIS_TARGET_PUT_RECORDS) != 0 ||
+        sg_pipeline_setup_easy(p, c, now) != 0 || curl_multi_add_handle(p->multi, c->easy) != CURLM_OK) {
         sg_credentials_release(cr);
         if (c)
             c->records = NULL;
-        free_call(c);
+        sg_pipeline_free_call(c);
         fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, "InternalError",
                  "the gateway could not build the PutRecords call");
         return;
     }
     sg_credentials_release(cr);
     (void)bytes;
-    c->next = p->active;
-    if (p->active)
-        p->active->prev = c;
-    p->active = c;
+    sg_pipeline_track_call(p, c);
     s->in_flight++;
     atomic_fetch_add(&p->in_flight, 1);
     atomic_fetch_add(&p->records_sent, n);
@@ -343,7 +291,7 @@ static void on_record_result(void *ctx, size_t i, const struct sg_kinesis_result
     }
 }
 
-static bool is_unreachable(CURLcode code)
+bool sg_pipeline_is_unreachable(CURLcode code)
 {
     return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
            code == CURLE_COULDNT_RESOLVE_PROXY;
@@ -372,14 +320,14 @@ static void call_failed(struct sg_pipeline *p, struct call *c, struct sg_record 
     size_t why_len = result == CURLE_OK ? c->resp.len : strlen(c->curl_error);
     enum sg_kinesis_status st =
         sg_kinesis_classify_call(result == CURLE_OK ? status : 0, why, why_len, c->error_type, &err);
-    bool unreachable = result != CURLE_OK && is_unreachable(result);
+    bool unreachable = result != CURLE_OK && sg_pipeline_is_unreachable(result);
     atomic_fetch_add(&p->call_failures, 1);
     /* Rotated or expired credentials: fetch new ones now (the provider
      * rate-limits this), so the next calls use them. */
     if (sg_kinesis_is_auth_error(err.code))
         sg_creds_provider_invalidate(p->creds);
     if (unreachable)
-        set_health(p, s, HEALTH_UNREACHABLE, "Kinesis endpoint unreachable");
+        sg_pipeline_set_health(p, s, HEALTH_UNREACHABLE, "Kinesis endpoint unreachable");
     warn_call_failure(s, &err, now);
     fail_all(p, s, list, st, unreachable, err.code, err.message);
 }
@@ -406,7 +354,7 @@ static void complete_put_records(struct sg_pipeline *p, struct call *c, CURLcode
         if (sg_kinesis_parse_put_records(c->resp.data, c->resp.len, c->n, on_record_result, &ctx,
                                          &err) == 0) {
             if (atomic_load(&s->health) != HEALTH_OK)
-                set_health(p, s, HEALTH_OK, NULL);
+                sg_pipeline_set_health(p, s, HEALTH_OK, NULL);
             return;
         }
         atomic_fetch_add(&p->call_failures, 1);
@@ -416,94 +364,13 @@ static void complete_put_records(struct sg_pipeline *p, struct call *c, CURLcode
     call_failed(p, c, list, result, status, now);
 }
 
-/* ---- readiness probes -------------------------------------------------- */
-
-static void probe_result(struct sg_pipeline *p, struct call *c, CURLcode result)
-{
-    struct stream *s = c->s;
-    long status = 0;
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-    char why[400] = "";
-    enum health h = HEALTH_OK;
-    if (result != CURLE_OK) {
-        h = is_unreachable(result) ? HEALTH_UNREACHABLE : HEALTH_FAILING;
-        snprintf(why, sizeof why, "Kinesis endpoint %s: %.100s",
-                 h == HEALTH_UNREACHABLE ? "unreachable" : "not answering", c->curl_error);
-    } else if (status != 200) {
-        struct sg_kinesis_error err;
-        sg_kinesis_classify_call(status, c->resp.data, c->resp.len, c->error_type, &err);
-        h = HEALTH_FAILING;
-        snprintf(why, sizeof why, "stream %s: %.60s: %.70s", s->cfg->name, err.code, err.message);
-    } else {
-        json_t *root = json_loadb(c->resp.data, c->resp.len, 0, NULL);
-        const char *st = json_string_value(
-            json_object_get(json_object_get(root, "StreamDescriptionSummary"), "StreamStatus"));
-        if (!st || (strcmp(st, "ACTIVE") != 0 && strcmp(st, "UPDATING") != 0)) {
-            h = HEALTH_FAILING;
-            snprintf(why, sizeof why, "stream %s is %.40s", s->cfg->name, st ? st : "unknown");
-        }
-        json_decref(root);
-    }
-    atomic_store(&p->reachable, result == CURLE_OK);
-    if (h != HEALTH_OK)
-        atomic_fetch_add(&p->probe_failures, 1);
-    set_health(p, s, h, why);
-    /* Check again soon while failing, so recovery is noticed quickly. */
-    unsigned next = p->cfg->probe_interval_ms;
-    if (h != HEALTH_OK && next > 1000)
-        next = 1000;
-    s->next_probe_ms = sg_clock_ms() + next;
-    s->probing = false;
-}
-
-static void start_probe(struct sg_pipeline *p, struct stream *s, int64_t now)
-{
-    s->next_probe_ms = now + p->cfg->probe_interval_ms;
-    struct sg_credentials *cr = sg_creds_provider_get(p->creds);
-    if (!cr) {
-        set_health(p, s, HEALTH_FAILING, "no AWS credentials available");
-        s->next_probe_ms = now + 1000;
-        return;
-    }
-    const struct sg_stream_config *sc = s->cfg;
-    int is_arn = sc->stream_arn[0] != '\0';
-    struct call *c = calloc(1, sizeof *c);
-    int rc = -1;
-    if (c) {
-        c->p = p, c->s = s, c->kind = CALL_PROBE, c->started_ms = now;
-        sg_buf_init(&c->body, 4096);
-        sg_buf_init(&c->resp, 65536);
-        rc = sg_buf_append_str(&c->body, is_arn ? "{\"StreamARN\":" : "{\"StreamName\":");
-        const char *name = is_arn ? sc->stream_arn : sc->stream_name;
-        rc |= sg_buf_append_json_string(&c->body, name, strlen(name));
-        rc |= sg_buf_append_char(&c->body, '}');
-        c->easy = curl_easy_init();
-    }
-    if (rc != 0 || !c->easy || sign_call(p, c, cr, SG_KINESIS_TARGET_DESCRIBE_SUMMARY) != 0 ||
-        setup_easy(p, c, now) != 0 ||
-        curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long)p->cfg->connect_timeout_ms * 2) !=
-            CURLE_OK ||
-        curl_multi_add_handle(p->multi, c->easy) != CURLM_OK) {
-        free_call(c);
-        sg_credentials_release(cr);
-        return;
-    }
-    sg_credentials_release(cr);
-    c->next = p->active;
-    if (p->active)
-        p->active->prev = c;
-    p->active = c;
-    s->probing = true;
-    atomic_fetch_add(&p->probes, 1);
-}
-
 static void complete_call(struct sg_pipeline *p, struct call *c, CURLcode result)
 {
     if (c->kind == CALL_PROBE)
-        probe_result(p, c, result);
+        sg_probe_complete(p, c, result);
     else
         complete_put_records(p, c, result);
-    free_call(c);
+    sg_pipeline_free_call(c);
 }
 
 static bool process_done(struct sg_pipeline *p)
@@ -554,7 +421,7 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
         struct stream *s = &p->streams[i];
         if (!flush && !s->probing) {
             if (now >= s->next_probe_ms)
-                start_probe(p, s, now);
+                sg_probe_start(p, s, now);
             if (!s->probing && s->next_probe_ms < next)
                 next = s->next_probe_ms;
         }
@@ -734,7 +601,7 @@ void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms)
             finish(p, c->s, r, SG_OUTCOME_UNAVAILABLE, "ServiceUnavailable",
                    "the gateway is shutting down");
         }
-        free_call(c);
+        sg_pipeline_free_call(c);
     }
     answer_leftovers(p);
 }
