@@ -226,39 +226,6 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   }
 }
 
-# The single alarms used to be their own resources; move their state so that `apply` updates
-# them in place instead of deleting and re-creating them. The per-stream alarms cannot be moved
-# here (moved blocks need literal keys); see README.md "Upgrading" for their state moves.
-moved {
-  from = aws_cloudwatch_metric_alarm.alb_target_5xx
-  to   = aws_cloudwatch_metric_alarm.this["alb-target-5xx"]
-}
-
-moved {
-  from = aws_cloudwatch_metric_alarm.alb_elb_5xx
-  to   = aws_cloudwatch_metric_alarm.this["alb-elb-5xx"]
-}
-
-moved {
-  from = aws_cloudwatch_metric_alarm.alb_latency_p99
-  to   = aws_cloudwatch_metric_alarm.this["alb-latency-p99"]
-}
-
-moved {
-  from = aws_cloudwatch_metric_alarm.alb_unhealthy_hosts
-  to   = aws_cloudwatch_metric_alarm.this["alb-unhealthy-hosts"]
-}
-
-moved {
-  from = aws_cloudwatch_metric_alarm.ecs_cpu
-  to   = aws_cloudwatch_metric_alarm.this["ecs-cpu"]
-}
-
-moved {
-  from = aws_cloudwatch_metric_alarm.ecs_memory
-  to   = aws_cloudwatch_metric_alarm.this["ecs-memory"]
-}
-
 # ---- dashboard -----------------------------------------------------------------------------------
 
 resource "aws_cloudwatch_dashboard" "this" {
