@@ -155,10 +155,6 @@ static void wait_for_answers(struct sg_gateway *gw, int64_t until_ms)
     }
 }
 
-/* Waits for SIGTERM/SIGINT, flushing the log buffer every LOG_FLUSH_MS:
- * stdout is fully buffered so that an access-log line costs no system call
- * of its own at tens of thousands of requests per second. */
-#define LOG_FLUSH_MS 200
 /* SIGHUP: load the file again; if it is valid, swap in its API keys, CORS
  * and limits. A bad file is refused and the running policy stays. */
 static void reload_policy(struct sg_gateway *gw, const char *path)
@@ -183,6 +179,11 @@ static void reload_policy(struct sg_gateway *gw, const char *path)
     free(next);
 }
 
+/* Waits for SIGTERM/SIGINT (handling SIGHUP on the way), flushing the log
+ * buffer every LOG_FLUSH_MS: stdout is fully buffered so that an access-log
+ * line costs no system call of its own at tens of thousands of requests per
+ * second. */
+#define LOG_FLUSH_MS 200
 static int wait_for_signal(struct sg_gateway *gw, const char *path, const sigset_t *sigs)
 {
     for (;;) {
