@@ -56,16 +56,7 @@ static const char *const key_members[] = {"id",    "sha256",   "streams", "rate"
 /* Ids appear in logs and metric labels, so they are kept to a safe charset. */
 static bool valid_id(const char *s, size_t len)
 {
-    if (len < 1 || len > SG_APIKEYS_ID_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '.' || c == '-';
-        if (!ok)
-            return false;
-    }
-    return true;
+    return sg_parse_safe_name(s, len, SG_APIKEYS_ID_MAX);
 }
 
 static int parse_id(struct apikey *key, const json_t *obj, size_t i, char *err, size_t cap)

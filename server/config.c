@@ -101,16 +101,7 @@ void sg_config_defaults(struct sg_config *cfg)
 
 bool sg_config_valid_stream_name(const char *s, size_t len)
 {
-    if (len < 1 || len > SG_STREAM_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '.' || c == '-';
-        if (!ok)
-            return false;
-    }
-    return true;
+    return sg_parse_safe_name(s, len, SG_STREAM_NAME_MAX);
 }
 
 const struct sg_stream_config *sg_config_find_stream(const struct sg_config *cfg, const char *name,

@@ -183,6 +183,19 @@ static int append_member(struct sg_buf *b, const char *name, const char *value, 
     return rc;
 }
 
+/* Closes a success body (EncryptionType when Kinesis gave one) and sends it;
+ * frees b. `rc` carries the appends' failures so far. */
+static enum MHD_Result reply_ok(struct sg_http_request *req, struct sg_buf *b, int rc)
+{
+    if (req->ticket.encryption_type[0])
+        rc |= append_member(b, "EncryptionType", req->ticket.encryption_type, true);
+    rc |= sg_buf_append_char(b, '}');
+    enum MHD_Result ret = rc ? sg_http_fail(req, 500, "Internal server error")
+                             : sg_http_reply(req, 200, b->data, b->len);
+    sg_buf_free(b);
+    return ret;
+}
+
 static enum MHD_Result respond_single_error(struct sg_http_request *req, const struct sg_result *r)
 {
     char msg[320];
@@ -215,13 +228,7 @@ static enum MHD_Result respond_single(struct sg_http_request *req)
     int rc = sg_buf_append_char(&b, '{');
     rc |= append_member(&b, "SequenceNumber", text_a(r), false);
     rc |= append_member(&b, "ShardId", text_b(r), true);
-    if (req->ticket.encryption_type[0])
-        rc |= append_member(&b, "EncryptionType", req->ticket.encryption_type, true);
-    rc |= sg_buf_append_char(&b, '}');
-    enum MHD_Result ret = rc ? sg_http_fail(req, 500, "Internal server error")
-                             : sg_http_reply(req, 200, b.data, b.len);
-    sg_buf_free(&b);
-    return ret;
+    return reply_ok(req, &b, rc);
 }
 
 static int append_batch_entry(struct sg_buf *b, const struct sg_result *r,
@@ -264,13 +271,7 @@ static enum MHD_Result respond_batch(struct sg_http_request *req)
     for (size_t i = 0; i < n && rc == 0; i++)
         rc |= append_batch_entry(&b, &req->results[i], &req->ingest.items[i], i > 0);
     rc |= sg_buf_append_char(&b, ']');
-    if (req->ticket.encryption_type[0])
-        rc |= append_member(&b, "EncryptionType", req->ticket.encryption_type, true);
-    rc |= sg_buf_append_char(&b, '}');
-    enum MHD_Result ret = rc ? sg_http_fail(req, 500, "Internal server error")
-                             : sg_http_reply(req, 200, b.data, b.len);
-    sg_buf_free(&b);
-    return ret;
+    return reply_ok(req, &b, rc);
 }
 
 enum MHD_Result sg_http_ingest_continue(struct sg_http_request *req, const char *data,

@@ -23,3 +23,17 @@ bool sg_parse_name_allowed(const char *name, const char *const *allowed)
             return true;
     return false;
 }
+
+bool sg_parse_safe_name(const char *s, size_t len, size_t max)
+{
+    if (len < 1 || len > max)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.' || c == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}

@@ -16,6 +16,10 @@ int sg_parse_fail(char *err, size_t cap, const char *fmt, ...) __attribute__((fo
 /* True when `name` is one of the NULL-terminated `allowed` names. */
 bool sg_parse_name_allowed(const char *name, const char *const *allowed);
 
+/* True when s[0..len) is 1..max characters of [a-zA-Z0-9_.-] (Kinesis stream
+ * names; API key ids, which appear in logs and metric labels). */
+bool sg_parse_safe_name(const char *s, size_t len, size_t max);
+
 /* The value of one hex digit (either case), or -1. */
 static inline int sg_parse_hex_digit(char c)
 {
