@@ -87,6 +87,8 @@ static bool check_api_key(struct sg_http_request *req, enum MHD_Result *ret)
 /* Copies CORS headers (borrowed from the request's policy) into the reply. */
 static void add_cors(struct sg_http_request *req, enum sg_cors_kind kind)
 {
+    if (!sg_cors_enabled(req->policy->cors))
+        return; /* the common case: no header lookup per request */
     const char *origin = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Origin");
     struct sg_cors_headers h;
     sg_cors_headers(req->policy->cors, kind, origin, &h);
