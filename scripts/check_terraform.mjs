@@ -18,6 +18,9 @@
 //   glue        the Parquet table's columns + partition keys match
 //               config/event-fields.json; Firehose prefixes and projection use
 //               the same event_type=/dt= layout; a raw JSON zone exists
+//   envs        each environment reaches every building-block module and a
+//               JSON_GZIP firehose_to_s3, directly or through the local
+//               modules it calls (the environments call modules/stack)
 //   ecs         deploy/ecs/task-definition.json.tftpl has awslogs, healthCheck,
 //               stopTimeout, nofile, task role, AWS_REGION, STREAMGATE_CONFIG;
 //               the target group checks /readyz
@@ -351,10 +354,43 @@ function ruleFirehose(mod) {
   return problems;
 }
 
-// An environment keeps every field: some firehose_to_s3 call writes JSON_GZIP.
-function ruleRawZone(mod) {
-  const raw = Object.values(mod.module).map(first).filter((c) => String(c?.source ?? "").endsWith("firehose_to_s3") && c.output_format === "JSON_GZIP");
+// Every module call reachable from a root: its own calls, then the calls inside
+// each local module it calls, and so on (an environment calls the stack module,
+// which calls the building blocks). parsedAt(dir) returns the parsed module of a
+// directory or undefined. Returns [{name, call, source}].
+function reachableCalls(mod, dir, parsedAt) {
+  const out = [];
+  const seen = new Set();
+  const walk = (m, d) => {
+    for (const [name, bodies] of Object.entries(m.module)) {
+      const call = first(bodies) ?? {};
+      const source = String(call.source ?? "");
+      out.push({ name, call, source });
+      if (!source.startsWith("./") && !source.startsWith("../")) continue;
+      const target = resolve(d, source);
+      if (seen.has(target)) continue;
+      seen.add(target);
+      const child = parsedAt(target);
+      if (child) walk(child, target);
+    }
+  };
+  walk(mod, dir);
+  return out;
+}
+
+const moduleNameOf = (source) => source.replace(/\/+$/, "").split("/").pop();
+
+// An environment keeps every field: some firehose_to_s3 call it reaches writes JSON_GZIP.
+function ruleRawZone(mod, dir = ".", parsedAt = () => undefined) {
+  const raw = reachableCalls(mod, dir, parsedAt).filter(({ call, source }) => moduleNameOf(source) === "firehose_to_s3" && call.output_format === "JSON_GZIP");
   return raw.length ? [] : ["no firehose_to_s3 with output_format = JSON_GZIP (raw zone keeping every field)"];
+}
+
+// An environment deploys the whole path: every building-block module is called,
+// directly or through a composition module.
+function ruleComposesModules(mod, dir, parsedAt, required) {
+  const reached = new Set(reachableCalls(mod, dir, parsedAt).map(({ source }) => moduleNameOf(source)));
+  return required.filter((m) => !reached.has(m)).map((m) => `module ${m} is not called (directly or through a local module)`);
 }
 
 // Placeholders ${...} become strings so the template parses as JSON.
@@ -479,6 +515,15 @@ resource "aws_s3_bucket_policy" "b" {
   const goodTask = readFileSync(taskTemplate, "utf8");
   const fakeModuleVars = () => ({ name: { required: true }, size: { required: false } });
 
+  // An environment that calls a stack module, and stacks with one firehose_to_s3 call.
+  const envDir = join(tfRoot, "environments", "selftest");
+  const stackDir = join(tfRoot, "modules", "stack");
+  const envCallingStack = await parseInline({ "a.tf": 'module "stack" {\n  source = "../../modules/stack"\n}' });
+  const stackWith = (format) => `module "f" {\n  source = "../firehose_to_s3"\n  output_format = "${format}"\n}\n`;
+  const fakeStack = async (text) => {
+    const stack = await parseInline({ "main.tf": text });
+    return (d) => (d === stackDir ? stack : undefined);
+  };
   const cases = [
     // [description, expect problems?, function returning problems]
     ["iam: kinesis:* action is caught", true, async () => ruleIam(await parseInline({ "a.tf": policy(["kinesis:*"], ["arn:aws:kinesis:eu-west-1:111111111111:stream/s"]) }))],
@@ -542,6 +587,11 @@ resource "aws_iam_role_policy_attachment" "p" {
     ["hygiene: account id in an ARN is caught", true, async () => ruleHygiene("a.tf", 'x = "arn:aws:iam::123456789012:role/r"')],
     ["hygiene: machine path is caught", true, async () => ruleHygiene("a.tf", 'x = "/home/alice/streamgate/deploy"')],
     ["raw zone: environment without JSON_GZIP firehose is caught", true, async () => ruleRawZone(await parseInline({ "a.tf": 'module "f" {\n  source = "../../modules/firehose_to_s3"\n  output_format = "PARQUET"\n}' }))],
+    ["raw zone: environment whose stack module has no JSON_GZIP firehose is caught", true, async () => ruleRawZone(envCallingStack, envDir, await fakeStack(stackWith("PARQUET")))],
+    ["raw zone: environment whose stack module has a JSON_GZIP firehose is accepted", false, async () => ruleRawZone(envCallingStack, envDir, await fakeStack(stackWith("JSON_GZIP")))],
+    ["composition: environment whose stack module lacks monitoring is caught", true, async () => ruleComposesModules(envCallingStack, envDir, await fakeStack(stackWith("JSON_GZIP")), ["firehose_to_s3", "monitoring"])],
+    ["composition: environment without the stack module call is caught", true, async () => ruleComposesModules(await parseInline({ "a.tf": "locals {}" }), envDir, await fakeStack(stackWith("JSON_GZIP")), ["firehose_to_s3"])],
+    ["composition: environment reaching every module through the stack is accepted", false, async () => ruleComposesModules(envCallingStack, envDir, await fakeStack(stackWith("JSON_GZIP") + 'module "m" {\n  source = "../monitoring"\n}\n'), ["firehose_to_s3", "monitoring"])],
   ];
 
   const problems = [];
@@ -624,7 +674,9 @@ async function main() {
       report(`${rel(dir)}: every variable used is declared and every declared one is used`, ruleVariableUse(mod));
       if (Object.keys(mod.module).length) report(`${rel(dir)}: module sources exist, arguments match their variables`, ruleModuleCalls(mod, dir, moduleVariables));
       if (kind === "environment") {
-        report(`${rel(dir)}: raw JSON zone keeps every field`, ruleRawZone(mod));
+        const parsedAt = (d) => parsedByDir.get(resolve(d));
+        report(`${rel(dir)}: composes every module (${requiredModules.join(", ")})`, ruleComposesModules(mod, dir, parsedAt, requiredModules));
+        report(`${rel(dir)}: raw JSON zone keeps every field`, ruleRawZone(mod, dir, parsedAt));
         const backend = JSON.stringify(mod.other);
         report(`${rel(dir)}: remote-state backend configured`, /"backend"/.test(backend) ? [] : ["no backend block"]);
       }

@@ -1,3 +1,6 @@
+# Account-specific inputs of dev only (set in terraform.tfvars). They are
+# validated by modules/stack; the per-environment sizing is in main.tf.
+
 variable "region" {
   description = "AWS region of this environment."
   type        = string
@@ -8,390 +11,72 @@ variable "region" {
   }
 }
 
-variable "environment" {
-  description = "Environment name, part of every resource name."
-  type        = string
-  default     = "dev"
-
-  validation {
-    condition     = var.environment == "dev"
-    error_message = "This directory deploys the dev environment."
-  }
-}
-
-variable "name_prefix" {
-  description = "Prefix of resource names (<prefix>-<environment>-...)."
-  type        = string
-  default     = "streamgate"
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,14}$", var.name_prefix))
-    error_message = "name_prefix must be 2-15 characters of [a-z0-9-], starting with a letter."
-  }
-}
-
 variable "tags" {
   description = "Extra tags on every resource (cost centre, owner)."
   type        = map(string)
   default     = {}
 }
 
-# ---- stream -----------------------------------------------------------------
-
-variable "stream_capacity_mode" {
-  description = "ON_DEMAND or PROVISIONED for the events stream."
+variable "lake_bucket_name" {
+  description = "Globally unique data-lake bucket name (include the account id or an org prefix)."
   type        = string
-  default     = "ON_DEMAND"
-
-  validation {
-    condition     = contains(["ON_DEMAND", "PROVISIONED"], var.stream_capacity_mode)
-    error_message = "stream_capacity_mode must be ON_DEMAND or PROVISIONED."
-  }
 }
 
-variable "expected_events_per_second" {
-  description = "Expected peak events per second (sizes a PROVISIONED stream). Design load 1M/h is about 280/s."
-  type        = number
-  default     = 300
-
-  validation {
-    condition     = var.expected_events_per_second > 0
-    error_message = "expected_events_per_second must be positive."
-  }
-}
-
-variable "average_event_bytes" {
-  description = "Average enriched event size in bytes."
-  type        = number
-  default     = 1024
-
-  validation {
-    condition     = var.average_event_bytes > 0 && var.average_event_bytes <= 1048576
-    error_message = "average_event_bytes must be 1-1048576."
-  }
-}
-
-variable "stream_retention_hours" {
-  description = "Kinesis retention: how long a stopped consumer may lag without losing data."
-  type        = number
-  default     = 24
-
-  validation {
-    condition     = var.stream_retention_hours >= 24 && var.stream_retention_hours <= 8760
-    error_message = "stream_retention_hours must be 24-8760."
-  }
+variable "event_types" {
+  description = "Every event_type (first part of event_name) clients send; Athena projection only sees these."
+  type        = list(string)
 }
 
 variable "passthrough_streams" {
   description = "Extra routes forwarded unchanged (mode passthrough), each with its own on-demand stream."
   type        = list(string)
   default     = []
-
-  validation {
-    condition     = alltrue([for s in var.passthrough_streams : can(regex("^[a-z0-9_-]{1,32}$", s)) && s != "events"])
-    error_message = "passthrough_streams must be short lowercase names other than 'events'."
-  }
 }
 
-# ---- lake ---------------------------------------------------------------------
-
-variable "lake_bucket_name" {
-  description = "Globally unique data-lake bucket name (include the account id or an org prefix)."
+variable "vpc_id" {
+  description = "VPC of the gateway."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.lake_bucket_name))
-    error_message = "lake_bucket_name must be a valid S3 bucket name."
-  }
 }
 
-variable "lake_force_destroy" {
-  description = "Let terraform destroy delete a non-empty lake bucket."
-  type        = bool
-  default     = true
-}
-
-variable "raw_glacier_after_days" {
-  description = "Days before raw JSON moves to Glacier Instant Retrieval."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = var.raw_glacier_after_days >= 30
-    error_message = "raw_glacier_after_days must be at least 30."
-  }
-}
-
-variable "raw_expire_after_days" {
-  description = "Days before raw JSON is deleted; null keeps it."
-  type        = number
-  default     = 180
-
-  validation {
-    condition     = var.raw_expire_after_days == null || try(var.raw_expire_after_days > 90, false)
-    error_message = "raw_expire_after_days must be null or more than 90."
-  }
-}
-
-variable "event_types" {
-  description = "Every event_type (first part of event_name) clients send; Athena projection only sees these."
+variable "public_subnet_ids" {
+  description = "Load balancer subnets (two or more AZs)."
   type        = list(string)
-
-  validation {
-    condition     = length(var.event_types) > 0
-    error_message = "event_types must not be empty."
-  }
 }
 
-variable "create_crawler" {
-  description = "Create the Glue crawler that registers partitions for Redshift Spectrum."
-  type        = bool
-  default     = false
+variable "private_subnet_ids" {
+  description = "Task subnets (two or more AZs, with NAT or VPC endpoints)."
+  type        = list(string)
 }
 
-variable "firehose_buffering_size_mib" {
-  description = "Firehose buffer size per partition, MiB (64-128)."
-  type        = number
-  default     = 64
-
-  validation {
-    condition     = var.firehose_buffering_size_mib >= 64 && var.firehose_buffering_size_mib <= 128
-    error_message = "firehose_buffering_size_mib must be 64-128."
-  }
+variable "certificate_arn" {
+  description = "ACM certificate of the gateway host name."
+  type        = string
 }
 
-variable "firehose_parquet_interval_seconds" {
-  description = "Buffer interval of the Parquet delivery stream (freshness of Athena queries)."
-  type        = number
-  default     = 60
-
-  validation {
-    condition     = var.firehose_parquet_interval_seconds >= 60 && var.firehose_parquet_interval_seconds <= 900
-    error_message = "firehose_parquet_interval_seconds must be 60-900."
-  }
+variable "allowed_ingress_cidrs" {
+  description = "Client networks allowed to reach the load balancer (dev: office/VPN ranges only)."
+  type        = list(string)
 }
 
-variable "firehose_raw_interval_seconds" {
-  description = "Buffer interval of the raw JSON delivery stream (larger files, fewer objects)."
-  type        = number
-  default     = 300
-
-  validation {
-    condition     = var.firehose_raw_interval_seconds >= 60 && var.firehose_raw_interval_seconds <= 900
-    error_message = "firehose_raw_interval_seconds must be 60-900."
-  }
-}
-
-# ---- Redshift --------------------------------------------------------------------
-
-variable "enable_redshift" {
-  description = "Create Redshift Serverless with streaming ingestion (fixed cost of about 8 RPU around the clock)."
-  type        = bool
-  default     = false
-}
-
-variable "redshift_base_capacity_rpu" {
-  description = "Redshift Serverless base capacity."
-  type        = number
-  default     = 8
-
-  validation {
-    condition     = var.redshift_base_capacity_rpu >= 8 && var.redshift_base_capacity_rpu % 8 == 0
-    error_message = "redshift_base_capacity_rpu must be a multiple of 8."
-  }
-}
-
-variable "redshift_monthly_rpu_hours_limit" {
-  description = "RPU-hours per month before a usage-limit breach is logged; null for none."
-  type        = number
-  default     = 200
-
-  validation {
-    condition     = var.redshift_monthly_rpu_hours_limit == null || try(var.redshift_monthly_rpu_hours_limit >= 1, false)
-    error_message = "redshift_monthly_rpu_hours_limit must be null or at least 1."
-  }
+variable "image" {
+  description = "streamgate image by digest, e.g. <account>.dkr.ecr.<region>.amazonaws.com/streamgate@sha256:..."
+  type        = string
 }
 
 variable "redshift_subnet_ids" {
   description = "Three or more private subnets for the Redshift workgroup."
   type        = list(string)
   default     = []
-
-  validation {
-    condition     = length(var.redshift_subnet_ids) == 0 || length(var.redshift_subnet_ids) >= 3
-    error_message = "redshift_subnet_ids must be empty or hold at least three subnets."
-  }
 }
 
 variable "redshift_security_group_ids" {
   description = "Security groups of the Redshift workgroup."
   type        = list(string)
   default     = []
-
-  validation {
-    condition     = alltrue([for s in var.redshift_security_group_ids : startswith(s, "sg-")])
-    error_message = "redshift_security_group_ids must be security group ids."
-  }
-}
-
-variable "redshift_apply_sql" {
-  description = "Run the streaming-ingestion SQL during apply (Redshift Data API)."
-  type        = bool
-  default     = false
-}
-
-# ---- gateway -----------------------------------------------------------------------
-
-variable "vpc_id" {
-  description = "VPC of the gateway."
-  type        = string
-
-  validation {
-    condition     = startswith(var.vpc_id, "vpc-")
-    error_message = "vpc_id must be a VPC id."
-  }
-}
-
-variable "public_subnet_ids" {
-  description = "Load balancer subnets (two or more AZs)."
-  type        = list(string)
-
-  validation {
-    condition     = length(var.public_subnet_ids) >= 2
-    error_message = "At least two public subnets are required."
-  }
-}
-
-variable "private_subnet_ids" {
-  description = "Task subnets (two or more AZs, with NAT or VPC endpoints)."
-  type        = list(string)
-
-  validation {
-    condition     = length(var.private_subnet_ids) >= 2
-    error_message = "At least two private subnets are required."
-  }
-}
-
-variable "certificate_arn" {
-  description = "ACM certificate of the gateway host name."
-  type        = string
-
-  validation {
-    condition     = startswith(var.certificate_arn, "arn:")
-    error_message = "certificate_arn must be an ARN."
-  }
-}
-
-variable "allowed_ingress_cidrs" {
-  description = "Client networks allowed to reach the load balancer (dev: office/VPN ranges only)."
-  type        = list(string)
-
-  validation {
-    condition     = length(var.allowed_ingress_cidrs) > 0
-    error_message = "allowed_ingress_cidrs must not be empty."
-  }
-}
-
-variable "image" {
-  description = "streamgate image by digest, e.g. <account>.dkr.ecr.<region>.amazonaws.com/streamgate@sha256:..."
-  type        = string
-
-  validation {
-    condition     = length(var.image) > 0 && !endswith(var.image, ":latest")
-    error_message = "image must be set and must not use :latest."
-  }
-}
-
-variable "task_cpu" {
-  description = "Fargate CPU units per task."
-  type        = number
-  default     = 512
-
-  validation {
-    condition     = contains([256, 512, 1024, 2048, 4096], var.task_cpu)
-    error_message = "task_cpu must be a Fargate CPU size."
-  }
-}
-
-variable "task_memory" {
-  description = "Fargate memory per task, MiB."
-  type        = number
-  default     = 1024
-
-  validation {
-    condition     = var.task_memory >= 512 && var.task_memory % 512 == 0
-    error_message = "task_memory must be a multiple of 512."
-  }
-}
-
-variable "gateway_threads" {
-  description = "HTTP worker threads per task (about one per vCPU)."
-  type        = number
-  default     = 1
-
-  validation {
-    condition     = var.gateway_threads >= 1 && var.gateway_threads <= 64
-    error_message = "gateway_threads must be 1-64."
-  }
-}
-
-variable "min_tasks" {
-  description = "Minimum tasks (two or more for AZ redundancy outside dev)."
-  type        = number
-  default     = 1
-
-  validation {
-    condition     = var.min_tasks >= 1
-    error_message = "min_tasks must be at least 1."
-  }
-}
-
-variable "max_tasks" {
-  description = "Maximum tasks autoscaling may start."
-  type        = number
-  default     = 4
-
-  validation {
-    condition     = var.max_tasks >= 1 && var.max_tasks <= 1000
-    error_message = "max_tasks must be 1-1000."
-  }
-}
-
-variable "target_requests_per_task_minute" {
-  description = "ALB requests per task per minute autoscaling aims for (set from load tests)."
-  type        = number
-  default     = 60000
-
-  validation {
-    condition     = var.target_requests_per_task_minute > 0
-    error_message = "target_requests_per_task_minute must be positive."
-  }
-}
-
-variable "log_level" {
-  description = "Gateway log level."
-  type        = string
-  default     = "debug"
-
-  validation {
-    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
-    error_message = "log_level must be debug, info, warn or error."
-  }
-}
-
-variable "alb_deletion_protection" {
-  description = "Protect the load balancer from deletion."
-  type        = bool
-  default     = false
 }
 
 variable "alarm_topic_arns" {
   description = "SNS topics notified by the alarms."
   type        = list(string)
   default     = []
-
-  validation {
-    condition     = alltrue([for a in var.alarm_topic_arns : startswith(a, "arn:")])
-    error_message = "alarm_topic_arns must be ARNs."
-  }
 }

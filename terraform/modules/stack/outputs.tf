@@ -1,0 +1,64 @@
+output "gateway_url" {
+  description = "Load balancer DNS name as an https URL; point the public host name at it."
+  value       = "https://${module.gateway.alb_dns_name}"
+}
+
+output "alb_dns_name" {
+  description = "Load balancer DNS name."
+  value       = module.gateway.alb_dns_name
+}
+
+output "alb_zone_id" {
+  description = "Hosted zone of the load balancer (for an alias record)."
+  value       = module.gateway.alb_zone_id
+}
+
+output "events_stream_name" {
+  description = "Name of the events stream."
+  value       = module.events_stream.name
+}
+
+output "events_stream_arn" {
+  description = "ARN of the events stream."
+  value       = module.events_stream.arn
+}
+
+output "passthrough_stream_arns" {
+  description = "ARN of each passthrough stream, by route name."
+  value       = { for s, m in module.passthrough_stream : s => m.arn }
+}
+
+output "lake_bucket" {
+  description = "Data-lake bucket name."
+  value       = module.lake_bucket.bucket_id
+}
+
+output "lake_bucket_arn" {
+  description = "Data-lake bucket ARN."
+  value       = module.lake_bucket.bucket_arn
+}
+
+output "glue_database" {
+  description = "Glue database with the events (Parquet) and events_raw (JSON) tables."
+  value       = module.catalog.database_name
+}
+
+output "firehose_names" {
+  description = "Delivery streams: Parquet first, then raw JSON."
+  value       = [module.firehose_parquet.name, module.firehose_raw.name]
+}
+
+output "dashboard" {
+  description = "CloudWatch dashboard name."
+  value       = module.monitoring.dashboard_name
+}
+
+output "alarm_names" {
+  description = "Every CloudWatch alarm of the environment."
+  value       = module.monitoring.alarm_names
+}
+
+output "redshift_workgroup" {
+  description = "Redshift Serverless workgroup, or null when Redshift is disabled."
+  value       = var.enable_redshift ? module.redshift[0].workgroup_name : null
+}
