@@ -213,7 +213,11 @@ def main():
         client = kinesis_client(moto.endpoint, *key1)
         create_stream(client, "events", 2)
         endpoint.serve(key1)
-        gw = Gateway(default_config([{"name": "events", "stream_name": "events"}]),
+        # One PutRecords call in flight: moto's Shard.put_record is documented
+        # as not safe for concurrency (two concurrent calls can be given the
+        # same sequence number, and one record then overwrites the other).
+        gw = Gateway(default_config([{"name": "events", "stream_name": "events"}],
+                                    max_in_flight=1),
                      moto.endpoint, static_keys=False,
                      extra_env={"AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url,
                                 "AWS_CONTAINER_AUTHORIZATION_TOKEN": TOKEN,
