@@ -171,27 +171,42 @@ static int64_t call_timeout_ms(const struct sg_pipeline *p, const struct call *c
     return t < 100 ? 100 : t;
 }
 
+CURL *sg_pipeline_take_easy(struct sg_pipeline *p)
+{
+    if (p->n_spare_easy)
+        return p->spare_easy[--p->n_spare_easy];
+    CURL *e = curl_easy_init();
+    if (!e)
+        return NULL;
+    int rc = 0;
+    rc |= (int)curl_easy_setopt(e, CURLOPT_URL, p->ep.url);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_POST, 1L);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->cfg->connect_timeout_ms);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (rc) {
+        curl_easy_cleanup(e);
+        return NULL;
+    }
+    return e;
+}
+
 int sg_pipeline_setup_easy(struct sg_pipeline *p, struct call *c, int64_t now)
 {
     CURL *e = c->easy;
     int rc = 0;
-    rc |= (int)curl_easy_setopt(e, CURLOPT_URL, p->ep.url);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_POST, 1L);
     rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body.data);
     rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body.len);
     rc |= (int)curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
     rc |= (int)curl_easy_setopt(e, CURLOPT_PRIVATE, c);
     rc |= (int)curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->curl_error);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->cfg->connect_timeout_ms);
     rc |= (int)curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)call_timeout_ms(p, c, now));
-    rc |= (int)curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     return rc ? -1 : 0;
 }
 
@@ -206,8 +221,12 @@ void sg_pipeline_free_call(struct call *c)
     if (c->next)
         c->next->prev = c->prev;
     if (c->easy) {
-        curl_multi_remove_handle(c->p->multi, c->easy);
-        curl_easy_cleanup(c->easy);
+        struct sg_pipeline *p = c->p;
+        curl_multi_remove_handle(p->multi, c->easy);
+        if (p->n_spare_easy < SG_PIPELINE_SPARE_EASY)
+            p->spare_easy[p->n_spare_easy++] = c->easy;
+        else
+            curl_easy_cleanup(c->easy);
     }
     curl_slist_free_all(c->headers);
     sg_buf_free(&c->body);
@@ -246,7 +265,7 @@ static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record
         c->p = p, c->s = s, c->records = list, c->n = n, c->started_ms = now;
         sg_buf_init(&c->resp, RESPONSE_LIMIT);
         c->index = calloc(n, sizeof *c->index);
-        c->easy = curl_easy_init();
+        c->easy = sg_pipeline_take_easy(p);
     }
     if (!c || !c->index || !c->easy || build_body(c, entry_bytes) != 0 || sg_pipeline_sign_call(p, c, cr, SG_KINESIS_TARGET_PUT_RECORDS) != 0 ||
         sg_pipeline_setup_easy(p, c, now) != 0 || curl_multi_add_handle(p->multi, c->easy) != CURLM_OK) {
@@ -615,6 +634,8 @@ void sg_pipeline_free(struct sg_pipeline *p)
     for (size_t i = 0; p->streams && i < p->n_streams; i++)
         sg_batcher_free(p->streams[i].batcher);
     free(p->streams);
+    while (p->n_spare_easy)
+        curl_easy_cleanup(p->spare_easy[--p->n_spare_easy]);
     if (p->multi)
         curl_multi_cleanup(p->multi);
     sg_sigv4_key_cache_free(p->keys);

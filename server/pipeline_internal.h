@@ -19,6 +19,8 @@
 #include "pipeline.h"
 #include "sigv4.h"
 
+#define SG_PIPELINE_SPARE_EASY 16
+
 enum health { HEALTH_UNKNOWN = 0, HEALTH_OK, HEALTH_FAILING, HEALTH_UNREACHABLE };
 
 struct stream {
@@ -59,6 +61,10 @@ struct sg_pipeline {
     CURLM *multi;
     struct sg_sigv4_key_cache *keys;
     struct call *active; /* calls in flight, sender-owned */
+    /* Idle CURL handles kept for the next call, sender-owned: a fresh handle
+     * per call cost its allocation and every option's setup each time. */
+    CURL *spare_easy[SG_PIPELINE_SPARE_EASY];
+    size_t n_spare_easy;
     struct sg_kinesis_endpoint ep;
     pthread_t thread;
     bool started;
@@ -86,6 +92,11 @@ int sg_pipeline_sign_call(struct sg_pipeline *p, struct call *c, const struct sg
                           const char *target);
 
 /* Sets the libcurl options of a call (URL, body, headers, time-outs). */
+/* A CURL handle with the options every call shares: a spare one or a new
+ * one; NULL when out of memory. sg_pipeline_free_call gives it back. */
+CURL *sg_pipeline_take_easy(struct sg_pipeline *p);
+
+/* Sets the options of this call (body, headers, time-out) on c->easy. */
 int sg_pipeline_setup_easy(struct sg_pipeline *p, struct call *c, int64_t now);
 
 /* Links a started call into p->active / frees a call (unlinks it). */

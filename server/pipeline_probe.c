@@ -74,7 +74,7 @@ void sg_probe_start(struct sg_pipeline *p, struct stream *s, int64_t now)
         const char *name = is_arn ? sc->stream_arn : sc->stream_name;
         rc |= sg_buf_append_json_string(&c->body, name, strlen(name));
         rc |= sg_buf_append_char(&c->body, '}');
-        c->easy = curl_easy_init();
+        c->easy = sg_pipeline_take_easy(p);
     }
     if (rc != 0 || !c->easy || sg_pipeline_sign_call(p, c, cr, SG_KINESIS_TARGET_DESCRIBE_SUMMARY) != 0 ||
         sg_pipeline_setup_easy(p, c, now) != 0 ||
