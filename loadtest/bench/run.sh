@@ -47,7 +47,10 @@ WRITE=1
 OUT=loadtest/RESULTS.md
 ARGS="$*"
 
-# name -> "script connections events_per_request invalid_share"
+# name -> "script connections events_per_request invalid_share [http_floor mode]"
+# A fifth field runs loadtest/http_floor (libmicrohttpd alone, answering
+# without any work) in that mode instead of the gateway: the floor under the
+# single route.
 declare -A CASES=(
     [record_c64]="record.lua 64 1 0"
     [record_c256]="record.lua 256 1 0"
@@ -55,10 +58,13 @@ declare -A CASES=(
     [records_b500]="records.lua 32 500 0"
     [record_c64_invalid10]="record.lua 64 1 0.1"
     [endpoint_b500]="putrecords.lua 16 500 0"
+    [floor_direct_c64]="record.lua 64 1 0 direct"
+    [floor_deferred_c64]="record.lua 64 1 0 deferred"
     [kinesalite_record_c16]="record.lua 16 1 0"
     [kinesalite_records_b100]="records.lua 8 100 0"
 )
 FAKE_ORDER="record_c64 record_c256 records_b100 records_b500 record_c64_invalid10 endpoint_b500"
+FAKE_ORDER="$FAKE_ORDER floor_direct_c64 floor_deferred_c64"
 KINESALITE_ORDER="kinesalite_record_c16 kinesalite_records_b100"
 
 die() {
@@ -166,9 +172,19 @@ fi
 cmake --build "$BUILD" -j"$(nproc)" --target fake_kinesis >"$LOGS/build-fk.log" 2>&1 ||
     die "fake_kinesis build failed, see $LOGS/build-fk.log"
 need_gateway=0
+need_floor=0
 for c in $CASE_LIST; do
-    [ "${CASES[$c]%% *}" = putrecords.lua ] || need_gateway=1
+    spec=(${CASES[$c]})
+    if [ -n "${spec[4]:-}" ]; then
+        need_floor=1
+    elif [ "${spec[0]}" != putrecords.lua ]; then
+        need_gateway=1
+    fi
 done
+if [ "$need_floor" = 1 ]; then
+    cmake --build "$BUILD" -j"$(nproc)" --target http_floor >"$LOGS/build-floor.log" 2>&1 ||
+        die "http_floor build failed, see $LOGS/build-floor.log"
+fi
 [ "$SOAK" -gt 0 ] && need_gateway=1
 if [ "$need_gateway" = 1 ]; then
     cmake --build "$BUILD" -j"$(nproc)" --target streamgate >"$LOGS/build-gw.log" 2>&1 ||
@@ -271,6 +287,24 @@ start_gateway() { # endpoint-url
     die "streamgate did not become healthy, see $LOGS/streamgate.log"
 }
 
+# ---- the floor: libmicrohttpd alone ----
+
+FLOOR_PID=""
+FLOOR_PORT=""
+
+start_floor() { # mode
+    "$BUILD/http_floor" --port 0 --threads 2 --mode "$1" >"$LOGS/http_floor.log" 2>&1 &
+    FLOOR_PID=$!
+    PIDS+=("$FLOOR_PID")
+    local i
+    for ((i = 0; i < 100; i++)); do
+        FLOOR_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$LOGS/http_floor.log")
+        [ -n "$FLOOR_PORT" ] && return 0
+        sleep 0.1
+    done
+    die "http_floor did not start, see $LOGS/http_floor.log"
+}
+
 # ---- one run ----
 
 RUNS_TSV=$LOGS/runs.tsv
@@ -299,9 +333,15 @@ read_result() {
 
 run_once() { # case run
     local name=$1 run=$2 spec=(${CASES[$1]}) target pid stats
-    local direct=0
+    local direct=0 # 1: the endpoint alone; 2: http_floor, no Kinesis side
     [ "${spec[0]}" = putrecords.lua ] && direct=1
-    if [ "$MODE" = kinesalite ]; then
+    [ -n "${spec[4]:-}" ] && direct=2
+    if [ "$direct" = 2 ]; then
+        curl -sf -X POST "http://127.0.0.1:$FK_PORT/stats/reset" >/dev/null
+        start_floor "${spec[4]}"
+        target="http://127.0.0.1:$FLOOR_PORT"
+        pid=$FLOOR_PID
+    elif [ "$MODE" = kinesalite ]; then
         start_kinesalite
         start_gateway "http://127.0.0.1:$KL_PORT"
         target="http://127.0.0.1:$GW_PORT"
@@ -348,6 +388,8 @@ run_once() { # case run
     hwm=$(proc_hwm "$pid")
     if [ "$direct" = 0 ]; then
         stop_pid "$GW_PID"
+    elif [ "$direct" = 2 ]; then
+        stop_pid "$FLOOR_PID"
     fi
     if [ "$MODE" = kinesalite ]; then
         stop_pid "$KL_PID" 5
@@ -384,11 +426,11 @@ record_row() { # case run cpu_ticks fk_ticks hwm_kb stats machine_busy machine_t
                 calls, sprintf("%.0f", calls / secs),
                 calls ? sprintf("%.1f", records / calls) : "-",
                 records, unique, dups, acked, answered,
-                (unique >= acked ? "none" : "LOST " acked - unique),
+                (direct == 2 ? "n/a" : unique >= acked ? "none" : "LOST " acked - unique),
                 total ? sprintf("%.0f", 100 * ncpu * busy / total) : "-",
                 records ? sprintf("%.4f", fkticks / hz / records * 1000) : "-",
                 sprintf("%.0f", 100 * wrkcpu / secs),
-                total ? sprintf("%.0f", 100 * ncpu * busy / total - 100 * (cpu + (direct ? 0 : fkticks / hz) + wrkcpu) / secs) : "-",
+                total ? sprintf("%.0f", 100 * ncpu * busy / total - 100 * (cpu + (direct == 1 ? 0 : fkticks / hz) + wrkcpu) / secs) : "-",
                 requests - s200, sockerr
         }' >>"$RUNS_TSV"
     tail -1 "$RUNS_TSV" | awk -F'\t' '{ printf "   run %s: %s req/s, %s events/s, p99 %s ms, CPU %s s/1k events, RSS %s MB, %s records/call, loss: %s\n", $2, $3, $4, $7, $8, $10, $13, $19 }'
@@ -455,7 +497,9 @@ median() { # case column-name
 }
 # Loss verdict of a case over all runs, and the total duplicates.
 loss_of() {
-    awk -F'\t' -v c="$1" '$1 == c && $19 != "none" { bad = bad " " $19 } END { print bad ? "LOST:" bad : "none" }' "$RUNS_TSV"
+    awk -F'\t' -v c="$1" '$1 == c && $19 == "n/a" { na = 1 }
+        $1 == c && $19 != "none" && $19 != "n/a" { bad = bad " " $19 }
+        END { print bad ? "LOST:" bad : na ? "n/a" : "none" }' "$RUNS_TSV"
 }
 dups_of() {
     awk -F'\t' -v c="$1" '$1 == c { d += $16 } END { print d + 0 }' "$RUNS_TSV"
@@ -464,7 +508,7 @@ dups_of() {
 describe_case() {
     local spec=(${CASES[$1]})
     case "${spec[0]}" in
-    record.lua) echo "PUT .../record" ;;
+    record.lua) [ -n "${spec[4]:-}" ] && echo "http_floor, ${spec[4]}" || echo "PUT .../record" ;;
     records.lua) echo "PUT .../records" ;;
     putrecords.lua) echo "fake_kinesis alone (PutRecords)" ;;
     esac
@@ -492,6 +536,12 @@ REPORT=$LOGS/report.md
         echo "- Endpoint: \`node_modules/.bin/kinesalite --createStreamMs 0\` (fresh per run, stream events" \
             "with $SHARDS shards); records read back with \`node loadtest/bench/kinesis_count.mjs\`."
     fi
+    case " $CASE_LIST " in *" floor_"*)
+        echo "- Floor (floor_* cases): \`$BUILD/http_floor --port 0 --threads 2 --mode direct|deferred\`:" \
+            "libmicrohttpd with the gateway's flags answering every request without any work," \
+            "inside the handler (direct) or after suspend and resume by another thread (deferred, as" \
+            "the gateway answers once Kinesis has)." ;;
+    esac
     echo "- Load: wrk (Debian $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')), one command per case:"
     echo
     for name in $CASE_LIST; do
@@ -518,7 +568,8 @@ REPORT=$LOGS/report.md
     echo
     echo "CPU % are of one core ($(nproc) cores = $(($(nproc) * 100))%); \"other processes\" is the machine's" \
         "busy time minus the gateway, the endpoint and wrk: other work on the shared machine during the run." \
-        "For endpoint_b500 the gateway columns are fake_kinesis's own (no gateway)." \
+        "For endpoint_b500 the gateway columns are fake_kinesis's own (no gateway); for floor_* they are" \
+        "http_floor's (no gateway, no Kinesis)." \
         "Loss: runs where the endpoint received fewer distinct event_uuids than wrk saw acknowledged."
     echo
     echo "<details><summary>Every run</summary>"
