@@ -198,18 +198,25 @@ FK_PORT=""
 KL_PID=""
 KL_PORT=""
 
+# The port a tool printed as "listening on 127.0.0.1:PORT" in its log;
+# fails after 10 s without it.
+listening_port() { # log
+    local i port
+    for ((i = 0; i < 100; i++)); do
+        port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$1")
+        [ -n "$port" ] && echo "$port" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 start_fake() {
     "$BUILD/fake_kinesis" --port 0 --threads "$FK_THREADS" --shards "$SHARDS" \
         >"$LOGS/fake_kinesis.log" 2>&1 &
     FK_PID=$!
     PIDS+=("$FK_PID")
-    local i
-    for ((i = 0; i < 100; i++)); do
-        FK_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$LOGS/fake_kinesis.log")
-        [ -n "$FK_PORT" ] && return 0
-        sleep 0.1
-    done
-    die "fake_kinesis did not start, see $LOGS/fake_kinesis.log"
+    FK_PORT=$(listening_port "$LOGS/fake_kinesis.log") ||
+        die "fake_kinesis did not start, see $LOGS/fake_kinesis.log"
 }
 
 fake_stats() {
@@ -296,13 +303,8 @@ start_floor() { # mode
     "$BUILD/http_floor" --port 0 --threads 2 --mode "$1" >"$LOGS/http_floor.log" 2>&1 &
     FLOOR_PID=$!
     PIDS+=("$FLOOR_PID")
-    local i
-    for ((i = 0; i < 100; i++)); do
-        FLOOR_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$LOGS/http_floor.log")
-        [ -n "$FLOOR_PORT" ] && return 0
-        sleep 0.1
-    done
-    die "http_floor did not start, see $LOGS/http_floor.log"
+    FLOOR_PORT=$(listening_port "$LOGS/http_floor.log") ||
+        die "http_floor did not start, see $LOGS/http_floor.log"
 }
 
 # ---- one run ----

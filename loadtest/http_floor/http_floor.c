@@ -156,24 +156,26 @@ int main(int argc, char **argv)
 {
     unsigned port = 0, threads = 2;
     struct server srv = {.deferred = true};
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int bad = !v;
-        if (!bad && strcmp(argv[i], "--port") == 0)
-            bad = parse_uint(v, 65535, &port);
-        else if (!bad && strcmp(argv[i], "--threads") == 0)
-            bad = parse_uint(v, 64, &threads) || threads == 0;
-        else if (!bad && strcmp(argv[i], "--mode") == 0)
-            bad = strcmp(v, "direct") != 0 && strcmp(v, "deferred") != 0,
-            srv.deferred = strcmp(v, "deferred") == 0;
-        else
+        int bad = 0;
+        if (!v) {
             bad = 1;
+        } else if (strcmp(argv[i], "--port") == 0) {
+            bad = parse_uint(v, 65535, &port);
+        } else if (strcmp(argv[i], "--threads") == 0) {
+            bad = parse_uint(v, 64, &threads) || threads == 0;
+        } else if (strcmp(argv[i], "--mode") == 0) {
+            srv.deferred = strcmp(v, "deferred") == 0;
+            bad = !srv.deferred && strcmp(v, "direct") != 0;
+        } else {
+            bad = 1;
+        }
         if (bad) {
             fprintf(stderr, "usage: http_floor [--port N] [--threads N] "
                             "[--mode direct|deferred]\n");
             return 2;
         }
-        i++;
     }
 
     sigset_t sigs;
