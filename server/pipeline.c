@@ -210,6 +210,20 @@ int sg_pipeline_setup_easy(struct sg_pipeline *p, struct call *c, int64_t now)
     return rc ? -1 : 0;
 }
 
+/* Clears the options that point into a call, which is about to be freed,
+ * before its handle waits in the spares. */
+static int forget_call(CURL *e)
+{
+    int rc = 0;
+    rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERDATA, NULL);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+    rc |= (int)curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+    return rc ? -1 : 0;
+}
+
 void sg_pipeline_free_call(struct call *c)
 {
     if (!c)
@@ -223,7 +237,7 @@ void sg_pipeline_free_call(struct call *c)
     if (c->easy) {
         struct sg_pipeline *p = c->p;
         curl_multi_remove_handle(p->multi, c->easy);
-        if (p->n_spare_easy < SG_PIPELINE_SPARE_EASY)
+        if (p->n_spare_easy < SG_PIPELINE_SPARE_EASY && forget_call(c->easy) == 0)
             p->spare_easy[p->n_spare_easy++] = c->easy;
         else
             curl_easy_cleanup(c->easy);

@@ -91,7 +91,6 @@ void sg_pipeline_set_health(struct sg_pipeline *p, struct stream *s, enum health
 int sg_pipeline_sign_call(struct sg_pipeline *p, struct call *c, const struct sg_credentials *cr,
                           const char *target);
 
-/* Sets the libcurl options of a call (URL, body, headers, time-outs). */
 /* A CURL handle with the options every call shares: a spare one or a new
  * one; NULL when out of memory. sg_pipeline_free_call gives it back. */
 CURL *sg_pipeline_take_easy(struct sg_pipeline *p);
