@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// The local stand-in for the two Firehose delivery streams of
+// terraform/modules/firehose_to_s3: reads the events stream of a local (or
+// real) Kinesis and writes the lake directory as Firehose writes S3.
+//
+//   node deploy/local/delivery.mjs --endpoint http://127.0.0.1:4567 --stream events --lake lake
+//
+// Options (environment variable in brackets):
+//   --endpoint URL      Kinesis endpoint [AWS_ENDPOINT_URL_KINESIS]; unset: the SDK's default
+//   --stream NAME       stream to read [STREAMGATE_LAKE_STREAM], default events
+//   --lake DIR          lake directory [STREAMGATE_LAKE_DIR], default <checkout>/lake
+//   --region NAME       [AWS_REGION], default us-east-1
+//   --buffer-bytes N    flush when this many record bytes are buffered [STREAMGATE_LAKE_BUFFER_BYTES], default 4 MiB
+//   --interval-ms N     flush when the oldest buffered record is this old [STREAMGATE_LAKE_INTERVAL_MS], default 2000
+//   --poll-ms N         pause between empty GetRecords calls per shard [STREAMGATE_LAKE_POLL_MS], default 250
+//
+// Runs in the foreground, logs JSON lines on stdout ("delivery ready" once
+// every shard has a reader), and on SIGTERM or SIGINT stops reading, flushes
+// and exits 0.
+import { resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { loadLayout } from "./layout.mjs";
+import { engineMatches, jqVersion } from "./partitioner.mjs";
+import { LakeWriter } from "./lake-writer.mjs";
+import { StreamReader } from "./kinesis-reader.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const env = process.env;
+
+const { values: opt } = parseArgs({
+  options: {
+    endpoint: { type: "string", default: env.AWS_ENDPOINT_URL_KINESIS },
+    stream: { type: "string", default: env.STREAMGATE_LAKE_STREAM ?? "events" },
+    lake: { type: "string", default: env.STREAMGATE_LAKE_DIR ?? resolve(ROOT, "lake") },
+    region: { type: "string", default: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1" },
+    "buffer-bytes": { type: "string", default: env.STREAMGATE_LAKE_BUFFER_BYTES ?? String(4 << 20) },
+    "interval-ms": { type: "string", default: env.STREAMGATE_LAKE_INTERVAL_MS ?? "2000" },
+    "poll-ms": { type: "string", default: env.STREAMGATE_LAKE_POLL_MS ?? "250" },
+    jq: { type: "string", default: env.STREAMGATE_LAKE_JQ ?? "jq" },
+  },
+});
+
+const log = (o) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...o }) + "\n");
+const positive = (name) => {
+  const n = Number(opt[name]);
+  if (!Number.isInteger(n) || n <= 0) {
+    log({ level: "error", msg: `--${name} must be a positive integer` });
+    process.exit(2);
+  }
+  return n;
+};
+
+async function main() {
+  const layout = await loadLayout(ROOT);
+  const version = jqVersion(opt.jq);
+  if (!engineMatches(layout.engine, version)) {
+    log({ level: "error", msg: `the Firehose module evaluates its partition query with ${layout.engine}, but ${opt.jq} is ${version}` });
+    process.exit(2);
+  }
+  const lake = await new LakeWriter({
+    dir: resolve(opt.lake), layout, stream: opt.stream, log, jq: opt.jq,
+    bufferBytes: positive("buffer-bytes"), intervalMs: positive("interval-ms"),
+  }).open();
+
+  // HTTP/1.1: the SDK's default for Kinesis is HTTP/2, which kinesalite does not speak.
+  const clientConfig = { region: opt.region, maxAttempts: 5, requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30000 }) };
+  if (opt.endpoint) {
+    clientConfig.endpoint = opt.endpoint;
+    // An emulator needs signed-looking requests, not real keys.
+    if (!env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) clientConfig.credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  }
+  const client = new KinesisClient(clientConfig);
+  const reader = new StreamReader({ client, stream: opt.stream, lake, log, pollMs: positive("poll-ms") });
+
+  let stopping = false;
+  const stop = async (sig) => {
+    if (stopping) {
+      log({ level: "warn", msg: `second ${sig}: exiting without a flush` });
+      process.exit(1);
+    }
+    stopping = true;
+    log({ level: "info", msg: "stopping", signal: sig });
+    try {
+      await reader.stop();
+      await lake.close();
+      client.destroy();
+      log({ level: "info", msg: "stopped", ...lake.stats });
+      process.exit(process.exitCode ?? 0);
+    } catch (e) {
+      log({ level: "error", msg: "flush at shutdown failed", error: String(e?.stack ?? e) });
+      process.exit(1);
+    }
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
+  const shards = await reader.start();
+  log({
+    level: "info", msg: "delivery ready", stream: opt.stream, endpoint: opt.endpoint ?? null, lake: resolve(opt.lake), shards,
+    buffer_bytes: lake.bufferBytes, interval_ms: lake.intervalMs, jq: version,
+  });
+}
+
+main().catch((e) => {
+  log({ level: "error", msg: "delivery failed", error: String(e?.stack ?? e) });
+  process.exit(1);
+});

@@ -1,0 +1,149 @@
+// Reads every shard of a Kinesis stream with the AWS SDK v3 client, the way a
+// Firehose Kinesis source does: one GetRecords loop per shard, shards found
+// again periodically (a reshard adds children; a child starts once its
+// parents are read to their end), KPL-aggregated records split into their
+// user records. Each shard resumes after the position the lake writer last
+// delivered.
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import agg from "aws-kinesis-agg";
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const KPL_MAGIC = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
+
+// One Kinesis record -> its user records ({data: Buffer, ...}); a record that
+// has the KPL magic but does not decode carries `error`.
+export function userRecords(rec) {
+  const data = Buffer.from(rec.Data);
+  const base = { sequenceNumber: rec.SequenceNumber, partitionKey: rec.PartitionKey, arrival: rec.ApproximateArrivalTimestamp };
+  if (data.length < 20 || !data.subarray(0, 4).equals(KPL_MAGIC)) return [{ ...base, data }];
+  let err = null;
+  let out = [];
+  agg.deaggregateSync({ data: data.toString("base64"), partitionKey: rec.PartitionKey, sequenceNumber: rec.SequenceNumber }, true, (e, recs) => {
+    if (e) err = err ?? e;
+    if (recs) out = recs;
+  });
+  if (err) return [{ ...base, data, error: `KPL de-aggregation failed: ${err.message ?? err}` }];
+  return out.map((u) => ({ ...base, data: Buffer.from(u.data, "base64"), subSequenceNumber: u.subSequenceNumber, partitionKey: u.partitionKey }));
+}
+
+export class StreamReader {
+  constructor({ client, stream, lake, pollMs = 250, discoverMs = 5000, log = () => {} }) {
+    Object.assign(this, { client, stream, lake, pollMs, discoverMs, log });
+    this.running = false;
+    this.loops = new Map(); // shardId -> Promise
+    this.finished = new Set();
+    this.known = new Map(); // shardId -> shard
+  }
+
+  async listShards() {
+    const shards = [];
+    let token;
+    do {
+      const res = await this.client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: this.stream }));
+      shards.push(...(res.Shards ?? []));
+      token = res.NextToken;
+    } while (token);
+    return shards;
+  }
+
+  // Waits for the stream to exist, then starts a loop per shard.
+  async start() {
+    this.running = true;
+    for (let waited = false; ; waited = true) {
+      try {
+        await this.discover();
+        break;
+      } catch (e) {
+        if (e.name !== "ResourceNotFoundException" || !this.running) throw e;
+        if (!waited) this.log({ level: "info", msg: "waiting for the stream", stream: this.stream });
+        await sleep(500);
+      }
+    }
+    this.discoverTimer = setInterval(() => this.discover().catch((e) => this.log({ level: "warn", msg: "ListShards failed", error: String(e) })), this.discoverMs);
+    return this.known.size;
+  }
+
+  async discover() {
+    const shards = await this.listShards();
+    const cp = this.lake.checkpoint();
+    for (const s of shards) {
+      if (this.known.has(s.ShardId)) continue;
+      this.known.set(s.ShardId, s);
+      if (cp[s.ShardId]?.closed) { this.finished.add(s.ShardId); continue; }
+      if (this.running) this.loops.set(s.ShardId, this.shardLoop(s));
+    }
+  }
+
+  parentsDone(shard) {
+    return [shard.ParentShardId, shard.AdjacentParentShardId]
+      .filter((p) => p && this.known.has(p))
+      .every((p) => this.finished.has(p));
+  }
+
+  async iterator(shardId) {
+    const pos = this.lake.checkpoint()[shardId];
+    const args = pos?.sequenceNumber
+      ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: pos.sequenceNumber }
+      : { ShardIteratorType: "TRIM_HORIZON" };
+    const res = await this.client.send(new GetShardIteratorCommand({ StreamName: this.stream, ShardId: shardId, ...args }));
+    return res.ShardIterator;
+  }
+
+  async shardLoop(shard) {
+    const id = shard.ShardId;
+    try {
+      while (this.running && !this.parentsDone(shard)) await sleep(this.pollMs);
+      if (!this.running) return;
+      let it = await this.iterator(id);
+      let last = this.lake.checkpoint()[id]?.sequenceNumber ?? null;
+      while (this.running && it) {
+        let res;
+        try {
+          res = await this.client.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10000 }));
+        } catch (e) {
+          if (!this.running) break;
+          this.log({ level: "warn", msg: "GetRecords failed; retrying", shard: id, error: String(e.name ?? e) });
+          await sleep(1000);
+          it = await this.positionIterator(id, last);
+          continue;
+        }
+        const recs = res.Records ?? [];
+        const closed = !res.NextShardIterator;
+        if (recs.length || closed) {
+          const users = recs.flatMap(userRecords);
+          if (recs.length) last = recs[recs.length - 1].SequenceNumber;
+          await this.lake.add(id, users, { sequenceNumber: last, closed });
+        }
+        if (closed) {
+          this.finished.add(id);
+          this.log({ level: "info", msg: "shard closed and read to its end", shard: id });
+          break;
+        }
+        it = res.NextShardIterator;
+        if (!recs.length || !res.MillisBehindLatest) await sleep(this.pollMs);
+      }
+    } catch (e) {
+      if (this.running) {
+        this.log({ level: "error", msg: "shard reader stopped", shard: id, error: String(e?.stack ?? e) });
+        process.exitCode = 1;
+        process.kill(process.pid, "SIGTERM");
+      }
+    }
+  }
+
+  // After an error the old iterator may be expired: start again after the
+  // last record handed to the lake (it is buffered or delivered).
+  async positionIterator(id, last) {
+    const args = last
+      ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: last }
+      : { ShardIteratorType: "TRIM_HORIZON" };
+    const res = await this.client.send(new GetShardIteratorCommand({ StreamName: this.stream, ShardId: id, ...args }));
+    return res.ShardIterator;
+  }
+
+  async stop() {
+    this.running = false;
+    clearInterval(this.discoverTimer);
+    await Promise.all(this.loops.values());
+  }
+}

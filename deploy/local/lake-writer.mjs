@@ -1,0 +1,303 @@
+// The two delivery streams' buffers and their S3 writes, on a local directory.
+//
+// Records come in per shard batch (already de-aggregated). Each is
+// partitioned once with the module's jq query and then goes to both zones:
+// raw (the bytes as Kinesis holds them plus "\n", GZIP) and Parquet
+// (converted through the Glue table's columns, SNAPPY, written by DuckDB).
+// Records that fail go to the zone's error prefix with the reason.
+//
+// A flush writes every buffered partition as new files, never touching a
+// delivered one. Files are first written under _staging/<flush>/; then one
+// commit file names every move and the shard positions they cover; then the
+// files are renamed into place and the checkpoint is replaced. A restart
+// finishes a committed flush and drops an uncommitted one, so a record is
+// delivered once per Kinesis record even across kill -9; the reader then
+// resumes after the checkpoint.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
+import { gzip as gzipCb } from "node:zlib";
+import { DuckDBInstance, timestampValue } from "@duckdb/node-api";
+import { evalPrefix } from "./layout.mjs";
+import { duckType, makeConverter } from "./convert.mjs";
+import { Partitioner } from "./partitioner.mjs";
+
+const gzip = promisify(gzipCb);
+
+function atomicWrite(path, text) {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+const quoteIdent = (s) => `"${s.replace(/"/g, '""')}"`;
+const quoteStr = (s) => `'${s.replace(/'/g, "''")}'`;
+
+function stamp(d) {
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}-${p(d.getUTCHours())}-${p(d.getUTCMinutes())}-${p(d.getUTCSeconds())}`;
+}
+
+export class LakeWriter {
+  constructor({ dir, layout, stream, bufferBytes = 4 << 20, intervalMs = 2000, jq = "jq", log = () => {} }) {
+    this.dir = dir;
+    this.layout = layout;
+    this.stream = stream;
+    this.bufferBytes = bufferBytes;
+    this.intervalMs = intervalMs;
+    this.jq = jq;
+    this.log = log;
+    this.staging = join(dir, "_staging");
+    this.checkpointPath = join(dir, "_checkpoints", `${stream}.json`);
+    this.columns = layout.tables.events.columns;
+    this.convert = makeConverter(this.columns);
+    this.lock = Promise.resolve();
+    this.stats = { records: 0, errors: 0, flushes: 0, files: 0, lastFlushMs: 0 };
+    this.resetBuffers();
+  }
+
+  resetBuffers() {
+    this.raw = new Map(); // partition key string -> {keys, chunks, bytes}
+    this.partIds = new Map(); // partition key string -> part_id of the Parquet buffer
+    this.errors = new Map(); // "zone\0type" -> lines[]
+    this.parquetRows = 0;
+    this.bytes = 0;
+    this.count = 0;
+    this.oldest = 0;
+    this.positions = new Map(); // shardId -> {sequenceNumber, closed}
+  }
+
+  async open() {
+    mkdirSync(this.staging, { recursive: true });
+    this.recover();
+    this.committed = existsSync(this.checkpointPath) ? JSON.parse(readFileSync(this.checkpointPath, "utf8")).shards : {};
+    this.partitioner = new Partitioner(this.layout.query, this.layout.partitionKeys, { jq: this.jq });
+    this.db = await DuckDBInstance.create(":memory:");
+    this.conn = await this.db.connect();
+    const cols = this.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ");
+    await this.conn.run(`CREATE TABLE buf (${cols}, part_id INTEGER)`);
+    this.timer = setInterval(() => {
+      if (this.count > 0 && Date.now() - this.oldest >= this.intervalMs) this.flush().catch((e) => this.onError(e));
+    }, Math.max(50, Math.min(500, this.intervalMs / 4)));
+    return this;
+  }
+
+  onError(e) {
+    this.log({ level: "error", msg: "flush failed", error: String(e?.stack ?? e) });
+    process.exitCode = 1;
+    process.kill(process.pid, "SIGTERM");
+  }
+
+  // Positions already delivered: {shardId: {sequenceNumber, closed}}.
+  checkpoint() {
+    return { ...this.committed };
+  }
+
+  // Rolls committed flushes forward and drops uncommitted ones.
+  recover() {
+    for (const name of readdirSync(this.staging)) {
+      if (!name.endsWith(".commit.json")) continue;
+      const commit = JSON.parse(readFileSync(join(this.staging, name), "utf8"));
+      this.apply(commit);
+      this.log({ level: "info", msg: "finished a committed flush after a restart", flush: commit.flush, files: commit.moves.length });
+    }
+    for (const name of readdirSync(this.staging)) {
+      rmSync(join(this.staging, name), { recursive: true, force: true });
+    }
+  }
+
+  apply(commit) {
+    for (const [from, to] of commit.moves) {
+      const src = join(this.staging, from);
+      const dst = join(this.dir, to);
+      if (!existsSync(src)) {
+        if (existsSync(dst)) continue; // moved before the restart
+        throw new Error(`commit ${commit.flush}: ${from} is missing`);
+      }
+      mkdirSync(dirname(dst), { recursive: true });
+      renameSync(src, dst);
+    }
+    atomicWrite(this.checkpointPath, JSON.stringify({ stream: this.stream, shards: commit.checkpoint }, null, 1) + "\n");
+    rmSync(join(this.staging, `${commit.flush}.commit.json`), { force: true });
+    rmSync(join(this.staging, commit.flush), { recursive: true, force: true });
+  }
+
+  withLock(fn) {
+    const run = this.lock.then(fn);
+    this.lock = run.catch(() => {});
+    return run;
+  }
+
+  // records: [{data: Buffer, sequenceNumber, subSequenceNumber, partitionKey, arrival: Date}]
+  // position: {sequenceNumber, closed} of the shard after these records.
+  add(shardId, records, position) {
+    return this.withLock(async () => {
+      const texts = records.map((r) => r.data.toString("utf8"));
+      const parts = await this.partitioner.partition(texts);
+      const rows = [];
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i];
+        const p = r.error ? { error: r.error, code: "Deaggregation.Failed" } : parts[i];
+        if (p.error) {
+          const code = p.code ?? "DynamicPartitioning.MetadataExtractionFailed";
+          this.addError("raw", "processing-failed", r, shardId, code, p.error);
+          this.addError("parquet", "processing-failed", r, shardId, code, p.error);
+          continue;
+        }
+        const key = this.layout.partitionKeys.map((k) => p.keys[k]).join("\0");
+        let buf = this.raw.get(key);
+        if (!buf) { buf = { keys: p.keys, chunks: [], bytes: 0 }; this.raw.set(key, buf); }
+        buf.chunks.push(r.data, NEWLINE);
+        buf.bytes += r.data.length + 1;
+        const conv = this.convert(texts[i]);
+        if (conv.error) {
+          this.addError("parquet", "format-conversion-failed", r, shardId, conv.code, conv.error);
+        } else {
+          if (!this.partIds.has(key)) this.partIds.set(key, this.partIds.size);
+          rows.push([conv.row, this.partIds.get(key)]);
+        }
+      }
+      if (rows.length) await this.appendRows(rows);
+      if (records.length && this.count === 0) this.oldest = Date.now();
+      this.count += records.length;
+      this.bytes += records.reduce((n, r) => n + r.data.length, 0);
+      this.positions.set(shardId, position);
+      if (this.bytes >= this.bufferBytes) await this.flushLocked("size");
+    });
+  }
+
+  addError(zone, type, r, shardId, code, message) {
+    const k = `${zone}\0${type}`;
+    if (!this.errors.has(k)) this.errors.set(k, []);
+    const now = Date.now();
+    this.errors.get(k).push(JSON.stringify({
+      attemptsMade: 1,
+      arrivalTimestamp: r.arrival?.getTime?.() ?? now,
+      errorCode: code,
+      errorMessage: message,
+      attemptEndingTimestamp: now,
+      rawData: r.data.toString("base64"),
+      sequenceNumber: r.sequenceNumber,
+      subSequenceNumber: r.subSequenceNumber ?? null,
+      shardId,
+      partitionKey: r.partitionKey,
+    }) + "\n");
+    this.stats.errors++;
+  }
+
+  async appendRows(rows) {
+    const app = await this.conn.createAppender("buf");
+    const types = this.columns.map((c) => c.type);
+    for (const [row, partId] of rows) {
+      for (let i = 0; i < row.length; i++) {
+        const v = row[i];
+        if (v === null) { app.appendNull(); continue; }
+        switch (types[i]) {
+          case "string": app.appendVarchar(v); break;
+          case "double": app.appendDouble(v); break;
+          case "float": app.appendFloat(v); break;
+          case "bigint": app.appendBigInt(v); break;
+          case "int": app.appendInteger(v); break;
+          case "boolean": app.appendBoolean(v); break;
+          case "timestamp": app.appendTimestamp(timestampValue(v)); break;
+          default: throw new Error(`no appender for ${types[i]}`);
+        }
+      }
+      app.appendInteger(partId);
+      app.endRow();
+    }
+    app.flushSync();
+    app.closeSync();
+    this.parquetRows += rows.length;
+  }
+
+  flush(reason = "interval") {
+    return this.withLock(() => this.flushLocked(reason));
+  }
+
+  async flushLocked(reason) {
+    if (this.count === 0 && this.positions.size === 0) return;
+    const t0 = Date.now();
+    const now = new Date();
+    const flush = `${stamp(now)}-${randomUUID()}`;
+    const stage = join(this.staging, flush);
+    mkdirSync(stage, { recursive: true });
+    const moves = [];
+    const name = (zone, ext) => `local-events-${zone}-1-${stamp(now)}-${randomUUID()}${ext}`;
+
+    // Parquet: one COPY, one directory per partition id.
+    if (this.parquetRows > 0) {
+      await this.conn.run(`COPY buf TO ${quoteStr(join(stage, "parquet"))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), FILENAME_PATTERN 'data_{i}')`);
+      const byId = new Map([...this.partIds].map(([key, id]) => [id, this.raw.get(key).keys]));
+      for (const d of readdirSync(join(stage, "parquet"))) {
+        const id = Number(/^part_id=(\d+)$/.exec(d)?.[1]);
+        const keys = byId.get(id);
+        if (!keys) throw new Error(`unexpected Parquet output ${d}`);
+        for (const f of readdirSync(join(stage, "parquet", d))) {
+          moves.push([join(flush, "parquet", d, f), evalPrefix(this.layout.zones.parquet.prefixTemplate, { keys }) + name("parquet", ".parquet")]);
+        }
+      }
+      await this.conn.run("DELETE FROM buf");
+    }
+
+    // Raw: the records' bytes, one per line, GZIP.
+    let n = 0;
+    const writes = [];
+    for (const { keys, chunks } of this.raw.values()) {
+      const rel = join(flush, `raw-${n++}.json.gz`);
+      writes.push(gzip(Buffer.concat(chunks)).then((gz) => writeFile(join(this.staging, rel), gz)));
+      moves.push([rel, evalPrefix(this.layout.zones.raw.prefixTemplate, { keys }) + name("raw", ".json.gz")]);
+    }
+    for (const [k, lines] of this.errors) {
+      const [zone, type] = k.split("\0");
+      const rel = join(flush, `error-${n++}`);
+      const text = Buffer.from(lines.join(""));
+      const ext = zone === "raw" ? ".json.gz" : ".json";
+      writes.push((zone === "raw" ? gzip(text) : Promise.resolve(text)).then((b) => writeFile(join(this.staging, rel), b)));
+      moves.push([rel, evalPrefix(this.layout.zones[zone].errorPrefixTemplate, { errorType: type, now }) + name(zone, ext)]);
+    }
+    await Promise.all(writes);
+
+    const checkpoint = { ...this.committed };
+    for (const [shard, pos] of this.positions) checkpoint[shard] = pos;
+    const commit = { flush, moves, checkpoint };
+    atomicWrite(join(this.staging, `${flush}.commit.json`), JSON.stringify(commit));
+    this.apply(commit);
+    this.committed = checkpoint;
+
+    const records = this.count;
+    this.stats.records += records;
+    this.stats.flushes++;
+    this.stats.files += moves.length;
+    this.stats.lastFlushMs = Date.now() - t0;
+    this.resetBuffers();
+    if (records || moves.length) {
+      this.log({ level: "info", msg: "flush", reason, records, files: moves.length, ms: this.stats.lastFlushMs });
+    }
+  }
+
+  async close() {
+    clearInterval(this.timer);
+    await this.flush("shutdown");
+    await this.partitioner.close();
+    this.conn.closeSync();
+    this.db.closeSync();
+  }
+}
+
+const NEWLINE = Buffer.from("\n");
+
+// Every file under dir (relative paths), for tests and the query tool.
+export function listFiles(dir, rel = "") {
+  const out = [];
+  if (!existsSync(join(dir, rel))) return out;
+  for (const name of readdirSync(join(dir, rel))) {
+    const r = rel ? join(rel, name) : name;
+    if (statSync(join(dir, r)).isDirectory()) out.push(...listFiles(dir, r));
+    else out.push(r);
+  }
+  return out;
+}

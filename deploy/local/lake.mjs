@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// The local Athena: DuckDB over the lake directory, with the Glue tables as
+// views of the same names.
+//
+//   node deploy/local/lake.mjs [--lake DIR] [--json] query "SQL"
+//   node deploy/local/lake.mjs [--lake DIR] tables
+//
+// Views:
+//   events        the Parquet zone (Glue table events): its columns, then the
+//                 partition columns event_type and dt (strings, as Glue declares)
+//   events_raw    the raw zone (Glue table events_raw): record, the line exactly
+//                 as Kinesis held it, then event_type and dt
+//   events_dedup  events with one row per event_uuid, the first copy by
+//                 created_datetime (the Athena view of docs/architecture.md)
+// Athena functions the docs use that DuckDB names differently are macros:
+// json_extract_scalar(json, path), from_unixtime(seconds).
+import { existsSync } from "node:fs";
+import { resolve, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { loadLayout } from "./layout.mjs";
+import { duckType } from "./convert.mjs";
+import { listFiles } from "./lake-writer.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+const quoteIdent = (s) => `"${s.replace(/"/g, '""')}"`;
+const quoteStr = (s) => `'${s.replace(/'/g, "''")}'`;
+
+function countFiles(lake, prefix, suffix) {
+  return listFiles(join(lake, prefix)).filter((f) => f.endsWith(suffix)).length;
+}
+
+// Opens DuckDB with the views over `lake`. Returns {db, conn, views}.
+export async function openLake(lake, layout) {
+  layout = layout ?? (await loadLayout(ROOT));
+  const db = await DuckDBInstance.create(":memory:");
+  const conn = await db.connect();
+  const { events, events_raw: raw } = layout.tables;
+  const depth = "*/".repeat(layout.partitionKeys.length);
+  const hiveTypes = `{${events.partitionKeys.map((k) => `${quoteStr(k.name)}: ${quoteStr(duckType(k.type))}`).join(", ")}}`;
+  const sel = (t) => [...t.columns, ...t.partitionKeys].map((c) => quoteIdent(c.name)).join(", ");
+  const empty = (t) => `SELECT ${[...t.columns, ...t.partitionKeys].map((c) => `NULL::${duckType(c.type)} AS ${quoteIdent(c.name)}`).join(", ")} WHERE false`;
+
+  const parquetGlob = join(lake, events.prefix, depth, "*.parquet");
+  const parquetFiles = countFiles(lake, events.prefix, ".parquet");
+  await conn.run(`CREATE VIEW ${quoteIdent(events.name)} AS ` + (parquetFiles
+    ? `SELECT ${sel(events)} FROM read_parquet(${quoteStr(parquetGlob)}, hive_partitioning = true, hive_types = ${hiveTypes}, union_by_name = true)`
+    : empty(events)));
+
+  // Glue reads each line as one string column with LazySimpleSerDe and a
+  // \u0001 field delimiter; read_csv with the same delimiter and no quoting
+  // does the same here.
+  const rawGlob = join(lake, raw.prefix, depth, "*.json.gz");
+  const rawFiles = countFiles(lake, raw.prefix, ".json.gz");
+  const rawCols = `{${raw.columns.map((c) => `${quoteStr(c.name)}: ${quoteStr(duckType(c.type))}`).join(", ")}}`;
+  await conn.run(`CREATE VIEW ${quoteIdent(raw.name)} AS ` + (rawFiles
+    ? `SELECT ${sel(raw)} FROM read_csv(${quoteStr(rawGlob)}, columns = ${rawCols}, delim = '\u0001', quote = '', escape = '', header = false, auto_detect = false, compression = 'gzip', hive_partitioning = true, hive_types = ${hiveTypes}, union_by_name = true)`
+    : empty(raw)));
+
+  await conn.run(`CREATE VIEW events_dedup AS SELECT ${sel(events)} FROM (
+      SELECT *, ROW_NUMBER() OVER (PARTITION BY event_uuid ORDER BY created_datetime) AS rn FROM ${quoteIdent(events.name)}
+    ) WHERE rn = 1`);
+  await conn.run("CREATE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)");
+  await conn.run("CREATE MACRO from_unixtime(s) AS make_timestamp(CAST(round(s * 1000000) AS BIGINT))");
+  return {
+    db, conn,
+    views: [
+      { name: events.name, files: parquetFiles, about: `Parquet zone, ${events.prefix}` },
+      { name: raw.name, files: rawFiles, about: `raw zone (GZIP JSON lines), ${raw.prefix}` },
+      { name: "events_dedup", files: parquetFiles, about: `${events.name}, first copy per event_uuid` },
+    ],
+  };
+}
+
+function show(v) {
+  if (v === null || v === undefined) return "NULL";
+  return String(v);
+}
+
+// A box table like the DuckDB shell's.
+export function renderTable(names, rows) {
+  const cells = rows.map((r) => r.map(show));
+  const width = names.map((n, i) => Math.max([...n].length, ...cells.map((r) => [...r[i]].length)));
+  const line = (l, m, r) => l + width.map((w) => "─".repeat(w + 2)).join(m) + r;
+  const row = (vals) => "│" + vals.map((v, i) => ` ${v}${" ".repeat(width[i] - [...v].length)} `).join("│") + "│";
+  return [line("┌", "┬", "┐"), row(names), line("├", "┼", "┤"), ...cells.map(row), line("└", "┴", "┘"),
+    `${rows.length} row${rows.length === 1 ? "" : "s"}`].join("\n");
+}
+
+async function main() {
+  const { values: opt, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      lake: { type: "string", default: process.env.STREAMGATE_LAKE_DIR ?? resolve(ROOT, "lake") },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const [cmd, ...rest] = positionals;
+  const lake = resolve(opt.lake);
+  if (cmd !== "query" && cmd !== "tables") {
+    process.stderr.write('usage: scripts/lake.sh [--lake DIR] [--json] query "SQL" | tables\n');
+    process.exit(2);
+  }
+  if (!existsSync(lake)) process.stderr.write(`note: ${lake} does not exist yet; the views are empty\n`);
+  const { conn, views } = await openLake(lake);
+  if (cmd === "tables") {
+    const rows = [];
+    for (const v of views) {
+      const r = await conn.runAndReadAll(`SELECT count(*) FROM ${quoteIdent(v.name)}`);
+      rows.push([v.name, String(r.getRows()[0][0]), String(v.files), v.about]);
+    }
+    process.stdout.write(renderTable(["view", "rows", "files", "what"], rows) + "\n");
+    return;
+  }
+  const sql = rest.join(" ");
+  if (!sql.trim()) {
+    process.stderr.write("query: no SQL given\n");
+    process.exit(2);
+  }
+  const r = await conn.runAndReadAll(sql);
+  if (opt.json) {
+    for (const o of r.getRowObjectsJson()) process.stdout.write(JSON.stringify(o) + "\n");
+  } else {
+    process.stdout.write(renderTable(r.columnNames(), r.getRows()) + "\n");
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    process.stderr.write(`${e.message ?? e}\n`);
+    process.exit(1);
+  });
+}
