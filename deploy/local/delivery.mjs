@@ -27,6 +27,10 @@ import { engineMatches, jqVersion } from "./partitioner.mjs";
 import { LakeWriter } from "./lake-writer.mjs";
 import { StreamReader } from "./kinesis-reader.mjs";
 
+// The SDK warns that releases after January 2027 will need Node 22; the
+// version pinned in package-lock.json runs on this Node.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const env = process.env;
 

@@ -109,8 +109,9 @@ export class LakeWriter {
     }
   }
 
-  apply(commit) {
-    for (const [from, to] of commit.moves) {
+  apply(commit, crashMidway = false) {
+    for (const [i, [from, to]] of commit.moves.entries()) {
+      if (crashMidway && i === Math.floor(commit.moves.length / 2)) process.kill(process.pid, "SIGKILL");
       const src = join(this.staging, from);
       const dst = join(this.dir, to);
       if (!existsSync(src)) {
@@ -260,15 +261,19 @@ export class LakeWriter {
       moves.push([rel, evalPrefix(this.layout.zones[zone].errorPrefixTemplate, { errorType: type, now }) + name(zone, ext)]);
     }
     await Promise.all(writes);
+    const records = this.count;
+    // For the restart tests: die where a crash is most awkward, with every
+    // file staged and no commit (STREAMGATE_LAKE_TEST_CRASH=before-commit),
+    // or after the commit with half the files renamed (mid-rename).
+    if (records > 0 && process.env.STREAMGATE_LAKE_TEST_CRASH === "before-commit") process.kill(process.pid, "SIGKILL");
 
     const checkpoint = { ...this.committed };
     for (const [shard, pos] of this.positions) checkpoint[shard] = pos;
     const commit = { flush, moves, checkpoint };
     atomicWrite(join(this.staging, `${flush}.commit.json`), JSON.stringify(commit));
-    this.apply(commit);
+    this.apply(commit, records > 0 && process.env.STREAMGATE_LAKE_TEST_CRASH === "mid-rename");
     this.committed = checkpoint;
 
-    const records = this.count;
     this.stats.records += records;
     this.stats.flushes++;
     this.stats.files += moves.length;

@@ -65,6 +65,8 @@ export async function startKinesalite() {
   const port = await freePort();
   const p = startProcess(join(ROOT, "node_modules", ".bin", "kinesalite"), ["--port", String(port), "--shardLimit", "100", "--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0"]);
   await p.waitFor(/Listening/);
+  const stop = p.stop;
+  p.stop = (...a) => { p.client.destroy(); return stop(...a); };
   p.endpoint = `http://127.0.0.1:${port}`;
   p.client = new KinesisClient({ endpoint: p.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, requestHandler: new NodeHttpHandler() });
   return p;
@@ -96,6 +98,13 @@ export async function readStream(client, name) {
   return out;
 }
 
+// Resolves with the exit of p, or rejects after ms.
+export function exitWithin(p, ms) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`still running after ${ms} ms:\n${p.lines.slice(-20).join("\n")}`)), ms); });
+  return Promise.race([p.exited, late]).finally(() => clearTimeout(timer));
+}
+
 export const GATEWAY_BIN = process.env.STREAMGATE_BIN ?? join(ROOT, "build", "streamgate");
 
 export async function startGateway(endpoint) {
@@ -122,8 +131,8 @@ export async function startGateway(endpoint) {
 
 export const DELIVERY = join(ROOT, "deploy", "local", "delivery.mjs");
 
-export async function startDelivery(endpoint, lake, extra = []) {
-  const d = startProcess(process.execPath, [DELIVERY, "--endpoint", endpoint, "--stream", "events", "--lake", lake, ...extra]);
+export async function startDelivery(endpoint, lake, extra = [], env = {}) {
+  const d = startProcess(process.execPath, [DELIVERY, "--endpoint", endpoint, "--stream", "events", "--lake", lake, ...extra], { env });
   await d.waitFor(/"delivery ready"/);
   return d;
 }
