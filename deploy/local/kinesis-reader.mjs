@@ -96,6 +96,7 @@ export class StreamReader {
       if (!this.running) return;
       let it = await this.iterator(id);
       let last = this.lake.checkpoint()[id]?.sequenceNumber ?? null;
+      this.log({ level: "info", msg: "reading shard", shard: id, after: last ?? "TRIM_HORIZON" });
       while (this.running && it) {
         let res;
         try {
