@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what streamgate needs on a fresh Debian 12 machine: the build
-# toolchain and -dev libraries (apt), wrk for the benchmark, and the npm tools
-# pinned in package-lock.json (kinesalite, @cdktf/hcl2json). Skips whatever
-# is already there, so it is cheap to run again.
+# toolchain and -dev libraries (apt), wrk for the benchmark, jq 1.6 for the
+# local lake's partitioning, and the npm tools pinned in package-lock.json
+# (kinesalite, @cdktf/hcl2json, and for the local lake DuckDB, the AWS SDK
+# Kinesis client and aws-kinesis-agg). Skips whatever is already there, so it
+# is cheap to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
               libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libssl-dev
-              curl python3 wrk)
+              curl python3 wrk jq)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
