@@ -27,8 +27,8 @@ export function userRecords(rec) {
 }
 
 export class StreamReader {
-  constructor({ client, stream, lake, pollMs = 250, discoverMs = 5000, log = () => {} }) {
-    Object.assign(this, { client, stream, lake, pollMs, discoverMs, log });
+  constructor({ client, stream, lake, pollMs = 250, discoverMs = 5000, limit = 10000, log = () => {} }) {
+    Object.assign(this, { client, stream, lake, pollMs, discoverMs, limit, log });
     this.running = false;
     this.loops = new Map(); // shardId -> Promise
     this.finished = new Set();
@@ -100,7 +100,7 @@ export class StreamReader {
       while (this.running && it) {
         let res;
         try {
-          res = await this.client.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10000 }));
+          res = await this.client.send(new GetRecordsCommand({ ShardIterator: it, Limit: this.limit }));
         } catch (e) {
           if (!this.running) break;
           this.log({ level: "warn", msg: "GetRecords failed; retrying", shard: id, error: String(e.name ?? e) });
@@ -121,7 +121,10 @@ export class StreamReader {
           break;
         }
         it = res.NextShardIterator;
-        if (!recs.length || !res.MillisBehindLatest) await sleep(this.pollMs);
+        // A full answer means more is waiting (kinesalite reports
+        // MillisBehindLatest 0 even then); otherwise pause like Firehose's
+        // poll, which keeps within the 5 reads/s per shard of real Kinesis.
+        if (recs.length < this.limit && !res.MillisBehindLatest) await sleep(this.pollMs);
       }
     } catch (e) {
       if (this.running) {

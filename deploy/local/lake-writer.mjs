@@ -14,7 +14,7 @@
 // delivered once per Kinesis record even across kill -9; the reader then
 // resumes after the checkpoint.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
@@ -41,6 +41,22 @@ function stamp(d) {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}-${p(d.getUTCHours())}-${p(d.getUTCMinutes())}-${p(d.getUTCSeconds())}`;
 }
 
+// One buffer generation: what the next flush writes.
+class Generation {
+  constructor(n) {
+    this.n = n;
+    this.table = `buf_${n}`;
+    this.raw = new Map(); // partition key string -> {keys, chunks}
+    this.partIds = new Map(); // partition key string -> part_id in the Parquet table
+    this.errors = new Map(); // "zone\0type" -> lines[]
+    this.parquetRows = 0;
+    this.bytes = 0;
+    this.count = 0;
+    this.oldest = 0;
+    this.positions = new Map(); // shardId -> {sequenceNumber, closed}
+  }
+}
+
 export class LakeWriter {
   constructor({ dir, layout, stream, bufferBytes = 4 << 20, intervalMs = 2000, jq = "jq", log = () => {} }) {
     this.dir = dir;
@@ -54,20 +70,12 @@ export class LakeWriter {
     this.checkpointPath = join(dir, "_checkpoints", `${stream}.json`);
     this.columns = layout.tables.events.columns;
     this.convert = makeConverter(this.columns);
-    this.lock = Promise.resolve();
+    this.addChain = Promise.resolve(); // adds (and the swap of generations) one at a time
+    this.flushChain = Promise.resolve(); // flushes one at a time, in generation order
+    this.queuedFlush = null; // a flush requested and not started yet
+    this.flushing = false;
+    this.madeDirs = new Set();
     this.stats = { records: 0, errors: 0, flushes: 0, files: 0, lastFlushMs: 0 };
-    this.resetBuffers();
-  }
-
-  resetBuffers() {
-    this.raw = new Map(); // partition key string -> {keys, chunks, bytes}
-    this.partIds = new Map(); // partition key string -> part_id of the Parquet buffer
-    this.errors = new Map(); // "zone\0type" -> lines[]
-    this.parquetRows = 0;
-    this.bytes = 0;
-    this.count = 0;
-    this.oldest = 0;
-    this.positions = new Map(); // shardId -> {sequenceNumber, closed}
   }
 
   async open() {
@@ -75,14 +83,24 @@ export class LakeWriter {
     this.recover();
     this.committed = existsSync(this.checkpointPath) ? JSON.parse(readFileSync(this.checkpointPath, "utf8")).shards : {};
     this.partitioner = new Partitioner(this.layout.query, this.layout.partitionKeys, { jq: this.jq });
-    this.db = await DuckDBInstance.create(":memory:");
-    this.conn = await this.db.connect();
-    const cols = this.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ");
-    await this.conn.run(`CREATE TABLE buf (${cols}, part_id INTEGER)`);
+    this.db = await DuckDBInstance.create(":memory:", {
+      threads: "2", memory_limit: "256MB", preserve_insertion_order: "false", temp_directory: join(this.staging, "duckdb-spill"),
+    });
+    this.conn = await this.db.connect(); // appends
+    this.copyConn = await this.db.connect(); // the flush's COPY, while appends go on
+    this.cur = await this.newGeneration(0);
     this.timer = setInterval(() => {
-      if (this.count > 0 && Date.now() - this.oldest >= this.intervalMs) this.flush().catch((e) => this.onError(e));
+      const g = this.cur;
+      if (g.positions.size > 0 && Date.now() - g.oldest >= this.intervalMs) this.requestFlush("interval").catch((e) => this.onError(e));
     }, Math.max(50, Math.min(500, this.intervalMs / 4)));
     return this;
+  }
+
+  async newGeneration(n) {
+    const g = new Generation(n);
+    const cols = this.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ");
+    await this.conn.run(`CREATE TABLE ${g.table} (${cols}, part_id INTEGER)`);
+    return g;
   }
 
   onError(e) {
@@ -118,63 +136,71 @@ export class LakeWriter {
         if (existsSync(dst)) continue; // moved before the restart
         throw new Error(`commit ${commit.flush}: ${from} is missing`);
       }
-      mkdirSync(dirname(dst), { recursive: true });
+      const d = dirname(dst);
+      if (!this.madeDirs.has(d)) { mkdirSync(d, { recursive: true }); this.madeDirs.add(d); }
       renameSync(src, dst);
     }
     atomicWrite(this.checkpointPath, JSON.stringify({ stream: this.stream, shards: commit.checkpoint }, null, 1) + "\n");
     rmSync(join(this.staging, `${commit.flush}.commit.json`), { force: true });
-    rmSync(join(this.staging, commit.flush), { recursive: true, force: true });
-  }
-
-  withLock(fn) {
-    const run = this.lock.then(fn);
-    this.lock = run.catch(() => {});
-    return run;
   }
 
   // records: [{data: Buffer, sequenceNumber, subSequenceNumber, partitionKey, arrival: Date}]
   // position: {sequenceNumber, closed} of the shard after these records.
-  add(shardId, records, position) {
-    return this.withLock(async () => {
-      const texts = records.map((r) => r.data.toString("utf8"));
-      const parts = await this.partitioner.partition(texts);
-      const rows = [];
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i];
-        const p = r.error ? { error: r.error, code: "Deaggregation.Failed" } : parts[i];
-        if (p.error) {
-          const code = p.code ?? "DynamicPartitioning.MetadataExtractionFailed";
-          this.addError("raw", "processing-failed", r, shardId, code, p.error);
-          this.addError("parquet", "processing-failed", r, shardId, code, p.error);
-          continue;
-        }
-        const key = this.layout.partitionKeys.map((k) => p.keys[k]).join("\0");
-        let buf = this.raw.get(key);
-        if (!buf) { buf = { keys: p.keys, chunks: [], bytes: 0 }; this.raw.set(key, buf); }
-        buf.chunks.push(r.data, NEWLINE);
-        buf.bytes += r.data.length + 1;
-        const conv = this.convert(texts[i]);
-        if (conv.error) {
-          this.addError("parquet", "format-conversion-failed", r, shardId, conv.code, conv.error);
-        } else {
-          if (!this.partIds.has(key)) this.partIds.set(key, this.partIds.size);
-          rows.push([conv.row, this.partIds.get(key)]);
-        }
-      }
-      if (rows.length) await this.appendRows(rows);
-      if (records.length && this.count === 0) this.oldest = Date.now();
-      this.count += records.length;
-      this.bytes += records.reduce((n, r) => n + r.data.length, 0);
-      this.positions.set(shardId, position);
-      if (this.bytes >= this.bufferBytes) await this.flushLocked("size");
-    });
+  // Resolves once the records are buffered; waits for a flush when the
+  // buffer is full and the previous flush is still writing (back-pressure).
+  async add(shardId, records, position) {
+    // jq works on this batch while earlier ones are being buffered; it
+    // answers in order, so the results pair up.
+    const texts = records.map((r) => r.data.toString("utf8"));
+    const parts = this.partitioner.partition(texts);
+    parts.catch(() => {});
+    const run = this.addChain.then(() => this.addLocked(shardId, records, position, texts, parts));
+    this.addChain = run.catch(() => {});
+    await run;
+    if (this.cur.bytes >= this.bufferBytes) {
+      const f = this.requestFlush("size");
+      if (this.flushing) await f;
+      else f.catch((e) => this.onError(e));
+    }
   }
 
-  addError(zone, type, r, shardId, code, message) {
+  async addLocked(shardId, records, position, texts, partsPromise) {
+    const parts = await partsPromise;
+    const g = this.cur;
+    const rows = [];
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      const p = r.error ? { error: r.error, code: "Deaggregation.Failed" } : parts[i];
+      if (p.error) {
+        const code = p.code ?? "DynamicPartitioning.MetadataExtractionFailed";
+        this.addError(g, "raw", "processing-failed", r, shardId, code, p.error);
+        this.addError(g, "parquet", "processing-failed", r, shardId, code, p.error);
+        continue;
+      }
+      const key = this.layout.partitionKeys.map((k) => p.keys[k]).join("\0");
+      let buf = g.raw.get(key);
+      if (!buf) { buf = { keys: p.keys, chunks: [] }; g.raw.set(key, buf); }
+      buf.chunks.push(r.data, NEWLINE);
+      const conv = this.convert(texts[i]);
+      if (conv.error) {
+        this.addError(g, "parquet", "format-conversion-failed", r, shardId, conv.code, conv.error);
+      } else {
+        if (!g.partIds.has(key)) g.partIds.set(key, g.partIds.size);
+        rows.push([conv.row, g.partIds.get(key)]);
+      }
+    }
+    if (rows.length) await this.appendRows(g, rows);
+    if (g.positions.size === 0) g.oldest = Date.now();
+    g.count += records.length;
+    g.bytes += records.reduce((n, r) => n + r.data.length, 0);
+    g.positions.set(shardId, position);
+  }
+
+  addError(g, zone, type, r, shardId, code, message) {
     const k = `${zone}\0${type}`;
-    if (!this.errors.has(k)) this.errors.set(k, []);
+    if (!g.errors.has(k)) g.errors.set(k, []);
     const now = Date.now();
-    this.errors.get(k).push(JSON.stringify({
+    g.errors.get(k).push(JSON.stringify({
       attemptsMade: 1,
       arrivalTimestamp: r.arrival?.getTime?.() ?? now,
       errorCode: code,
@@ -189,8 +215,8 @@ export class LakeWriter {
     this.stats.errors++;
   }
 
-  async appendRows(rows) {
-    const app = await this.conn.createAppender("buf");
+  async appendRows(g, rows) {
+    const app = await this.conn.createAppender(g.table);
     const types = this.columns.map((c) => c.type);
     for (const [row, partId] of rows) {
       for (let i = 0; i < row.length; i++) {
@@ -212,15 +238,41 @@ export class LakeWriter {
     }
     app.flushSync();
     app.closeSync();
-    this.parquetRows += rows.length;
+    g.parquetRows += rows.length;
+  }
+
+  // Queues a flush of the current generation (one queued at a time).
+  requestFlush(reason) {
+    if (!this.queuedFlush) {
+      const run = this.flushChain.then(async () => {
+        this.queuedFlush = null;
+        this.flushing = true;
+        try {
+          // Swap generations between two adds.
+          const swap = this.addChain.then(async () => {
+            const g = this.cur;
+            if (g.count === 0 && g.positions.size === 0) return null;
+            this.cur = await this.newGeneration(g.n + 1);
+            return g;
+          });
+          this.addChain = swap.catch(() => {});
+          const g = await swap;
+          if (g) await this.write(g, reason);
+        } finally {
+          this.flushing = false;
+        }
+      });
+      this.flushChain = run.catch(() => {});
+      this.queuedFlush = run;
+    }
+    return this.queuedFlush;
   }
 
   flush(reason = "interval") {
-    return this.withLock(() => this.flushLocked(reason));
+    return this.requestFlush(reason);
   }
 
-  async flushLocked(reason) {
-    if (this.count === 0 && this.positions.size === 0) return;
+  async write(g, reason) {
     const t0 = Date.now();
     const now = new Date();
     const flush = `${stamp(now)}-${randomUUID()}`;
@@ -228,11 +280,28 @@ export class LakeWriter {
     mkdirSync(stage, { recursive: true });
     const moves = [];
     const name = (zone, ext) => `local-events-${zone}-1-${stamp(now)}-${randomUUID()}${ext}`;
+    const writes = [];
+
+    // Raw: the records' bytes, one per line, GZIP (on libuv's threads while DuckDB copies).
+    let n = 0;
+    for (const { keys, chunks } of g.raw.values()) {
+      const rel = join(flush, `raw-${n++}.json.gz`);
+      writes.push(gzip(Buffer.concat(chunks)).then((gz) => writeFile(join(this.staging, rel), gz)));
+      moves.push([rel, evalPrefix(this.layout.zones.raw.prefixTemplate, { keys }) + name("raw", ".json.gz")]);
+    }
+    for (const [k, lines] of g.errors) {
+      const [zone, type] = k.split("\0");
+      const rel = join(flush, `error-${n++}`);
+      const text = Buffer.from(lines.join(""));
+      const ext = zone === "raw" ? ".json.gz" : ".json";
+      writes.push((zone === "raw" ? gzip(text) : Promise.resolve(text)).then((b) => writeFile(join(this.staging, rel), b)));
+      moves.push([rel, evalPrefix(this.layout.zones[zone].errorPrefixTemplate, { errorType: type, now }) + name(zone, ext)]);
+    }
 
     // Parquet: one COPY, one directory per partition id.
-    if (this.parquetRows > 0) {
-      await this.conn.run(`COPY buf TO ${quoteStr(join(stage, "parquet"))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), FILENAME_PATTERN 'data_{i}')`);
-      const byId = new Map([...this.partIds].map(([key, id]) => [id, this.raw.get(key).keys]));
+    if (g.parquetRows > 0) {
+      await this.copyConn.run(`COPY ${g.table} TO ${quoteStr(join(stage, "parquet"))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), FILENAME_PATTERN 'data_{i}')`);
+      const byId = new Map([...g.partIds].map(([key, id]) => [id, g.raw.get(key).keys]));
       for (const d of readdirSync(join(stage, "parquet"))) {
         const id = Number(/^part_id=(\d+)$/.exec(d)?.[1]);
         const keys = byId.get(id);
@@ -241,54 +310,41 @@ export class LakeWriter {
           moves.push([join(flush, "parquet", d, f), evalPrefix(this.layout.zones.parquet.prefixTemplate, { keys }) + name("parquet", ".parquet")]);
         }
       }
-      await this.conn.run("DELETE FROM buf");
     }
-
-    // Raw: the records' bytes, one per line, GZIP.
-    let n = 0;
-    const writes = [];
-    for (const { keys, chunks } of this.raw.values()) {
-      const rel = join(flush, `raw-${n++}.json.gz`);
-      writes.push(gzip(Buffer.concat(chunks)).then((gz) => writeFile(join(this.staging, rel), gz)));
-      moves.push([rel, evalPrefix(this.layout.zones.raw.prefixTemplate, { keys }) + name("raw", ".json.gz")]);
-    }
-    for (const [k, lines] of this.errors) {
-      const [zone, type] = k.split("\0");
-      const rel = join(flush, `error-${n++}`);
-      const text = Buffer.from(lines.join(""));
-      const ext = zone === "raw" ? ".json.gz" : ".json";
-      writes.push((zone === "raw" ? gzip(text) : Promise.resolve(text)).then((b) => writeFile(join(this.staging, rel), b)));
-      moves.push([rel, evalPrefix(this.layout.zones[zone].errorPrefixTemplate, { errorType: type, now }) + name(zone, ext)]);
-    }
+    await this.copyConn.run(`DROP TABLE ${g.table}`);
     await Promise.all(writes);
-    const records = this.count;
+    const records = g.count;
     // For the restart tests: die where a crash is most awkward, with every
     // file staged and no commit (STREAMGATE_LAKE_TEST_CRASH=before-commit),
     // or after the commit with half the files renamed (mid-rename).
     if (records > 0 && process.env.STREAMGATE_LAKE_TEST_CRASH === "before-commit") process.kill(process.pid, "SIGKILL");
 
     const checkpoint = { ...this.committed };
-    for (const [shard, pos] of this.positions) checkpoint[shard] = pos;
+    for (const [shard, pos] of g.positions) checkpoint[shard] = pos;
     const commit = { flush, moves, checkpoint };
     atomicWrite(join(this.staging, `${flush}.commit.json`), JSON.stringify(commit));
     this.apply(commit, records > 0 && process.env.STREAMGATE_LAKE_TEST_CRASH === "mid-rename");
     this.committed = checkpoint;
+    rm(stage, { recursive: true, force: true }).catch(() => {});
 
     this.stats.records += records;
     this.stats.flushes++;
     this.stats.files += moves.length;
     this.stats.lastFlushMs = Date.now() - t0;
-    this.resetBuffers();
     if (records || moves.length) {
-      this.log({ level: "info", msg: "flush", reason, records, files: moves.length, ms: this.stats.lastFlushMs });
+      const mu = process.memoryUsage();
+      this.log({ level: "info", msg: "flush", reason, records, files: moves.length, ms: this.stats.lastFlushMs, rss_mib: Math.round(mu.rss / 1048576), heap_mib: Math.round(mu.heapUsed / 1048576), external_mib: Math.round(mu.external / 1048576) });
     }
   }
 
   async close() {
     clearInterval(this.timer);
-    await this.flush("shutdown");
+    await this.addChain;
+    await this.flushChain;
+    await this.requestFlush("shutdown");
     await this.partitioner.close();
     this.conn.closeSync();
+    this.copyConn.closeSync();
     this.db.closeSync();
   }
 }

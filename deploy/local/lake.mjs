@@ -15,6 +15,7 @@
 // Athena functions the docs use that DuckDB names differently are macros:
 // json_extract_scalar(json, path), from_unixtime(seconds).
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { resolve, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -35,7 +36,8 @@ function countFiles(lake, prefix, suffix) {
 // Opens DuckDB with the views over `lake`. Returns {db, conn, views}.
 export async function openLake(lake, layout) {
   layout = layout ?? (await loadLayout(ROOT));
-  const db = await DuckDBInstance.create(":memory:");
+  // Spill files, if a query needs them, go to the system's temporary directory, not the cwd.
+  const db = await DuckDBInstance.create(":memory:", { temp_directory: join(tmpdir(), `streamgate-lake-${process.pid}`) });
   const conn = await db.connect();
   const { events, events_raw: raw } = layout.tables;
   const depth = "*/".repeat(layout.partitionKeys.length);
