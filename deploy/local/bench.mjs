@@ -3,14 +3,15 @@
 // kinesalite (4 shards), this build's gateway, the delivery with its default
 // buffers. Bounded in time and count; stops everything it started.
 //
-//   node deploy/local/bench.mjs [--seconds 20] [--backlog 100000]
+//   node deploy/local/bench.mjs [--seconds 20] [--rate 9000] [--backlog 100000]
 //
-// 1. live: 8 clients send 100-event batches to the gateway as fast as it and
-//    kinesalite take them, for --seconds; a probe event goes alone every
-//    100 ms. Reports events/s acknowledged and delivered, the time from the
-//    last acknowledgement until everything is in the lake, and for the probes
-//    the delay from acknowledgement to the file that holds them (the moment
-//    a query sees them).
+// 1. live: 8 clients send 100-event batches to the gateway at --rate events/s
+//    (or as fast as it and kinesalite take them, if that is less) for
+//    --seconds, while the delivery runs; a probe
+//    event goes alone every 100 ms. Reports events/s acknowledged, records in
+//    the stream and delivered, the time from the last acknowledgement to the
+//    last delivery, and for the probes the delay from acknowledgement to the
+//    file that holds them (the moment a query sees them).
 // 2. backlog: with the delivery stopped, --backlog events go into the stream;
 //    then the delivery starts and the time to deliver them all is its own
 //    ceiling against kinesalite's GetRecords.
@@ -21,9 +22,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { createStream, sleep, startDelivery, startGateway, startKinesalite } from "./test/helpers.mjs";
+import { createStream, readStream, sleep, startDelivery, startGateway, startKinesalite } from "./test/helpers.mjs";
 
-const { values: opt } = parseArgs({ options: { seconds: { type: "string", default: "20" }, backlog: { type: "string", default: "100000" } } });
+const { values: opt } = parseArgs({ options: { seconds: { type: "string", default: "20" }, rate: { type: "string", default: "9000" }, backlog: { type: "string", default: "100000" } } });
+const RATE = Math.min(Number(opt.rate), 50000);
 const SECONDS = Math.min(Number(opt.seconds), 40);
 const BACKLOG = Math.min(Number(opt.backlog), 300000);
 const DAY = 86400;
@@ -53,11 +55,16 @@ const childPids = (pid) => {
 
 const delivered = (d) => d.lines.filter((l) => l.includes('"msg":"flush"')).reduce((n, l) => n + JSON.parse(l).records, 0);
 
+const statuses = {};
+let failed = 0;
+
 async function sendBatch(base, n, start) {
   const texts = Array.from({ length: n }, (_, j) => event(start + j));
   const body = `{"records":[${texts.map((t, j) => `{"data":${t},"partition-key":"k${start + j}"}`).join(",")}]}`;
   const r = await fetch(`${base}/streams/events/records`, { method: "PUT", headers: { "content-type": "application/json" }, body });
   const j = await r.json();
+  statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  if (r.status === 200) failed += j.FailedRecordCount;
   return r.status === 200 ? n - j.FailedRecordCount : 0;
 }
 
@@ -100,10 +107,21 @@ async function main() {
     }, 25);
     let acked = 0;
     let i = 0;
+    const cpu0 = { kinesalite: cpuSeconds(k.proc.pid), gateway: cpuSeconds(gw.proc.pid), bench: process.cpuUsage() };
     const t0 = Date.now();
     const until = t0 + SECONDS * 1000;
+    // Batch b may go at t0 + b * 100 / RATE s: a steady RATE events/s, or
+    // less when the gateway and kinesalite cannot take it.
+    let batch = 0;
     const clients = Array.from({ length: 8 }, async () => {
-      while (Date.now() < until && i < 500000) { const start = i; i += 100; acked += await sendBatch(gw.base, 100, start); }
+      while (Date.now() < until && i < 500000) {
+        const due = t0 + (batch++ * 100 * 1000) / RATE;
+        if (due > Date.now()) await sleep(due - Date.now());
+        if (Date.now() >= until) break;
+        const start = i; i += 100;
+        const n = await sendBatch(gw.base, 100, start);
+        acked += n;
+      }
     });
     const prober = (async () => {
       while (Date.now() < until) {
@@ -117,25 +135,43 @@ async function main() {
     await Promise.all([...clients, prober]);
     const tLast = Date.now();
     const deliveredAtEnd = delivered(d);
-    while (delivered(d) < acked && Date.now() - tLast < 30000) await sleep(20);
-    const tCaught = Date.now();
-    await sleep(300);
+    const bu = process.cpuUsage(cpu0.bench);
+    const cpuWhileSending = {
+      kinesalite: cpuSeconds(k.proc.pid) - cpu0.kinesalite, gateway: cpuSeconds(gw.proc.pid) - cpu0.gateway,
+      loadGenerator: (bu.user + bu.system) / 1e6, delivery: [d.proc.pid, ...childPids(d.proc.pid)].reduce((n, p) => n + cpuSeconds(p), 0),
+    };
+    const settled = async (proc, since) => {
+      let n = delivered(proc), at = since;
+      while (Date.now() - at < 3000 && Date.now() - since < 60000) {
+        await sleep(20);
+        const m = delivered(proc);
+        if (m !== n) { n = m; at = Date.now(); }
+      }
+      return at;
+    };
+    const tCaught = await settled(d, tLast);
     clearInterval(watch);
+    const inStream1 = (await readStream(k.client, "events")).length;
     const delays = [...probes.values()].filter((p) => p.seen).map((p) => p.seen - p.ack);
+    const pids = [d.proc.pid, ...childPids(d.proc.pid)];
     const live = {
       seconds: (tLast - t0) / 1000,
       acked,
+      statuses: { ...statuses },
+      failedEntries: failed,
       ackedPerSecond: Math.round(acked / ((tLast - t0) / 1000)),
+      inStream: inStream1,
       deliveredWhileSending: deliveredAtEnd,
-      deliveredTotal: delivered(d),
-      catchUpAfterLastAckMs: tCaught - tLast,
+      delivered: delivered(d),
+      lastDeliveryAfterLastAckMs: tCaught - tLast,
       probes: probes.size,
       probesSeen: delays.length,
       ackToQueryableMs: { p50: percentile(delays, 0.5), p95: percentile(delays, 0.95), max: Math.max(...delays) },
+      peakRssMiB: Math.round(sample.rss / 1024),
+      cpuSeconds: pids.reduce((n, p) => n + cpuSeconds(p), 0),
+      cpuWhileSending,
     };
-    const pids = [d.proc.pid, ...childPids(d.proc.pid)];
-    const cpuLive = pids.reduce((n, p) => n + cpuSeconds(p), 0);
-    const rssLive = sample.rss;
+    if (process.env.BENCH_DEBUG) console.error(d.lines.filter((l) => l.includes('"flush"')).join("\n"));
     await d.stop();
 
     // 2. backlog
@@ -143,27 +179,22 @@ async function main() {
     let j = 1e6;
     const tl = Date.now();
     await Promise.all(Array.from({ length: 8 }, async () => {
-      while (loaded < BACKLOG && Date.now() - tl < 60000) { const start = j; j += 100; loaded += await sendBatch(gw.base, 100, start); }
+      while (loaded < BACKLOG && Date.now() - tl < 60000) { const start = j; j += 100; const n = await sendBatch(gw.base, 100, start); loaded += n; }
     }));
+    const inStream2 = (await readStream(k.client, "events")).length;
     sample.rss = 0;
-    const before = live.deliveredTotal;
     const tb = Date.now();
     d = await startDelivery(k.endpoint, lake);
     stops[0] = () => d.stop();
-    while (delivered(d) < loaded && Date.now() - tb < 60000) await sleep(20);
+    while (delivered(d) < inStream2 - inStream1 && Date.now() - tb < 60000) await sleep(20);
     const drainMs = Date.now() - tb;
     const pids2 = [d.proc.pid, ...childPids(d.proc.pid)];
-    const cpuBacklog = pids2.reduce((n, p) => n + cpuSeconds(p), 0);
     clearInterval(sampler);
     const backlog = {
-      records: loaded, delivered: delivered(d), drainMs, perSecond: Math.round(delivered(d) / (drainMs / 1000)),
-      peakRssMiB: Math.round(sample.rss / 1024), cpuSeconds: cpuBacklog,
+      records: inStream2 - inStream1, delivered: delivered(d), drainMs, perSecond: Math.round(delivered(d) / (drainMs / 1000)),
+      peakRssMiB: Math.round(sample.rss / 1024), cpuSeconds: pids2.reduce((n, p) => n + cpuSeconds(p), 0),
     };
-    void before;
-    console.log(JSON.stringify({
-      live: { ...live, peakRssMiB: Math.round(rssLive / 1024), cpuSeconds: cpuLive },
-      backlog,
-    }, null, 1));
+    console.log(JSON.stringify({ live, backlog }, null, 1));
   } finally {
     for (const s of stops) await s();
     rmSync(lake, { recursive: true, force: true });
