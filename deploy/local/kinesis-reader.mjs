@@ -4,7 +4,7 @@
 // parents are read to their end), KPL-aggregated records split into their
 // user records. Each shard resumes after the position the lake writer last
 // delivered.
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
 import agg from "aws-kinesis-agg";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -51,6 +51,8 @@ export class StreamReader {
     this.running = true;
     for (let waited = false; ; waited = true) {
       try {
+        const d = await this.client.send(new DescribeStreamSummaryCommand({ StreamName: this.stream }));
+        this.lake.bindStream(new Date(d.StreamDescriptionSummary.StreamCreationTimestamp).toISOString());
         await this.discover();
         break;
       } catch (e) {

@@ -81,7 +81,9 @@ export class LakeWriter {
   async open() {
     mkdirSync(this.staging, { recursive: true });
     this.recover();
-    this.committed = existsSync(this.checkpointPath) ? JSON.parse(readFileSync(this.checkpointPath, "utf8")).shards : {};
+    const saved = existsSync(this.checkpointPath) ? JSON.parse(readFileSync(this.checkpointPath, "utf8")) : {};
+    this.committed = saved.shards ?? {};
+    this.streamCreated = saved.created ?? null;
     this.partitioner = new Partitioner(this.layout.query, this.layout.partitionKeys, { jq: this.jq });
     this.db = await DuckDBInstance.create(":memory:", {
       threads: "2", memory_limit: "256MB", preserve_insertion_order: "false", temp_directory: join(this.staging, "duckdb-spill"),
@@ -107,6 +109,17 @@ export class LakeWriter {
     this.log({ level: "error", msg: "flush failed", error: String(e?.stack ?? e) });
     process.exitCode = 1;
     process.kill(process.pid, "SIGTERM");
+  }
+
+  // The checkpoint belongs to one stream, known by its creation time: a
+  // stream created again under the same name (a fresh kinesalite) starts
+  // from its beginning, and the files already delivered stay.
+  bindStream(created) {
+    if (this.streamCreated && this.streamCreated !== created && Object.keys(this.committed).length) {
+      this.log({ level: "warn", msg: "the stream was created again since the checkpoint; reading it from the start", was: this.streamCreated, now: created });
+      this.committed = {};
+    }
+    this.streamCreated = created;
   }
 
   // Positions already delivered: {shardId: {sequenceNumber, closed}}.
@@ -140,7 +153,7 @@ export class LakeWriter {
       if (!this.madeDirs.has(d)) { mkdirSync(d, { recursive: true }); this.madeDirs.add(d); }
       renameSync(src, dst);
     }
-    atomicWrite(this.checkpointPath, JSON.stringify({ stream: this.stream, shards: commit.checkpoint }, null, 1) + "\n");
+    atomicWrite(this.checkpointPath, JSON.stringify({ stream: this.stream, created: commit.created, shards: commit.checkpoint }, null, 1) + "\n");
     rmSync(join(this.staging, `${commit.flush}.commit.json`), { force: true });
   }
 
@@ -323,7 +336,7 @@ export class LakeWriter {
 
     const checkpoint = { ...this.committed };
     for (const [shard, pos] of g.positions) checkpoint[shard] = pos;
-    const commit = { flush, moves, checkpoint };
+    const commit = { flush, moves, checkpoint, created: this.streamCreated };
     atomicWrite(join(this.staging, `${flush}.commit.json`), JSON.stringify(commit));
     this.apply(commit, records > 0 && process.env.STREAMGATE_LAKE_TEST_CRASH === "mid-rename");
     this.committed = checkpoint;

@@ -75,3 +75,24 @@ test("shards that appear after a reshard are read, the parent to its end first",
   assert.ok(!d.lines.some((l) => l.includes("shardId-000000000000") && l.includes("closed and read")), "the closed parent was not read again");
   assert.deepEqual(delivered(lake).sort(), [...texts].sort(), "every record once");
 });
+
+test("a stream created again (a fresh kinesalite) is read from its start; delivered files stay", { timeout: 60000 }, async (t) => {
+  const lake = mkdtempSync(join(tmpdir(), "sg-lake-recreate-"));
+  t.after(() => rmSync(lake, { recursive: true, force: true }));
+  const texts = Array.from({ length: 40 }, (_, i) => record(i));
+  for (const [n, part] of [[1, texts.slice(0, 20)], [2, texts.slice(20)]]) {
+    const k = await startKinesalite();
+    try {
+      await createStream(k.client, "events", 2);
+      const d = await startDelivery(k.endpoint, lake, ["--interval-ms", "200", "--poll-ms", "50"]);
+      await putAll(k.client, part);
+      for (let i = 0; delivered(lake).length < n * 20; i++) { assert.ok(i < 100, `run ${n} delivers`); await sleep(100); }
+      assert.deepEqual(await d.stop("SIGTERM"), { code: 0, signal: null });
+      assert.equal(d.lines.some((l) => l.includes("created again")), n === 2);
+    } finally {
+      await k.stop();
+    }
+    await sleep(1100); // a new stream, a new creation time
+  }
+  assert.deepEqual(delivered(lake).sort(), [...texts].sort());
+});
