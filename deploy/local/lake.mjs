@@ -18,7 +18,6 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { resolve, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadLayout } from "./layout.mjs";
 import { duckType } from "./convert.mjs";
@@ -92,14 +91,18 @@ export function renderTable(names, rows) {
 }
 
 async function main() {
-  const { values: opt, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      lake: { type: "string", default: process.env.STREAMGATE_LAKE_DIR ?? resolve(ROOT, "lake") },
-      json: { type: "boolean", default: false },
-    },
-  });
-  const [cmd, ...rest] = positionals;
+  // Options come before the command; everything after it is SQL, even
+  // text that starts with "--" (an SQL comment).
+  const argv = process.argv.slice(2);
+  const opt = { lake: process.env.STREAMGATE_LAKE_DIR ?? resolve(ROOT, "lake"), json: false };
+  while (argv.length && argv[0].startsWith("--")) {
+    const a = argv.shift();
+    if (a === "--json") opt.json = true;
+    else if (a === "--lake") opt.lake = argv.shift();
+    else if (a.startsWith("--lake=")) opt.lake = a.slice(7);
+    else { process.stderr.write(`unknown option ${a}\n`); process.exit(2); }
+  }
+  const [cmd, ...rest] = argv;
   const lake = resolve(opt.lake);
   if (cmd !== "query" && cmd !== "tables") {
     process.stderr.write('usage: scripts/lake.sh [--lake DIR] [--json] query "SQL" | tables\n');

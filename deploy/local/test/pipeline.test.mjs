@@ -10,6 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -242,6 +243,15 @@ test("events reach the local lake exactly as Kinesis holds them, across kill -9 
 
   // The Athena queries of docs/ run as written.
   for (const sql of athenaQueries()) await q(sql);
+
+  // The command line: scripts/lake.sh tables and query.
+  const sh = (...args) => execFileSync("bash", [join(ROOT, "scripts/lake.sh"), "--lake", lake, ...args], { encoding: "utf8" });
+  const tables = sh("tables");
+  assert.match(tables, new RegExp(`│ events +│ ${good.length} +│`));
+  assert.match(tables, new RegExp(`│ events_raw +│ ${good.length + 1} +│`));
+  assert.match(tables, new RegExp(`│ events_dedup +│ ${sentUnique.size} +│`));
+  const json = sh("--json", "query", "-- a comment first\nSELECT count(*)::INTEGER AS n FROM events_dedup WHERE event_type = 'type07'");
+  assert.deepEqual(JSON.parse(json), { n: perDay(sentUnique.values())[Object.keys(got).find((x) => x.startsWith("type07/"))] });
 });
 
 // A record as the gateway would have enriched it, for the KPL path.
