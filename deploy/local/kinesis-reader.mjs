@@ -99,6 +99,9 @@ export class StreamReader {
       let it = await this.iterator(id);
       let last = this.lake.checkpoint()[id]?.sequenceNumber ?? null;
       this.log({ level: "info", msg: "reading shard", shard: id, after: last ?? "TRIM_HORIZON" });
+      // The next GetRecords goes out while the lake buffers the last answer;
+      // batches still reach the lake one at a time and in order.
+      let adding = Promise.resolve();
       while (this.running && it) {
         let res;
         try {
@@ -115,9 +118,11 @@ export class StreamReader {
         if (recs.length || closed) {
           const users = recs.flatMap(userRecords);
           if (recs.length) last = recs[recs.length - 1].SequenceNumber;
-          await this.lake.add(id, users, { sequenceNumber: last, closed });
+          await adding;
+          adding = this.lake.add(id, users, { sequenceNumber: last, closed });
         }
         if (closed) {
+          await adding;
           this.finished.add(id);
           this.log({ level: "info", msg: "shard closed and read to its end", shard: id });
           break;
@@ -128,6 +133,7 @@ export class StreamReader {
         // poll, which keeps within the 5 reads/s per shard of real Kinesis.
         if (recs.length < this.limit && !res.MillisBehindLatest) await sleep(this.pollMs);
       }
+      await adding;
     } catch (e) {
       if (this.running) {
         this.log({ level: "error", msg: "shard reader stopped", shard: id, error: String(e?.stack ?? e) });
