@@ -13,7 +13,7 @@
 // finishes a committed flush and drops an uncommitted one, so a record is
 // delivered once per Kinesis record even across kill -9; the reader then
 // resumes after the checkpoint.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -366,13 +366,20 @@ export class LakeWriter {
 
 const NEWLINE = Buffer.from("\n");
 
-// Every file under dir (relative paths), for tests and the query tool.
+// Every file under dir (relative paths), for tests and the query tool. A
+// directory that goes away while it is listed (a staging directory) is skipped.
 export function listFiles(dir, rel = "") {
   const out = [];
-  if (!existsSync(join(dir, rel))) return out;
-  for (const name of readdirSync(join(dir, rel))) {
-    const r = rel ? join(rel, name) : name;
-    if (statSync(join(dir, r)).isDirectory()) out.push(...listFiles(dir, r));
+  let names;
+  try {
+    names = readdirSync(join(dir, rel), { withFileTypes: true });
+  } catch (e) {
+    if (e.code === "ENOENT") return out;
+    throw e;
+  }
+  for (const d of names) {
+    const r = rel ? join(rel, d.name) : d.name;
+    if (d.isDirectory()) out.push(...listFiles(dir, r));
     else out.push(r);
   }
   return out;

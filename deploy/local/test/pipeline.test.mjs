@@ -105,7 +105,8 @@ test("events reach the local lake exactly as Kinesis holds them, across kill -9 
   acked.push(...await send(gw.base, texts.slice(200, 700), "records"));
   acked.push(...await send(gw.base, texts.slice(0, 40), "record")); // exact duplicates
   await d.waitFor(/"msg":"flush".*"records":[1-9]/);
-  const early = new Map(listFiles(lake).filter((f) => !f.startsWith("_")).map((f) => [f, statSync(join(lake, f)).mtimeMs]));
+  const delivered = () => ["raw", "parquet", "errors"].flatMap((z) => listFiles(join(lake, z)).map((f) => join(z, f)));
+  const early = new Map(delivered().map((f) => [f, statSync(join(lake, f)).mtimeMs]));
   assert.ok(early.size > 0, "the first process delivered files before it was killed");
 
   // Phase 2: kill -9 while events are arriving.
