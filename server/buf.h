@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#define SG_MUST_CHECK __attribute__((warn_unused_result))
+#include "must_check.h"
 
 struct sg_buf {
     char *data;   /* NUL-terminated when len > 0 or after any append */

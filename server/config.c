@@ -115,11 +115,6 @@ const struct sg_stream_config *sg_config_find_stream(const struct sg_config *cfg
     return NULL;
 }
 
-const char *sg_config_getenv(const char *name, void *ctx)
-{
-    (void)ctx;
-    return getenv(name);
-}
 
 
 static const struct num_setting *find_num(const char *section, const char *key)

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "env.h"
+
 #define SG_CONFIG_MAX_STREAMS 64
 #define SG_STREAM_NAME_MAX 128
 #define SG_STREAM_ARN_MAX 2048
@@ -76,8 +78,6 @@ struct sg_config {
     struct sg_stream_config streams[SG_CONFIG_MAX_STREAMS];
 };
 
-/* Looks up an environment variable; returns NULL when unset. */
-typedef const char *(*sg_env_lookup_fn)(const char *name, void *ctx);
 
 /* Fills *cfg with the built-in defaults and no streams. */
 void sg_config_defaults(struct sg_config *cfg);
@@ -103,8 +103,5 @@ const struct sg_stream_config *sg_config_find_stream(const struct sg_config *cfg
 
 /* True when s[0..len) follows Kinesis' stream-name rule: 1-128 of [a-zA-Z0-9_.-]. */
 bool sg_config_valid_stream_name(const char *s, size_t len);
-
-/* The process environment, for sg_config_load. */
-const char *sg_config_getenv(const char *name, void *ctx);
 
 #endif
