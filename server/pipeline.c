@@ -1,34 +1,33 @@
 /*
- * pipeline: the sender thread and its PutRecords calls (see pipeline.h).
+ * pipeline: the sender's core (see pipeline.h): batches, calls, retries and
+ * answers. Its I/O goes through a transport (kinesis_transport.h): libcurl
+ * in the gateway, a scripted one in tests/unit/test_pipeline.c.
  *
  * Invariants:
  *   - every admitted record is resolved exactly once (success, or an error
  *     once its deadline rules out another try, or at drain);
  *   - a record is released from its batcher's admission before it is
  *     resolved, and never touched after (its request may be freed at once);
- *   - only the sender thread touches calls, the curl handles and in_flight.
+ *   - only the sender thread touches calls, the transport and in_flight.
  */
 #include "pipeline.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "batcher.h"
 #include "buf.h"
 #include "clock.h"
 #include "kinesis_codec.h"
-#include "kinesis_http.h"
+#include "kinesis_transport.h"
 #include "log.h"
 #include "pipeline_internal.h"
 #include "rand.h"
 #include "retry.h"
-#include "sigv4.h"
 
 #define RESPONSE_LIMIT (16u * 1024u * 1024u)
 #define BODY_OVERHEAD 4096 /* head + tail + separators beyond the entries */
@@ -88,20 +87,17 @@ static void retry_or_fail(struct sg_pipeline *p, struct stream *s, struct sg_rec
 {
     if (st == SG_KINESIS_THROTTLED)
         atomic_fetch_add(&p->throttled, 1);
-    r->if_expired = sg_retry_outcome_for(st, unreachable);
+    struct sg_retry_plan plan = sg_retry_plan_for(
+        st, unreachable, r->attempts, now, r->ticket->deadline_ms, atomic_load(&p->stop),
+        p->cfg->backoff_base_ms, p->cfg->backoff_max_ms, sg_rand_u64());
+    r->if_expired = plan.outcome;
     snprintf(r->last_error, sizeof r->last_error, "%s", code);
-    if (st == SG_KINESIS_FATAL) {
-        finish(p, s, r, SG_OUTCOME_REFUSED, code, msg);
+    if (!plan.retry) {
+        finish(p, s, r, plan.outcome, code, msg);
         return;
     }
-    int64_t delay = sg_retry_backoff_ms(r->attempts, p->cfg->backoff_base_ms,
-                                        p->cfg->backoff_max_ms, sg_rand_u64());
     r->attempts++;
-    r->not_before_ms = now + delay;
-    if (r->not_before_ms >= r->ticket->deadline_ms || atomic_load(&p->stop)) {
-        finish(p, s, r, r->if_expired, code, msg);
-        return;
-    }
+    r->not_before_ms = plan.not_before_ms;
     atomic_fetch_add(&p->records_retried, 1);
     sg_batcher_requeue(s->batcher, r);
 }
@@ -126,37 +122,6 @@ static int build_body(struct call *c, size_t entry_bytes)
     return sg_kinesis_append_tail(&c->body);
 }
 
-int sg_pipeline_sign_call(struct sg_pipeline *p, struct call *c, const struct sg_credentials *cr,
-                     const char *target)
-{
-    c->headers = sg_kinesis_signed_headers(&p->ep, p->keys, p->cfg->region, target, cr,
-                                           c->body.data, c->body.len, time(NULL));
-    return c->headers ? 0 : -1;
-}
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct call *c = userdata;
-    return sg_buf_append(&c->resp, ptr, size * nmemb) == 0 ? size * nmemb : 0;
-}
-
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct call *c = userdata;
-    size_t n = size * nmemb;
-    static const char name[] = "x-amzn-errortype:";
-    if (n > sizeof name && strncasecmp(ptr, name, sizeof name - 1) == 0) {
-        const char *v = ptr + sizeof name - 1;
-        size_t vl = n - (sizeof name - 1);
-        while (vl && (*v == ' ' || *v == '\t'))
-            v++, vl--;
-        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-            vl--;
-        snprintf(c->error_type, sizeof c->error_type, "%.*s", (int)vl, v);
-    }
-    return n;
-}
-
 static int64_t call_timeout_ms(const struct sg_pipeline *p, const struct call *c, int64_t now)
 {
     int64_t latest = now;
@@ -171,80 +136,17 @@ static int64_t call_timeout_ms(const struct sg_pipeline *p, const struct call *c
     return t < 100 ? 100 : t;
 }
 
-CURL *sg_pipeline_take_easy(struct sg_pipeline *p)
-{
-    if (p->n_spare_easy)
-        return p->spare_easy[--p->n_spare_easy];
-    CURL *e = curl_easy_init();
-    if (!e)
-        return NULL;
-    int rc = 0;
-    rc |= (int)curl_easy_setopt(e, CURLOPT_URL, p->ep.url);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_POST, 1L);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->cfg->connect_timeout_ms);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (rc) {
-        curl_easy_cleanup(e);
-        return NULL;
-    }
-    return e;
-}
-
-int sg_pipeline_setup_easy(struct sg_pipeline *p, struct call *c, int64_t now)
-{
-    CURL *e = c->easy;
-    int rc = 0;
-    rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body.data);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body.len);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_PRIVATE, c);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->curl_error);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)call_timeout_ms(p, c, now));
-    return rc ? -1 : 0;
-}
-
-/* Clears the options that point into a call, which is about to be freed,
- * before its handle waits in the spares. */
-static int forget_call(CURL *e)
-{
-    int rc = 0;
-    rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERDATA, NULL);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
-    return rc ? -1 : 0;
-}
-
-void sg_pipeline_free_call(struct call *c)
+void sg_pipeline_free_call(struct sg_pipeline *p, struct call *c)
 {
     if (!c)
         return;
     if (c->prev)
         c->prev->next = c->next;
-    else if (c->p->active == c)
-        c->p->active = c->next;
+    else if (p->active == c)
+        p->active = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    if (c->easy) {
-        struct sg_pipeline *p = c->p;
-        curl_multi_remove_handle(p->multi, c->easy);
-        if (p->n_spare_easy < SG_PIPELINE_SPARE_EASY && forget_call(c->easy) == 0)
-            p->spare_easy[p->n_spare_easy++] = c->easy;
-        else
-            curl_easy_cleanup(c->easy);
-    }
-    curl_slist_free_all(c->headers);
     sg_buf_free(&c->body);
-    sg_buf_free(&c->resp);
     free(c->index);
     free(c);
 }
@@ -254,7 +156,7 @@ static void fail_all(struct sg_pipeline *p, struct stream *s, struct sg_record *
                      enum sg_kinesis_status st, bool unreachable, const char *code,
                      const char *msg)
 {
-    int64_t now = sg_clock_ms();
+    int64_t now = p->now_ms();
     while (list) {
         struct sg_record *next = list->next;
         retry_or_fail(p, s, list, st, unreachable, code, msg, now);
@@ -263,36 +165,34 @@ static void fail_all(struct sg_pipeline *p, struct stream *s, struct sg_record *
 }
 
 static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record *list, size_t n,
-                       size_t bytes, int64_t now)
+                       int64_t now)
 {
-    struct sg_credentials *cr = sg_creds_provider_get(p->creds);
-    if (!cr) {
-        fail_all(p, s, list, SG_KINESIS_RETRYABLE, true, "CredentialsUnavailable",
-                 "no AWS credentials are available to sign the request");
-        return;
-    }
     struct call *c = calloc(1, sizeof *c);
     size_t entry_bytes = 0;
     for (struct sg_record *r = list; r; r = r->next)
         entry_bytes += r->entry_len;
+    enum sg_transport_start started = SG_TRANSPORT_START_FAILED;
     if (c) {
-        c->p = p, c->s = s, c->records = list, c->n = n, c->started_ms = now;
-        sg_buf_init(&c->resp, RESPONSE_LIMIT);
+        c->s = s, c->records = list, c->n = n, c->started_ms = now;
         c->index = calloc(n, sizeof *c->index);
-        c->easy = sg_pipeline_take_easy(p);
     }
-    if (!c || !c->index || !c->easy || build_body(c, entry_bytes) != 0 || sg_pipeline_sign_call(p, c, cr, SG_KINESIS_TARGET_PUT_RECORDS) != 0 ||
-        sg_pipeline_setup_easy(p, c, now) != 0 || curl_multi_add_handle(p->multi, c->easy) != CURLM_OK) {
-        sg_credentials_release(cr);
+    if (c && c->index && build_body(c, entry_bytes) == 0) {
+        struct sg_kinesis_request req = {SG_KINESIS_TARGET_PUT_RECORDS, c->body.data, c->body.len,
+                                         call_timeout_ms(p, c, now), RESPONSE_LIMIT};
+        started = p->transport->ops->start(p->transport, &req, c);
+    }
+    if (started != SG_TRANSPORT_STARTED) {
         if (c)
             c->records = NULL;
-        sg_pipeline_free_call(c);
-        fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, "InternalError",
-                 "the gateway could not build the PutRecords call");
+        sg_pipeline_free_call(p, c);
+        if (started == SG_TRANSPORT_NO_CREDENTIALS)
+            fail_all(p, s, list, SG_KINESIS_RETRYABLE, true, "CredentialsUnavailable",
+                     "no AWS credentials are available to sign the request");
+        else
+            fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, "InternalError",
+                     "the gateway could not build the PutRecords call");
         return;
     }
-    sg_credentials_release(cr);
-    (void)bytes;
     sg_pipeline_track_call(p, c);
     s->in_flight++;
     atomic_fetch_add(&p->in_flight, 1);
@@ -324,12 +224,6 @@ static void on_record_result(void *ctx, size_t i, const struct sg_kinesis_result
     }
 }
 
-bool sg_pipeline_is_unreachable(CURLcode code)
-{
-    return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
-           code == CURLE_COULDNT_RESOLVE_PROXY;
-}
-
 /* At most one warning per stream and second: a Kinesis outage must not turn
  * into a log flood. */
 static void warn_call_failure(struct stream *s, const struct sg_kinesis_error *err, int64_t now)
@@ -345,47 +239,47 @@ static void warn_call_failure(struct stream *s, const struct sg_kinesis_error *e
 }
 
 static void call_failed(struct sg_pipeline *p, struct call *c, struct sg_record *list,
-                        CURLcode result, long status, int64_t now)
+                        const struct sg_kinesis_reply *reply, int64_t now)
 {
     struct stream *s = c->s;
     struct sg_kinesis_error err;
-    const char *why = result == CURLE_OK ? c->resp.data : c->curl_error;
-    size_t why_len = result == CURLE_OK ? c->resp.len : strlen(c->curl_error);
-    enum sg_kinesis_status st =
-        sg_kinesis_classify_call(result == CURLE_OK ? status : 0, why, why_len, c->error_type, &err);
-    bool unreachable = result != CURLE_OK && sg_pipeline_is_unreachable(result);
+    bool answered = reply->outcome == SG_TRANSPORT_ANSWERED;
+    const char *why = answered ? reply->body : reply->error;
+    size_t why_len = answered ? reply->body_len : strlen(reply->error);
+    enum sg_kinesis_status st = sg_kinesis_classify_call(answered ? reply->http_status : 0, why,
+                                                         why_len, reply->error_type, &err);
+    bool unreachable = reply->outcome == SG_TRANSPORT_UNREACHABLE;
     atomic_fetch_add(&p->call_failures, 1);
-    /* Rotated or expired credentials: fetch new ones now (the provider
-     * rate-limits this), so the next calls use them. */
+    /* Rotated or expired credentials: fetch new ones now, so the next calls
+     * use them. */
     if (sg_kinesis_is_auth_error(err.code))
-        sg_creds_provider_invalidate(p->creds);
+        p->transport->ops->credentials_rejected(p->transport);
     if (unreachable)
         sg_pipeline_set_health(p, s, HEALTH_UNREACHABLE, "Kinesis endpoint unreachable");
     warn_call_failure(s, &err, now);
     fail_all(p, s, list, st, unreachable, err.code, err.message);
 }
 
-static void complete_put_records(struct sg_pipeline *p, struct call *c, CURLcode result)
+static void complete_put_records(struct sg_pipeline *p, struct call *c,
+                                 const struct sg_kinesis_reply *reply)
 {
-    long status = 0;
-    int64_t now = sg_clock_ms();
+    int64_t now = p->now_ms();
     struct stream *s = c->s;
     struct sg_record *list = c->records;
     c->records = NULL;
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
     atomic_fetch_add(&p->calls, 1);
     atomic_fetch_add(&p->latency_ms_sum, (uint64_t)(now - c->started_ms));
     observe(p->latency_buckets, sg_latency_bucket_ms, SG_LATENCY_BUCKETS,
             (uint64_t)(now - c->started_ms));
-    atomic_store(&p->reachable, result == CURLE_OK);
+    atomic_store(&p->reachable, reply->outcome == SG_TRANSPORT_ANSWERED);
     s->in_flight--;
     atomic_fetch_sub(&p->in_flight, 1);
 
     struct sg_kinesis_error err;
-    if (result == CURLE_OK && status == 200) {
+    if (reply->outcome == SG_TRANSPORT_ANSWERED && reply->http_status == 200) {
         struct result_ctx ctx = {p, c, now};
-        if (sg_kinesis_parse_put_records(c->resp.data, c->resp.len, c->n, on_record_result, &ctx,
-                                         &err) == 0) {
+        if (sg_kinesis_parse_put_records(reply->body, reply->body_len, c->n, on_record_result,
+                                         &ctx, &err) == 0) {
             if (atomic_load(&s->health) != HEALTH_OK)
                 sg_pipeline_set_health(p, s, HEALTH_OK, NULL);
             return;
@@ -394,32 +288,19 @@ static void complete_put_records(struct sg_pipeline *p, struct call *c, CURLcode
         fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, err.code, err.message);
         return;
     }
-    call_failed(p, c, list, result, status, now);
+    call_failed(p, c, list, reply, now);
 }
 
-static void complete_call(struct sg_pipeline *p, struct call *c, CURLcode result)
+/* The transport's report of one call (sg_kinesis_done_fn). */
+static void on_call_done(void *owner, void *ctx, const struct sg_kinesis_reply *reply)
 {
+    struct sg_pipeline *p = owner;
+    struct call *c = ctx;
     if (c->kind == CALL_PROBE)
-        sg_probe_complete(p, c, result);
+        sg_probe_complete(p, c, reply);
     else
-        complete_put_records(p, c, result);
-    sg_pipeline_free_call(c);
-}
-
-static bool process_done(struct sg_pipeline *p)
-{
-    bool any = false;
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(p->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        struct call *c = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-        complete_call(p, c, m->data.result);
-        any = true;
-    }
-    return any;
+        complete_put_records(p, c, reply);
+    sg_pipeline_free_call(p, c);
 }
 
 /* ---- the sender loop --------------------------------------------------- */
@@ -474,7 +355,7 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
             }
             list = drop_expired(p, s, list, &n, now);
             if (n)
-                start_call(p, s, list, n, bytes, now);
+                start_call(p, s, list, n, now);
         }
     }
     return next;
@@ -491,53 +372,58 @@ static size_t outstanding(struct sg_pipeline *p)
     return total;
 }
 
+bool sg_pipeline_turn(struct sg_pipeline *p, int max_wait_ms)
+{
+    int64_t next = schedule(p, p->now_ms());
+    int64_t wait = next == INT64_MAX ? IDLE_POLL_MS : next - p->now_ms();
+    if (wait < 0)
+        wait = 0;
+    if (wait > max_wait_ms)
+        wait = max_wait_ms;
+    p->transport->ops->run(p->transport, (int)wait, on_call_done, p);
+    if (atomic_load(&p->draining) && outstanding(p) == 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->idle_cv);
+        pthread_mutex_unlock(&p->mu);
+        return atomic_load(&p->stop);
+    }
+    return false;
+}
+
 static void *sender_main(void *arg)
 {
     struct sg_pipeline *p = arg;
-    for (;;) {
-        int64_t now = sg_clock_ms();
-        int64_t next = schedule(p, now);
-        int running = 0;
-        curl_multi_perform(p->multi, &running);
-        bool progressed = process_done(p);
-        if (atomic_load(&p->draining) && outstanding(p) == 0) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_broadcast(&p->idle_cv);
-            pthread_mutex_unlock(&p->mu);
-            if (atomic_load(&p->stop))
-                break;
-        }
-        int64_t wait = next == INT64_MAX ? IDLE_POLL_MS : next - sg_clock_ms();
-        if (progressed || wait < 0)
-            wait = 0;
-        if (wait > IDLE_POLL_MS)
-            wait = IDLE_POLL_MS;
-        curl_multi_poll(p->multi, NULL, 0, (int)wait, NULL);
+    while (!sg_pipeline_turn(p, IDLE_POLL_MS)) {
     }
     return NULL;
 }
 
 /* ---- public API -------------------------------------------------------- */
 
-struct sg_pipeline *sg_pipeline_new(const struct sg_config *cfg, struct sg_creds_provider *creds)
+struct sg_pipeline *sg_pipeline_new_with(const struct sg_config *cfg,
+                                         struct sg_kinesis_transport *transport,
+                                         sg_pipeline_clock_fn now_ms)
 {
-    struct sg_pipeline *p = calloc(1, sizeof *p);
-    if (!p)
+    struct sg_pipeline *p = transport ? calloc(1, sizeof *p) : NULL;
+    if (!p) {
+        sg_kinesis_transport_free(transport);
         return NULL;
-    p->cfg = cfg;
-    p->creds = creds;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->idle_cv, NULL);
-    atomic_store(&p->reachable, true);
-    if (sg_kinesis_endpoint_init(&p->ep, cfg) != 0) {
-        sg_log(SG_LOG_ERROR, "invalid Kinesis endpoint %s", cfg->endpoint);
-        goto err;
     }
+    p->cfg = cfg;
+    p->transport = transport;
+    p->now_ms = now_ms;
+    pthread_mutex_init(&p->mu, NULL);
+    /* The drain wait is timed on the monotonic clock, as every other wait:
+     * a wall-clock step must not cut it short or stretch it. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->idle_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    atomic_store(&p->reachable, true);
     p->n_streams = cfg->n_streams;
     p->streams = calloc(cfg->n_streams, sizeof *p->streams);
-    p->multi = curl_multi_init();
-    p->keys = sg_sigv4_key_cache_new();
-    if (!p->streams || !p->multi || !p->keys)
+    if (!p->streams)
         goto err;
     struct sg_batcher_limits lim = {cfg->linger_ms, cfg->batch_max_records, cfg->batch_max_bytes,
                                     cfg->queue_max_records, cfg->queue_max_bytes};
@@ -546,12 +432,15 @@ struct sg_pipeline *sg_pipeline_new(const struct sg_config *cfg, struct sg_creds
         if (!(p->streams[i].batcher = sg_batcher_new(&lim)))
             goto err;
     }
-    curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                      (long)(cfg->max_in_flight * cfg->n_streams));
     return p;
 err:
     sg_pipeline_free(p);
     return NULL;
+}
+
+struct sg_pipeline *sg_pipeline_new(const struct sg_config *cfg, struct sg_creds_provider *creds)
+{
+    return sg_pipeline_new_with(cfg, sg_kinesis_transport_curl_new(cfg, creds), sg_clock_ms);
 }
 
 int sg_pipeline_start(struct sg_pipeline *p)
@@ -572,30 +461,45 @@ int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_recor
     if (atomic_load(&p->streams[stream_idx].health) == HEALTH_UNREACHABLE)
         return -2;
     bool wake = false;
-    if (sg_batcher_submit(p->streams[stream_idx].batcher, first, n, bytes, sg_clock_ms(), &wake) !=
+    if (sg_batcher_submit(p->streams[stream_idx].batcher, first, n, bytes, p->now_ms(), &wake) !=
         0)
         return -1;
     if (wake)
-        curl_multi_wakeup(p->multi);
+        p->transport->ops->wakeup(p->transport);
     return 0;
 }
 
-/* After the drain time-out: answer whatever is still queued (503). */
-static void answer_leftovers(struct sg_pipeline *p)
+static void answer_shutdown(struct sg_pipeline *p, struct stream *s, struct sg_record *list)
 {
+    while (list) {
+        struct sg_record *next = list->next;
+        finish(p, s, list, SG_OUTCOME_UNAVAILABLE, "ServiceUnavailable",
+               "the gateway is shutting down");
+        list = next;
+    }
+}
+
+void sg_pipeline_abandon(struct sg_pipeline *p)
+{
+    while (p->active) {
+        struct call *c = p->active;
+        p->transport->ops->cancel(p->transport, c);
+        if (c->kind == CALL_PUT_RECORDS) {
+            c->s->in_flight--;
+            atomic_fetch_sub(&p->in_flight, 1);
+        }
+        struct sg_record *list = c->records;
+        c->records = NULL;
+        answer_shutdown(p, c->s, list);
+        sg_pipeline_free_call(p, c);
+    }
     for (size_t i = 0; i < p->n_streams; i++) {
         struct stream *s = &p->streams[i];
         struct sg_record *list;
         size_t bytes;
         int64_t due;
-        while (sg_batcher_take(s->batcher, INT64_MAX, true, &list, &bytes, &due) > 0) {
-            while (list) {
-                struct sg_record *next = list->next;
-                finish(p, s, list, SG_OUTCOME_UNAVAILABLE, "ServiceUnavailable",
-                       "the gateway is shutting down");
-                list = next;
-            }
-        }
+        while (sg_batcher_take(s->batcher, INT64_MAX, true, &list, &bytes, &due) > 0)
+            answer_shutdown(p, s, list);
     }
 }
 
@@ -604,9 +508,9 @@ void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms)
     atomic_store(&p->draining, true);
     if (!p->started)
         return;
-    curl_multi_wakeup(p->multi);
+    p->transport->ops->wakeup(p->transport);
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
+    clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += timeout_ms / 1000;
     until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L)
@@ -618,25 +522,12 @@ void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms)
     pthread_mutex_unlock(&p->mu);
     /* From here, failures are answered instead of retried (retry_or_fail). */
     atomic_store(&p->stop, true);
-    curl_multi_wakeup(p->multi);
+    p->transport->ops->wakeup(p->transport);
     pthread_join(p->thread, NULL);
     p->started = false;
-    /* The thread is gone: in-flight calls are abandoned and their records,
-     * with everything still queued, answered 503. */
-    while (p->active) {
-        struct call *c = p->active;
-        if (c->kind == CALL_PUT_RECORDS)
-            c->s->in_flight--;
-        struct sg_record *list = c->records;
-        c->records = NULL;
-        for (struct sg_record *r = list, *next; r; r = next) {
-            next = r->next;
-            finish(p, c->s, r, SG_OUTCOME_UNAVAILABLE, "ServiceUnavailable",
-                   "the gateway is shutting down");
-        }
-        sg_pipeline_free_call(c);
-    }
-    answer_leftovers(p);
+    /* The thread is gone: calls still in flight are abandoned and their
+     * records, with everything still queued, answered 503. */
+    sg_pipeline_abandon(p);
 }
 
 void sg_pipeline_free(struct sg_pipeline *p)
@@ -648,11 +539,7 @@ void sg_pipeline_free(struct sg_pipeline *p)
     for (size_t i = 0; p->streams && i < p->n_streams; i++)
         sg_batcher_free(p->streams[i].batcher);
     free(p->streams);
-    while (p->n_spare_easy)
-        curl_easy_cleanup(p->spare_easy[--p->n_spare_easy]);
-    if (p->multi)
-        curl_multi_cleanup(p->multi);
-    sg_sigv4_key_cache_free(p->keys);
+    sg_kinesis_transport_free(p->transport);
     pthread_cond_destroy(&p->idle_cv);
     pthread_mutex_destroy(&p->mu);
     free(p);

@@ -1,12 +1,12 @@
 /*
  * pipeline: from submitted records to Kinesis answers.
  *
- * DESIGN. One sender thread owns a libcurl multi handle and every PutRecords
- * call in flight (up to kinesis.max_in_flight per stream, over reused
- * connections). HTTP threads only submit (batcher.c, under the stream's
- * lock) and wake the sender when needed (curl_multi_wakeup). The sender cuts
- * batches, signs them (sigv4.c, with its own key cache: no lock), sends them,
- * and resolves each record: success, retry later (only the failed records,
+ * DESIGN. One sender thread owns the Kinesis transport (kinesis_transport.h:
+ * libcurl's multi handle, signing, reused connections) and every PutRecords
+ * call in flight (up to kinesis.max_in_flight per stream). HTTP threads only
+ * submit (batcher.c, under the stream's lock) and wake the sender when
+ * needed (the transport's wakeup). The sender cuts batches, hands them to the
+ * transport, and resolves each record from the answer: success, retry later (only the failed records,
  * with backoff and jitter, while the request's deadline allows), or a final
  * error. Resolving the last record of a request completes its ticket, which
  * resumes the waiting client connection.

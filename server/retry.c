@@ -15,7 +15,7 @@ int64_t sg_retry_backoff_ms(unsigned attempt, unsigned base_ms, unsigned max_ms,
     return (int64_t)(random % (cap + 1));
 }
 
-enum sg_outcome sg_retry_outcome_for(enum sg_kinesis_status status, int unreachable)
+enum sg_outcome sg_retry_outcome_for(enum sg_kinesis_status status, bool unreachable)
 {
     if (unreachable)
         return SG_OUTCOME_UNAVAILABLE;
@@ -31,6 +31,21 @@ enum sg_outcome sg_retry_outcome_for(enum sg_kinesis_status status, int unreacha
         break;
     }
     return SG_OUTCOME_TIMEOUT;
+}
+
+struct sg_retry_plan sg_retry_plan_for(enum sg_kinesis_status status, bool unreachable,
+                                       unsigned attempt, int64_t now, int64_t deadline_ms,
+                                       bool stopping, unsigned base_ms, unsigned max_ms,
+                                       uint64_t random)
+{
+    struct sg_retry_plan plan = {.outcome = sg_retry_outcome_for(status, unreachable)};
+    if (status == SG_KINESIS_FATAL) {
+        plan.outcome = SG_OUTCOME_REFUSED;
+        return plan;
+    }
+    plan.not_before_ms = now + sg_retry_backoff_ms(attempt, base_ms, max_ms, random);
+    plan.retry = plan.not_before_ms < deadline_ms && !stopping;
+    return plan;
 }
 
 int sg_retry_http_status(enum sg_outcome outcome)
