@@ -6,7 +6,6 @@
  * answer sets the stream's health, which /readyz reports and which makes
  * submits fail fast (503) while the endpoint cannot be reached at all.
  */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "kinesis_codec.h"
 #include "kinesis_http.h"
 #include "pipeline_internal.h"
+#include "shard_map.h"
 
 #define PROBE_ANSWER_LIMIT 65536
 
@@ -32,14 +32,13 @@ void sg_probe_complete(struct sg_pipeline *p, struct call *c, const struct sg_ki
         h = HEALTH_FAILING;
         snprintf(why, sizeof why, "stream %s: %.60s: %.70s", s->cfg->name, err.code, err.message);
     } else {
-        json_t *root = json_loadb(r->body, r->body_len, 0, NULL);
-        const char *st = json_string_value(
-            json_object_get(json_object_get(root, "StreamDescriptionSummary"), "StreamStatus"));
-        if (!st || (strcmp(st, "ACTIVE") != 0 && strcmp(st, "UPDATING") != 0)) {
+        struct sg_stream_summary sum;
+        int known = sg_stream_summary_parse(r->body, r->body_len, &sum) == 0;
+        if (!known || (strcmp(sum.status, "ACTIVE") != 0 && strcmp(sum.status, "UPDATING") != 0)) {
             h = HEALTH_FAILING;
-            snprintf(why, sizeof why, "stream %s is %.40s", s->cfg->name, st ? st : "unknown");
+            snprintf(why, sizeof why, "stream %s is %.40s", s->cfg->name,
+                     known ? sum.status : "unknown");
         }
-        json_decref(root);
     }
     atomic_store(&p->reachable, r->outcome == SG_TRANSPORT_ANSWERED);
     if (h != HEALTH_OK)
