@@ -131,7 +131,7 @@ static enum MHD_Result process_body(struct sg_http_request *req)
 {
     struct sg_gateway *gw = req->gw;
     struct sg_ingest_limits lim = {req->policy->max_record_bytes, req->policy->max_json_depth,
-                                   gw->cfg->batch_max_records};
+                                   gw->cfg->batch_max_records, req->policy->max_object_members};
     enum sg_ingest_status st =
         sg_ingest_parse(&req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS,
                         req->stream, req->body.data, req->body.len, &lim);
