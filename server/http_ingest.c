@@ -198,7 +198,8 @@ static enum MHD_Result reply_ok(struct sg_http_request *req, struct sg_buf *b, i
 
 static enum MHD_Result respond_single_error(struct sg_http_request *req, const struct sg_result *r)
 {
-    char msg[320];
+    /* Room for Kinesis' whole text (SG_KINESIS_ERROR_MESSAGE_MAX) and its code. */
+    char msg[SG_KINESIS_ERROR_MESSAGE_MAX + 256];
     switch (r->outcome) {
     case SG_OUTCOME_THROTTLED:
         snprintf(msg, sizeof msg, "Kinesis is throttling writes to this stream (%s); retry later",
