@@ -412,7 +412,9 @@ static void call_failed(struct sg_pipeline *p, struct call *c, struct sg_record 
         sg_creds_provider_invalidate(p->creds);
     if (unreachable)
         sg_pipeline_set_health(p, s, HEALTH_UNREACHABLE, "Kinesis endpoint unreachable");
-    bool split = st == SG_KINESIS_FATAL && c->n > 1 && sg_kinesis_is_record_error(err.code);
+    /* Past the drain's time-out (stop) records are answered, not sent again. */
+    bool split = st == SG_KINESIS_FATAL && c->n > 1 && sg_kinesis_is_record_error(err.code) &&
+                 !atomic_load(&p->stop);
     warn_call_failure(s, &err, split ? c->n : 0, now);
     if (split) {
         atomic_fetch_add(&p->calls_split, 1);
