@@ -14,7 +14,12 @@ defects 2-6), with the real gateway on kinesalite:
     from kinesalite exactly as sent; each poison request gets its own
     documented answer (200 for the valid ones, 400 naming the rule, 502 with
     Kinesis' text for the record Kinesis refuses), and nothing refused is
-    stored.
+    stored;
+  - with a scripted proxy (faultproxy.py, refuse_marked) that refuses every
+    call holding a marked record, as Kinesis would for a rule the gateway
+    does not know, with a 700-byte message in Cyrillic: batches holding
+    several marked records beside valid ones; only the marked records fail,
+    with the message whole and readable, and everything else is stored.
 """
 import base64
 import json
@@ -24,6 +29,7 @@ import threading
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
+from faultproxy import FaultProxy  # noqa: E402
 from harness import (Gateway, Kinesalite, check, create_stream, default_config, finish,  # noqa: E402
                      kinesis_client, make_event, read_stream, request)
 
@@ -109,6 +115,77 @@ def stored_tag(stream, data):
     return data.decode("utf-8", "replace")
 
 
+MARKED_MESSAGE = ("1 validation error detected: Value '\u041a\u043b\u044e\u0447-POISON' at "
+                  "'records.N.member.data' failed to satisfy constraint: " + "\u0416" * 300 +
+                  " END")
+
+
+def scenario_marked(kin, client):
+    proxy = FaultProxy(kin.endpoint)
+    proxy.set("refuse_marked", marker=b"POISON", error_type="ValidationException",
+              message=MARKED_MESSAGE)
+    gw = Gateway(default_config(linger_ms=20, max_in_flight=2), proxy.endpoint)
+    try:
+        answers, lock = [], threading.Lock()
+
+        def valid_client(i):
+            for j in range(30):
+                tags = [f"m-ok-{uuid.uuid4()}" for _ in range(5)]
+                body = {"records": [{"data": t, "partition-key": f"c{i}"} for t in tags]}
+                status, _, resp = request(gw.base, "PUT", "/streams/raw/records", body)
+                with lock:
+                    answers.append((status, resp, tags))
+
+        poison = []
+
+        def poison_client():
+            for j in range(20):
+                recs = [f"m-own-{uuid.uuid4()}" if k % 3 else f"POISON-{j}-{k}" for k in range(10)]
+                body = {"records": [{"data": t, "partition-key": "p"} for t in recs]}
+                status, _, resp = request(gw.base, "PUT", "/streams/raw/records", body)
+                poison.append((status, resp, recs))
+
+        threads = [threading.Thread(target=valid_client, args=(i,)) for i in range(8)]
+        threads.append(threading.Thread(target=poison_client))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        ok = [a for a in answers if a[0] == 200 and a[1].get("FailedRecordCount") == 0]
+        check(len(ok) == len(answers) == 240,
+              f"marked records: {len(ok)}/240 valid batches of other clients got 200 "
+              f"({[(a[0], str(a[1])[:160]) for a in answers if a not in ok][:2]})")
+        stored_ok, poison_ok = 0, True
+        for status, resp, recs in poison:
+            entries = resp.get("Records", []) if isinstance(resp, dict) else []
+            good = status == 200 and len(entries) == len(recs)
+            for t, e in zip(recs, entries):
+                if t.startswith("POISON"):
+                    good = good and e.get("ErrorCode") == "ValidationException" and \
+                        e.get("ErrorMessage") == MARKED_MESSAGE
+                else:
+                    good = good and bool(e.get("SequenceNumber"))
+                    stored_ok += 1
+            if not good and poison_ok:
+                check(False, f"marked batch: {status} {json.dumps(resp, ensure_ascii=False)[:400]}")
+            poison_ok = poison_ok and good
+        check(poison_ok, "each marked record failed alone, with Kinesis' whole message; "
+                         "its batch's other records were stored")
+        check(getattr(proxy, "refused_calls", 0) > 0, "the proxy refused calls")
+        have = {r["data"].decode() for r in read_stream(client, "raw")}
+        want = [t for _, _, tags in ok for t in tags] + \
+            [t for _, _, recs in poison for t in recs if not t.startswith("POISON")]
+        missing = [t for t in want if t not in have]
+        check(not missing, f"marked: every acknowledged record is stored ({len(missing)} missing)")
+        check(not any(t.startswith("POISON") for t in have), "marked: no refused record stored")
+        check(gw.stop() == 0, "gateway exits 0")
+        gw = None
+    finally:
+        if gw:
+            gw.stop()
+        proxy.close()
+
+
 def main():
     kin = Kinesalite()
     gw = None
@@ -191,6 +268,7 @@ def main():
         check(splits and int(splits[0].split()[1]) > 0, f"splits are counted: {splits}")
         check(gw.stop() == 0, "gateway exits 0")
         gw = None
+        scenario_marked(kin, client)
     finally:
         if gw:
             gw.stop()
