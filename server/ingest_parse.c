@@ -31,8 +31,8 @@
 #define ENTRY_OVERHEAD 512
 /* Decoded key bytes kept while measuring a key: 256 units are at most 768
  * bytes of UTF-8 (3 per BMP character, 4 per surrogate pair), so a key that
- * does not fit is over the limit; the room for 4 bytes per unit lets the
- * message count the units of any key up to twice the limit. */
+ * does not fit is over the limit; the extra room lets the message count the
+ * units of keys somewhat over it. */
 #define KEY_BUF_MAX (4 * SG_KINESIS_PK_MAX_UNITS)
 
 /* Names of the members of one record, by body shape. */
@@ -139,7 +139,7 @@ static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *
     if (fits)
         snprintf(got, sizeof got, "; this one has %zu", units);
     else
-        snprintf(got, sizeof got, "; this one has more than %d", 2 * SG_KINESIS_PK_MAX_UNITS);
+        snprintf(got, sizeof got, "; this one has more than %d", SG_KINESIS_PK_MAX_UNITS);
     item_error(it, sh->key,
                "%s must be 1-%d characters, counted as Kinesis counts them: in UTF-16 code "
                "units, where a character outside the Basic Multilingual Plane (e.g. an emoji) "
