@@ -57,6 +57,12 @@ int sg_buf_reserve(struct sg_buf *b, size_t extra)
     return 0;
 }
 
+int sg_buf_reserve_upto(struct sg_buf *b, size_t extra)
+{
+    size_t room = b->_limit - b->len;
+    return sg_buf_reserve(b, extra < room ? extra : room);
+}
+
 int sg_buf_append(struct sg_buf *b, const void *p, size_t n)
 {
     if (sg_buf_reserve(b, n) != 0)

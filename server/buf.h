@@ -35,6 +35,12 @@ void sg_buf_reset(struct sg_buf *b);
 /* Ensures room for `extra` more bytes. Returns 0, or -1 past the limit or on OOM. */
 SG_MUST_CHECK int sg_buf_reserve(struct sg_buf *b, size_t extra);
 
+/* As sg_buf_reserve, for an `extra` that is only an upper bound of what will
+ * be appended (raw input before decoding or compaction): reserves at most
+ * what the limit leaves, so an input larger than the limit whose output fits
+ * is not refused here. Returns 0, or -1 on OOM. */
+SG_MUST_CHECK int sg_buf_reserve_upto(struct sg_buf *b, size_t extra);
+
 /* Appends bytes. Returns 0, or -1 (buffer unchanged) past the limit or on OOM. */
 SG_MUST_CHECK int sg_buf_append(struct sg_buf *b, const void *p, size_t n);
 SG_MUST_CHECK int sg_buf_append_str(struct sg_buf *b, const char *s);

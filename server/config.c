@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "json_scan.h"
 #include "parse_util.h"
 
 enum num_kind { NUM_UINT, NUM_SIZE };
@@ -37,7 +38,9 @@ static const struct num_setting num_settings[] = {
     {"limits", "max_body_record", F(max_body_record), NUM_SIZE, 1024, 64 * MIB},
     {"limits", "max_body_records", F(max_body_records), NUM_SIZE, 1024, 256 * MIB},
     {"limits", "max_record_bytes", F(max_record_bytes), NUM_SIZE, 1024, 10 * MIB},
-    {"limits", "max_json_depth", F(max_json_depth), NUM_UINT, 2, 1000},
+    /* json_scan's hard ceilings: a larger value would be clamped unseen. */
+    {"limits", "max_json_depth", F(max_json_depth), NUM_UINT, 2, SG_JSON_MAX_DEPTH_LIMIT},
+    {"limits", "max_object_members", F(max_object_members), NUM_UINT, 1, SG_JSON_MAX_MEMBERS_LIMIT},
     {"limits", "max_connections", F(max_connections), NUM_UINT, 16, 1000000},
     {"limits", "max_header_bytes", F(max_header_bytes), NUM_SIZE, 4096, 1024 * 1024},
     {"limits", "idle_timeout_s", F(idle_timeout_s), NUM_UINT, 1, 3600},
@@ -77,7 +80,8 @@ void sg_config_defaults(struct sg_config *cfg)
     cfg->max_body_record = 2 * MIB;
     cfg->max_body_records = 10 * MIB; /* API Gateway's payload limit */
     cfg->max_record_bytes = MIB;
-    cfg->max_json_depth = 64;
+    cfg->max_json_depth = SG_JSON_MAX_DEPTH_DEFAULT;
+    cfg->max_object_members = SG_JSON_MAX_MEMBERS_DEFAULT;
     cfg->max_connections = 10000;
     cfg->max_header_bytes = 16384; /* API Gateway allows 10,240 bytes of header values */
     cfg->idle_timeout_s = 75; /* longer than the ALB's 60 s idle timeout */

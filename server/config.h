@@ -50,6 +50,7 @@ struct sg_config {
     size_t max_body_records;  /* PUT .../records body */
     size_t max_record_bytes;  /* data + partition key, as Kinesis counts */
     unsigned max_json_depth;
+    unsigned max_object_members; /* members of one JSON object in a body */
     unsigned max_connections;
     size_t max_header_bytes;  /* request line + headers, per connection */
     unsigned idle_timeout_s;

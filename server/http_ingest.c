@@ -131,7 +131,7 @@ static enum MHD_Result process_body(struct sg_http_request *req)
 {
     struct sg_gateway *gw = req->gw;
     struct sg_ingest_limits lim = {req->policy->max_record_bytes, req->policy->max_json_depth,
-                                   gw->cfg->batch_max_records};
+                                   gw->cfg->batch_max_records, req->policy->max_object_members};
     enum sg_ingest_status st =
         sg_ingest_parse(&req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS,
                         req->stream, req->body.data, req->body.len, &lim);
@@ -198,7 +198,8 @@ static enum MHD_Result reply_ok(struct sg_http_request *req, struct sg_buf *b, i
 
 static enum MHD_Result respond_single_error(struct sg_http_request *req, const struct sg_result *r)
 {
-    char msg[320];
+    /* Room for Kinesis' whole text (SG_KINESIS_ERROR_MESSAGE_MAX) and its code. */
+    char msg[SG_KINESIS_ERROR_MESSAGE_MAX + 256];
     switch (r->outcome) {
     case SG_OUTCOME_THROTTLED:
         snprintf(msg, sizeof msg, "Kinesis is throttling writes to this stream (%s); retry later",

@@ -94,6 +94,8 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
         "# TYPE streamgate_records_retried_total counter\nstreamgate_records_retried_total %llu\n"
         "# TYPE streamgate_records_failed_total counter\nstreamgate_records_failed_total %llu\n"
         "# TYPE streamgate_throttled_total counter\nstreamgate_throttled_total %llu\n"
+        "# TYPE streamgate_putrecords_calls_split_total counter\n"
+        "streamgate_putrecords_calls_split_total %llu\n"
         "# TYPE streamgate_putrecords_latency_ms_sum counter\n"
         "streamgate_putrecords_latency_ms_sum %llu\n"
         "# TYPE streamgate_inflight_calls gauge\nstreamgate_inflight_calls %u\n"
@@ -104,7 +106,7 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
         (unsigned long long)st.call_failures, (unsigned long long)st.records_sent,
         (unsigned long long)st.records_ok, (unsigned long long)st.records_retried,
         (unsigned long long)st.records_failed, (unsigned long long)st.throttled,
-        (unsigned long long)st.latency_ms_sum, st.in_flight, st.queued_records, st.queued_bytes);
+        (unsigned long long)st.calls_split, (unsigned long long)st.latency_ms_sum, st.in_flight, st.queued_records, st.queued_bytes);
     rc |= histogram(b, "streamgate_putrecords_latency_seconds", "PutRecords call latency.",
                     st.latency_buckets, sg_latency_bucket_ms, SG_LATENCY_BUCKETS, 0.001,
                     (double)st.latency_ms_sum / 1000.0);

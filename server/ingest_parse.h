@@ -14,6 +14,12 @@
  * gets its own error (field + message); request-level problems (not JSON,
  * wrong shape, over 500 records, a record over the size limit) fail the
  * whole request and nothing is kept.
+ * Every record is checked as Kinesis will check it, so that a record
+ * Kinesis would refuse never reaches a batch shared with other clients:
+ * the partition key is 1-256 UTF-16 code units once decoded, and the
+ * stored bytes (the data as stored, after decoding and enrichment, plus the
+ * key) are at most max_record_bytes. The body's own size (whitespace,
+ * escapes) is the HTTP layer's limit, not a record's.
  *
  * Pure except for SG_PK_RANDOM keys (rand.h). Thread-safe.
  */
@@ -51,9 +57,10 @@ struct sg_ingest {
 };
 
 struct sg_ingest_limits {
-    size_t max_record_bytes;
+    size_t max_record_bytes; /* stored bytes: data as stored + partition key */
     unsigned max_depth;
     unsigned max_records; /* 500 */
+    unsigned max_members; /* per object; 0: SG_JSON_MAX_MEMBERS_DEFAULT */
 };
 
 /*

@@ -21,13 +21,25 @@
 #include "buf.h"
 
 #define SG_JSON_MAX_DEPTH_DEFAULT 64
-/* Hard ceilings of sg_json_validate, which keeps its state on the stack:
- * a larger max_depth is clamped to SG_JSON_MAX_DEPTH_LIMIT, and a document
- * with more than SG_JSON_MAX_OPEN_KEYS keys in the objects open at one time
- * (one object's members plus those of its enclosing objects) is refused,
- * which bounds the duplicate-key check. */
+/* Hard ceiling of the nesting depth (the validator keeps one slot per open
+ * container on the stack): a larger max_depth is clamped to it. */
 #define SG_JSON_MAX_DEPTH_LIMIT 256
-#define SG_JSON_MAX_OPEN_KEYS 1024
+/* Members of one object: the default limit and the highest one allowed.
+ * Any number of keys can be open at once (an object's members plus those of
+ * its enclosing objects): the duplicate-key check keeps the first
+ * SG_JSON_INLINE_KEYS on the stack and grows on the heap beyond them. The
+ * limit bounds that check's worst case: keys crafted to collide in its hash
+ * make each key of an object compare with the earlier ones. */
+#define SG_JSON_MAX_MEMBERS_DEFAULT 10000u
+#define SG_JSON_MAX_MEMBERS_LIMIT 100000u
+#define SG_JSON_INLINE_KEYS 256u
+
+/* What a document may hold (a NULL limits pointer: the defaults). */
+struct sg_json_limits {
+    unsigned max_depth;   /* nesting (0: scalars only), clamped to SG_JSON_MAX_DEPTH_LIMIT */
+    unsigned max_members; /* members of one object (0: the default), clamped to
+                             SG_JSON_MAX_MEMBERS_LIMIT */
+};
 
 struct sg_json_span {
     const char *ptr;
@@ -45,19 +57,30 @@ enum sg_json_type {
     SG_JSON_NULL,
 };
 
+/* Why a document was refused, so a caller can name its own limit. */
+enum sg_json_error_kind {
+    SG_JSON_ERR_SYNTAX = 0, /* not JSON (grammar, UTF-8, duplicate key) */
+    SG_JSON_ERR_DEPTH,      /* nested deeper than max_depth */
+    SG_JSON_ERR_MEMBERS,    /* an object with more than max_members members */
+    SG_JSON_ERR_NO_MEMORY,  /* the duplicate-key check could not grow */
+};
+
 /* Client-facing reason a document was refused; fixed size, no allocation. */
 struct sg_json_error {
     size_t offset;     /* byte offset of the problem */
+    enum sg_json_error_kind kind;
     char text[160];    /* e.g. "unexpected character 'x' at offset 12" */
 };
 
 /*
  * Validates that buf[0..len) holds exactly one JSON value, optionally
  * surrounded by whitespace: strict grammar, UTF-8 checked in strings, control
- * characters refused, nesting at most `max_depth`. Duplicate keys within one
+ * characters refused, nesting at most `max_depth`, at most
+ * SG_JSON_MAX_MEMBERS_DEFAULT members per object. Duplicate keys within one
  * object are refused (as jansson's JSON_REJECT_DUPLICATES does).
  * [out] value: the value without the surrounding whitespace.
- * Returns 0, or -1 and fills *err.
+ * Returns 0, or -1 and fills *err. Allocates only for documents with more
+ * than SG_JSON_INLINE_KEYS keys open at once, and frees before returning.
  */
 int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
                      struct sg_json_span *value, struct sg_json_error *err);
@@ -106,6 +129,11 @@ void sg_json_index_free(struct sg_json_index *idx);
  * is empty. [in,out] idx: reset, then filled; it borrows buf.
  */
 int sg_json_validate_indexed(const char *buf, size_t len, unsigned max_depth,
+                             struct sg_json_span *value, struct sg_json_error *err,
+                             struct sg_json_index *idx);
+
+/* sg_json_validate_indexed with explicit limits (NULL: the defaults). */
+int sg_json_validate_limited(const char *buf, size_t len, const struct sg_json_limits *lim,
                              struct sg_json_span *value, struct sg_json_error *err,
                              struct sg_json_index *idx);
 

@@ -102,6 +102,37 @@ static void retry_or_fail(struct sg_pipeline *p, struct stream *s, struct sg_rec
     sg_batcher_requeue(s->batcher, r);
 }
 
+/* ---- isolation of a record Kinesis refuses ------------------------------ */
+
+static size_t count_list(const struct sg_record *r)
+{
+    size_t n = 0;
+    for (; r; r = r->next)
+        n++;
+    return n;
+}
+
+/* Queues `list` to be sent as a call of its own (see pipeline.h). */
+static void push_group(struct stream *s, struct sg_record *list)
+{
+    list->next_group = s->isolated;
+    s->isolated = list;
+}
+
+/* Splits the n (> 1) records of a refused call into two groups. Halving
+ * finds one record at fault in log2(n) rounds, and every record not at
+ * fault is in a call that passes after at most as many. */
+static void isolate(struct stream *s, struct sg_record *list, size_t n)
+{
+    struct sg_record *last = list;
+    for (size_t i = 1; i < n / 2; i++)
+        last = last->next;
+    struct sg_record *second = last->next;
+    last->next = NULL;
+    push_group(s, second);
+    push_group(s, list);
+}
+
 /* ---- starting a call --------------------------------------------------- */
 
 static int build_body(struct call *c, size_t entry_bytes)
@@ -224,16 +255,36 @@ static void on_record_result(void *ctx, size_t i, const struct sg_kinesis_result
     }
 }
 
+/* Bytes of the longest prefix of s of at most max bytes that ends on a
+ * UTF-8 character boundary (the log line cuts long text; it must not cut a
+ * character in two). */
+static int utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n > max) {
+        n = max;
+        while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return (int)n;
+}
+
 /* At most one warning per stream and second: a Kinesis outage must not turn
- * into a log flood. */
-static void warn_call_failure(struct stream *s, const struct sg_kinesis_error *err, int64_t now)
+ * into a log flood. `split`: the call's records (>1) are being split. */
+static void warn_call_failure(struct stream *s, const struct sg_kinesis_error *err, size_t split,
+                              int64_t now)
 {
     if (now - s->last_warn_ms < 1000) {
         s->suppressed_warns++;
         return;
     }
-    sg_log(SG_LOG_WARN, "PutRecords to %s failed: %s: %s (%u similar messages suppressed)",
-           s->cfg->name, err->code, err->message, s->suppressed_warns);
+    char how[96] = "";
+    if (split)
+        snprintf(how, sizeof how, "; resending its %zu records in two calls to isolate the one "
+                                  "at fault", split);
+    sg_log(SG_LOG_WARN, "PutRecords to %s failed: %s: %.*s%s (%u similar messages suppressed)",
+           s->cfg->name, err->code, utf8_prefix(err->message, 600), err->message, how,
+           s->suppressed_warns);
     s->last_warn_ms = now;
     s->suppressed_warns = 0;
 }
@@ -256,7 +307,15 @@ static void call_failed(struct sg_pipeline *p, struct call *c, struct sg_record 
         p->transport->ops->credentials_rejected(p->transport);
     if (unreachable)
         sg_pipeline_set_health(p, s, HEALTH_UNREACHABLE, "Kinesis endpoint unreachable");
-    warn_call_failure(s, &err, now);
+    /* Past the drain's time-out (stop) records are answered, not sent again. */
+    bool split = st == SG_KINESIS_FATAL && c->n > 1 && sg_kinesis_is_record_error(err.code) &&
+                 !atomic_load(&p->stop);
+    warn_call_failure(s, &err, split ? c->n : 0, now);
+    if (split) {
+        atomic_fetch_add(&p->calls_split, 1);
+        isolate(s, list, c->n);
+        return;
+    }
     fail_all(p, s, list, st, unreachable, err.code, err.message);
 }
 
@@ -338,6 +397,16 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
                 sg_probe_start(p, s, now);
             if (!s->probing && s->next_probe_ms < next)
                 next = s->next_probe_ms;
+        }
+        /* Isolated groups first: they were due when their call failed. */
+        while (s->in_flight < p->cfg->max_in_flight && s->isolated) {
+            struct sg_record *list = s->isolated;
+            s->isolated = list->next_group;
+            list->next_group = NULL;
+            size_t n = count_list(list);
+            list = drop_expired(p, s, list, &n, now);
+            if (n)
+                start_call(p, s, list, n, now);
         }
         while (s->in_flight < p->cfg->max_in_flight) {
             struct sg_record *list;
@@ -498,6 +567,10 @@ void sg_pipeline_abandon(struct sg_pipeline *p)
         struct sg_record *list;
         size_t bytes;
         int64_t due;
+        while ((list = s->isolated) != NULL) {
+            s->isolated = list->next_group;
+            answer_shutdown(p, s, list);
+        }
         while (sg_batcher_take(s->batcher, INT64_MAX, true, &list, &bytes, &due) > 0)
             answer_shutdown(p, s, list);
     }
@@ -555,6 +628,7 @@ void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out)
     out->records_retried = atomic_load(&p->records_retried);
     out->records_failed = atomic_load(&p->records_failed);
     out->throttled = atomic_load(&p->throttled);
+    out->calls_split = atomic_load(&p->calls_split);
     out->latency_ms_sum = atomic_load(&p->latency_ms_sum);
     out->in_flight = atomic_load(&p->in_flight);
     out->kinesis_reachable = atomic_load(&p->reachable);

@@ -10,6 +10,12 @@
  * with backoff and jitter, while the request's deadline allows), or a final
  * error. Resolving the last record of a request completes its ticket, which
  * resumes the waiting client connection.
+ * Isolation: a batch mixes records of many clients, so one record must not
+ * decide the others' answers. When Kinesis refuses a whole call for what
+ * can only be a record's content (ValidationException and the like, see
+ * sg_kinesis_is_record_error), the call is split in two halves, each sent
+ * again as a call of its own, until the record at fault is alone; only it
+ * is answered with the refusal (502). The others are stored as usual.
  * Records are borrowed from their request (record.h); the sender never reads
  * a record after resolving it.
  * Readiness: every kinesis.probe_interval_ms (1 s while failing) the sender
@@ -44,6 +50,7 @@ struct sg_pipeline_stats {
     uint64_t records_retried;
     uint64_t records_failed;   /* resolved with an error */
     uint64_t throttled;        /* throttling answers (per record or per call) */
+    uint64_t calls_split;      /* refused calls split to isolate a record (isolation) */
     uint64_t latency_ms_sum;   /* of completed calls */
     unsigned in_flight;
     size_t queued_records;     /* admitted, not yet resolved, all streams */

@@ -29,6 +29,11 @@ enum health { HEALTH_UNKNOWN = 0, HEALTH_OK, HEALTH_FAILING, HEALTH_UNREACHABLE 
 struct stream {
     const struct sg_stream_config *cfg;
     struct sg_batcher *batcher;
+    /* Groups of records split off a call Kinesis refused as a whole for a
+     * record's sake (sg_kinesis_is_record_error), each to be sent as a call
+     * of its own before any new batch: a stack of group heads linked by
+     * ->next_group, each group linked by ->next. */
+    struct sg_record *isolated;
     unsigned in_flight;
     bool probing;
     int64_t next_probe_ms;
@@ -71,7 +76,7 @@ struct sg_pipeline {
     pthread_cond_t idle_cv; /* on CLOCK_MONOTONIC, like every other wait */
     /* statistics, written by the sender (atomics: read by /metrics) */
     atomic_uint_fast64_t calls, call_failures, records_sent, records_ok, records_retried,
-        records_failed, throttled, latency_ms_sum;
+        records_failed, throttled, latency_ms_sum, calls_split;
     atomic_uint in_flight;
     atomic_bool reachable;
     atomic_uint_fast64_t probes, probe_failures, batch_records_sum;

@@ -46,6 +46,7 @@ struct sg_ticket {
 
 struct sg_record {
     struct sg_record *next;   /* queue link, owned by whoever holds the record */
+    struct sg_record *next_group; /* pipeline: next group sent on its own (isolation) */
     struct sg_ticket *ticket;
     uint32_t index;           /* into ticket->results */
     uint32_t attempts;

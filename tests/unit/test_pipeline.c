@@ -4,7 +4,8 @@
  * every call the core starts is recorded with its body, and the test decides
  * each answer (all accepted, partial failures, whole-call errors, throttling
  * until the deadline, time-outs, an unreachable endpoint, no credentials,
- * expired tokens, answers out of order) and then checks what every record
+ * expired tokens, answers out of order, a refusal for one record's sake that
+ * must be isolated) and then checks what every record
  * was resolved to, that each request was completed exactly once, and what
  * was sent again. Drain with calls in flight abandons them in the transport
  * and answers their records.
@@ -422,6 +423,46 @@ static void test_refused_call_is_not_retried(void)
     teardown(&f);
 }
 
+/* Kinesis refuses a whole call for one record's sake: the call is split
+ * until that record is alone, and only it gets the refusal. */
+static void test_refusal_isolates_the_record(void)
+{
+    struct fixture f;
+    setup(&f, 8);
+    struct request rq;
+    make_request(&rq, "i", 4, 10000);
+    CHECK(submit(f.p, &rq) == 0, "submitted");
+    turns(&f, 1);
+    const char *refusal = "{\"__type\":\"ValidationException\",\"message\":\"1 validation "
+                          "error detected: Value at 'records.3.member.partitionKey' failed\"}";
+    const char *ok = "{\"FailedRecordCount\":0,\"Records\":[{\"SequenceNumber\":\"7\","
+                     "\"ShardId\":\"s\"},{\"SequenceNumber\":\"8\",\"ShardId\":\"s\"}]}";
+    const char *ok1 = "{\"FailedRecordCount\":0,\"Records\":[{\"SequenceNumber\":\"9\","
+                      "\"ShardId\":\"s\"}]}";
+    /* Answer every call: refused while it holds record i-3, accepted otherwise. */
+    for (int round = 0; round < 10 && rq.done_calls == 0; round++) {
+        for (size_t c = 0; c < f.sc->n_calls; c++) {
+            struct sent *sc = &f.sc->calls[c];
+            if (sc->answered || strcmp(sc->target, SG_KINESIS_TARGET_PUT_RECORDS) != 0)
+                continue;
+            size_t n = count_entries(sc);
+            queue(f.sc, c, SG_TRANSPORT_ANSWERED, sent_key(sc, "i", 3) ? 400 : 200,
+                  sent_key(sc, "i", 3) ? refusal : n == 2 ? ok : ok1);
+        }
+        turns(&f, 2);
+    }
+    CHECK(rq.done_calls == 1, "completed once");
+    for (size_t i = 0; i < 3; i++)
+        CHECK(rq.results[i].outcome == SG_OUTCOME_OK, "record %zu stored", i);
+    CHECK(rq.results[3].outcome == SG_OUTCOME_REFUSED, "only the record at fault is refused");
+    CHECK_STREQ(result_a(&rq, 3), "ValidationException", "with Kinesis' code");
+    CHECK(count_puts(f.sc) == 5, "4 -> 2 + 2 -> 1 + 1: five calls (%zu)", count_puts(f.sc));
+    struct sg_pipeline_stats st;
+    sg_pipeline_get_stats(f.p, &st);
+    CHECK(st.calls_split == 2, "two splits (%llu)", (unsigned long long)st.calls_split);
+    teardown(&f);
+}
+
 static void test_unreachable_refuses_submits(void)
 {
     struct fixture f;
@@ -560,6 +601,7 @@ int main(void)
     test_partial_failure_resends_only_failed();
     test_whole_call_errors();
     test_refused_call_is_not_retried();
+    test_refusal_isolates_the_record();
     test_unreachable_refuses_submits();
     test_no_credentials();
     test_expired_token_refreshes_credentials();
