@@ -30,7 +30,7 @@ run_ctest --test-dir build
 
 configure build-asan -DCMAKE_BUILD_TYPE=Debug -DSG_SANITIZE=address,undefined
 cmake --build build-asan -j"$JOBS"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_ctest --test-dir build-asan -LE '^(infra|smoke)$'
 
 # ThreadSanitizer over the unit tests and the integration tests that drive

@@ -97,13 +97,12 @@ static enum record_rc record_data(struct sg_ingest_item *it, const struct sg_str
         item_error(it, err.field, "%s", err.message);
         return err.too_large ? REC_TOO_LARGE : REC_INVALID;
     }
-    int rc = (sh->raw_strings && sg_json_type_of(data) == SG_JSON_STRING)
-                 ? sg_json_string_decode(data, out)
-                 : sg_json_compact_indexed(data, idx, out);
+    enum sg_buf_result rc = (sh->raw_strings && sg_json_type_of(data) == SG_JSON_STRING)
+                                ? sg_json_string_decode(data, out)
+                                : sg_json_compact_indexed(data, idx, out);
     /* out's limit is max_record_bytes, applied to the decoded/compacted
-     * bytes (a raw token over the limit may still fit): a failure means
-     * they did not fit (or, rarely, memory ran out: also no retry). */
-    return rc != 0 ? REC_TOO_LARGE : REC_OK;
+     * bytes (a raw token over the limit may still fit). */
+    return rc == SG_BUF_OK ? REC_OK : rc == SG_BUF_TOO_LARGE ? REC_TOO_LARGE : REC_NO_MEMORY;
 }
 
 /* The partition key for one record into `key`; 0 or -1 with it set.

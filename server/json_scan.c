@@ -1070,33 +1070,31 @@ static size_t decode_escape(const char **pp, const char *end, unsigned char out[
     return utf8_encode(cp, out);
 }
 
-int sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out)
+enum sg_buf_result sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out)
 {
     if (tok.len < 2)
-        return 0;
+        return SG_BUF_OK;
     const char *p = tok.ptr + 1, *end = tok.ptr + tok.len - 1;
     size_t before = out->len;
     /* The raw length bounds the decoded one; the limit applies to the
      * decoded text, so an escaped string over the limit may still fit. */
-    if (sg_buf_reserve_upto(out, (size_t)(end - p)) != 0)
-        return -1;
-    while (p < end) {
+    enum sg_buf_result rc = sg_buf_reserve_upto(out, (size_t)(end - p));
+    while (rc == SG_BUF_OK && p < end) {
         const char *bs = memchr(p, '\\', (size_t)(end - p));
         const char *stop = bs ? bs : end;
-        if (stop > p && sg_buf_append(out, p, (size_t)(stop - p)) != 0)
-            goto full;
+        if (stop > p)
+            rc = sg_buf_append(out, p, (size_t)(stop - p));
         p = stop;
-        if (p < end) {
+        if (rc == SG_BUF_OK && p < end) {
             unsigned char u[4];
             size_t n = decode_escape(&p, end, u);
-            if (n && sg_buf_append(out, u, n) != 0)
-                goto full;
+            if (n)
+                rc = sg_buf_append(out, u, n);
         }
     }
-    return 0;
-full:
-    sg_buf_truncate(out, before); /* all or nothing */
-    return -1;
+    if (rc != SG_BUF_OK)
+        sg_buf_truncate(out, before); /* all or nothing */
+    return rc;
 }
 
 int sg_json_string_decode_to(struct sg_json_span tok, char *dst, size_t cap, size_t *len)
@@ -1144,8 +1142,8 @@ bool sg_json_object_get(struct sg_json_span object, const char *name,
     return false;
 }
 
-int sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
-                            struct sg_buf *out)
+enum sg_buf_result sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
+                                           struct sg_buf *out)
 {
     /* Nothing to drop: the same bytes, and the same all-or-nothing append. */
     if (sg_json_is_compact(idx, v))
@@ -1153,26 +1151,25 @@ int sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *i
     return sg_json_compact(v, out);
 }
 
-int sg_json_compact(struct sg_json_span v, struct sg_buf *out)
+enum sg_buf_result sg_json_compact(struct sg_json_span v, struct sg_buf *out)
 {
     if (v.len == 0)
-        return 0;
+        return SG_BUF_OK;
     /* Compact output is never longer than its input, so this reserve
      * usually makes the appends infallible; the limit applies to the output
      * (whitespace does not count), so only the room left is reserved. */
     size_t before = out->len;
-    if (sg_buf_reserve_upto(out, v.len) != 0)
-        return -1;
+    enum sg_buf_result rc = sg_buf_reserve_upto(out, v.len);
     const char *p = v.ptr, *end = v.ptr + v.len;
-    while (p < end) {
+    while (rc == SG_BUF_OK && p < end) {
         const char *run = p;
         while (p < end && !is_ws(*p))
             p = *p == '"' ? skip_string(p, end) : p + 1;
-        if (p > run && sg_buf_append(out, run, (size_t)(p - run)) != 0) {
-            sg_buf_truncate(out, before); /* all or nothing */
-            return -1;
-        }
+        if (p > run)
+            rc = sg_buf_append(out, run, (size_t)(p - run));
         p = skip_ws(p, end);
     }
-    return 0;
+    if (rc != SG_BUF_OK)
+        sg_buf_truncate(out, before); /* all or nothing */
+    return rc;
 }

@@ -176,8 +176,9 @@ bool sg_json_object_get(struct sg_json_span object, const char *name,
 bool sg_json_string_equals(struct sg_json_span tok, const char *lit);
 
 /* Decodes a validated string token (with quotes) into UTF-8 bytes, appended
- * to `out` (no NUL added to the length). Returns 0, or -1 past out's limit. */
-SG_MUST_CHECK int sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out);
+ * to `out` (no NUL added to the length); all or nothing. SG_BUF_TOO_LARGE
+ * when the decoded text passes out's limit. */
+SG_MUST_CHECK enum sg_buf_result sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out);
 
 /* Decodes a validated string token (with quotes) into dst[0..cap), without
  * allocating and without a NUL. [out] len: the decoded length.
@@ -186,13 +187,13 @@ SG_MUST_CHECK int sg_json_string_decode_to(struct sg_json_span tok, char *dst, s
                                            size_t *len);
 
 /* Appends the validated value with all insignificant whitespace removed;
- * every token (numbers, strings with their escapes) is copied byte for byte.
- * Returns 0, or -1 past out's limit. */
-SG_MUST_CHECK int sg_json_compact(struct sg_json_span v, struct sg_buf *out);
+ * every token (numbers, strings with their escapes) is copied byte for byte;
+ * all or nothing. SG_BUF_TOO_LARGE when the compact text passes out's limit. */
+SG_MUST_CHECK enum sg_buf_result sg_json_compact(struct sg_json_span v, struct sg_buf *out);
 
 /* sg_json_compact with an index of v's document (may be NULL): the same
  * output, copied in one go when the index knows v holds no whitespace. */
-SG_MUST_CHECK int sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
+SG_MUST_CHECK enum sg_buf_result sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
                                           struct sg_buf *out);
 
 #endif
