@@ -66,7 +66,9 @@ static const char *const top_keys[] = {"listen",  "ops_listen", "threads", "log_
                                        "api_keys", "cors",    "_comment",  NULL};
 static const char *const kinesis_str_keys[] = {"region", "endpoint", NULL};
 static const char *const stream_keys[] = {"name", "stream_name", "stream_arn", "mode",
-                                          "partition_key", "_comment", NULL};
+                                          "partition_key", "aggregation",
+                                          "aggregation_max_bytes", "aggregation_linger_ms",
+                                          "_comment", NULL};
 
 
 void sg_config_defaults(struct sg_config *cfg)
@@ -237,6 +239,46 @@ static int parse_stream_enum(json_t *v, const char *path, const char *const *nam
     return sg_parse_fail(err, cap, "%s must be one of %s", path, list);
 }
 
+/* An unsigned integer member in [lo, hi], or `dflt` when absent. */
+static int stream_uint(json_t *obj, const char *key, size_t idx, json_int_t lo, json_int_t hi,
+                       json_int_t dflt, json_int_t *out, char *err, size_t cap)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = dflt;
+    if (!v)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return sg_parse_fail(err, cap, "streams[%zu].%s must be an integer from %lld to %lld",
+                             idx, key, (long long)lo, (long long)hi);
+    *out = json_integer_value(v);
+    return 0;
+}
+
+/* aggregation ("none" | "kpl"), aggregation_max_bytes, aggregation_linger_ms. */
+static int parse_aggregation(struct sg_stream_config *s, json_t *obj, size_t idx, char *err,
+                             size_t cap)
+{
+    static const char *const kinds[] = {"none", "kpl", NULL};
+    char path[96];
+    int kind = SG_AGG_NONE;
+    json_t *a = json_object_get(obj, "aggregation");
+    snprintf(path, sizeof path, "streams[%zu].aggregation", idx);
+    if (a && parse_stream_enum(a, path, kinds, &kind, err, cap) != 0)
+        return -1;
+    json_int_t max_bytes, linger;
+    /* An aggregate is one Kinesis record: at most 1 MiB with its partition
+     * key (a stream may allow more, but Firehose caps records at 1,000 KiB). */
+    if (stream_uint(obj, "aggregation_max_bytes", idx, 1024, 1000 * 1024,
+                    SG_AGG_DEFAULT_MAX_BYTES, &max_bytes, err, cap) != 0 ||
+        stream_uint(obj, "aggregation_linger_ms", idx, 0, 1000, SG_AGG_DEFAULT_LINGER_MS, &linger,
+                    err, cap) != 0)
+        return -1;
+    s->aggregation = (enum sg_aggregation)kind;
+    s->aggregation_max_bytes = (size_t)max_bytes;
+    s->aggregation_linger_ms = (unsigned)linger;
+    return 0;
+}
+
 static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, char *err, size_t cap)
 {
     static const char *const modes[] = {"event", "passthrough", NULL};
@@ -294,7 +336,7 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
         return sg_parse_fail(err, cap, "%s \"event_uuid\" needs mode \"event\"", path);
     s->mode = (enum sg_stream_mode)mode;
     s->partition_key = (enum sg_partition_rule)pk;
-    return 0;
+    return parse_aggregation(s, obj, idx, err, cap);
 }
 
 static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t cap)

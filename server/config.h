@@ -28,12 +28,21 @@ enum sg_partition_rule {
     SG_PK_RANDOM,     /* a random UUID per record, ignoring the client's */
 };
 
+/* Whether many user records share one Kinesis record (kpl.h). */
+enum sg_aggregation { SG_AGG_NONE = 0, SG_AGG_KPL };
+
+#define SG_AGG_DEFAULT_MAX_BYTES 51200 /* KPL's AggregationMaxSize default */
+#define SG_AGG_DEFAULT_LINGER_MS 20
+
 struct sg_stream_config {
     char name[SG_STREAM_NAME_MAX + 1];        /* public name in the URL */
     char stream_name[SG_STREAM_NAME_MAX + 1]; /* Kinesis StreamName, "" when ARN given */
     char stream_arn[SG_STREAM_ARN_MAX + 1];   /* Kinesis StreamARN, "" when name given */
     enum sg_stream_mode mode;
     enum sg_partition_rule partition_key;
+    enum sg_aggregation aggregation;
+    size_t aggregation_max_bytes; /* one aggregated Kinesis record, framing included */
+    unsigned aggregation_linger_ms; /* longest wait to fill aggregates */
 };
 
 struct sg_config {

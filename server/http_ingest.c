@@ -120,6 +120,11 @@ static int build_records(struct sg_http_request *req)
         r->kinesis_bytes = it->kinesis_bytes;
         r->entry = in->entries.data + it->entry_off;
         r->entry_len = it->entry_len;
+        r->key = in->entries.data + it->raw_off;
+        r->key_len = it->key_len;
+        r->data = r->key + it->key_len;
+        r->data_len = it->data_len;
+        r->hash = it->hash;
         if (prev)
             prev->next = r;
         prev = r;
@@ -130,7 +135,12 @@ static int build_records(struct sg_http_request *req)
 static enum MHD_Result process_body(struct sg_http_request *req)
 {
     struct sg_gateway *gw = req->gw;
-    struct sg_ingest_limits lim = {req->policy->max_record_bytes, req->policy->max_json_depth,
+    /* The configured record limit, capped by the stream's own once known. */
+    size_t max_record = req->policy->max_record_bytes;
+    size_t stream_max = sg_pipeline_stream_max_record_bytes(gw->pipeline, req->stream_idx);
+    if (stream_max && stream_max < max_record)
+        max_record = stream_max;
+    struct sg_ingest_limits lim = {max_record, req->policy->max_json_depth,
                                    gw->cfg->batch_max_records, req->policy->max_object_members};
     enum sg_ingest_status st =
         sg_ingest_parse(&req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS,

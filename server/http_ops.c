@@ -90,6 +90,10 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
         "# TYPE streamgate_putrecords_call_failures_total counter\n"
         "streamgate_putrecords_call_failures_total %llu\n"
         "# TYPE streamgate_records_sent_total counter\nstreamgate_records_sent_total %llu\n"
+        "# TYPE streamgate_kinesis_records_sent_total counter\n"
+        "streamgate_kinesis_records_sent_total %llu\n"
+        "# TYPE streamgate_aggregates_misplaced_total counter\n"
+        "streamgate_aggregates_misplaced_total %llu\n"
         "# TYPE streamgate_records_ok_total counter\nstreamgate_records_ok_total %llu\n"
         "# TYPE streamgate_records_retried_total counter\nstreamgate_records_retried_total %llu\n"
         "# TYPE streamgate_records_failed_total counter\nstreamgate_records_failed_total %llu\n"
@@ -104,6 +108,7 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
         (unsigned long long)atomic_load(&gw->events_accepted),
         (unsigned long long)atomic_load(&gw->events_rejected), (unsigned long long)st.calls,
         (unsigned long long)st.call_failures, (unsigned long long)st.records_sent,
+        (unsigned long long)st.kinesis_records_sent, (unsigned long long)st.aggregates_misplaced,
         (unsigned long long)st.records_ok, (unsigned long long)st.records_retried,
         (unsigned long long)st.records_failed, (unsigned long long)st.throttled,
         (unsigned long long)st.calls_split, (unsigned long long)st.latency_ms_sum, st.in_flight, st.queued_records, st.queued_bytes);

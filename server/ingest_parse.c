@@ -29,6 +29,8 @@
  * entry, base64's padding, the derived members' fixed text and a generated
  * (36-byte) key. */
 #define ENTRY_OVERHEAD 512
+/* A raw partition key: 256 UTF-16 units of up to 4 UTF-8 bytes each. */
+#define RAW_KEY_MAX 1024
 /* Decoded key bytes kept while measuring a key: 256 units are at most 768
  * bytes of UTF-8 (3 per BMP character, 4 per surrogate pair), so a key that
  * does not fit is over the limit; the extra room lets the message count the
@@ -164,6 +166,21 @@ static void find_members(struct sg_json_span obj, const struct sg_json_index *id
     }
 }
 
+/* For aggregation: the raw key and data after the entry, and the key's hash
+ * (computed here, on the request's thread, not on the sender's). */
+static enum record_rc keep_raw(struct sg_ingest *out, struct sg_ingest_item *it,
+                               const struct sg_buf *key, const struct sg_buf *bytes)
+{
+    it->raw_off = out->entries.len;
+    it->key_len = key->len;
+    it->data_len = bytes->len;
+    it->hash = sg_hash_key_of_partition_key(key->data, key->len);
+    if (sg_buf_append(&out->entries, key->data, key->len) != SG_BUF_OK ||
+        sg_buf_append(&out->entries, bytes->data ? bytes->data : "", bytes->len) != SG_BUF_OK)
+        return REC_NO_MEMORY; /* the ceiling holds them too: see parse_body */
+    return REC_OK;
+}
+
 /* One record object -> one item (valid or with its error), or the reason
  * the whole request fails (REC_TOO_LARGE, REC_NO_MEMORY). */
 static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
@@ -193,10 +210,12 @@ static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item 
         if (it->kinesis_bytes > lim->max_record_bytes)
             rc = REC_TOO_LARGE;
         else if (sg_kinesis_append_entry(&out->entries, bytes.data ? bytes.data : "", bytes.len,
-                                         key.data, key.len) != 0)
+                                         key.data, key.len, NULL) != 0)
             rc = REC_NO_MEMORY; /* the entries' ceiling holds any valid body: see parse_body */
         else
             it->entry_len = out->entries.len - it->entry_off;
+        if (rc == REC_OK && s->aggregation == SG_AGG_KPL)
+            rc = keep_raw(out, it, &key, &bytes);
     }
     if (rc == REC_INVALID)
         rc = REC_OK; /* the item carries its error */
@@ -316,8 +335,12 @@ static enum sg_ingest_status parse_body(struct sg_ingest *out, enum sg_ingest_ro
      * disjoint parts of event_name, and re-escaping a part can triple it
      * ("\b" is written "\u0008"). Base64 adds a third: 16/3 of the data.
      * An escaped key is at most 3x its token, which is other bytes of the
-     * body. Plus a fixed allowance per record. */
-    sg_buf_init(&out->entries, len / 3 * 16 + 16 + (size_t)lim->max_records * ENTRY_OVERHEAD + 4096);
+     * body. Plus a fixed allowance per record. Aggregating streams keep the
+     * raw data and key as well: 4x the data more, 28/3 in all. */
+    bool kpl = s->aggregation == SG_AGG_KPL;
+    size_t per_third = kpl ? 28 : 16, per_record = ENTRY_OVERHEAD + (kpl ? RAW_KEY_MAX : 0);
+    sg_buf_init(&out->entries,
+                len / 3 * per_third + per_third + (size_t)lim->max_records * per_record + 4096);
     /* Typical entries are the body plus base64's third: reserve that once. */
     if (sg_buf_reserve(&out->entries, len + len / 2 + 1024) != 0)
         return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");

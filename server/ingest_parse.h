@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "hash_key.h"
 
 enum sg_ingest_route { SG_ROUTE_RECORD = 0, SG_ROUTE_RECORDS };
 
@@ -44,6 +45,12 @@ struct sg_ingest_item {
     int valid;
     size_t entry_off, entry_len; /* the entry in sg_ingest.entries */
     size_t kinesis_bytes;        /* data + partition key */
+    /* Streams that aggregate (aggregation "kpl") also keep the raw partition
+     * key and data (raw_off: key_len bytes of key, then data_len of data, in
+     * sg_ingest.entries) and the key's hash, to pack user records into
+     * aggregates by shard. */
+    size_t raw_off, key_len, data_len;
+    sg_hash_key hash;
     char field[32];              /* when invalid: the field at fault */
     char message[224];           /* when invalid: the rule broken */
 };

@@ -226,13 +226,18 @@ int sg_kinesis_append_head(struct sg_buf *out, const char *stream, int is_arn)
 }
 
 int sg_kinesis_append_entry(struct sg_buf *out, const void *data, size_t len, const char *pk,
-                            size_t pk_len)
+                            size_t pk_len, const char *ehk)
 {
     size_t before = out->len;
     int rc = sg_buf_append(out, "{\"Data\":\"", 9);
     rc |= sg_buf_append_base64(out, data, len);
     rc |= sg_buf_append(out, "\",\"PartitionKey\":", 17);
     rc |= sg_buf_append_json_string(out, pk, pk_len);
+    if (ehk) {
+        rc |= sg_buf_append_str(out, ",\"ExplicitHashKey\":\"");
+        rc |= sg_buf_append_str(out, ehk);
+        rc |= sg_buf_append_char(out, '"');
+    }
     rc |= sg_buf_append_char(out, '}');
     if (rc) {
         out->len = before; /* never leave half an entry */

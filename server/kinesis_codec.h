@@ -80,9 +80,10 @@ enum sg_kinesis_status sg_kinesis_classify_call(long http_status, const char *bo
  * (or "StreamARN" when `is_arn`). */
 SG_MUST_CHECK int sg_kinesis_append_head(struct sg_buf *out, const char *stream, int is_arn);
 
-/* Appends one entry `{"Data":"<base64 of data>","PartitionKey":"<pk>"}`. */
+/* Appends one entry `{"Data":"<base64 of data>","PartitionKey":"<pk>"}`,
+ * with `"ExplicitHashKey":"<ehk>"` when ehk (decimal) is not NULL. */
 SG_MUST_CHECK int sg_kinesis_append_entry(struct sg_buf *out, const void *data, size_t len,
-                                          const char *pk, size_t pk_len);
+                                          const char *pk, size_t pk_len, const char *ehk);
 
 /* Appends the request tail `]}`. */
 SG_MUST_CHECK int sg_kinesis_append_tail(struct sg_buf *out);

@@ -32,6 +32,9 @@
 #define RESPONSE_LIMIT (16u * 1024u * 1024u)
 #define BODY_OVERHEAD 4096 /* head + tail + separators beyond the entries */
 #define IDLE_POLL_MS 1000
+/* User records an aggregating stream's call may take: 5 MiB of 300-byte
+ * events, with room to spare. */
+#define SG_PIPELINE_KPL_CALL_RECORDS 20000
 
 const unsigned sg_latency_bucket_ms[SG_LATENCY_BUCKETS] = {5,   10,   25,   50,   100, 250,
                                                            500, 1000, 2500, 5000, 10000};
@@ -135,21 +138,61 @@ static void isolate(struct stream *s, struct sg_record *list, size_t n)
 
 /* ---- starting a call --------------------------------------------------- */
 
-static int build_body(struct call *c, size_t entry_bytes)
+bool sg_pipeline_aggregating(const struct stream *s)
 {
-    const struct sg_stream_config *sc = c->s->cfg;
-    int is_arn = sc->stream_arn[0] != '\0';
-    sg_buf_init(&c->body, 0);
-    if (sg_buf_reserve(&c->body, entry_bytes + c->n + BODY_OVERHEAD) != 0 ||
-        sg_kinesis_append_head(&c->body, is_arn ? sc->stream_arn : sc->stream_name, is_arn) != 0)
-        return -1;
+    return s->cfg->aggregation == SG_AGG_KPL && s->shards.n > 0 && !s->map_stale &&
+           !s->auto_distribution;
+}
+
+/* Each record its own entry, as the client's request encoded it. */
+static int append_plain(struct call *c)
+{
     size_t i = 0;
     for (struct sg_record *r = c->records; r; r = r->next, i++) {
-        c->index[i] = r;
+        c->groups[i] = (struct sg_kpl_group){r, 1, 0};
         if ((i && sg_buf_append_char(&c->body, ',') != 0) ||
             sg_buf_append(&c->body, r->entry, r->entry_len) != 0)
             return -1;
     }
+    c->n_groups = i;
+    return 0;
+}
+
+/* Aggregates by shard (kpl_pack.h). Records that do not fit this call go
+ * back to the queue, due at once. */
+static int append_aggregated(struct sg_pipeline *p, struct call *c)
+{
+    struct stream *s = c->s;
+    struct sg_kpl_pack_limits lim = {s->cfg->aggregation_max_bytes, p->cfg->batch_max_records,
+                                     p->cfg->batch_max_bytes};
+    struct sg_record *left = NULL;
+    if (sg_kpl_pack(&c->records, c->n, &s->shards, &lim, &c->body, c->groups, &c->n_groups,
+                    &left) != 0)
+        return -1;
+    c->map_gen = s->map_gen;
+    int64_t now = p->now_ms();
+    for (struct sg_record *r = left, *next; r; r = next) {
+        next = r->next;
+        r->not_before_ms = now;
+        sg_batcher_requeue(s->batcher, r);
+        c->n--;
+    }
+    return 0;
+}
+
+static int build_body(struct sg_pipeline *p, struct call *c, size_t entry_bytes)
+{
+    const struct sg_stream_config *sc = c->s->cfg;
+    int is_arn = sc->stream_arn[0] != '\0';
+    bool aggregate = sg_pipeline_aggregating(c->s) && c->n > 1;
+    size_t max_entries = c->n < p->cfg->batch_max_records ? c->n : p->cfg->batch_max_records;
+    c->groups = calloc(aggregate ? max_entries : c->n, sizeof *c->groups);
+    sg_buf_init(&c->body, 0);
+    if (!c->groups || sg_buf_reserve(&c->body, entry_bytes + c->n + BODY_OVERHEAD) != 0 ||
+        sg_kinesis_append_head(&c->body, is_arn ? sc->stream_arn : sc->stream_name, is_arn) != 0)
+        return -1;
+    if ((aggregate ? append_aggregated(p, c) : append_plain(c)) != 0)
+        return -1;
     return sg_kinesis_append_tail(&c->body);
 }
 
@@ -178,7 +221,7 @@ void sg_pipeline_free_call(struct sg_pipeline *p, struct call *c)
     if (c->next)
         c->next->prev = c->prev;
     sg_buf_free(&c->body);
-    free(c->index);
+    free(c->groups);
     free(c);
 }
 
@@ -203,18 +246,18 @@ static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record
     for (struct sg_record *r = list; r; r = r->next)
         entry_bytes += r->entry_len;
     enum sg_transport_start started = SG_TRANSPORT_START_FAILED;
-    if (c) {
+    if (c)
         c->s = s, c->records = list, c->n = n, c->started_ms = now;
-        c->index = calloc(n, sizeof *c->index);
-    }
-    if (c && c->index && build_body(c, entry_bytes) == 0) {
+    if (c && build_body(p, c, entry_bytes) == 0) {
         struct sg_kinesis_request req = {SG_KINESIS_TARGET_PUT_RECORDS, c->body.data, c->body.len,
                                          call_timeout_ms(p, c, now), RESPONSE_LIMIT};
         started = p->transport->ops->start(p->transport, &req, c);
     }
     if (started != SG_TRANSPORT_STARTED) {
-        if (c)
+        if (c) {
+            list = c->records; /* packing may have reordered (or shortened) it */
             c->records = NULL;
+        }
         sg_pipeline_free_call(p, c);
         if (started == SG_TRANSPORT_NO_CREDENTIALS)
             fail_all(p, s, list, SG_KINESIS_RETRYABLE, true, "CredentialsUnavailable",
@@ -227,9 +270,10 @@ static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record
     sg_pipeline_track_call(p, c);
     s->in_flight++;
     atomic_fetch_add(&p->in_flight, 1);
-    atomic_fetch_add(&p->records_sent, n);
-    atomic_fetch_add(&p->batch_records_sum, n);
-    observe(p->batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, n);
+    atomic_fetch_add(&p->records_sent, c->n);
+    atomic_fetch_add(&p->kinesis_records_sent, c->n_groups);
+    atomic_fetch_add(&p->batch_records_sum, c->n_groups);
+    observe(p->batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, c->n_groups);
 }
 
 /* ---- completing a call ------------------------------------------------- */
@@ -240,18 +284,62 @@ struct result_ctx {
     int64_t now;
 };
 
+/* True when the aggregate of group g, stored in shard `shard_id`, is where
+ * KCL will keep every one of its records: the shard the map named, or, if
+ * the map changed since the call was packed, a shard of the current map
+ * whose range holds all their hashes. */
+static bool landed_in_shard(const struct call *c, const struct sg_kpl_group *g,
+                            const char *shard_id)
+{
+    const struct sg_shard_map *m = &c->s->shards;
+    if (!shard_id)
+        return false;
+    if (c->map_gen == c->s->map_gen && g->shard < m->n)
+        return strcmp(m->shards[g->shard].id, shard_id) == 0;
+    const struct sg_shard *in = NULL;
+    for (size_t i = 0; i < m->n && !in; i++)
+        if (strcmp(m->shards[i].id, shard_id) == 0)
+            in = &m->shards[i];
+    if (!in)
+        return false;
+    const struct sg_record *r = g->first;
+    for (uint32_t k = 0; k < g->count; k++, r = r->next)
+        if (r->hash < in->range.start || r->hash > in->range.end)
+            return false;
+    return true;
+}
+
+/* One entry's answer, for each record it carried (an aggregate's records
+ * share it: SequenceNumber and ShardId, or the error). */
 static void on_record_result(void *ctx, size_t i, const struct sg_kinesis_result *res)
 {
     struct result_ctx *rc = ctx;
-    struct sg_record *r = rc->c->index[i];
-    if (res->status == SG_KINESIS_OK) {
-        if (res->encryption_type)
+    struct sg_kpl_group *g = &rc->c->groups[i];
+    struct stream *s = rc->c->s;
+    bool ok = res->status == SG_KINESIS_OK;
+    /* An aggregate stored in another shard than its records hash to (the
+     * stream was resharded): KCL would drop them there, so they are sent
+     * again once the map is read anew. */
+    bool misplaced = ok && g->count > 1 && !landed_in_shard(rc->c, g, res->shard_id);
+    if (misplaced) {
+        atomic_fetch_add(&rc->p->aggregates_misplaced, 1);
+        sg_shards_stale(rc->p, s, rc->now);
+    }
+    struct sg_record *r = g->first;
+    for (uint32_t k = 0; k < g->count; k++) {
+        struct sg_record *next = r->next; /* resolving or requeueing relinks r */
+        if (ok && res->encryption_type)
             snprintf(r->ticket->encryption_type, sizeof r->ticket->encryption_type, "%s",
                      res->encryption_type);
-        finish(rc->p, rc->c->s, r, SG_OUTCOME_OK, res->sequence_number, res->shard_id);
-    } else {
-        retry_or_fail(rc->p, rc->c->s, r, res->status, false, res->error_code, res->error_message,
-                      rc->now);
+        if (misplaced)
+            retry_or_fail(rc->p, s, r, SG_KINESIS_RETRYABLE, false, "ShardMapChanged",
+                          "the stream was resharded while the record was sent", rc->now);
+        else if (ok)
+            finish(rc->p, s, r, SG_OUTCOME_OK, res->sequence_number, res->shard_id);
+        else
+            retry_or_fail(rc->p, s, r, res->status, false, res->error_code, res->error_message,
+                          rc->now);
+        r = next;
     }
 }
 
@@ -337,7 +425,7 @@ static void complete_put_records(struct sg_pipeline *p, struct call *c,
     struct sg_kinesis_error err;
     if (reply->outcome == SG_TRANSPORT_ANSWERED && reply->http_status == 200) {
         struct result_ctx ctx = {p, c, now};
-        if (sg_kinesis_parse_put_records(reply->body, reply->body_len, c->n, on_record_result,
+        if (sg_kinesis_parse_put_records(reply->body, reply->body_len, c->n_groups, on_record_result,
                                          &ctx, &err) == 0) {
             if (atomic_load(&s->health) != HEALTH_OK)
                 sg_pipeline_set_health(p, s, HEALTH_OK, NULL);
@@ -357,6 +445,8 @@ static void on_call_done(void *owner, void *ctx, const struct sg_kinesis_reply *
     struct call *c = ctx;
     if (c->kind == CALL_PROBE)
         sg_probe_complete(p, c, reply);
+    else if (c->kind == CALL_LIST_SHARDS)
+        sg_shards_complete(p, c, reply);
     else
         complete_put_records(p, c, reply);
     sg_pipeline_free_call(p, c);
@@ -398,6 +488,12 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
             if (!s->probing && s->next_probe_ms < next)
                 next = s->next_probe_ms;
         }
+        if (!flush && s->cfg->aggregation == SG_AGG_KPL && !s->listing) {
+            if (now >= s->next_list_ms)
+                sg_shards_start(p, s, now, NULL);
+            if (!s->listing && s->next_list_ms < next)
+                next = s->next_list_ms;
+        }
         /* Isolated groups first: they were due when their call failed. */
         while (s->in_flight < p->cfg->max_in_flight && s->isolated) {
             struct sg_record *list = s->isolated;
@@ -413,8 +509,10 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
             size_t bytes;
             int64_t due;
             /* Nothing in flight: send at once rather than linger; while
-             * calls are in flight, the next batch fills up meanwhile. */
-            size_t n = s->in_flight == 0 && !flush
+             * calls are in flight, the next batch fills up meanwhile.
+             * Aggregating streams always linger (aggregation_linger_ms):
+             * full aggregates are what they are for. */
+            size_t n = s->in_flight == 0 && !flush && s->cfg->aggregation == SG_AGG_NONE
                            ? sg_batcher_take_now(s->batcher, now, &list, &bytes, &due)
                            : sg_batcher_take(s->batcher, now, flush, &list, &bytes, &due);
             if (n == 0) {
@@ -494,10 +592,19 @@ struct sg_pipeline *sg_pipeline_new_with(const struct sg_config *cfg,
     p->streams = calloc(cfg->n_streams, sizeof *p->streams);
     if (!p->streams)
         goto err;
-    struct sg_batcher_limits lim = {cfg->linger_ms, cfg->batch_max_records, cfg->batch_max_bytes,
-                                    cfg->queue_max_records, cfg->queue_max_bytes};
     for (size_t i = 0; i < cfg->n_streams; i++) {
-        p->streams[i].cfg = &cfg->streams[i];
+        const struct sg_stream_config *sc = &cfg->streams[i];
+        struct sg_batcher_limits lim = {cfg->linger_ms, cfg->batch_max_records,
+                                        cfg->batch_max_bytes, cfg->queue_max_records,
+                                        cfg->queue_max_bytes};
+        if (sc->aggregation == SG_AGG_KPL) {
+            /* A call carries up to 500 aggregates: many more user records,
+             * bounded by the call's bytes (what does not fit waits for the
+             * next call, kpl_pack.h). */
+            lim.linger_ms = sc->aggregation_linger_ms;
+            lim.batch_max_records = SG_PIPELINE_KPL_CALL_RECORDS;
+        }
+        p->streams[i].cfg = sc;
         if (!(p->streams[i].batcher = sg_batcher_new(&lim)))
             goto err;
     }
@@ -609,13 +716,21 @@ void sg_pipeline_free(struct sg_pipeline *p)
         return;
     if (p->started)
         sg_pipeline_drain(p, 0);
-    for (size_t i = 0; p->streams && i < p->n_streams; i++)
+    for (size_t i = 0; p->streams && i < p->n_streams; i++) {
         sg_batcher_free(p->streams[i].batcher);
+        sg_shard_map_free(&p->streams[i].shards);
+        sg_shard_map_free(&p->streams[i].loading);
+    }
     free(p->streams);
     sg_kinesis_transport_free(p->transport);
     pthread_cond_destroy(&p->idle_cv);
     pthread_mutex_destroy(&p->mu);
     free(p);
+}
+
+size_t sg_pipeline_stream_max_record_bytes(struct sg_pipeline *p, size_t stream_idx)
+{
+    return stream_idx < p->n_streams ? atomic_load(&p->streams[stream_idx].max_record_bytes) : 0;
 }
 
 void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out)
@@ -627,6 +742,8 @@ void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out)
     out->records_ok = atomic_load(&p->records_ok);
     out->records_retried = atomic_load(&p->records_retried);
     out->records_failed = atomic_load(&p->records_failed);
+    out->kinesis_records_sent = atomic_load(&p->kinesis_records_sent);
+    out->aggregates_misplaced = atomic_load(&p->aggregates_misplaced);
     out->throttled = atomic_load(&p->throttled);
     out->calls_split = atomic_load(&p->calls_split);
     out->latency_ms_sum = atomic_load(&p->latency_ms_sum);

@@ -46,6 +46,8 @@ struct sg_pipeline_stats {
     uint64_t calls;            /* PutRecords calls completed (any outcome) */
     uint64_t call_failures;    /* calls that failed as a whole */
     uint64_t records_sent;     /* record sends, retries included */
+    uint64_t kinesis_records_sent; /* PutRecords entries sent (aggregates count once) */
+    uint64_t aggregates_misplaced; /* aggregates stored outside their shard (resharding) */
     uint64_t records_ok;
     uint64_t records_retried;
     uint64_t records_failed;   /* resolved with an error */
@@ -92,6 +94,11 @@ void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms);
 
 /* Frees the pipeline (drains first with no wait if still running). NULL-safe. */
 void sg_pipeline_free(struct sg_pipeline *p);
+
+/* The stream's own maximum record size (data + partition key) as
+ * DescribeStreamSummary reports it (MaxRecordSizeInKiB), or 0 while unknown.
+ * Thread-safe. */
+size_t sg_pipeline_stream_max_record_bytes(struct sg_pipeline *p, size_t stream_idx);
 
 void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out);
 

@@ -22,7 +22,9 @@
 #include "batcher.h"
 #include "buf.h"
 #include "kinesis_transport.h"
+#include "kpl_pack.h"
 #include "pipeline.h"
+#include "shard_map.h"
 
 enum health { HEALTH_UNKNOWN = 0, HEALTH_OK, HEALTH_FAILING, HEALTH_UNREACHABLE };
 
@@ -41,9 +43,23 @@ struct stream {
     int64_t last_warn_ms;
     unsigned suppressed_warns;
     char reason[400];   /* why not OK; guarded by sg_pipeline.mu */
+    /* The stream's own maximum record size (DescribeStreamSummary), 0 until
+     * known; read by HTTP threads. */
+    atomic_size_t max_record_bytes;
+    /* Aggregation (cfg->aggregation kpl): the open shards from ListShards
+     * (pipeline_shards.c), refreshed on a timer and when an aggregate lands
+     * in another shard than the map said. Aggregates are packed only while
+     * `shards` is filled and the stream does not distribute records itself. */
+    struct sg_shard_map shards;  /* the finished map, or empty */
+    struct sg_shard_map loading; /* pages of the refresh in progress */
+    uint64_t map_gen;            /* bumped whenever `shards` is replaced */
+    bool map_stale;              /* an aggregate landed elsewhere: wait for a new map */
+    bool listing;                /* a ListShards call in flight */
+    int64_t next_list_ms;
+    bool auto_distribution; /* RecordDistributionStrategy AUTO: never aggregate */
 };
 
-enum call_kind { CALL_PUT_RECORDS = 0, CALL_PROBE };
+enum call_kind { CALL_PUT_RECORDS = 0, CALL_PROBE, CALL_LIST_SHARDS };
 
 /* A call handed to the transport: what it is for and the body it sends
  * (which the transport borrows until it reports the call). */
@@ -52,8 +68,12 @@ struct call {
     enum call_kind kind;
     struct stream *s;
     struct sg_record *records; /* linked by ->next, in send order */
-    struct sg_record **index;  /* records by position in the request body */
-    size_t n;
+    size_t n;                  /* records */
+    /* The body's entries in order: each one record, or (aggregating
+     * streams) an aggregate of `count` consecutive records of `records`. */
+    struct sg_kpl_group *groups;
+    size_t n_groups;
+    uint64_t map_gen; /* the shard map the groups were packed with */
     int64_t started_ms;
     struct sg_buf body;
 };
@@ -76,7 +96,8 @@ struct sg_pipeline {
     pthread_cond_t idle_cv; /* on CLOCK_MONOTONIC, like every other wait */
     /* statistics, written by the sender (atomics: read by /metrics) */
     atomic_uint_fast64_t calls, call_failures, records_sent, records_ok, records_retried,
-        records_failed, throttled, latency_ms_sum, calls_split;
+        records_failed, throttled, latency_ms_sum, calls_split, kinesis_records_sent,
+        aggregates_misplaced;
     atomic_uint in_flight;
     atomic_bool reachable;
     atomic_uint_fast64_t probes, probe_failures, batch_records_sum;
@@ -108,6 +129,15 @@ void sg_pipeline_set_health(struct sg_pipeline *p, struct stream *s, enum health
 /* Links a started call into p->active / unlinks and frees one. */
 void sg_pipeline_track_call(struct sg_pipeline *p, struct call *c);
 void sg_pipeline_free_call(struct sg_pipeline *p, struct call *c);
+
+/* True when the stream's calls are packed into aggregates now. */
+bool sg_pipeline_aggregating(const struct stream *s);
+
+/* Shard maps of aggregating streams (pipeline_shards.c): ListShards pages. */
+void sg_shards_start(struct sg_pipeline *p, struct stream *s, int64_t now, const char *token);
+void sg_shards_complete(struct sg_pipeline *p, struct call *c, const struct sg_kinesis_reply *r);
+/* Asks for a new map soon (an aggregate landed in another shard). */
+void sg_shards_stale(struct sg_pipeline *p, struct stream *s, int64_t now);
 
 /* Readiness probes (pipeline_probe.c): DescribeStreamSummary per stream. */
 void sg_probe_start(struct sg_pipeline *p, struct stream *s, int64_t now);

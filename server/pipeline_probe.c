@@ -38,6 +38,18 @@ void sg_probe_complete(struct sg_pipeline *p, struct call *c, const struct sg_ki
             h = HEALTH_FAILING;
             snprintf(why, sizeof why, "stream %s is %.40s", s->cfg->name,
                      known ? sum.status : "unknown");
+        } else {
+            atomic_store(&s->max_record_bytes, (size_t)sum.max_record_kib * 1024); /* 0: unknown */
+            s->auto_distribution = sum.auto_distribution;
+            if (s->cfg->aggregation == SG_AGG_KPL && sum.auto_distribution) {
+                /* Records are then sent one by one; readiness says why. */
+                h = HEALTH_FAILING;
+                snprintf(why, sizeof why,
+                         "stream %s: aggregation \"kpl\" is configured but the stream uses "
+                         "service-managed record distribution (RecordDistributionStrategy AUTO), "
+                         "where KCL drops aggregated records; set aggregation to \"none\"",
+                         s->cfg->name);
+            }
         }
     }
     atomic_store(&p->reachable, r->outcome == SG_TRANSPORT_ANSWERED);

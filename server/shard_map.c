@@ -135,7 +135,6 @@ void sg_shard_map_free(struct sg_shard_map *m)
 int sg_stream_summary_parse(const char *body, size_t len, struct sg_stream_summary *out)
 {
     memset(out, 0, sizeof *out);
-    out->max_record_kib = 1024;
     json_t *root = json_loadb(body, len, 0, NULL);
     json_t *sum = json_object_get(root, "StreamDescriptionSummary");
     const char *status = json_string_value(json_object_get(sum, "StreamStatus"));

@@ -58,7 +58,7 @@ void sg_shard_map_free(struct sg_shard_map *m);
 
 struct sg_stream_summary {
     char status[16];         /* CREATING, ACTIVE, UPDATING, DELETING */
-    unsigned max_record_kib; /* MaxRecordSizeInKiB; 1024 when absent */
+    unsigned max_record_kib; /* MaxRecordSizeInKiB; 0 when absent (emulators) */
     bool auto_distribution;  /* RecordDistributionStrategy is AUTO */
 };
 

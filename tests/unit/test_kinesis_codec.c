@@ -266,20 +266,28 @@ static void test_encode_exact(void)
     CHECK_STREQ(b.data, "{\"StreamName\":\"events\",\"Records\":[", "head bytes");
 
     size_t mark = b.len;
-    CHECK(sg_kinesis_append_entry(&b, "hello", 5, "pk-1", 4) == 0, "entry");
+    CHECK(sg_kinesis_append_entry(&b, "hello", 5, "pk-1", 4, NULL) == 0, "entry");
     CHECK_STREQ(b.data + mark, "{\"Data\":\"aGVsbG8=\",\"PartitionKey\":\"pk-1\"}", "entry bytes");
     CHECK(sg_buf_append_char(&b, ',') == 0, "comma");
     mark = b.len;
     static const char bin[] = {'\0', '\x01', '\xff', '{', '"'};
-    CHECK(sg_kinesis_append_entry(&b, bin, sizeof bin, "q\"b\\s/\n\x01\x1f\xc3\xa9", 11) == 0,
+    CHECK(sg_kinesis_append_entry(&b, bin, sizeof bin, "q\"b\\s/\n\x01\x1f\xc3\xa9", 11, NULL) == 0,
           "entry with an escaped key");
     CHECK_STREQ(b.data + mark,
                 "{\"Data\":\"AAH/eyI=\",\"PartitionKey\":\"q\\\"b\\\\s/\\n\\u0001\\u001f\xc3\xa9\"}",
                 "escaped entry bytes");
     CHECK(sg_buf_append_char(&b, ',') == 0, "comma");
     mark = b.len;
-    CHECK(sg_kinesis_append_entry(&b, "", 0, "k", 1) == 0, "empty data");
+    CHECK(sg_kinesis_append_entry(&b, "", 0, "k", 1, NULL) == 0, "empty data");
     CHECK_STREQ(b.data + mark, "{\"Data\":\"\",\"PartitionKey\":\"k\"}", "empty data bytes");
+    CHECK(sg_buf_append_char(&b, ',') == 0, "comma");
+    mark = b.len;
+    CHECK(sg_kinesis_append_entry(&b, "hi", 2, "k", 1, "170141183460469231731687303715884105728") == 0,
+          "entry with an explicit hash key");
+    CHECK_STREQ(b.data + mark,
+                "{\"Data\":\"aGk=\",\"PartitionKey\":\"k\","
+                "\"ExplicitHashKey\":\"170141183460469231731687303715884105728\"}",
+                "ExplicitHashKey bytes");
     CHECK(sg_kinesis_append_tail(&b) == 0, "tail");
     CHECK(b.len >= 2 && memcmp(b.data + b.len - 2, "]}", 2) == 0, "tail bytes");
 
@@ -289,7 +297,7 @@ static void test_encode_exact(void)
     CHECK(root != NULL, "body does not parse: %s in %s", jerr.text, b.data);
     if (root) {
         json_t *recs = json_object_get(root, "Records");
-        CHECK(json_object_size(root) == 2 && json_is_array(recs) && json_array_size(recs) == 3,
+        CHECK(json_object_size(root) == 2 && json_is_array(recs) && json_array_size(recs) == 4,
               "shape");
         CHECK_STREQ(json_string_value(json_object_get(root, "StreamName")), "events", "StreamName");
         const char *pk = json_string_value(json_object_get(json_array_get(recs, 1), "PartitionKey"));
@@ -338,7 +346,7 @@ static void test_encode_roundtrip(void)
         int kl = snprintf(key, sizeof key, "k\xe2\x82\xac%d\"\\", i);
         if (i)
             CHECK(sg_buf_append_char(&b, ',') == 0, "comma");
-        CHECK(sg_kinesis_append_entry(&b, data, len, key, (size_t)kl) == 0, "entry %d", i);
+        CHECK(sg_kinesis_append_entry(&b, data, len, key, (size_t)kl, NULL) == 0, "entry %d", i);
     }
     CHECK(sg_kinesis_append_tail(&b) == 0, "tail");
     json_error_t jerr;
@@ -383,9 +391,9 @@ static void test_encode_limit(void)
     size_t before = b.len;
     char data[100];
     memset(data, 'd', sizeof data);
-    CHECK(sg_kinesis_append_entry(&b, data, sizeof data, "k", 1) == -1, "entry past the limit");
+    CHECK(sg_kinesis_append_entry(&b, data, sizeof data, "k", 1, NULL) == -1, "entry past the limit");
     CHECK(b.len == before, "length restored: %zu vs %zu", b.len, before);
-    CHECK(sg_kinesis_append_entry(&b, "ab", 2, "k", 1) == 0, "a small entry still fits");
+    CHECK(sg_kinesis_append_entry(&b, "ab", 2, "k", 1, NULL) == 0, "a small entry still fits");
     CHECK(b.len == before + strlen("{\"Data\":\"YWI=\",\"PartitionKey\":\"k\"}") &&
               strcmp(b.data + before, "{\"Data\":\"YWI=\",\"PartitionKey\":\"k\"}") == 0,
           "entry after a refusal: %s", b.data + before);

@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "check.h"
+#include "hash_key.h"
 #include "config.h"
 #include "kinesis_codec.h"
 #include "kinesis_transport.h"
@@ -46,7 +49,7 @@ struct sent {
 struct queued_reply {
     void *ctx;
     struct sg_kinesis_reply reply;
-    char body[4096];
+    char body[65536];
 };
 
 struct script {
@@ -56,6 +59,9 @@ struct script {
     struct queued_reply replies[MAX_CALLS];
     size_t n_replies;
     enum sg_transport_start start_result; /* what start() answers */
+    const char *summary; /* DescribeStreamSummary's answer */
+    const char *shards;  /* ListShards' answer */
+    size_t list_calls;
     int wakeups, rejected_credentials, freed;
 };
 
@@ -85,10 +91,16 @@ static enum sg_transport_start script_start(struct sg_kinesis_transport *t,
     snprintf(s->target, sizeof s->target, "%s", req->target);
     s->body = strndup(req->body, req->body_len);
     s->ctx = ctx;
-    /* Probes are answered at once: a healthy, ACTIVE stream. */
-    if (strcmp(req->target, SG_KINESIS_TARGET_PUT_RECORDS) != 0)
+    /* Probes and ListShards are answered at once: by default a healthy,
+     * ACTIVE stream of four even shards. */
+    if (strstr(req->target, "ListShards")) {
+        sc->list_calls++;
+        queue(sc, sc->n_calls - 1, SG_TRANSPORT_ANSWERED, 200, sc->shards);
+    } else if (strcmp(req->target, SG_KINESIS_TARGET_PUT_RECORDS) != 0) {
         queue(sc, sc->n_calls - 1, SG_TRANSPORT_ANSWERED, 200,
-              "{\"StreamDescriptionSummary\":{\"StreamStatus\":\"ACTIVE\"}}");
+              sc->summary ? sc->summary
+                          : "{\"StreamDescriptionSummary\":{\"StreamStatus\":\"ACTIVE\"}}");
+    }
     return SG_TRANSPORT_STARTED;
 }
 
@@ -98,7 +110,7 @@ static size_t script_run(struct sg_kinesis_transport *t, int wait_ms, sg_kinesis
 {
     struct script *sc = as_script(t);
     size_t n = sc->n_replies;
-    struct queued_reply batch[MAX_CALLS];
+    struct queued_reply *batch = malloc((n ? n : 1) * sizeof *batch);
     memcpy(batch, sc->replies, n * sizeof batch[0]);
     sc->n_replies = 0;
     for (size_t i = 0; i < n; i++) {
@@ -107,6 +119,7 @@ static size_t script_run(struct sg_kinesis_transport *t, int wait_ms, sg_kinesis
             batch[i].reply.error = batch[i].body;
         done(owner, batch[i].ctx, &batch[i].reply);
     }
+    free(batch);
     return n;
 }
 
@@ -251,7 +264,35 @@ struct fixture {
     struct sg_pipeline *p;
 };
 
+#define Q1 "85070591730234615865843651857942052863"
+#define Q1N "85070591730234615865843651857942052864"
+#define Q2 "170141183460469231731687303715884105727"
+#define Q2N "170141183460469231731687303715884105728"
+#define Q3 "255211775190703847597530955573826158591"
+#define Q3N "255211775190703847597530955573826158592"
+#define QMAX "340282366920938463463374607431768211455"
+#define SHARD(id, a, b)                                                                           \
+    "{\"ShardId\":\"shardId-00000000000" id "\",\"HashKeyRange\":{\"StartingHashKey\":\"" a   \
+    "\",\"EndingHashKey\":\"" b "\"}}"
+static const char *const four_shards = "{\"Shards\":[" SHARD("0", "0", Q1) "," SHARD(
+    "1", Q1N, Q2) "," SHARD("2", Q2N, Q3) "," SHARD("3", Q3N, QMAX) "]}";
+
+/* The shard (0-3) of four even shards that owns hash h. */
+static int shard_of(sg_hash_key h)
+{
+    return (int)(h >> 126);
+}
+
+static void setup_stream(struct fixture *f, unsigned max_in_flight, enum sg_aggregation agg,
+                         const char *summary);
+
 static void setup(struct fixture *f, unsigned max_in_flight)
+{
+    setup_stream(f, max_in_flight, SG_AGG_NONE, NULL);
+}
+
+static void setup_stream(struct fixture *f, unsigned max_in_flight, enum sg_aggregation agg,
+                         const char *summary)
 {
     memset(f, 0, sizeof *f);
     sg_config_defaults(&f->cfg);
@@ -264,8 +305,13 @@ static void setup(struct fixture *f, unsigned max_in_flight)
     f->cfg.backoff_base_ms = 50;
     f->cfg.backoff_max_ms = 200;
     f->cfg.probe_interval_ms = 3600000;
+    f->cfg.streams[0].aggregation = agg;
+    f->cfg.streams[0].aggregation_max_bytes = 4096;
+    f->cfg.streams[0].aggregation_linger_ms = 20;
     f->sc = calloc(1, sizeof *f->sc);
     f->sc->base.ops = &script_ops;
+    f->sc->summary = summary;
+    f->sc->shards = four_shards;
     f->p = sg_pipeline_new_with(&f->cfg, &f->sc->base, test_clock);
     /* The first turn probes the stream (answered ACTIVE by the script). */
     sg_pipeline_turn(f->p, 0);
@@ -595,6 +641,206 @@ static void test_drain_with_calls_in_flight(void)
     teardown(&f);
 }
 
+/* ---- aggregation ----------------------------------------------------------------------- */
+
+/* Records whose keys spread over the four shards, with real keys and data
+ * for the aggregator. */
+struct kpl_request {
+    struct request rq;
+    char data[MAX_RECORDS][64];
+};
+
+static void make_kpl_request(struct kpl_request *k, const char *tag, size_t n)
+{
+    make_request(&k->rq, tag, n, 10000);
+    for (size_t i = 0; i < n; i++) {
+        struct sg_record *r = &k->rq.records[i];
+        /* the key sits inside the entry: {"Data":"ZA==","PartitionKey":"<key>"} */
+        r->key = strstr(k->rq.entries[i], "\"PartitionKey\":\"") + 16;
+        r->key_len = strlen(r->key) - 2;
+        snprintf(k->data[i], sizeof k->data[i], "{\"n\":%zu}", i);
+        r->data = k->data[i];
+        r->data_len = strlen(k->data[i]);
+        r->hash = sg_hash_key_of_partition_key(r->key, r->key_len);
+    }
+}
+
+/* Answers a PutRecords call: every entry stored in the shard its explicit
+ * hash key (or key) names, except entry `fail` (throttled) and entry
+ * `elsewhere` (stored in the next shard). Returns the number of entries. */
+static size_t answer_put(struct fixture *f, size_t call, long fail, long elsewhere)
+{
+    json_t *root = json_loads(f->sc->calls[call].body, 0, NULL);
+    json_t *recs = json_object_get(root, "Records");
+    char body[8192];
+    size_t o = (size_t)snprintf(body, sizeof body, "{\"FailedRecordCount\":%d,\"Records\":[",
+                                fail >= 0);
+    for (size_t i = 0; i < json_array_size(recs); i++) {
+        json_t *e = json_array_get(recs, i);
+        const char *ehk = json_string_value(json_object_get(e, "ExplicitHashKey"));
+        const char *pk = json_string_value(json_object_get(e, "PartitionKey"));
+        sg_hash_key h = 0;
+        if (ehk)
+            CHECK(sg_hash_key_parse(ehk, strlen(ehk), &h) == 0, "ExplicitHashKey parses");
+        else
+            h = sg_hash_key_of_partition_key(pk, strlen(pk));
+        int shard = (shard_of(h) + ((long)i == elsewhere)) % 4;
+        if ((long)i == fail)
+            o += (size_t)snprintf(body + o, sizeof body - o,
+                                  "%s{\"ErrorCode\":\"ProvisionedThroughputExceededException\","
+                                  "\"ErrorMessage\":\"Rate\"}",
+                                  i ? "," : "");
+        else
+            o += (size_t)snprintf(body + o, sizeof body - o,
+                                  "%s{\"SequenceNumber\":\"%zu\",\"ShardId\":"
+                                  "\"shardId-00000000000%d\"}",
+                                  i ? "," : "", 100 + i, shard);
+    }
+    snprintf(body + o, sizeof body - o, "]}");
+    size_t n = json_array_size(recs);
+    json_decref(root);
+    queue(f->sc, call, SG_TRANSPORT_ANSWERED, 200, body);
+    return n;
+}
+
+static void test_aggregates_by_shard(void)
+{
+    struct fixture f;
+    setup_stream(&f, 4, SG_AGG_KPL, NULL);
+    CHECK(f.sc->list_calls == 1 && f.p->streams[0].shards.n == 4, "the shard map is read");
+    struct kpl_request a;
+    make_kpl_request(&a, "agg", 8);
+    CHECK(submit(f.p, &a.rq) == 0, "submitted");
+    turns(&f, 1);
+    CHECK(last_put(f.sc) < 0, "an aggregating stream lingers even with nothing in flight");
+    fake_now += 20;
+    turns(&f, 1);
+    long c = last_put(f.sc);
+    CHECK(c >= 0, "sent after the linger");
+    size_t entries = answer_put(&f, (size_t)c, -1, -1);
+    CHECK(entries < 8, "8 records in %zu entries", entries);
+    turns(&f, 1);
+    CHECK(a.rq.done_calls == 1, "completed once");
+    for (size_t i = 0; i < 8; i++) {
+        CHECK(a.rq.results[i].outcome == SG_OUTCOME_OK, "record %zu stored", i);
+        const char *shard = a.rq.results[i].text ? a.rq.results[i].text + strlen(result_a(&a.rq, i)) + 1 : "";
+        char want[32];
+        snprintf(want, sizeof want, "shardId-00000000000%d", shard_of(a.rq.records[i].hash));
+        CHECK_STREQ(shard, want, "each record answered with the shard its key hashes to");
+    }
+    struct sg_pipeline_stats st;
+    sg_pipeline_get_stats(f.p, &st);
+    CHECK(st.records_sent == 8 && st.kinesis_records_sent == entries, "8 user records in %llu",
+          (unsigned long long)st.kinesis_records_sent);
+    teardown(&f);
+}
+
+static void test_failed_aggregate_retried_whole(void)
+{
+    struct fixture f;
+    setup_stream(&f, 4, SG_AGG_KPL, NULL);
+    struct kpl_request a;
+    make_kpl_request(&a, "fa", 8);
+    CHECK(submit(f.p, &a.rq) == 0, "submitted");
+    fake_now += 20;
+    turns(&f, 1);
+    long c = last_put(f.sc);
+    /* Fail the first aggregate (an entry with an explicit hash key). */
+    json_t *root = json_loads(f.sc->calls[c].body, 0, NULL);
+    json_t *recs = json_object_get(root, "Records");
+    long agg = -1;
+    for (size_t i = 0; i < json_array_size(recs) && agg < 0; i++)
+        if (json_object_get(json_array_get(recs, i), "ExplicitHashKey"))
+            agg = (long)i;
+    json_decref(root);
+    CHECK(agg >= 0, "the call holds an aggregate");
+    answer_put(&f, (size_t)c, agg, -1);
+    turns(&f, 1);
+    CHECK(a.rq.done_calls == 0, "waiting for the failed aggregate's records");
+    size_t pending = 0;
+    for (size_t i = 0; i < 8; i++)
+        pending += a.rq.results[i].outcome == SG_OUTCOME_PENDING;
+    CHECK(pending >= 2, "the aggregate's records share its failure (%zu)", pending);
+    after_backoff(&f);
+    fake_now += 20;
+    turns(&f, 1);
+    long c2 = last_put(f.sc);
+    CHECK(c2 > c, "sent again");
+    CHECK(count_entries(&f.sc->calls[c2]) >= 1, "the failed records only");
+    answer_put(&f, (size_t)c2, -1, -1);
+    turns(&f, 1);
+    CHECK(a.rq.done_calls == 1, "completed once");
+    for (size_t i = 0; i < 8; i++)
+        CHECK(a.rq.results[i].outcome == SG_OUTCOME_OK, "record %zu stored", i);
+    teardown(&f);
+}
+
+static void test_misplaced_aggregate_resent_after_new_map(void)
+{
+    struct fixture f;
+    setup_stream(&f, 4, SG_AGG_KPL, NULL);
+    struct kpl_request a;
+    make_kpl_request(&a, "mp", 8);
+    CHECK(submit(f.p, &a.rq) == 0, "submitted");
+    fake_now += 20;
+    turns(&f, 1);
+    long c = last_put(f.sc);
+    json_t *root = json_loads(f.sc->calls[c].body, 0, NULL);
+    json_t *recs = json_object_get(root, "Records");
+    long agg = -1;
+    for (size_t i = 0; i < json_array_size(recs) && agg < 0; i++)
+        if (json_object_get(json_array_get(recs, i), "ExplicitHashKey"))
+            agg = (long)i;
+    json_decref(root);
+    size_t lists = f.sc->list_calls;
+    answer_put(&f, (size_t)c, -1, agg); /* stored, but in another shard */
+    turns(&f, 1);
+    CHECK(a.rq.done_calls == 0, "the misplaced aggregate's records are not acknowledged");
+    struct sg_pipeline_stats st;
+    sg_pipeline_get_stats(f.p, &st);
+    CHECK(st.aggregates_misplaced == 1, "only that aggregate counted (%llu)",
+          (unsigned long long)st.aggregates_misplaced);
+    turns(&f, 2);
+    CHECK(f.sc->list_calls == lists + 1, "the shard map is read again at once");
+    after_backoff(&f);
+    fake_now += 20;
+    turns(&f, 1);
+    long c2 = last_put(f.sc);
+    CHECK(c2 > c, "the records are sent again");
+    answer_put(&f, (size_t)c2, -1, -1);
+    turns(&f, 1);
+    CHECK(a.rq.done_calls == 1, "completed once");
+    for (size_t i = 0; i < 8; i++)
+        CHECK(a.rq.results[i].outcome == SG_OUTCOME_OK, "record %zu stored", i);
+    teardown(&f);
+}
+
+static void test_auto_distribution_refuses_aggregation(void)
+{
+    struct fixture f;
+    setup_stream(&f, 4, SG_AGG_KPL,
+                 "{\"StreamDescriptionSummary\":{\"StreamStatus\":\"ACTIVE\","
+                 "\"RecordDistributionStrategy\":\"AUTO\",\"MaxRecordSizeInKiB\":2048}}");
+    struct sg_pipeline_stats st;
+    sg_pipeline_get_stats(f.p, &st);
+    CHECK(!st.ready && strstr(st.not_ready_reason, "AUTO"), "not ready, and says why: %s",
+          st.not_ready_reason);
+    CHECK(sg_pipeline_stream_max_record_bytes(f.p, 0) == 2048 * 1024, "the stream's record size");
+    struct kpl_request a;
+    make_kpl_request(&a, "au", 8);
+    CHECK(submit(f.p, &a.rq) == 0, "still accepted");
+    fake_now += 20;
+    turns(&f, 1);
+    long c = last_put(f.sc);
+    CHECK(c >= 0 && count_entries(&f.sc->calls[c]) == 8 &&
+              !strstr(f.sc->calls[c].body, "ExplicitHashKey"),
+          "sent one by one, never aggregated");
+    answer_put(&f, (size_t)c, -1, -1);
+    turns(&f, 1);
+    CHECK(a.rq.done_calls == 1, "completed");
+    teardown(&f);
+}
+
 int main(void)
 {
     test_all_accepted();
@@ -608,5 +854,9 @@ int main(void)
     test_answers_out_of_order();
     test_expired_while_queued();
     test_drain_with_calls_in_flight();
+    test_aggregates_by_shard();
+    test_failed_aggregate_retried_whole();
+    test_misplaced_aggregate_resent_after_new_map();
+    test_auto_distribution_refuses_aggregation();
     return sg_check_result("test_pipeline");
 }

@@ -143,7 +143,7 @@ static void test_summary(void)
     } rows[] = {
         {"{\"StreamDescriptionSummary\":{\"StreamName\":\"events\",\"StreamStatus\":\"ACTIVE\","
          "\"OpenShardCount\":4}}",
-         1, "ACTIVE", 1024, false},
+         1, "ACTIVE", 0, false},
         {"{\"StreamDescriptionSummary\":{\"StreamStatus\":\"UPDATING\",\"MaxRecordSizeInKiB\":10240,"
          "\"RecordDistributionStrategy\":\"USER_PARTITION_KEY\"}}",
          1, "UPDATING", 10240, false},
@@ -153,9 +153,9 @@ static void test_summary(void)
          1, "ACTIVE", 2048, true},
         /* out-of-range sizes are not believed */
         {"{\"StreamDescriptionSummary\":{\"StreamStatus\":\"ACTIVE\",\"MaxRecordSizeInKiB\":99999}}",
-         1, "ACTIVE", 1024, false},
-        {"{\"StreamDescriptionSummary\":{}}", 0, "", 1024, false},
-        {"[]", 0, "", 1024, false},
+         1, "ACTIVE", 0, false},
+        {"{\"StreamDescriptionSummary\":{}}", 0, "", 0, false},
+        {"[]", 0, "", 0, false},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct sg_stream_summary s;
