@@ -8,20 +8,38 @@
  * next line in libmicrohttpd's read buffer (a value cut at a NUL byte leaves
  * bytes there). Everything here runs on the connection's MHD thread.
  *
- * It also owns the one answer written past libmicrohttpd: libmicrohttpd
- * 0.9.75 queues its own HTML error for an unparsable Content-Length, then
- * still calls the access handler and would send both answers' headers (a
- * garbled reply). Its answer cannot be replaced (MHD_queue_response refuses
- * a second one) and nothing of it has been sent yet, so the gate writes the
- * gateway's own JSON answer to the socket and the handler closes the
- * connection (MHD_NO), which drops libmicrohttpd's.
+ * It also owns the one answer written past libmicrohttpd. For a
+ * Content-Length it cannot parse (abc, -1, +2, "2, 2", 2^64), libmicrohttpd
+ * 0.9.75 queues its own HTML error before any access-handler call, then
+ * builds that answer's header lines twice (a garbled reply). There is no
+ * hook for it but its error log, which it writes, on the connection's own
+ * thread, just before queueing the error. There the gate finds the request
+ * (the one request of this thread whose head is complete but whose handler
+ * has not run: libmicrohttpd goes from the head's end to the first call
+ * without returning to its event loop), writes the gateway's JSON answer to
+ * the socket and shuts its sending side: libmicrohttpd's own answer then
+ * fails to send (EPIPE) and it closes the connection.
+ *
+ * Threads: libmicrohttpd runs every callback of a connection on the worker
+ * thread that owns it (close_all_connections at shutdown included), so the
+ * list of requests not yet started is per thread, without a lock.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "http_head.h"
 #include "http_internal.h"
+#include "log.h"
+
+/* How many not-yet-started requests the log hook looks through: under a
+ * slowloris crowd the one it wants may lie deeper; then libmicrohttpd's own
+ * (garbled) answer goes out, as without the hook. */
+#define GATE_SCAN_MAX 1024
+
+/* This thread's requests whose access handler has not run yet. */
+static _Thread_local struct sg_http_request *unstarted;
 
 /* Collects fields one behind, so each field's tail can end at the next
  * field's name. */
@@ -147,11 +165,101 @@ void sg_http_gate_answer_raw(struct sg_http_request *req, unsigned status, const
 {
     char out[2048];
     req->respond.close = true;
+    req->answered_raw = true;
+    req->status = status;
+    snprintf(req->error, sizeof req->error, "%.95s", message);
     size_t n = sg_respond_error_raw(out, sizeof out, status, &req->respond, message);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    /* A fresh connection's send buffer is empty: a 1-2 KiB answer fits
-     * without blocking. A short write is left as is: the connection closes. */
-    if (n && ci)
+    if (!ci)
+        return;
+    /* Nothing has been sent on this request yet and the answer is 1-2 KiB:
+     * it fits the socket's send buffer without blocking. A short write is
+     * left as is; the connection closes either way. */
+    if (n)
         (void)!send(ci->connect_fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    shutdown(ci->connect_fd, SHUT_WR);
+}
+
+void sg_http_gate_track(struct sg_http_request *req)
+{
+    req->unstarted_next = unstarted;
+    if (unstarted)
+        unstarted->unstarted_pprev = &req->unstarted_next;
+    req->unstarted_pprev = &unstarted;
+    unstarted = req;
+}
+
+void sg_http_gate_untrack(struct sg_http_request *req)
+{
+    if (!req->unstarted_pprev)
+        return;
+    *req->unstarted_pprev = req->unstarted_next;
+    if (req->unstarted_next)
+        req->unstarted_next->unstarted_pprev = req->unstarted_pprev;
+    req->unstarted_next = NULL;
+    req->unstarted_pprev = NULL;
+}
+
+/* The request libmicrohttpd is refusing from parse_connection_headers: its
+ * head is complete (REQUEST_HEADER_SIZE is known from then on), no answer
+ * is queued yet, and its handler has not run. */
+static struct sg_http_request *refused_request(void)
+{
+    size_t scanned = 0;
+    for (struct sg_http_request *r = unstarted; r && scanned < GATE_SCAN_MAX;
+         r = r->unstarted_next, scanned++) {
+        if (r->answered_raw || sg_http_gate_mhd_answered(r->conn))
+            continue;
+        if (MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE))
+            return r;
+    }
+    return NULL;
+}
+
+/* Answers `req`, which libmicrohttpd is about to refuse with `status`, with
+ * the gateway's own verdict on its head (the layout checks need the
+ * request line's address, unknown here, and are skipped). */
+static void answer_refused(struct sg_http_request *req, unsigned status)
+{
+    sg_http_request_headers_in(req);
+    struct sg_http_head h;
+    sg_http_head_init(&h, false, req->gw->cfg->max_header_bytes);
+    struct walk w = {&h, 0, 0, {0}, false};
+    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, walk_field, &w);
+    if (w.have_prev)
+        sg_http_head_field(&h, &w.prev);
+    enum sg_head_verdict v = sg_http_head_finish(&h, 0, NULL);
+    if (v != SG_HEAD_OK)
+        status = sg_http_head_status(v);
+    const char *reason = MHD_get_reason_phrase_for(status);
+    sg_http_gate_answer_raw(req, status,
+                            v != SG_HEAD_OK ? sg_http_head_message(&h)
+                            : reason && *reason ? reason
+                                                : "Bad Request");
+}
+
+void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    static const char refusing[] = "Error processing request (HTTP response code is %u";
+    if (sg_log_enabled(SG_LOG_DEBUG)) {
+        char msg[256];
+        va_list cp;
+        va_copy(cp, ap);
+        vsnprintf(msg, sizeof msg, fmt, cp);
+        va_end(cp);
+        msg[strcspn(msg, "\n")] = '\0';
+        sg_log(SG_LOG_DEBUG, "libmicrohttpd: %s", msg);
+    }
+    if (strncmp(fmt, refusing, sizeof refusing - 1) != 0)
+        return;
+    struct sg_http_request *req = refused_request();
+    if (!req)
+        return; /* refused while reading the head: its own answer is whole */
+    va_list cp;
+    va_copy(cp, ap);
+    unsigned status = va_arg(cp, unsigned);
+    va_end(cp);
+    answer_refused(req, status);
 }

@@ -12,6 +12,7 @@
 #define SG_HTTP_INTERNAL_H
 
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -60,6 +61,8 @@ struct sg_http_request {
     struct sg_result *results; /* one per input record */
     struct sg_ticket ticket;
     bool started;           /* the access handler has run for this request */
+    bool answered_raw;      /* answered by sg_http_gate_answer_raw: close */
+    struct sg_http_request *unstarted_next, **unstarted_pprev; /* http_gate.c's list */
     bool in_first_call;     /* answers now may be deferred (see defer_ok) */
     bool defer_ok;          /* the body may be read and dropped before answering */
     struct MHD_Response *pending; /* a deferred answer, owned; queued on the last call */
@@ -94,15 +97,28 @@ enum sg_head_verdict sg_http_gate_check(struct sg_http_request *req, struct sg_h
                                         const char *method, const char *version,
                                         struct sg_head_info *info);
 
-/* True when libmicrohttpd queued an answer of its own before the first
- * call (0.9.75 does for a Content-Length it cannot parse); its status. */
+/* True when libmicrohttpd queued an answer of its own; its status (0 if none). */
 bool sg_http_gate_mhd_answered(struct MHD_Connection *conn);
 unsigned sg_http_gate_mhd_status(struct MHD_Connection *conn);
 
 /* Writes {"message": message} as a whole HTTP answer straight to the
- * socket; only for sg_http_gate_mhd_answered, after which the handler must
- * return MHD_NO (close). */
+ * socket and ends the sending side; sets answered_raw. The connection must
+ * then be closed (the handler returns MHD_NO). */
 void sg_http_gate_answer_raw(struct sg_http_request *req, unsigned status, const char *message);
+
+/* The requests of the calling MHD thread whose access handler has not run
+ * yet (on_uri tracks, first call and on_completed untrack; idempotent). */
+void sg_http_gate_track(struct sg_http_request *req);
+void sg_http_gate_untrack(struct sg_http_request *req);
+
+/* MHD_OPTION_EXTERNAL_LOGGER: forwards libmicrohttpd's messages to the
+ * debug log, and answers in the gateway's shape the errors libmicrohttpd
+ * 0.9.75 would garble (see http_gate.c). */
+void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap);
+
+/* Takes what the answers need from the head: the client's request id
+ * (when a UUID) and the CORS headers. */
+void sg_http_request_headers_in(struct sg_http_request *req);
 
 /* Ingest routes: first call (headers only), then every later call. */
 enum MHD_Result sg_http_ingest_begin(struct sg_http_request *req);

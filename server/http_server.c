@@ -168,11 +168,12 @@ static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_
     return true;
 }
 
-static void set_request_id(struct sg_http_request *req)
+void sg_http_request_headers_in(struct sg_http_request *req)
 {
     const char *id = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "x-amzn-RequestId");
     if (id && sg_is_uuid(id, strlen(id)))
         memcpy(req->request_id, id, SG_UUID_LEN + 1);
+    add_cors(req, SG_CORS_RESPONSE);
 }
 
 /* MHD_OPTION_URI_LOG_CALLBACK: runs once per request, right after the
@@ -204,6 +205,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     req->respond.request_id = req->request_id;
     req->policy = sg_policy_slot_get(&l->gw->policy);
     atomic_fetch_add(&l->gw->active_requests, 1);
+    sg_http_gate_track(req);
     return req;
 }
 
@@ -236,20 +238,14 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
                                   const char *method, const char *version)
 {
     req->started = true;
+    sg_http_gate_untrack(req);
     snprintf(req->method, sizeof req->method, "%s", method);
-    set_request_id(req);
-    add_cors(req, SG_CORS_RESPONSE);
+    if (req->answered_raw)
+        return MHD_NO; /* answered from the libmicrohttpd log hook: close */
+    sg_http_request_headers_in(req);
     struct sg_http_head head;
     struct sg_head_info info;
     enum sg_head_verdict v = sg_http_gate_check(req, &head, method, version, &info);
-    if (sg_http_gate_mhd_answered(req->conn)) {
-        unsigned status = v != SG_HEAD_OK ? sg_http_head_status(v)
-                                          : sg_http_gate_mhd_status(req->conn);
-        const char *msg = v != SG_HEAD_OK ? sg_http_head_message(&head) : "Bad Request";
-        note_status(req, status, msg);
-        sg_http_gate_answer_raw(req, status, msg);
-        return MHD_NO;
-    }
     if (v != SG_HEAD_OK) {
         /* The framing is in doubt: answer at once, never read on. */
         req->respond.close = true;
@@ -341,7 +337,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!req)
         return;
     *con_cls = NULL;
-    if (!req->started) {
+    sg_http_gate_untrack(req);
+    if (req->answered_raw) {
+        sg_gateway_count_response(gw, req->route, req->status);
+    } else if (!req->started) {
         /* libmicrohttpd answered by itself (bad header line, head over its
          * memory, ...) before the access handler ran. */
         req->status = sg_http_gate_mhd_status(conn);
@@ -393,8 +392,10 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
                                        unsigned *bound_port)
 {
     struct sockaddr_storage ss;
+    /* MHD_USE_ERROR_LOG: libmicrohttpd's messages reach sg_http_gate_mhd_log,
+     * which also answers the errors it would garble (http_gate.c). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ITC | MHD_USE_TURBO;
+                     MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (listen_addr(host, port, &ss, &flags) != 0) {
         sg_log(SG_LOG_ERROR, "listen address %s is not an IP address", host);
         return NULL;
@@ -405,7 +406,8 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
         (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, l, MHD_OPTION_EXTERNAL_LOGGER,
+        sg_http_gate_mhd_log, l,
         /* The pool holds the head, the read buffer and the answer's header
          * lines: with only max_header_bytes, a head just under it left no
          * room for the answer, which was then never sent. The gateway
