@@ -331,7 +331,6 @@ static void access_log(const struct sg_http_request *req, enum MHD_RequestTermin
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     struct sg_gateway *gw = ((const struct listener *)cls)->gw;
     struct sg_http_request *req = *con_cls;
     if (!req)
@@ -340,12 +339,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     sg_http_gate_untrack(req);
     if (req->answered_raw) {
         sg_gateway_count_response(gw, req->route, req->status);
-    } else if (!req->started) {
-        /* libmicrohttpd answered by itself (bad header line, head over its
-         * memory, ...) before the access handler ran. */
+    } else if (req->status == 0) {
+        /* libmicrohttpd answered by itself: a bad header line or a head over
+         * its memory before the handler ran, bad chunked framing after. */
         req->status = sg_http_gate_mhd_status(conn);
-        snprintf(req->error, sizeof req->error, "answered by libmicrohttpd");
-        sg_gateway_count_response(gw, req->route, req->status);
+        if (req->status) {
+            snprintf(req->error, sizeof req->error, "answered by libmicrohttpd");
+            sg_gateway_count_response(gw, req->route, req->status);
+        }
     }
     if (req->pending)
         MHD_destroy_response(req->pending); /* the client left during the body */
@@ -401,13 +402,15 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
         return NULL;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, l, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, 0, NULL, NULL, on_request, l,
+        /* First, so that no message goes to libmicrohttpd's stderr logger. */
+        MHD_OPTION_EXTERNAL_LOGGER, sg_http_gate_mhd_log, l, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, l, MHD_OPTION_EXTERNAL_LOGGER,
-        sg_http_gate_mhd_log, l,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
         /* The pool holds the head, the read buffer and the answer's header
          * lines: with only max_header_bytes, a head just under it left no
          * room for the answer, which was then never sent. The gateway
