@@ -114,7 +114,8 @@ void sg_http_gate_untrack(struct sg_http_request *req);
 /* MHD_OPTION_EXTERNAL_LOGGER: forwards libmicrohttpd's messages to the
  * debug log, and answers in the gateway's shape the errors libmicrohttpd
  * 0.9.75 would garble (see http_gate.c). */
-void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap);
+void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Takes what the answers need from the head: the client's request id
  * (when a UUID) and the CORS headers. */
