@@ -38,8 +38,10 @@
  * (garbled) answer goes out, as without the hook. */
 #define GATE_SCAN_MAX 1024
 
-/* This thread's requests whose access handler has not run yet. */
+/* This thread's requests whose access handler has not run yet, and those
+ * whose chunked body is being read (a request is on one list at most). */
 static _Thread_local struct sg_http_request *unstarted;
+static _Thread_local struct sg_http_request *chunked;
 
 /* Collects fields one behind, so each field's tail can end at the next
  * field's name. */
@@ -181,13 +183,24 @@ void sg_http_gate_answer_raw(struct sg_http_request *req, unsigned status, const
     shutdown(ci->connect_fd, SHUT_WR);
 }
 
+static void push(struct sg_http_request **head, struct sg_http_request *req)
+{
+    req->unstarted_next = *head;
+    if (*head)
+        (*head)->unstarted_pprev = &req->unstarted_next;
+    req->unstarted_pprev = head;
+    *head = req;
+}
+
 void sg_http_gate_track(struct sg_http_request *req)
 {
-    req->unstarted_next = unstarted;
-    if (unstarted)
-        unstarted->unstarted_pprev = &req->unstarted_next;
-    req->unstarted_pprev = &unstarted;
-    unstarted = req;
+    push(&unstarted, req);
+}
+
+void sg_http_gate_track_chunked(struct sg_http_request *req)
+{
+    sg_http_gate_untrack(req);
+    push(&chunked, req);
 }
 
 void sg_http_gate_untrack(struct sg_http_request *req)
@@ -239,6 +252,42 @@ static void answer_refused(struct sg_http_request *req, unsigned status)
                                                 : "Bad Request");
 }
 
+/* The request whose chunked body libmicrohttpd is refusing: chunk errors
+ * arise only while a chunked body is read, and on the connection's own
+ * thread, so when this thread reads exactly one chunked body it is that
+ * one. With several, none is picked (libmicrohttpd's own answer goes). */
+static struct sg_http_request *sole_chunked(void)
+{
+    struct sg_http_request *found = NULL;
+    size_t scanned = 0;
+    for (struct sg_http_request *r = chunked; r && scanned < GATE_SCAN_MAX;
+         r = r->unstarted_next, scanned++) {
+        if (r->answered_raw || sg_http_gate_mhd_answered(r->conn))
+            continue;
+        if (found)
+            return NULL;
+        found = r;
+    }
+    return found;
+}
+
+/* A chunk error libmicrohttpd reports: the gateway's message, or NULL when
+ * (status, its HTML text) is no chunk error. */
+static const char *chunk_error(unsigned *status, const char *html)
+{
+    if (*status == 400 && html && strstr(html, "chunked encoding"))
+        return "Invalid chunked body: the chunk framing does not parse";
+    if (*status == 413 && html && strstr(html, "chunk size"))
+        return "Invalid chunked body: a chunk size is too large";
+    if (*status == 500) {
+        /* Only raised while a body is read and the read buffer is full: a
+         * chunk-size line (extensions) longer than the connection's memory. */
+        *status = 400;
+        return "Invalid chunked body: a chunk size line is longer than the connection's memory";
+    }
+    return NULL;
+}
+
 void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
@@ -254,12 +303,18 @@ void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap)
     }
     if (strncmp(fmt, refusing, sizeof refusing - 1) != 0)
         return;
-    struct sg_http_request *req = refused_request();
-    if (!req)
-        return; /* refused while reading the head: its own answer is whole */
     va_list cp;
     va_copy(cp, ap);
     unsigned status = va_arg(cp, unsigned);
+    const char *html = va_arg(cp, const char *);
     va_end(cp);
-    answer_refused(req, status);
+    struct sg_http_request *req = refused_request();
+    if (req) {
+        answer_refused(req, status);
+        return;
+    }
+    const char *msg = chunk_error(&status, html);
+    if (msg && (req = sole_chunked()))
+        sg_http_gate_answer_raw(req, status, msg);
+    /* else refused while reading the head: libmicrohttpd's answer is whole */
 }

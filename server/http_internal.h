@@ -111,9 +111,14 @@ void sg_http_gate_answer_raw(struct sg_http_request *req, unsigned status, const
 void sg_http_gate_track(struct sg_http_request *req);
 void sg_http_gate_untrack(struct sg_http_request *req);
 
+/* Moves the request to the calling thread's list of chunked bodies being
+ * read (first call); untracked on the last call or on_completed. */
+void sg_http_gate_track_chunked(struct sg_http_request *req);
+
 /* MHD_OPTION_EXTERNAL_LOGGER: forwards libmicrohttpd's messages to the
  * debug log, and answers in the gateway's shape the errors libmicrohttpd
- * 0.9.75 would garble (see http_gate.c). */
+ * 0.9.75 would garble or answer in HTML (bad Content-Length, bad chunked
+ * framing; see http_gate.c). */
 void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 

@@ -255,6 +255,8 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
     req->in_first_call = true;
     enum MHD_Result ret = route(l, req);
     req->in_first_call = false;
+    if (info.body == SG_HEAD_BODY_CHUNKED && req->state != SG_REQ_RESPONDED)
+        sg_http_gate_track_chunked(req); /* so that a chunk error is answered as ours */
     return ret;
 }
 
@@ -270,6 +272,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO; /* on_uri ran out of memory: drop the connection */
     if (!req->started)
         return first_call(cls, req, method, version);
+    if (*upload_data_size == 0)
+        sg_http_gate_untrack(req); /* the body is complete */
     if (req->pending) {
         if (*upload_data_size) {
             req->body_bytes += *upload_data_size; /* read and dropped */
