@@ -256,19 +256,35 @@ static void answer_refused(struct sg_http_request *req, unsigned status)
  * arise only while a chunked body is read, and on the connection's own
  * thread, so when this thread reads exactly one chunked body it is that
  * one. With several, none is picked (libmicrohttpd's own answer goes). */
+static bool sole_in(struct sg_http_request *head, struct sg_http_request **found)
+{
+    size_t scanned = 0;
+    for (struct sg_http_request *r = head; r; r = r->unstarted_next) {
+        if (++scanned > GATE_SCAN_MAX)
+            return false;
+        if (r->answered_raw || sg_http_gate_mhd_answered(r->conn))
+            continue;
+        if (*found)
+            return false;
+        *found = r;
+    }
+    return true;
+}
+
 static struct sg_http_request *sole_chunked(void)
 {
     struct sg_http_request *found = NULL;
-    size_t scanned = 0;
-    for (struct sg_http_request *r = chunked; r && scanned < GATE_SCAN_MAX;
-         r = r->unstarted_next, scanned++) {
-        if (r->answered_raw || sg_http_gate_mhd_answered(r->conn))
-            continue;
-        if (found)
-            return NULL;
-        found = r;
-    }
-    return found;
+    return sole_in(chunked, &found) ? found : NULL;
+}
+
+/* The request a 431 is for: libmicrohttpd raises it while reading a head
+ * (after on_uri: the request is unstarted) or a chunked body's trailer
+ * (chunked), so when this thread has one request on the two lists, it is
+ * that one. (414, for a request line alone, comes before on_uri.) */
+static struct sg_http_request *sole_tracked(void)
+{
+    struct sg_http_request *found = NULL;
+    return sole_in(unstarted, &found) && sole_in(chunked, &found) ? found : NULL;
 }
 
 /* A chunk error libmicrohttpd reports: the gateway's message, or NULL when
@@ -314,7 +330,14 @@ void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap)
         return;
     }
     const char *msg = chunk_error(&status, html);
-    if (msg && (req = sole_chunked()))
+    if (msg && (req = sole_chunked())) {
         sg_http_gate_answer_raw(req, status, msg);
-    /* else refused while reading the head: libmicrohttpd's answer is whole */
+    } else if (status == 431 && (req = sole_tracked())) {
+        char m[96];
+        snprintf(m, sizeof m, "Request header fields are over the %zu-byte limit",
+                 req->gw->cfg->max_header_bytes);
+        sg_http_request_headers_in(req);
+        sg_http_gate_answer_raw(req, 431, m);
+    }
+    /* else libmicrohttpd's own answer goes: it is whole (README, Limits) */
 }
