@@ -18,11 +18,16 @@
  * has not run: libmicrohttpd goes from the head's end to the first call
  * without returning to its event loop), writes the gateway's JSON answer to
  * the socket and shuts its sending side: libmicrohttpd's own answer then
- * fails to send (EPIPE) and it closes the connection.
+ * fails to send (EPIPE) and it closes the connection. The same hook answers
+ * bad chunked framing and a head larger than libmicrohttpd's memory (both
+ * HTML otherwise) when the thread reads only the one request that can be at
+ * fault: the log line does not name the connection, so with several
+ * candidates libmicrohttpd's own (whole) answer goes out.
  *
  * Threads: libmicrohttpd runs every callback of a connection on the worker
  * thread that owns it (close_all_connections at shutdown included), so the
- * list of requests not yet started is per thread, without a lock.
+ * lists of requests not yet started and of chunked bodies being read are
+ * per thread, without a lock.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -185,10 +190,10 @@ void sg_http_gate_answer_raw(struct sg_http_request *req, unsigned status, const
 
 static void push(struct sg_http_request **head, struct sg_http_request *req)
 {
-    req->unstarted_next = *head;
+    req->gate_next = *head;
     if (*head)
-        (*head)->unstarted_pprev = &req->unstarted_next;
-    req->unstarted_pprev = head;
+        (*head)->gate_pprev = &req->gate_next;
+    req->gate_pprev = head;
     *head = req;
 }
 
@@ -205,13 +210,13 @@ void sg_http_gate_track_chunked(struct sg_http_request *req)
 
 void sg_http_gate_untrack(struct sg_http_request *req)
 {
-    if (!req->unstarted_pprev)
+    if (!req->gate_pprev)
         return;
-    *req->unstarted_pprev = req->unstarted_next;
-    if (req->unstarted_next)
-        req->unstarted_next->unstarted_pprev = req->unstarted_pprev;
-    req->unstarted_next = NULL;
-    req->unstarted_pprev = NULL;
+    *req->gate_pprev = req->gate_next;
+    if (req->gate_next)
+        req->gate_next->gate_pprev = req->gate_pprev;
+    req->gate_next = NULL;
+    req->gate_pprev = NULL;
 }
 
 /* The request libmicrohttpd is refusing from parse_connection_headers: its
@@ -221,7 +226,7 @@ static struct sg_http_request *refused_request(void)
 {
     size_t scanned = 0;
     for (struct sg_http_request *r = unstarted; r && scanned < GATE_SCAN_MAX;
-         r = r->unstarted_next, scanned++) {
+         r = r->gate_next, scanned++) {
         if (r->answered_raw || sg_http_gate_mhd_answered(r->conn))
             continue;
         if (MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE))
@@ -259,7 +264,7 @@ static void answer_refused(struct sg_http_request *req, unsigned status)
 static bool sole_in(struct sg_http_request *head, struct sg_http_request **found)
 {
     size_t scanned = 0;
-    for (struct sg_http_request *r = head; r; r = r->unstarted_next) {
+    for (struct sg_http_request *r = head; r; r = r->gate_next) {
         if (++scanned > GATE_SCAN_MAX)
             return false;
         if (r->answered_raw || sg_http_gate_mhd_answered(r->conn))

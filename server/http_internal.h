@@ -62,7 +62,7 @@ struct sg_http_request {
     struct sg_ticket ticket;
     bool started;           /* the access handler has run for this request */
     bool answered_raw;      /* answered by sg_http_gate_answer_raw: close */
-    struct sg_http_request *unstarted_next, **unstarted_pprev; /* http_gate.c's list */
+    struct sg_http_request *gate_next, **gate_pprev; /* on one of http_gate.c's lists */
     bool in_first_call;     /* answers now may be deferred (see defer_ok) */
     bool defer_ok;          /* the body may be read and dropped before answering */
     struct MHD_Response *pending; /* a deferred answer, owned; queued on the last call */
