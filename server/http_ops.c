@@ -155,8 +155,7 @@ static enum MHD_Result metrics(struct sg_http_request *req)
             sg_gateway_count_response(req->gw, req->route, 200);
             req->status = 200;
             req->state = SG_REQ_RESPONDED;
-            ret = MHD_queue_response(req->conn, 200, r);
-            MHD_destroy_response(r);
+            ret = sg_http_deliver(req, 200, r);
         }
     }
     sg_buf_free(&b);
