@@ -172,7 +172,7 @@ static void log_creds(enum sg_log_level level, const char *msg, const char *sour
     }
     if (detail) {
         rc |= sg_buf_append_str(&fields, source ? ",\"detail\":" : "\"detail\":");
-        rc |= sg_buf_append_json_string(&fields, detail, strlen(detail));
+        rc |= sg_log_append_json_text(&fields, detail, strlen(detail));
     }
     sg_log_fields(level, rc == 0 ? fields.data : NULL, "%s", msg);
     sg_buf_free(&fields);

@@ -72,7 +72,7 @@ void sg_log_fields(enum sg_log_level level, const char *fields_json, const char 
     struct sg_buf line;
     sg_buf_init(&line, 16384);
     int rc = sg_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level_names[level]);
-    rc |= sg_buf_append_json_string(&line, msg, (size_t)n);
+    rc |= sg_log_append_json_text(&line, msg, (unsigned long)n);
     if (fields_json && *fields_json) {
         rc |= sg_buf_append_char(&line, ',');
         rc |= sg_buf_append_str(&line, fields_json);
