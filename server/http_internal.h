@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "gateway.h"
 #include "http_head.h"
+#include "answer.h"
 #include "http_respond.h"
 #include "ingest_parse.h"
 #include "rand.h"
@@ -82,7 +83,8 @@ enum MHD_Result sg_http_deliver(struct sg_http_request *req, unsigned status,
                                 struct MHD_Response *r);
 
 /* Answers an error and records it for the access log. */
-enum MHD_Result sg_http_fail(struct sg_http_request *req, unsigned status, const char *message);
+enum MHD_Result sg_http_fail(struct sg_http_request *req, enum sg_answer answer,
+                             const char *message);
 
 /* Answers 405 with an Allow header. */
 enum MHD_Result sg_http_method_not_allowed(struct sg_http_request *req, const char *allow);

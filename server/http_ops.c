@@ -39,7 +39,7 @@ static enum MHD_Result readyz(struct sg_http_request *req)
     if (reason)
         rc |= sg_buf_append_json_string(&b, reason, strlen(reason));
     rc |= sg_buf_append_char(&b, '}');
-    enum MHD_Result ret = rc ? sg_http_fail(req, 500, "Internal server error")
+    enum MHD_Result ret = rc ? sg_http_fail(req, SG_ANSWER_INTERNAL_ERROR, NULL)
                              : sg_http_reply(req, reason ? 503 : 200, b.data, b.len);
     sg_buf_free(&b);
     return ret;
@@ -71,15 +71,16 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
     int rc = sg_buf_append_str(b, "# HELP streamgate_http_responses_total Responses by route "
                                   "and status.\n# TYPE streamgate_http_responses_total counter\n");
     for (int r = 0; r < SG_RT_COUNT; r++)
-        for (int i = 0; i <= SG_STATUS_SLOTS; i++) {
+        for (int i = 0; i <= SG_ANSWER_COUNT; i++) {
             uint64_t v = atomic_load(&gw->responses[r][i]);
             if (!v)
                 continue;
             char code[8];
-            snprintf(code, sizeof code, "%u", i < SG_STATUS_SLOTS ? sg_counted_statuses[i] : 0);
+            snprintf(code, sizeof code, "%u",
+                     i < SG_ANSWER_COUNT ? sg_answer_kind((enum sg_answer)i)->status : 0);
             rc |= sg_buf_printf(b,
                                 "streamgate_http_responses_total{route=\"%s\",status=\"%s\"} %llu\n",
-                                route_names[r], i < SG_STATUS_SLOTS ? code : "other",
+                                route_names[r], i < SG_ANSWER_COUNT ? code : "other",
                                 (unsigned long long)v);
         }
     rc |= sg_buf_printf(
@@ -144,7 +145,7 @@ static enum MHD_Result metrics(struct sg_http_request *req)
     sg_buf_init(&b, 1024 * 1024);
     enum MHD_Result ret;
     if (metrics_text(req->gw, &b) != 0) {
-        ret = sg_http_fail(req, 500, "Internal server error");
+        ret = sg_http_fail(req, SG_ANSWER_INTERNAL_ERROR, NULL);
     } else {
         struct MHD_Response *r =
             MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);

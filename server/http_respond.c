@@ -7,36 +7,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "answer.h"
 #include "buf.h"
-
-struct error_type {
-    unsigned status;
-    const char *type;
-};
-
-/* API Gateway's gateway-response types, by status. */
-static const struct error_type error_types[] = {
-    {400, "BadRequestException"},
-    {403, "ForbiddenException"},
-    {404, "NotFoundException"},
-    {405, "MethodNotAllowedException"},
-    {413, "RequestTooLargeException"},
-    {415, "UnsupportedMediaTypeException"},
-    {431, "RequestHeaderFieldsTooLargeException"}, /* no API Gateway type: named alike */
-    {429, "TooManyRequestsException"},
-    {500, "InternalServerErrorException"},
-    {501, "NotImplementedException"}, /* likewise */
-    {502, "BadGatewayException"},
-    {503, "ServiceUnavailableException"},
-    {504, "GatewayTimeoutException"},
-};
 
 const char *sg_respond_error_type(unsigned status)
 {
-    for (size_t i = 0; i < sizeof error_types / sizeof error_types[0]; i++)
-        if (error_types[i].status == status)
-            return error_types[i].type;
-    return status >= 500 ? "InternalServerErrorException" : "BadRequestException";
+    enum sg_answer a = sg_answer_for_status(status);
+    const struct sg_answer_kind *k = sg_answer_kind(a == SG_ANSWER_COUNT
+                                                        ? (status >= 500 ? SG_ANSWER_INTERNAL_ERROR
+                                                                         : SG_ANSWER_BAD_REQUEST)
+                                                        : a);
+    return k->error_type;
 }
 
 static struct MHD_Response *build(unsigned status, const struct sg_respond_ctx *ctx,

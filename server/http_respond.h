@@ -3,7 +3,7 @@
  *
  * Every response carries x-amzn-RequestId and Content-Type: application/json;
  * errors are {"message": "..."} with an x-amzn-ErrorType header named after
- * the status (one table, below in the .c), and 503/429 add Retry-After.
+ * the status (answer.h's table), and 503/429 add Retry-After.
  */
 #ifndef SG_HTTP_RESPOND_H
 #define SG_HTTP_RESPOND_H

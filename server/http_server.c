@@ -65,19 +65,25 @@ enum MHD_Result sg_http_deliver(struct sg_http_request *req, unsigned status,
     return ret;
 }
 
-enum MHD_Result sg_http_fail(struct sg_http_request *req, unsigned status, const char *message)
+/* Answers an error: `answer`'s status and type, with `message` (NULL: the
+ * answer's own stem). */
+enum MHD_Result sg_http_fail(struct sg_http_request *req, enum sg_answer answer,
+                             const char *message)
 {
+    const struct sg_answer_kind *k = sg_answer_kind(answer);
+    unsigned status = k->status;
+    if (!message)
+        message = k->stem;
     note_status(req, status, message);
     return sg_http_deliver(req, status, sg_respond_error_new(status, &req->respond, message));
 }
 
 enum MHD_Result sg_http_method_not_allowed(struct sg_http_request *req, const char *allow)
 {
-    note_status(req, 405, "Method Not Allowed");
     if (req->respond.n_extra < SG_RESPOND_MAX_EXTRA)
         req->respond.extra[req->respond.n_extra++] =
             (struct sg_respond_header){MHD_HTTP_HEADER_ALLOW, allow};
-    return sg_http_deliver(req, 405, sg_respond_error_new(405, &req->respond, "Method Not Allowed"));
+    return sg_http_fail(req, SG_ANSWER_METHOD_NOT_ALLOWED, NULL);
 }
 
 enum MHD_Result sg_http_reply(struct sg_http_request *req, unsigned status, const char *body,
@@ -100,8 +106,8 @@ static bool check_api_key(struct sg_http_request *req, enum MHD_Result *ret)
                          &retry_after, &req->api_key_id);
     if (v == SG_APIKEY_OK)
         return true;
-    *ret = v == SG_APIKEY_THROTTLED ? sg_http_fail(req, 429, "Too Many Requests")
-                                    : sg_http_fail(req, 403, "Forbidden");
+    *ret = v == SG_APIKEY_THROTTLED ? sg_http_fail(req, SG_ANSWER_TOO_MANY_REQUESTS, NULL)
+                                    : sg_http_fail(req, SG_ANSWER_FORBIDDEN, NULL);
     return false;
 }
 
@@ -151,7 +157,7 @@ static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_
     }
     size_t len = (size_t)(slash - name);
     if (!sg_config_valid_stream_name(name, len)) {
-        *ret = sg_http_fail(req, 400, "Invalid stream name: use 1-128 characters of [a-zA-Z0-9_.-]");
+        *ret = sg_http_fail(req, SG_ANSWER_BAD_REQUEST, "Invalid stream name: use 1-128 characters of [a-zA-Z0-9_.-]");
         return true;
     }
     const struct sg_config *cfg = req->gw->cfg;
@@ -159,7 +165,7 @@ static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_
     if (!req->stream) {
         char msg[200];
         snprintf(msg, sizeof msg, "Stream %.*s is not configured on this gateway", (int)len, name);
-        *ret = sg_http_fail(req, 404, msg);
+        *ret = sg_http_fail(req, SG_ANSWER_NOT_FOUND, msg);
         return true;
     }
     req->stream_idx = (size_t)(req->stream - cfg->streams);
@@ -230,7 +236,7 @@ static enum MHD_Result route(const struct listener *l, struct sg_http_request *r
         req->route = SG_RT_OPS;
         return sg_http_ops_handle(req, path);
     }
-    return sg_http_fail(req, 404, "Not Found");
+    return sg_http_fail(req, SG_ANSWER_NOT_FOUND, NULL);
 }
 
 /* The first call: the head is complete, no body byte has been passed. */
@@ -249,7 +255,8 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
     if (v != SG_HEAD_OK) {
         /* The framing is in doubt: answer at once, never read on. */
         req->respond.close = true;
-        return sg_http_fail(req, sg_http_head_status(v), sg_http_head_message(&head));
+        return sg_http_fail(req, sg_answer_for_status(sg_http_head_status(v)),
+                            sg_http_head_message(&head));
     }
     req->defer_ok = can_defer(&info);
     req->in_first_call = true;

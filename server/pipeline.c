@@ -627,22 +627,22 @@ int sg_pipeline_start(struct sg_pipeline *p)
     return 0;
 }
 
-int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_record *first, size_t n,
-                       size_t bytes)
+enum sg_submit_result sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx,
+                                         struct sg_record *first, size_t n, size_t bytes)
 {
     if (atomic_load(&p->draining))
-        return -3;
+        return SG_SUBMIT_DRAINING;
     if (stream_idx >= p->n_streams)
-        return -1;
+        return SG_SUBMIT_QUEUE_FULL;
     if (atomic_load(&p->streams[stream_idx].health) == HEALTH_UNREACHABLE)
-        return -2;
+        return SG_SUBMIT_UNREACHABLE;
     bool wake = false;
     if (sg_batcher_submit(p->streams[stream_idx].batcher, first, n, bytes, p->now_ms(), &wake) !=
         0)
-        return -1;
+        return SG_SUBMIT_QUEUE_FULL;
     if (wake)
         p->transport->ops->wakeup(p->transport);
-    return 0;
+    return SG_SUBMIT_OK;
 }
 
 static void answer_shutdown(struct sg_pipeline *p, struct stream *s, struct sg_record *list)

@@ -74,16 +74,21 @@ struct sg_pipeline *sg_pipeline_new(const struct sg_config *cfg, struct sg_creds
 /* Starts the sender thread. Returns 0 or -1. */
 int sg_pipeline_start(struct sg_pipeline *p);
 
+/* Whether submitted records were taken (nothing is taken otherwise: 503). */
+enum sg_submit_result {
+    SG_SUBMIT_OK = 0,
+    SG_SUBMIT_QUEUE_FULL,  /* the stream's queue has no room for them */
+    SG_SUBMIT_UNREACHABLE, /* the stream's endpoint is known to be unreachable */
+    SG_SUBMIT_DRAINING,    /* the gateway is shutting down */
+};
+
 /*
  * Submits the records of one request for stream number `stream_idx` (index
  * into cfg->streams): a list linked by ->next, `n` records, `bytes` Kinesis
  * bytes. All or nothing. Thread-safe.
- * Returns 0; -1 when the stream's queue is full; -2 when the stream's
- * endpoint is known to be unreachable; -3 when the pipeline is draining
- * (nothing submitted in any of these cases; answer 503).
  */
-int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_record *first, size_t n,
-                       size_t bytes);
+enum sg_submit_result sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx,
+                                         struct sg_record *first, size_t n, size_t bytes);
 
 /*
  * Stops accepting records, sends everything queued at once (no linger), and

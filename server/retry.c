@@ -1,7 +1,6 @@
 /*
  * retry: backoff computation and outcome mapping (see retry.h).
- * The outcome-to-status table is the one place where Kinesis trouble becomes
- * an HTTP status, so the README's error table can be checked against it.
+ * Outcomes become HTTP answers in answer.c.
  */
 #include "retry.h"
 
@@ -46,23 +45,4 @@ struct sg_retry_plan sg_retry_plan_for(enum sg_kinesis_status status, bool unrea
     plan.not_before_ms = now + sg_retry_backoff_ms(attempt, base_ms, max_ms, random);
     plan.retry = plan.not_before_ms < deadline_ms && !stopping;
     return plan;
-}
-
-int sg_retry_http_status(enum sg_outcome outcome)
-{
-    switch (outcome) {
-    case SG_OUTCOME_OK:
-        return 200;
-    case SG_OUTCOME_INVALID:
-        return 400;
-    case SG_OUTCOME_THROTTLED:
-    case SG_OUTCOME_UNAVAILABLE:
-        return 503;
-    case SG_OUTCOME_REFUSED:
-        return 502;
-    case SG_OUTCOME_TIMEOUT:
-    case SG_OUTCOME_PENDING:
-        break;
-    }
-    return 504;
 }

@@ -38,7 +38,5 @@ struct sg_retry_plan sg_retry_plan_for(enum sg_kinesis_status status, bool unrea
                                        bool stopping, unsigned base_ms, unsigned max_ms,
                                        uint64_t random);
 
-/* HTTP status for a final outcome: 200, 400, 503, 503, 502, 504. */
-int sg_retry_http_status(enum sg_outcome outcome);
 
 #endif

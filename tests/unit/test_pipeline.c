@@ -194,13 +194,13 @@ static void make_request(struct request *rq, const char *tag, size_t n, int64_t 
     }
 }
 
-static int submit(struct sg_pipeline *p, struct request *rq)
+static enum sg_submit_result submit(struct sg_pipeline *p, struct request *rq)
 {
     size_t bytes = 0;
     for (size_t i = 0; i < rq->ticket.n_results; i++)
         bytes += rq->records[i].kinesis_bytes;
-    int rc = sg_pipeline_submit(p, 0, &rq->records[0], rq->ticket.n_results, bytes);
-    if (rc == 0)
+    enum sg_submit_result rc = sg_pipeline_submit(p, 0, &rq->records[0], rq->ticket.n_results, bytes);
+    if (rc == SG_SUBMIT_OK)
         sg_ticket_release(&rq->ticket);
     return rc;
 }
@@ -520,7 +520,7 @@ static void test_unreachable_refuses_submits(void)
     queue(f.sc, (size_t)last_put(f.sc), SG_TRANSPORT_UNREACHABLE, 0, "Couldn't connect");
     turns(&f, 1);
     make_request(&later, "v", 1, 10000);
-    CHECK(submit(f.p, &later) == -2, "submits fail fast while the endpoint is unreachable");
+    CHECK(submit(f.p, &later) == SG_SUBMIT_UNREACHABLE, "submits fail fast while the endpoint is unreachable");
     fake_now += 20000;
     turns(&f, 3);
     CHECK(rq.done_calls == 1 && rq.results[0].outcome == SG_OUTCOME_UNAVAILABLE,
@@ -630,7 +630,7 @@ static void test_drain_with_calls_in_flight(void)
     sg_pipeline_drain(f.p, 0); /* no thread: stops new submits */
     struct request late;
     make_request(&late, "l", 1, 10000);
-    CHECK(submit(f.p, &late) == -3, "no submit while draining");
+    CHECK(submit(f.p, &late) == SG_SUBMIT_DRAINING, "no submit while draining");
     sg_pipeline_abandon(f.p);
     CHECK(f.sc->calls[ca].cancelled, "the call in flight is cancelled in the transport");
     CHECK(a.done_calls == 1 && a.results[0].outcome == SG_OUTCOME_UNAVAILABLE,

@@ -151,29 +151,11 @@ static void test_plan(void)
     }
 }
 
-static void test_http_status(void)
-{
-    static const struct {
-        enum sg_outcome outcome;
-        int want;
-    } rows[] = {
-        {SG_OUTCOME_OK, 200},          {SG_OUTCOME_INVALID, 400},  {SG_OUTCOME_THROTTLED, 503},
-        {SG_OUTCOME_UNAVAILABLE, 503}, {SG_OUTCOME_REFUSED, 502},  {SG_OUTCOME_TIMEOUT, 504},
-        {SG_OUTCOME_PENDING, 504},
-    };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        int got = sg_retry_http_status(rows[i].outcome);
-        CHECK(got == rows[i].want, "http_status(%d) = %d want %d", (int)rows[i].outcome, got,
-              rows[i].want);
-    }
-}
-
 int main(void)
 {
     test_backoff_bounds();
     test_backoff_values();
     test_outcome_for();
     test_plan();
-    test_http_status();
     return sg_check_result("test_retry");
 }
