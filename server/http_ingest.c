@@ -301,8 +301,11 @@ enum MHD_Result sg_http_ingest_continue(struct sg_http_request *req, const char 
 {
     if (*data_size) {
         req->body_bytes += *data_size;
-        if (req->state == SG_REQ_RECEIVING && sg_buf_append(&req->body, data, *data_size) != 0) {
-            req->state = SG_REQ_DISCARDING; /* keep reading, keep nothing */
+        enum sg_buf_result rc = SG_BUF_OK;
+        if (req->state == SG_REQ_RECEIVING &&
+            (rc = sg_buf_append(&req->body, data, *data_size)) != SG_BUF_OK) {
+            /* keep reading, keep nothing; then 413, or 503 when memory ran out */
+            req->state = rc == SG_BUF_TOO_LARGE ? SG_REQ_DISCARDING : SG_REQ_DISCARDING_NO_MEMORY;
             sg_buf_free(&req->body);
         }
         *data_size = 0;
@@ -316,6 +319,8 @@ enum MHD_Result sg_http_ingest_continue(struct sg_http_request *req, const char 
         snprintf(msg, sizeof msg, "Request body is over the %zu-byte limit", body_limit(req));
         return sg_http_fail(req, SG_ANSWER_TOO_LARGE, msg);
     }
+    case SG_REQ_DISCARDING_NO_MEMORY:
+        return sg_http_fail(req, SG_ANSWER_UNAVAILABLE, "Service Unavailable: out of memory");
     case SG_REQ_WAITING:
         if (atomic_load(&req->ticket.pending) != 0)
             return MHD_YES; /* not ours to answer yet */

@@ -28,6 +28,7 @@
 enum sg_req_state {
     SG_REQ_RECEIVING = 0, /* reading the body */
     SG_REQ_DISCARDING,    /* body over the limit: read and drop, then 413 */
+    SG_REQ_DISCARDING_NO_MEMORY, /* no memory for the body: read and drop, then 503 */
     SG_REQ_WAITING,       /* suspended until the ticket completes */
     SG_REQ_RESPONDED,
 };
