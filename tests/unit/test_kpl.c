@@ -121,7 +121,7 @@ static void test_round_trip(void)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct sg_kpl_agg a;
         sg_kpl_agg_init(&a, SG_KPL_DEFAULT_MAX_BYTES);
-        char data[6][200];
+        char data[6][300];
         for (size_t j = 0; j < rows[i].n; j++) {
             /* data sizes around the varint boundary at 128 */
             size_t len = 60 + j * 40;

@@ -194,8 +194,14 @@ static void make_request(struct request *rq, const char *tag, size_t n, int64_t 
     }
 }
 
+/* Requests of the current test, whose result strings teardown frees. */
+static struct request *submitted[16];
+static size_t n_submitted;
+
 static enum sg_submit_result submit(struct sg_pipeline *p, struct request *rq)
 {
+    if (n_submitted < sizeof submitted / sizeof submitted[0])
+        submitted[n_submitted++] = rq;
     size_t bytes = 0;
     for (size_t i = 0; i < rq->ticket.n_results; i++)
         bytes += rq->records[i].kinesis_bytes;
@@ -321,6 +327,9 @@ static void setup_stream(struct fixture *f, unsigned max_in_flight, enum sg_aggr
 static void teardown(struct fixture *f)
 {
     sg_pipeline_free(f->p);
+    for (size_t i = 0; i < n_submitted; i++)
+        sg_ticket_clear(&submitted[i]->ticket);
+    n_submitted = 0;
     CHECK(f->sc->freed == 1, "the pipeline frees its transport once");
     free(f->sc);
 }
