@@ -178,6 +178,10 @@ def scenario_marked(kin, client):
         missing = [t for t in want if t not in have]
         check(not missing, f"marked: every acknowledged record is stored ({len(missing)} missing)")
         check(not any(t.startswith("POISON") for t in have), "marked: no refused record stored")
+        _, _, metrics = request(gw.base, "GET", "/metrics")
+        splits = [ln for ln in str(metrics).splitlines()
+                  if ln.startswith("streamgate_putrecords_calls_split_total ")]
+        check(splits and int(splits[0].split()[1]) > 0, f"splits are counted: {splits}")
         check(gw.stop() == 0, "gateway exits 0")
         gw = None
     finally:
@@ -262,10 +266,8 @@ def main():
         check("never" not in stored["raw"] and not any(t.startswith("x" * 100)
                                                        for t in stored["raw"]),
               "nothing refused was stored")
-        _, _, metrics = request(gw.base, "GET", "/metrics")
-        splits = [ln for ln in str(metrics).splitlines()
-                  if ln.startswith("streamgate_putrecords_calls_split_total ")]
-        check(splits and int(splits[0].split()[1]) > 0, f"splits are counted: {splits}")
+        # Whether a poison record shared a call here depends on timing (a slow
+        # build may send each alone); the marked scenario below always mixes.
         check(gw.stop() == 0, "gateway exits 0")
         gw = None
         scenario_marked(kin, client)
