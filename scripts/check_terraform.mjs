@@ -45,7 +45,9 @@ const taskTemplate = join(repo, "deploy", "ecs", "task-definition.json.tftpl");
 const REQUIRED_FILES = ["main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"];
 const MODULE_META_ARGS = new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
 const GUARDED_SERVICES = /^(kinesis|s3|glue):/i;
-const GATEWAY_ACTIONS = ["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:DescribeStreamSummary"];
+// ListShards: the shard map of streams that aggregate (KPL aggregation, server/pipeline_shards.c).
+const GATEWAY_ACTIONS = ["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:DescribeStreamSummary",
+                         "kinesis:ListShards"];
 
 // ---------------------------------------------------------------------------
 // Reporting
@@ -696,7 +698,7 @@ async function main() {
 
   const gw = parsedByDir.get(join(modulesDir, "gateway_service"));
   if (gw) {
-    report("gateway_service: task role may only PutRecords/PutRecord/DescribeStreamSummary", ruleGatewayTaskRole(gw));
+    report("gateway_service: task role may only PutRecords/PutRecord/DescribeStreamSummary/ListShards", ruleGatewayTaskRole(gw));
     report("gateway_service: target group health check /readyz, ip targets, short deregistration", ruleTargetGroup(gw));
     const tmplRef = JSON.stringify(gw).includes("templatefile(var.task_definition_template");
     report("gateway_service: task definition rendered from the deploy/ template", tmplRef ? [] : ["module does not templatefile() var.task_definition_template"]);

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what streamgate needs on a fresh Debian 12 machine: the build
 # toolchain and -dev libraries (apt), wrk for the benchmark, jq 1.6 for the
-# local lake's partitioning, and the npm tools pinned in package-lock.json
+# local lake's partitioning, the npm tools pinned in package-lock.json
 # (kinesalite, @cdktf/hcl2json, and for the local lake DuckDB, the AWS SDK
-# Kinesis client and aws-kinesis-agg). Skips whatever is already there, so it
-# is cheap to run again.
+# Kinesis client and aws-kinesis-agg), python3-boto3 for the integration
+# tests. Skips whatever is already there, so it is cheap to run again, and
+# says plainly what it cannot install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
+APT_PACKAGES=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
               libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libssl-dev
               curl python3 wrk jq)
 
@@ -20,19 +21,30 @@ done
 # when there is no node at all.
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO=sudo
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# The integration tests drive the gateway with Python and read streams back
+# with boto3: Debian's python3-boto3 when the python3 on PATH has none.
+python3 -c 'import boto3' 2>/dev/null || missing+=(python3-boto3)
+
+apt_install() {
+    echo "installing with apt: $*"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@"
+}
+[ ${#missing[@]} -gt 0 ] && apt_install "${missing[@]}"
 
 if [ ! -x node_modules/.bin/kinesalite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# The integration tests drive the gateway with Python: boto3 to read streams
-# back, moto_server as a second, signature-checking Kinesis.
-python3 -c 'import boto3' 2>/dev/null || { echo "python3 boto3 is required (python3-boto3)"; exit 1; }
-command -v moto_server >/dev/null || echo "note: moto_server not found; the moto test will fail"
+# What apt cannot provide, said plainly.
+if ! python3 -c 'import boto3' 2>/dev/null; then
+    echo "install-deps: python3 ($(command -v python3)) cannot import boto3 although Debian's" \
+         "python3-boto3 is installed: that python3 is not Debian's; put Debian's python3 first" \
+         "on PATH or install boto3 for it" >&2
+    exit 1
+fi
+command -v moto_server >/dev/null ||
+    echo "install-deps: moto_server is not packaged by Debian 12 and was not installed;" \
+         "the tests against moto (integration_test_moto_iam, _creds, _creds_rotation) will fail" >&2

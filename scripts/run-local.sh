@@ -1,41 +1,118 @@
 #!/usr/bin/env bash
 # One command for a local gateway: installs dependencies, builds, starts
-# kinesalite on 127.0.0.1:4567, creates the streams of config/local.json
-# (events, raw) and runs streamgate on 127.0.0.1:8080 in the foreground.
-# Ctrl-C stops both.
+# kinesalite, creates the streams of config/local.json (events with 4 shards,
+# raw with 1), waits until they are ACTIVE, runs streamgate and prints its
+# "ready" line once /readyz answers 200. Runs in the foreground; Ctrl-C or
+# SIGTERM stops everything it started.
+#
+# Ports come from the environment: KINESIS_PORT (default 4567) and
+# GATEWAY_PORT (default 8080). The gateway is built in build-local/ (tests
+# off), so it never changes the configuration of the test build in build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh
-cmake -S . -B build -DSG_BUILD_TESTS=OFF >/dev/null
-cmake --build build -j"$(nproc)"
-
 KINESIS_PORT=${KINESIS_PORT:-4567}
+GATEWAY_PORT=${GATEWAY_PORT:-8080}
+STREAMS=("events 4" "raw 1")
+
+die() { echo "run-local: $*" >&2; exit 1; }
+
+bash scripts/install-deps.sh
+cmake -S . -B build-local -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSG_BUILD_TESTS=OFF >/dev/null
+cmake --build build-local -j"$(nproc)" >/dev/null || die "the build failed (cmake --build build-local)"
+
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-local}
 export AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-local}
 export AWS_REGION=${AWS_REGION:-us-east-1}
-export AWS_ENDPOINT_URL_KINESIS=${AWS_ENDPOINT_URL_KINESIS:-http://127.0.0.1:$KINESIS_PORT}
+export AWS_ENDPOINT_URL_KINESIS=http://127.0.0.1:$KINESIS_PORT
 export AWS_EC2_METADATA_DISABLED=true
+export STREAMGATE_LISTEN=127.0.0.1:$GATEWAY_PORT
 
-node_modules/.bin/kinesalite --port "$KINESIS_PORT" --shardLimit 100 \
-    --createStreamMs 0 >/dev/null 2>&1 &
-KINESALITE=$!
-trap 'kill $KINESALITE 2>/dev/null || true' EXIT
+# Everything started here is stopped here, whatever ends the script.
+PIDS=()
+stop_all() {
+    trap - EXIT INT TERM
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+
+node_modules/.bin/kinesalite --port "$KINESIS_PORT" --shardLimit 100 --createStreamMs 0 \
+    >/dev/null 2>&1 &
+PIDS+=($!)
+
+# A Kinesis API call signed with SigV4 by curl itself, as any client would
+# sign it (kinesalite checks that the signature headers are there). Prints the
+# answer; fails with Kinesis' own error text on any status but 200.
+kinesis_call() {
+    local target=$1 body=$2 out status
+    out=$(curl -sS -X POST "$AWS_ENDPOINT_URL_KINESIS/" \
+        --aws-sigv4 "aws:amz:$AWS_REGION:kinesis" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+        -H 'Content-Type: application/x-amz-json-1.1' \
+        -H "X-Amz-Target: Kinesis_20131202.$target" \
+        -w '\n%{http_code}' -d "$body") || return 1
+    status=${out##*$'\n'}
+    out=${out%$'\n'*}
+    if [ "$status" != 200 ]; then
+        echo "$target answered $status: $out" >&2
+        return 1
+    fi
+    printf '%s\n' "$out"
+}
+
+up=0
 for _ in $(seq 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$KINESIS_PORT" && break
+    if curl -s -o /dev/null "$AWS_ENDPOINT_URL_KINESIS"; then up=1; break; fi
     sleep 0.1
 done
+[ $up = 1 ] || die "kinesalite did not start on 127.0.0.1:$KINESIS_PORT (is the port taken?)"
 
-# kinesalite does not check signatures, so plain JSON 1.1 calls do.
-create_stream() {
-    curl -s -o /dev/null -X POST "http://127.0.0.1:$KINESIS_PORT/" \
-        -H 'Content-Type: application/x-amz-json-1.1' \
-        -H 'X-Amz-Target: Kinesis_20131202.CreateStream' \
-        -H 'Authorization: AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0' \
-        -d "{\"StreamName\":\"$1\",\"ShardCount\":$2}"
-}
-create_stream events 4
-create_stream raw 1
+for s in "${STREAMS[@]}"; do
+    read -r name shards <<<"$s"
+    kinesis_call CreateStream "{\"StreamName\":\"$name\",\"ShardCount\":$shards}" >/dev/null ||
+        die "could not create stream $name"
+done
+for s in "${STREAMS[@]}"; do
+    read -r name _ <<<"$s"
+    active=0
+    for _ in $(seq 100); do
+        summary=$(kinesis_call DescribeStreamSummary "{\"StreamName\":\"$name\"}") ||
+            die "could not describe stream $name"
+        case "$summary" in *'"StreamStatus":"ACTIVE"'*) active=1; break ;; esac
+        sleep 0.1
+    done
+    [ $active = 1 ] || die "stream $name did not become ACTIVE"
+done
 echo "kinesalite on 127.0.0.1:$KINESIS_PORT with streams events (4 shards) and raw (1 shard)"
 
-build/streamgate --config config/local.json
+build-local/streamgate --config config/local.json &
+GATEWAY=$!
+PIDS+=($GATEWAY)
+
+G=http://127.0.0.1:$GATEWAY_PORT
+ready=0
+for _ in $(seq 200); do
+    kill -0 "$GATEWAY" 2>/dev/null || die "streamgate exited before it was ready"
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$G/readyz")" = 200 ]; then ready=1; break; fi
+    sleep 0.1
+done
+[ $ready = 1 ] || die "streamgate did not become ready: $(curl -s "$G/readyz")"
+
+cat <<EOF
+streamgate ready on $G (Kinesis: kinesalite on 127.0.0.1:$KINESIS_PORT). Try:
+  curl -s -X PUT $G/streams/events/record -H 'Content-Type: application/json' \\
+    -d '{"Data": {"event_uuid": "123e4567-e89b-12d3-a456-426614174000", "event_name": "payment:order:completed", "created_at": 1712514065.123}, "PartitionKey": "customer-42"}'
+  curl -s $G/metrics
+Ctrl-C stops the gateway and kinesalite.
+EOF
+
+# Waits for the gateway; a signal interrupts the wait and runs the trap.
+set +e
+wait "$GATEWAY"
+rc=$?
+set -e
+echo "run-local: streamgate exited with status $rc" >&2
+exit "$rc"

@@ -37,13 +37,13 @@ void sg_buf_reset(struct sg_buf *b)
         b->data[0] = '\0';
 }
 
-int sg_buf_reserve(struct sg_buf *b, size_t extra)
+enum sg_buf_result sg_buf_reserve(struct sg_buf *b, size_t extra)
 {
     if (extra > b->_limit - b->len)
-        return -1;
+        return SG_BUF_TOO_LARGE;
     size_t need = b->len + extra + 1; /* + NUL */
     if (need <= b->_cap)
-        return 0;
+        return SG_BUF_OK;
     size_t cap = b->_cap ? b->_cap : 256;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
@@ -51,46 +51,56 @@ int sg_buf_reserve(struct sg_buf *b, size_t extra)
         cap = b->_limit + 1;
     char *p = realloc(b->data, cap);
     if (!p)
-        return -1;
+        return SG_BUF_NO_MEMORY;
     b->data = p;
     b->_cap = cap;
-    return 0;
+    return SG_BUF_OK;
 }
 
-int sg_buf_append(struct sg_buf *b, const void *p, size_t n)
+enum sg_buf_result sg_buf_reserve_upto(struct sg_buf *b, size_t extra)
 {
-    if (sg_buf_reserve(b, n) != 0)
-        return -1;
+    size_t room = b->_limit - b->len;
+    return sg_buf_reserve(b, extra < room ? extra : room);
+}
+
+enum sg_buf_result sg_buf_append(struct sg_buf *b, const void *p, size_t n)
+{
+    enum sg_buf_result rc = sg_buf_reserve(b, n);
+    if (rc != SG_BUF_OK)
+        return rc;
     if (n)
         memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
-    return 0;
+    return SG_BUF_OK;
 }
 
-int sg_buf_append_str(struct sg_buf *b, const char *s)
+enum sg_buf_result sg_buf_append_str(struct sg_buf *b, const char *s)
 {
     return sg_buf_append(b, s, strlen(s));
 }
 
-int sg_buf_append_char(struct sg_buf *b, char c)
+enum sg_buf_result sg_buf_append_char(struct sg_buf *b, char c)
 {
     return sg_buf_append(b, &c, 1);
 }
 
-int sg_buf_printf(struct sg_buf *b, const char *fmt, ...)
+enum sg_buf_result sg_buf_printf(struct sg_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || sg_buf_reserve(b, (size_t)n) != 0)
-        return -1;
+    if (n < 0)
+        return SG_BUF_NO_MEMORY; /* vsnprintf fails only for want of memory or a bad format */
+    enum sg_buf_result rc = sg_buf_reserve(b, (size_t)n);
+    if (rc != SG_BUF_OK)
+        return rc;
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
-    return 0;
+    return SG_BUF_OK;
 }
 
 static size_t json_string_len(const char *s, size_t n)
@@ -103,7 +113,7 @@ static size_t json_string_len(const char *s, size_t n)
     return out;
 }
 
-int sg_buf_append_json_string(struct sg_buf *b, const char *s, size_t n)
+enum sg_buf_result sg_buf_append_json_string(struct sg_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     /* Fast path, the usual case: nothing to escape, one copy. */
@@ -111,19 +121,23 @@ int sg_buf_append_json_string(struct sg_buf *b, const char *s, size_t n)
     while (plain < n && (unsigned char)s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\')
         plain++;
     if (plain == n) {
-        if (sg_buf_reserve(b, n + 2) != 0)
-            return -1;
+        enum sg_buf_result rc = sg_buf_reserve(b, n + 2);
+        if (rc != SG_BUF_OK)
+            return rc;
         char *o = b->data + b->len;
         o[0] = '"';
         memcpy(o + 1, s, n);
         o[n + 1] = '"';
         b->len += n + 2;
         b->data[b->len] = '\0';
-        return 0;
+        return SG_BUF_OK;
     }
     /* Size exactly first, so that a string that fits is never refused. */
-    if (n > (SIZE_MAX - 2) / 6 || sg_buf_reserve(b, json_string_len(s, n)) != 0)
-        return -1;
+    if (n > (SIZE_MAX - 2) / 6)
+        return SG_BUF_TOO_LARGE;
+    enum sg_buf_result rc = sg_buf_reserve(b, json_string_len(s, n));
+    if (rc != SG_BUF_OK)
+        return rc;
     char *o = b->data + b->len;
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
@@ -149,20 +163,23 @@ int sg_buf_append_json_string(struct sg_buf *b, const char *s, size_t n)
     *o++ = '"';
     b->len = (size_t)(o - b->data);
     b->data[b->len] = '\0';
-    return 0;
+    return SG_BUF_OK;
 }
 
-int sg_buf_append_base64(struct sg_buf *b, const void *p, size_t n)
+enum sg_buf_result sg_buf_append_base64(struct sg_buf *b, const void *p, size_t n)
 {
     size_t out = 4 * ((n + 2) / 3);
-    if (n > INT32_MAX || sg_buf_reserve(b, out) != 0)
-        return -1;
+    if (n > INT32_MAX)
+        return SG_BUF_TOO_LARGE;
+    enum sg_buf_result rc = sg_buf_reserve(b, out);
+    if (rc != SG_BUF_OK)
+        return rc;
     int w = EVP_EncodeBlock((unsigned char *)b->data + b->len, p, (int)n);
     if (w < 0)
-        return -1;
+        return SG_BUF_NO_MEMORY;
     b->len += (size_t)w;
     b->data[b->len] = '\0';
-    return 0;
+    return SG_BUF_OK;
 }
 
 void sg_buf_truncate(struct sg_buf *b, size_t len)

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "json_scan.h"
 #include "parse_util.h"
 
 enum num_kind { NUM_UINT, NUM_SIZE };
@@ -37,7 +38,9 @@ static const struct num_setting num_settings[] = {
     {"limits", "max_body_record", F(max_body_record), NUM_SIZE, 1024, 64 * MIB},
     {"limits", "max_body_records", F(max_body_records), NUM_SIZE, 1024, 256 * MIB},
     {"limits", "max_record_bytes", F(max_record_bytes), NUM_SIZE, 1024, 10 * MIB},
-    {"limits", "max_json_depth", F(max_json_depth), NUM_UINT, 2, 1000},
+    /* json_scan's hard ceilings: a larger value would be clamped unseen. */
+    {"limits", "max_json_depth", F(max_json_depth), NUM_UINT, 2, SG_JSON_MAX_DEPTH_LIMIT},
+    {"limits", "max_object_members", F(max_object_members), NUM_UINT, 1, SG_JSON_MAX_MEMBERS_LIMIT},
     {"limits", "max_connections", F(max_connections), NUM_UINT, 16, 1000000},
     {"limits", "max_header_bytes", F(max_header_bytes), NUM_SIZE, 4096, 1024 * 1024},
     {"limits", "idle_timeout_s", F(idle_timeout_s), NUM_UINT, 1, 3600},
@@ -63,7 +66,9 @@ static const char *const top_keys[] = {"listen",  "ops_listen", "threads", "log_
                                        "api_keys", "cors",    "_comment",  NULL};
 static const char *const kinesis_str_keys[] = {"region", "endpoint", NULL};
 static const char *const stream_keys[] = {"name", "stream_name", "stream_arn", "mode",
-                                          "partition_key", "_comment", NULL};
+                                          "partition_key", "aggregation",
+                                          "aggregation_max_bytes", "aggregation_linger_ms",
+                                          "_comment", NULL};
 
 
 void sg_config_defaults(struct sg_config *cfg)
@@ -77,7 +82,8 @@ void sg_config_defaults(struct sg_config *cfg)
     cfg->max_body_record = 2 * MIB;
     cfg->max_body_records = 10 * MIB; /* API Gateway's payload limit */
     cfg->max_record_bytes = MIB;
-    cfg->max_json_depth = 64;
+    cfg->max_json_depth = SG_JSON_MAX_DEPTH_DEFAULT;
+    cfg->max_object_members = SG_JSON_MAX_MEMBERS_DEFAULT;
     cfg->max_connections = 10000;
     cfg->max_header_bytes = 16384; /* API Gateway allows 10,240 bytes of header values */
     cfg->idle_timeout_s = 75; /* longer than the ALB's 60 s idle timeout */
@@ -115,11 +121,6 @@ const struct sg_stream_config *sg_config_find_stream(const struct sg_config *cfg
     return NULL;
 }
 
-const char *sg_config_getenv(const char *name, void *ctx)
-{
-    (void)ctx;
-    return getenv(name);
-}
 
 
 static const struct num_setting *find_num(const char *section, const char *key)
@@ -238,6 +239,46 @@ static int parse_stream_enum(json_t *v, const char *path, const char *const *nam
     return sg_parse_fail(err, cap, "%s must be one of %s", path, list);
 }
 
+/* An unsigned integer member in [lo, hi], or `dflt` when absent. */
+static int stream_uint(json_t *obj, const char *key, size_t idx, json_int_t lo, json_int_t hi,
+                       json_int_t dflt, json_int_t *out, char *err, size_t cap)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = dflt;
+    if (!v)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return sg_parse_fail(err, cap, "streams[%zu].%s must be an integer from %lld to %lld",
+                             idx, key, (long long)lo, (long long)hi);
+    *out = json_integer_value(v);
+    return 0;
+}
+
+/* aggregation ("none" | "kpl"), aggregation_max_bytes, aggregation_linger_ms. */
+static int parse_aggregation(struct sg_stream_config *s, json_t *obj, size_t idx, char *err,
+                             size_t cap)
+{
+    static const char *const kinds[] = {"none", "kpl", NULL};
+    char path[96];
+    int kind = SG_AGG_NONE;
+    json_t *a = json_object_get(obj, "aggregation");
+    snprintf(path, sizeof path, "streams[%zu].aggregation", idx);
+    if (a && parse_stream_enum(a, path, kinds, &kind, err, cap) != 0)
+        return -1;
+    json_int_t max_bytes, linger;
+    /* An aggregate is one Kinesis record: at most 1 MiB with its partition
+     * key (a stream may allow more, but Firehose caps records at 1,000 KiB). */
+    if (stream_uint(obj, "aggregation_max_bytes", idx, 1024, 1000 * 1024,
+                    SG_AGG_DEFAULT_MAX_BYTES, &max_bytes, err, cap) != 0 ||
+        stream_uint(obj, "aggregation_linger_ms", idx, 0, 1000, SG_AGG_DEFAULT_LINGER_MS, &linger,
+                    err, cap) != 0)
+        return -1;
+    s->aggregation = (enum sg_aggregation)kind;
+    s->aggregation_max_bytes = (size_t)max_bytes;
+    s->aggregation_linger_ms = (unsigned)linger;
+    return 0;
+}
+
 static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, char *err, size_t cap)
 {
     static const char *const modes[] = {"event", "passthrough", NULL};
@@ -295,7 +336,7 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
         return sg_parse_fail(err, cap, "%s \"event_uuid\" needs mode \"event\"", path);
     s->mode = (enum sg_stream_mode)mode;
     s->partition_key = (enum sg_partition_rule)pk;
-    return 0;
+    return parse_aggregation(s, obj, idx, err, cap);
 }
 
 static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t cap)

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "env.h"
+
 #define SG_CONFIG_MAX_STREAMS 64
 #define SG_STREAM_NAME_MAX 128
 #define SG_STREAM_ARN_MAX 2048
@@ -26,12 +28,21 @@ enum sg_partition_rule {
     SG_PK_RANDOM,     /* a random UUID per record, ignoring the client's */
 };
 
+/* Whether many user records share one Kinesis record (kpl.h). */
+enum sg_aggregation { SG_AGG_NONE = 0, SG_AGG_KPL };
+
+#define SG_AGG_DEFAULT_MAX_BYTES 51200 /* KPL's AggregationMaxSize default */
+#define SG_AGG_DEFAULT_LINGER_MS 20
+
 struct sg_stream_config {
     char name[SG_STREAM_NAME_MAX + 1];        /* public name in the URL */
     char stream_name[SG_STREAM_NAME_MAX + 1]; /* Kinesis StreamName, "" when ARN given */
     char stream_arn[SG_STREAM_ARN_MAX + 1];   /* Kinesis StreamARN, "" when name given */
     enum sg_stream_mode mode;
     enum sg_partition_rule partition_key;
+    enum sg_aggregation aggregation;
+    size_t aggregation_max_bytes; /* one aggregated Kinesis record, framing included */
+    unsigned aggregation_linger_ms; /* longest wait to fill aggregates */
 };
 
 struct sg_config {
@@ -48,6 +59,7 @@ struct sg_config {
     size_t max_body_records;  /* PUT .../records body */
     size_t max_record_bytes;  /* data + partition key, as Kinesis counts */
     unsigned max_json_depth;
+    unsigned max_object_members; /* members of one JSON object in a body */
     unsigned max_connections;
     size_t max_header_bytes;  /* request line + headers, per connection */
     unsigned idle_timeout_s;
@@ -76,8 +88,6 @@ struct sg_config {
     struct sg_stream_config streams[SG_CONFIG_MAX_STREAMS];
 };
 
-/* Looks up an environment variable; returns NULL when unset. */
-typedef const char *(*sg_env_lookup_fn)(const char *name, void *ctx);
 
 /* Fills *cfg with the built-in defaults and no streams. */
 void sg_config_defaults(struct sg_config *cfg);
@@ -103,8 +113,5 @@ const struct sg_stream_config *sg_config_find_stream(const struct sg_config *cfg
 
 /* True when s[0..len) follows Kinesis' stream-name rule: 1-128 of [a-zA-Z0-9_.-]. */
 bool sg_config_valid_stream_name(const char *s, size_t len);
-
-/* The process environment, for sg_config_load. */
-const char *sg_config_getenv(const char *name, void *ctx);
 
 #endif

@@ -49,6 +49,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "clock.h"
+#include "log.h"
+
 /* ---- Snapshots ----------------------------------------------------------- */
 
 struct snapshot {
@@ -154,11 +158,24 @@ struct sg_creds_provider {
     struct sg_creds_http http;
 };
 
-static int64_t mono_ms(void)
+/* One service log line about the chain, with the source that answered and a
+ * detail such as "HTTP 500" or an expiry time (never a secret). */
+static void log_creds(enum sg_log_level level, const char *msg, const char *source,
+                      const char *detail)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    struct sg_buf fields;
+    sg_buf_init(&fields, 2 * SG_CREDS_ERR_MAX + 64);
+    int rc = 0;
+    if (source) {
+        rc |= sg_buf_append_str(&fields, "\"source\":");
+        rc |= sg_buf_append_json_string(&fields, source, strlen(source));
+    }
+    if (detail) {
+        rc |= sg_buf_append_str(&fields, source ? ",\"detail\":" : "\"detail\":");
+        rc |= sg_log_append_json_text(&fields, detail, strlen(detail));
+    }
+    sg_log_fields(level, rc == 0 ? fields.data : NULL, "%s", msg);
+    sg_buf_free(&fields);
 }
 
 void sg_creds_options_default(struct sg_creds_options *o)
@@ -173,7 +190,7 @@ void sg_creds_options_default(struct sg_creds_options *o)
  * the early window): now + backoff, and the backoff doubles. */
 static void schedule_backoff(struct sg_creds_provider *p)
 {
-    p->next_ms = mono_ms() + p->backoff_ms;
+    p->next_ms = sg_clock_ms() + p->backoff_ms;
     p->backoff_ms = p->backoff_ms > p->opts.backoff_max_ms / 2 ? p->opts.backoff_max_ms
                                                                 : p->backoff_ms * 2;
 }
@@ -190,7 +207,7 @@ static void schedule_after_success(struct sg_creds_provider *p, time_t expiratio
         schedule_backoff(p);
         return;
     }
-    p->next_ms = mono_ms() + (int64_t)delay_s * 1000;
+    p->next_ms = sg_clock_ms() + (int64_t)delay_s * 1000;
     p->backoff_ms = p->opts.backoff_initial_ms;
 }
 
@@ -202,7 +219,7 @@ static void log_loaded(struct sg_creds_provider *p, const struct sg_credentials 
         sg_creds_format_iso8601(c->expiration, when, sizeof when);
         snprintf(detail, sizeof detail, "expires %s", when);
     }
-    sg_creds_log("info", p->loaded_once ? "credentials refreshed" : "credentials loaded",
+    log_creds(SG_LOG_INFO, p->loaded_once ? "credentials refreshed" : "credentials loaded",
                  c->source, detail);
     p->loaded_once = true;
 }
@@ -228,7 +245,7 @@ static void drop_if_expired(struct sg_creds_provider *p, time_t now)
     }
     pthread_mutex_unlock(&p->lock);
     if (old)
-        sg_creds_log("warn", "credentials expired before a refresh succeeded", old->source,
+        log_creds(SG_LOG_WARN, "credentials expired before a refresh succeeded", old->source,
                      NULL);
     sg_credentials_release(old);
 }
@@ -238,7 +255,7 @@ static void refresh_once(struct sg_creds_provider *p)
 {
     char err[SG_CREDS_ERR_MAX] = "";
     struct sg_credentials *fresh = NULL;
-    p->last_fetch_ms = mono_ms();
+    p->last_fetch_ms = sg_clock_ms();
     enum sg_creds_result r = sg_creds_source_fetch(p->source, &fresh, err, sizeof err);
     time_t now = time(NULL);
     if (r == SG_CREDS_OK) {
@@ -257,7 +274,7 @@ static void refresh_once(struct sg_creds_provider *p)
     schedule_backoff(p);
     char detail[SG_CREDS_ERR_MAX + 48];
     snprintf(detail, sizeof detail, "%s; retry in %d ms", err, delay);
-    sg_creds_log("warn", p->loaded_once ? "credentials refresh failed" : "no credentials found",
+    log_creds(SG_LOG_WARN, p->loaded_once ? "credentials refresh failed" : "no credentials found",
                  NULL, detail);
 }
 
@@ -283,7 +300,7 @@ static void *refresh_main(void *arg)
             if (soonest < due)
                 due = soonest;
         }
-        if (mono_ms() < due) {
+        if (sg_clock_ms() < due) {
             wait_until(p, due);
             continue;
         }
@@ -358,7 +375,7 @@ struct sg_creds_provider *sg_creds_provider_new_source(struct sg_creds_source *s
     return provider_start(p);
 }
 
-struct sg_creds_provider *sg_creds_provider_new_env(sg_creds_lookup_fn lookup, void *lookup_ctx,
+struct sg_creds_provider *sg_creds_provider_new_env(sg_env_lookup_fn lookup, void *lookup_ctx,
                                                     const struct sg_creds_options *opts)
 {
     struct sg_creds_provider *p = provider_alloc(opts);
@@ -374,7 +391,7 @@ struct sg_creds_provider *sg_creds_provider_new_env(sg_creds_lookup_fn lookup, v
 
 struct sg_creds_provider *sg_creds_provider_new_default(void)
 {
-    return sg_creds_provider_new_env(sg_creds_lookup_getenv, NULL, NULL);
+    return sg_creds_provider_new_env(sg_env_getenv, NULL, NULL);
 }
 
 void sg_creds_provider_free(struct sg_creds_provider *p)

@@ -24,10 +24,10 @@
 #include <time.h>
 
 #include "creds.h"
+#include "env.h"
+#include "must_check.h"
 
 struct sg_buf;
-
-#define SG_CREDS_MUST_CHECK __attribute__((warn_unused_result))
 
 /* Limits. */
 #define SG_CREDS_HTTP_BODY_MAX 16384  /* container/IMDS/STS answers are ~1-3 KiB */
@@ -51,21 +51,13 @@ struct sg_buf;
 
 /* ---- Environment ------------------------------------------------------- */
 
-/* Returns the value of `name` or NULL. The returned string is borrowed and
- * need only stay valid until the next call. */
-typedef const char *(*sg_creds_lookup_fn)(void *ctx, const char *name);
-
-/* The process environment (getenv). ctx is ignored. */
-const char *sg_creds_lookup_getenv(void *ctx, const char *name);
-
-/* ctx is a NULL-terminated array of "NAME=value" strings (const char *const *). */
-const char *sg_creds_lookup_kv(void *ctx, const char *name);
+/* Lookups (sg_env_getenv, sg_env_lookup_kv, or a test's own): env.h. */
 
 struct sg_creds_env;
 
 /* Copies every variable the sources read (AWS_*, HOME) through `lookup`.
  * Empty values count as unset. Returns NULL on OOM. */
-struct sg_creds_env *sg_creds_env_new(sg_creds_lookup_fn lookup, void *ctx);
+struct sg_creds_env *sg_creds_env_new(sg_env_lookup_fn lookup, void *ctx);
 void sg_creds_env_free(struct sg_creds_env *e);
 
 /* Returns the copied value (borrowed, lives as long as `e`) or NULL when unset
@@ -80,9 +72,9 @@ bool sg_creds_env_is_true(const struct sg_creds_env *e, const char *name);
 /* Builds a snapshot with one reference. Copies every string. `token` may be
  * NULL or empty (no session token). Returns NULL on OOM or when the key id or
  * secret is NULL or empty. */
-struct sg_credentials *sg_credentials_new(const char *access_key_id, const char *secret,
-                                          const char *token, time_t expiration,
-                                          const char *source) SG_CREDS_MUST_CHECK;
+SG_MUST_CHECK struct sg_credentials *sg_credentials_new(const char *access_key_id,
+                                                        const char *secret, const char *token,
+                                                        time_t expiration, const char *source);
 
 /* Current reference count (tests only; racy by nature). */
 int sg_credentials_refcount(const struct sg_credentials *c);
@@ -96,7 +88,7 @@ void sg_credentials_set_wipe_hook(sg_credentials_wipe_hook_fn hook);
 
 /* Parses an ISO 8601 / RFC 3339 UTC time: YYYY-MM-DDTHH:MM:SS, optional
  * fraction, then Z or +hh:mm / -hh:mm. Returns 0 and sets *out, or -1. */
-int sg_creds_parse_iso8601(const char *s, size_t len, time_t *out) SG_CREDS_MUST_CHECK;
+SG_MUST_CHECK int sg_creds_parse_iso8601(const char *s, size_t len, time_t *out);
 
 /* Formats `t` as YYYY-MM-DDTHH:MM:SSZ into out (>= 21 bytes). */
 void sg_creds_format_iso8601(time_t t, char *out, size_t outlen);
@@ -104,23 +96,17 @@ void sg_creds_format_iso8601(time_t t, char *out, size_t outlen);
 /* Builds a snapshot from the JSON of the container and IMDS endpoints
  * (AccessKeyId, SecretAccessKey, Token, Expiration). Returns 0 and a new
  * snapshot in *out, or -1 with a reason (never secret) in err. */
-int sg_creds_from_json(const char *body, size_t len, const char *source,
-                       struct sg_credentials **out, char *err, size_t errlen) SG_CREDS_MUST_CHECK;
+SG_MUST_CHECK int sg_creds_from_json(const char *body, size_t len, const char *source,
+                                     struct sg_credentials **out, char *err, size_t errlen);
 
 /* Reads a whole file of at most `max` bytes into a NUL-terminated malloc'd
  * buffer (*len bytes). Returns 0, or -1 with a reason in err. The caller
  * wipes and frees the buffer (sg_creds_wipe_free). */
-int sg_creds_read_file(const char *path, size_t max, char **out, size_t *len, char *err,
-                       size_t errlen) SG_CREDS_MUST_CHECK;
+SG_MUST_CHECK int sg_creds_read_file(const char *path, size_t max, char **out, size_t *len,
+                                     char *err, size_t errlen);
 
 /* OPENSSL_cleanse(p, len) then free(p). NULL-safe. */
 void sg_creds_wipe_free(void *p, size_t len);
-
-/* ---- Log ----------------------------------------------------------------- */
-
-/* Writes one JSON line to stderr: {"level":..,"msg":..,"source":..,"detail":..}
- * (source/detail omitted when NULL). Never pass secrets. Thread-safe. */
-void sg_creds_log(const char *level, const char *msg, const char *source, const char *detail);
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
@@ -241,7 +227,7 @@ char *sg_creds_xml_credentials_field(const char *xml, size_t len, const char *ta
 
 /* Appends the application/x-www-form-urlencoded form of s (RFC 3986
  * unreserved characters kept, every other byte %XX). Returns 0 or -1. */
-int sg_creds_form_append(struct sg_buf *b, const char *s) SG_CREDS_MUST_CHECK;
+SG_MUST_CHECK int sg_creds_form_append(struct sg_buf *b, const char *s);
 
 /* ---- Provider construction with explicit inputs ------------------------- */
 
@@ -257,7 +243,7 @@ void sg_creds_options_default(struct sg_creds_options *o);
 
 /* The default chain over the variables `lookup` returns, with libcurl. `opts`
  * may be NULL (defaults). Returns NULL only on OOM. */
-struct sg_creds_provider *sg_creds_provider_new_env(sg_creds_lookup_fn lookup, void *lookup_ctx,
+struct sg_creds_provider *sg_creds_provider_new_env(sg_env_lookup_fn lookup, void *lookup_ctx,
                                                     const struct sg_creds_options *opts);
 
 /* A provider over any source (taken, even on failure), e.g. a scripted one in

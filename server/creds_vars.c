@@ -44,30 +44,13 @@ struct sg_creds_env {
     char *values[N_KNOWN]; /* NULL when unset or empty */
 };
 
-const char *sg_creds_lookup_getenv(void *ctx, const char *name)
-{
-    (void)ctx;
-    return getenv(name);
-}
-
-const char *sg_creds_lookup_kv(void *ctx, const char *name)
-{
-    const char *const *kv = ctx;
-    size_t n = strlen(name);
-    for (; kv && *kv; kv++) {
-        if (strncmp(*kv, name, n) == 0 && (*kv)[n] == '=')
-            return *kv + n + 1;
-    }
-    return NULL;
-}
-
-struct sg_creds_env *sg_creds_env_new(sg_creds_lookup_fn lookup, void *ctx)
+struct sg_creds_env *sg_creds_env_new(sg_env_lookup_fn lookup, void *ctx)
 {
     struct sg_creds_env *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
     for (size_t i = 0; i < N_KNOWN; i++) {
-        const char *v = lookup(ctx, known_names[i]);
+        const char *v = lookup(known_names[i], ctx);
         if (!v || !*v)
             continue;
         e->values[i] = strdup(v);

@@ -88,8 +88,8 @@ static int set_err(struct sg_event_error *err, const char *field, const char *fm
 }
 
 /* Step 1: [out] ev: the event object, inside `data` or inside `inner`. */
-static int find_event(struct sg_json_span data, struct sg_buf *inner, struct sg_json_span *ev,
-                      struct sg_event_error *err)
+static int find_event(struct sg_json_span data, const struct sg_json_limits *lim,
+                      struct sg_buf *inner, struct sg_json_span *ev, struct sg_event_error *err)
 {
     struct sg_json_error jerr;
     enum sg_json_type t = sg_json_type_of(data);
@@ -99,11 +99,15 @@ static int find_event(struct sg_json_span data, struct sg_buf *inner, struct sg_
     }
     if (t != SG_JSON_STRING)
         return set_err(err, "", MSG_DATA);
-    if (sg_json_string_decode(data, inner) != 0)
-        return set_err(err, "", "the event is too large");
-    if (sg_json_validate(inner->data, inner->len, SG_JSON_MAX_DEPTH_DEFAULT, ev, &jerr) != 0)
+    if (sg_json_string_decode(data, inner) != 0) { /* the limit fits: only OOM */
+        err->no_memory = 1;
+        return set_err(err, "", "out of memory");
+    }
+    if (sg_json_validate_limited(inner->data, inner->len, lim, ev, &jerr, NULL) != 0) {
+        err->no_memory = jerr.kind == SG_JSON_ERR_NO_MEMORY;
         return set_err(err, "", MSG_DATA "; the Data string does not hold valid JSON: %s",
                        jerr.text);
+    }
     if (sg_json_type_of(*ev) != SG_JSON_OBJECT)
         return set_err(err, "", MSG_DATA "; the Data string holds JSON that is not an object");
     return 0;
@@ -234,8 +238,10 @@ static int check_name(struct sg_json_span tok, struct event_name *nm, struct sg_
     const char *s = tok.ptr + 1;
     size_t len = tok.len - 2;
     if (memchr(s, '\\', len)) { /* escapes: split the decoded text ("\u003a" is a ':') */
-        if (sg_json_string_decode(tok, &nm->buf) != 0)
-            return set_err(err, "", "the event is too large");
+        if (sg_json_string_decode(tok, &nm->buf) != 0) { /* the limit fits: only OOM */
+            err->no_memory = 1;
+            return set_err(err, "", "out of memory");
+        }
         s = nm->buf.data ? nm->buf.data : "";
         len = nm->buf.len;
     }
@@ -394,8 +400,10 @@ static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, 
     static const char k_sub[] = ",\"" F_SUBTYPE "\":";
     char dt[25];
     size_t before = out->len;
-    /* Members never grow when compacted: one reserve covers most writes. */
-    if (sg_buf_reserve(out, ev.len + 128) != 0)
+    /* Members never grow when compacted: one reserve covers most writes.
+     * Only what the limit leaves: the limit is on the stored bytes, and an
+     * event padded with whitespace may be larger than what it stores. */
+    if (sg_buf_reserve_upto(out, ev.len + 128) != 0)
         return -1;
 
     int rc;
@@ -432,6 +440,13 @@ int sg_event_enrich_indexed(struct sg_json_span data, const struct sg_json_index
                             struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
                             struct sg_event_error *err)
 {
+    return sg_event_enrich_limited(data, idx, NULL, out, uuid, err);
+}
+
+int sg_event_enrich_limited(struct sg_json_span data, const struct sg_json_index *idx,
+                            const struct sg_json_limits *lim, struct sg_buf *out,
+                            char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err)
+{
     struct sg_buf inner;
     struct event_name nm = {0};
     struct event_fields f;
@@ -445,7 +460,8 @@ int sg_event_enrich_indexed(struct sg_json_span data, const struct sg_json_index
     err->field[0] = '\0';
     err->message[0] = '\0';
     err->too_large = 0;
-    if (find_event(data, &inner, &ev, err) != 0)
+    err->no_memory = 0;
+    if (find_event(data, lim, &inner, &ev, err) != 0)
         goto done;
     if (ev.ptr != data.ptr) /* string-wrapped: the index is of another document */
         idx = NULL;

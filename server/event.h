@@ -33,6 +33,7 @@ struct sg_event_error {
     char field[32];    /* the field at fault, e.g. "created_at"; "" for the whole event */
     char message[192]; /* the rule, naming the field, for the client */
     int too_large;     /* the enriched event did not fit in out's limit (413) */
+    int no_memory;     /* an allocation failed (503): not the event's fault */
 };
 
 /*
@@ -59,6 +60,15 @@ int sg_event_enrich(struct sg_json_span data, struct sg_buf *out,
 int sg_event_enrich_indexed(struct sg_json_span data, const struct sg_json_index *idx,
                             struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
                             struct sg_event_error *err);
+
+/*
+ * sg_event_enrich_indexed, with the limits a Data string's JSON text is
+ * validated with (NULL: json_scan's defaults), so an event sent as a string
+ * is held to the same depth and members-per-object limits as the body.
+ */
+int sg_event_enrich_limited(struct sg_json_span data, const struct sg_json_index *idx,
+                            const struct sg_json_limits *lim, struct sg_buf *out,
+                            char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err);
 
 /*
  * Formats Unix seconds (+ milliseconds, or -1 for none) as ISO 8601 UTC:

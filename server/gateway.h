@@ -12,13 +12,11 @@
 #include "config.h"
 #include "creds.h"
 #include "pipeline.h"
+#include "answer.h"
 #include "policy.h"
 
 enum sg_route_id { SG_RT_RECORD = 0, SG_RT_RECORDS, SG_RT_OPS, SG_RT_OTHER, SG_RT_COUNT };
 
-/* Status codes counted per route for /metrics. */
-#define SG_STATUS_SLOTS 12
-extern const unsigned sg_counted_statuses[SG_STATUS_SLOTS];
 
 struct sg_gateway {
     const struct sg_config *cfg;
@@ -27,7 +25,8 @@ struct sg_gateway {
     struct sg_policy_slot policy;  /* API keys, CORS, limits: swapped on SIGHUP */
     atomic_bool draining;          /* SIGTERM seen: /readyz answers 503 */
     atomic_size_t active_requests; /* begun, not yet completed */
-    atomic_uint_fast64_t responses[SG_RT_COUNT][SG_STATUS_SLOTS + 1]; /* last = other */
+    /* by route and answer (answer.h); the last slot counts other statuses */
+    atomic_uint_fast64_t responses[SG_RT_COUNT][SG_ANSWER_COUNT + 1];
     atomic_uint_fast64_t events_accepted, events_rejected;
 };
 

@@ -48,13 +48,14 @@ enum MHD_Result sg_http_ingest_begin(struct sg_http_request *req)
     const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!json_content_type(ct))
-        return sg_http_fail(req, 415, "Unsupported Media Type: send Content-Type: application/json");
+        return sg_http_fail(req, SG_ANSWER_UNSUPPORTED_MEDIA_TYPE,
+                            "Unsupported Media Type: send Content-Type: application/json");
     const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > body_limit(req)) {
         char msg[96];
         snprintf(msg, sizeof msg, "Request body is over the %zu-byte limit", body_limit(req));
-        return sg_http_fail(req, 413, msg);
+        return sg_http_fail(req, SG_ANSWER_TOO_LARGE, msg);
     }
     sg_buf_init(&req->body, body_limit(req));
     /* Start at the declared length instead of doubling up from 256 bytes,
@@ -62,14 +63,29 @@ enum MHD_Result sg_http_ingest_begin(struct sg_http_request *req)
      * slow client declaring 10 MiB must not pin 10 MiB per connection. */
     size_t want = cl ? (size_t)strtoull(cl, NULL, 10) : 0;
     if (want && sg_buf_reserve(&req->body, want < BODY_PRERESERVE ? want : BODY_PRERESERVE) != 0)
-        return sg_http_fail(req, 503, "Service Unavailable: out of memory");
+        return sg_http_fail(req, SG_ANSWER_UNAVAILABLE, "Service Unavailable: out of memory");
     return MHD_YES;
+}
+
+/* Why the pipeline refused a request's records (all answered 503). */
+static const char *submit_refusal(enum sg_submit_result r)
+{
+    switch (r) {
+    case SG_SUBMIT_UNREACHABLE:
+        return "Kinesis is unavailable: its endpoint cannot be reached; retry later";
+    case SG_SUBMIT_DRAINING:
+        return "Service Unavailable: the gateway is shutting down; retry (another instance will "
+               "answer)";
+    case SG_SUBMIT_QUEUE_FULL:
+    case SG_SUBMIT_OK:
+        break;
+    }
+    return "Service Unavailable: the gateway's queue for this stream is full; retry later";
 }
 
 static enum MHD_Result respond_ingest_error(struct sg_http_request *req, enum sg_ingest_status st)
 {
-    unsigned status = st == SG_INGEST_TOO_LARGE ? 413 : st == SG_INGEST_NO_MEMORY ? 503 : 400;
-    return sg_http_fail(req, status, req->ingest.message);
+    return sg_http_fail(req, sg_answer_for_ingest(st), req->ingest.message);
 }
 
 /* The first invalid item's message, prefixed with its place in a batch. */
@@ -82,7 +98,7 @@ static enum MHD_Result respond_all_invalid(struct sg_http_request *req)
     else
         snprintf(msg, sizeof msg, "no valid records; records[0]: %s", it->message);
     atomic_fetch_add(&req->gw->events_rejected, req->ingest.n);
-    return sg_http_fail(req, 400, msg);
+    return sg_http_fail(req, SG_ANSWER_BAD_REQUEST, msg);
 }
 
 static void on_ticket_done(struct sg_ticket *t)
@@ -120,6 +136,11 @@ static int build_records(struct sg_http_request *req)
         r->kinesis_bytes = it->kinesis_bytes;
         r->entry = in->entries.data + it->entry_off;
         r->entry_len = it->entry_len;
+        r->key = in->entries.data + it->raw_off;
+        r->key_len = it->key_len;
+        r->data = r->key + it->key_len;
+        r->data_len = it->data_len;
+        r->hash = it->hash;
         if (prev)
             prev->next = r;
         prev = r;
@@ -130,8 +151,13 @@ static int build_records(struct sg_http_request *req)
 static enum MHD_Result process_body(struct sg_http_request *req)
 {
     struct sg_gateway *gw = req->gw;
-    struct sg_ingest_limits lim = {req->policy->max_record_bytes, req->policy->max_json_depth,
-                                   gw->cfg->batch_max_records};
+    /* The configured record limit, capped by the stream's own once known. */
+    size_t max_record = req->policy->max_record_bytes;
+    size_t stream_max = sg_pipeline_stream_max_record_bytes(gw->pipeline, req->stream_idx);
+    if (stream_max && stream_max < max_record)
+        max_record = stream_max;
+    struct sg_ingest_limits lim = {max_record, req->policy->max_json_depth,
+                                   gw->cfg->batch_max_records, req->policy->max_object_members};
     enum sg_ingest_status st =
         sg_ingest_parse(&req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS,
                         req->stream, req->body.data, req->body.len, &lim);
@@ -141,18 +167,13 @@ static enum MHD_Result process_body(struct sg_http_request *req)
     if (req->ingest.n_valid == 0)
         return respond_all_invalid(req);
     if (build_records(req) != 0)
-        return sg_http_fail(req, 503, "Service Unavailable: out of memory");
-    int sub = sg_pipeline_submit(gw->pipeline, req->stream_idx, &req->records[0],
-                                 req->ingest.n_valid, req->ingest.kinesis_bytes);
-    if (sub != 0) {
+        return sg_http_fail(req, SG_ANSWER_UNAVAILABLE, "Service Unavailable: out of memory");
+    enum sg_submit_result sub = sg_pipeline_submit(gw->pipeline, req->stream_idx,
+                                                   &req->records[0], req->ingest.n_valid,
+                                                   req->ingest.kinesis_bytes);
+    if (sub != SG_SUBMIT_OK) {
         atomic_store(&req->ticket.pending, 0);
-        return sg_http_fail(req, 503,
-                            sub == -2   ? "Kinesis is unavailable: its endpoint cannot be "
-                                          "reached; retry later"
-                            : sub == -3 ? "Service Unavailable: the gateway is shutting down; "
-                                          "retry (another instance will answer)"
-                                        : "Service Unavailable: the gateway's queue for this "
-                                          "stream is full; retry later");
+        return sg_http_fail(req, SG_ANSWER_UNAVAILABLE, submit_refusal(sub));
     }
     atomic_fetch_add(&gw->events_accepted, req->ingest.n_valid);
     atomic_fetch_add(&gw->events_rejected, req->ingest.n - req->ingest.n_valid);
@@ -190,7 +211,7 @@ static enum MHD_Result reply_ok(struct sg_http_request *req, struct sg_buf *b, i
     if (req->ticket.encryption_type[0])
         rc |= append_member(b, "EncryptionType", req->ticket.encryption_type, true);
     rc |= sg_buf_append_char(b, '}');
-    enum MHD_Result ret = rc ? sg_http_fail(req, 500, "Internal server error")
+    enum MHD_Result ret = rc ? sg_http_fail(req, SG_ANSWER_INTERNAL_ERROR, NULL)
                              : sg_http_reply(req, 200, b->data, b->len);
     sg_buf_free(b);
     return ret;
@@ -198,7 +219,8 @@ static enum MHD_Result reply_ok(struct sg_http_request *req, struct sg_buf *b, i
 
 static enum MHD_Result respond_single_error(struct sg_http_request *req, const struct sg_result *r)
 {
-    char msg[320];
+    /* Room for Kinesis' whole text (SG_KINESIS_ERROR_MESSAGE_MAX) and its code. */
+    char msg[SG_KINESIS_ERROR_MESSAGE_MAX + 256];
     switch (r->outcome) {
     case SG_OUTCOME_THROTTLED:
         snprintf(msg, sizeof msg, "Kinesis is throttling writes to this stream (%s); retry later",
@@ -215,7 +237,7 @@ static enum MHD_Result respond_single_error(struct sg_http_request *req, const s
                  text_a(r));
         break;
     }
-    return sg_http_fail(req, (unsigned)sg_retry_http_status(r->outcome), msg);
+    return sg_http_fail(req, sg_answer_for_outcome(r->outcome), msg);
 }
 
 static enum MHD_Result respond_single(struct sg_http_request *req)
@@ -279,8 +301,11 @@ enum MHD_Result sg_http_ingest_continue(struct sg_http_request *req, const char 
 {
     if (*data_size) {
         req->body_bytes += *data_size;
-        if (req->state == SG_REQ_RECEIVING && sg_buf_append(&req->body, data, *data_size) != 0) {
-            req->state = SG_REQ_DISCARDING; /* keep reading, keep nothing */
+        enum sg_buf_result rc = SG_BUF_OK;
+        if (req->state == SG_REQ_RECEIVING &&
+            (rc = sg_buf_append(&req->body, data, *data_size)) != SG_BUF_OK) {
+            /* keep reading, keep nothing; then 413, or 503 when memory ran out */
+            req->state = rc == SG_BUF_TOO_LARGE ? SG_REQ_DISCARDING : SG_REQ_DISCARDING_NO_MEMORY;
             sg_buf_free(&req->body);
         }
         *data_size = 0;
@@ -292,8 +317,10 @@ enum MHD_Result sg_http_ingest_continue(struct sg_http_request *req, const char 
     case SG_REQ_DISCARDING: {
         char msg[96];
         snprintf(msg, sizeof msg, "Request body is over the %zu-byte limit", body_limit(req));
-        return sg_http_fail(req, 413, msg);
+        return sg_http_fail(req, SG_ANSWER_TOO_LARGE, msg);
     }
+    case SG_REQ_DISCARDING_NO_MEMORY:
+        return sg_http_fail(req, SG_ANSWER_UNAVAILABLE, "Service Unavailable: out of memory");
     case SG_REQ_WAITING:
         if (atomic_load(&req->ticket.pending) != 0)
             return MHD_YES; /* not ours to answer yet */

@@ -12,11 +12,14 @@
 #define SG_HTTP_INTERNAL_H
 
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
 #include "buf.h"
 #include "gateway.h"
+#include "http_head.h"
+#include "answer.h"
 #include "http_respond.h"
 #include "ingest_parse.h"
 #include "rand.h"
@@ -25,9 +28,17 @@
 enum sg_req_state {
     SG_REQ_RECEIVING = 0, /* reading the body */
     SG_REQ_DISCARDING,    /* body over the limit: read and drop, then 413 */
+    SG_REQ_DISCARDING_NO_MEMORY, /* no memory for the body: read and drop, then 503 */
     SG_REQ_WAITING,       /* suspended until the ticket completes */
     SG_REQ_RESPONDED,
 };
+
+/* An answer decided on the first call for a request with a body of at most
+ * this many declared bytes waits for the body to be read and dropped, so the
+ * connection is kept (libmicrohttpd closes a connection whose answer was
+ * queued before its body was read). Larger bodies are not worth reading: the
+ * answer goes at once and the connection is closed. */
+#define SG_HTTP_SKIP_BODY_MAX (64 * 1024)
 
 struct sg_http_request {
     struct sg_gateway *gw;
@@ -51,10 +62,30 @@ struct sg_http_request {
     struct sg_record *records; /* n_valid of them, borrowed by the pipeline */
     struct sg_result *results; /* one per input record */
     struct sg_ticket ticket;
+    bool started;           /* the access handler has run for this request */
+    bool answered_raw;      /* answered by sg_http_gate_answer_raw: close */
+    struct sg_http_request *gate_next, **gate_pprev; /* on one of http_gate.c's lists */
+    bool in_first_call;     /* answers now may be deferred (see defer_ok) */
+    bool defer_ok;          /* the body may be read and dropped before answering */
+    struct MHD_Response *pending; /* a deferred answer, owned; queued on the last call */
+    unsigned pending_status;
+    const char *target_raw; /* libmicrohttpd's request target, borrowed: only its
+                             * address is used, on the first handler call */
+    char *target_sent;      /* the whole target as received, in target[] */
+    size_t target_visible;  /* its length (up to a NUL it may hold) */
+    char target[];          /* the path as sent (no query, not decoded): routing;
+                             * then target_sent */
 };
 
+/* Queues `r` (owned, consumed) with `status`, or keeps it for the last call
+ * when the request's body can be read and dropped first (keeps the
+ * connection). Returns MHD_YES/MHD_NO for the access handler. */
+enum MHD_Result sg_http_deliver(struct sg_http_request *req, unsigned status,
+                                struct MHD_Response *r);
+
 /* Answers an error and records it for the access log. */
-enum MHD_Result sg_http_fail(struct sg_http_request *req, unsigned status, const char *message);
+enum MHD_Result sg_http_fail(struct sg_http_request *req, enum sg_answer answer,
+                             const char *message);
 
 /* Answers 405 with an Allow header. */
 enum MHD_Result sg_http_method_not_allowed(struct sg_http_request *req, const char *allow);
@@ -62,6 +93,41 @@ enum MHD_Result sg_http_method_not_allowed(struct sg_http_request *req, const ch
 /* Answers a JSON body and records the status. */
 enum MHD_Result sg_http_reply(struct sg_http_request *req, unsigned status, const char *body,
                               size_t len);
+
+/* The head gate (http_gate.c), on the first call: checks the head into
+ * *h (caller's; its message stays valid with it) and fills *info. */
+enum sg_head_verdict sg_http_gate_check(struct sg_http_request *req, struct sg_http_head *h,
+                                        const char *method, const char *version,
+                                        struct sg_head_info *info);
+
+/* True when libmicrohttpd queued an answer of its own; its status (0 if none). */
+bool sg_http_gate_mhd_answered(struct MHD_Connection *conn);
+unsigned sg_http_gate_mhd_status(struct MHD_Connection *conn);
+
+/* Writes {"message": message} as a whole HTTP answer straight to the
+ * socket and ends the sending side; sets answered_raw. The connection must
+ * then be closed (the handler returns MHD_NO). */
+void sg_http_gate_answer_raw(struct sg_http_request *req, unsigned status, const char *message);
+
+/* The requests of the calling MHD thread whose access handler has not run
+ * yet (on_uri tracks, first call and on_completed untrack; idempotent). */
+void sg_http_gate_track(struct sg_http_request *req);
+void sg_http_gate_untrack(struct sg_http_request *req);
+
+/* Moves the request to the calling thread's list of chunked bodies being
+ * read (first call); untracked on the last call or on_completed. */
+void sg_http_gate_track_chunked(struct sg_http_request *req);
+
+/* MHD_OPTION_EXTERNAL_LOGGER: forwards libmicrohttpd's messages to the
+ * debug log, and answers in the gateway's shape the errors libmicrohttpd
+ * 0.9.75 would garble or answer in HTML (bad Content-Length, bad chunked
+ * framing; see http_gate.c). */
+void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+/* Takes what the answers need from the head: the client's request id
+ * (when a UUID) and the CORS headers. */
+void sg_http_request_headers_in(struct sg_http_request *req);
 
 /* Ingest routes: first call (headers only), then every later call. */
 enum MHD_Result sg_http_ingest_begin(struct sg_http_request *req);

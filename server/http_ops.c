@@ -39,7 +39,7 @@ static enum MHD_Result readyz(struct sg_http_request *req)
     if (reason)
         rc |= sg_buf_append_json_string(&b, reason, strlen(reason));
     rc |= sg_buf_append_char(&b, '}');
-    enum MHD_Result ret = rc ? sg_http_fail(req, 500, "Internal server error")
+    enum MHD_Result ret = rc ? sg_http_fail(req, SG_ANSWER_INTERNAL_ERROR, NULL)
                              : sg_http_reply(req, reason ? 503 : 200, b.data, b.len);
     sg_buf_free(&b);
     return ret;
@@ -71,15 +71,16 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
     int rc = sg_buf_append_str(b, "# HELP streamgate_http_responses_total Responses by route "
                                   "and status.\n# TYPE streamgate_http_responses_total counter\n");
     for (int r = 0; r < SG_RT_COUNT; r++)
-        for (int i = 0; i <= SG_STATUS_SLOTS; i++) {
+        for (int i = 0; i <= SG_ANSWER_COUNT; i++) {
             uint64_t v = atomic_load(&gw->responses[r][i]);
             if (!v)
                 continue;
             char code[8];
-            snprintf(code, sizeof code, "%u", i < SG_STATUS_SLOTS ? sg_counted_statuses[i] : 0);
+            snprintf(code, sizeof code, "%u",
+                     i < SG_ANSWER_COUNT ? sg_answer_kind((enum sg_answer)i)->status : 0);
             rc |= sg_buf_printf(b,
                                 "streamgate_http_responses_total{route=\"%s\",status=\"%s\"} %llu\n",
-                                route_names[r], i < SG_STATUS_SLOTS ? code : "other",
+                                route_names[r], i < SG_ANSWER_COUNT ? code : "other",
                                 (unsigned long long)v);
         }
     rc |= sg_buf_printf(
@@ -90,10 +91,16 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
         "# TYPE streamgate_putrecords_call_failures_total counter\n"
         "streamgate_putrecords_call_failures_total %llu\n"
         "# TYPE streamgate_records_sent_total counter\nstreamgate_records_sent_total %llu\n"
+        "# TYPE streamgate_kinesis_records_sent_total counter\n"
+        "streamgate_kinesis_records_sent_total %llu\n"
+        "# TYPE streamgate_aggregates_misplaced_total counter\n"
+        "streamgate_aggregates_misplaced_total %llu\n"
         "# TYPE streamgate_records_ok_total counter\nstreamgate_records_ok_total %llu\n"
         "# TYPE streamgate_records_retried_total counter\nstreamgate_records_retried_total %llu\n"
         "# TYPE streamgate_records_failed_total counter\nstreamgate_records_failed_total %llu\n"
         "# TYPE streamgate_throttled_total counter\nstreamgate_throttled_total %llu\n"
+        "# TYPE streamgate_putrecords_calls_split_total counter\n"
+        "streamgate_putrecords_calls_split_total %llu\n"
         "# TYPE streamgate_putrecords_latency_ms_sum counter\n"
         "streamgate_putrecords_latency_ms_sum %llu\n"
         "# TYPE streamgate_inflight_calls gauge\nstreamgate_inflight_calls %u\n"
@@ -102,9 +109,10 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
         (unsigned long long)atomic_load(&gw->events_accepted),
         (unsigned long long)atomic_load(&gw->events_rejected), (unsigned long long)st.calls,
         (unsigned long long)st.call_failures, (unsigned long long)st.records_sent,
+        (unsigned long long)st.kinesis_records_sent, (unsigned long long)st.aggregates_misplaced,
         (unsigned long long)st.records_ok, (unsigned long long)st.records_retried,
         (unsigned long long)st.records_failed, (unsigned long long)st.throttled,
-        (unsigned long long)st.latency_ms_sum, st.in_flight, st.queued_records, st.queued_bytes);
+        (unsigned long long)st.calls_split, (unsigned long long)st.latency_ms_sum, st.in_flight, st.queued_records, st.queued_bytes);
     rc |= histogram(b, "streamgate_putrecords_latency_seconds", "PutRecords call latency.",
                     st.latency_buckets, sg_latency_bucket_ms, SG_LATENCY_BUCKETS, 0.001,
                     (double)st.latency_ms_sum / 1000.0);
@@ -137,7 +145,7 @@ static enum MHD_Result metrics(struct sg_http_request *req)
     sg_buf_init(&b, 1024 * 1024);
     enum MHD_Result ret;
     if (metrics_text(req->gw, &b) != 0) {
-        ret = sg_http_fail(req, 500, "Internal server error");
+        ret = sg_http_fail(req, SG_ANSWER_INTERNAL_ERROR, NULL);
     } else {
         struct MHD_Response *r =
             MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
@@ -148,8 +156,7 @@ static enum MHD_Result metrics(struct sg_http_request *req)
             sg_gateway_count_response(req->gw, req->route, 200);
             req->status = 200;
             req->state = SG_REQ_RESPONDED;
-            ret = MHD_queue_response(req->conn, 200, r);
-            MHD_destroy_response(r);
+            ret = sg_http_deliver(req, 200, r);
         }
     }
     sg_buf_free(&b);

@@ -3,47 +3,30 @@
  */
 #include "http_respond.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "answer.h"
 #include "buf.h"
-
-struct error_type {
-    unsigned status;
-    const char *type;
-};
-
-/* API Gateway's gateway-response types, by status. */
-static const struct error_type error_types[] = {
-    {400, "BadRequestException"},
-    {403, "ForbiddenException"},
-    {404, "NotFoundException"},
-    {405, "MethodNotAllowedException"},
-    {413, "RequestTooLargeException"},
-    {415, "UnsupportedMediaTypeException"},
-    {429, "TooManyRequestsException"},
-    {500, "InternalServerErrorException"},
-    {502, "BadGatewayException"},
-    {503, "ServiceUnavailableException"},
-    {504, "GatewayTimeoutException"},
-};
 
 const char *sg_respond_error_type(unsigned status)
 {
-    for (size_t i = 0; i < sizeof error_types / sizeof error_types[0]; i++)
-        if (error_types[i].status == status)
-            return error_types[i].type;
-    return status >= 500 ? "InternalServerErrorException" : "BadRequestException";
+    enum sg_answer a = sg_answer_for_status(status);
+    const struct sg_answer_kind *k = sg_answer_kind(a == SG_ANSWER_COUNT
+                                                        ? (status >= 500 ? SG_ANSWER_INTERNAL_ERROR
+                                                                         : SG_ANSWER_BAD_REQUEST)
+                                                        : a);
+    return k->error_type;
 }
 
-static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
-                             const struct sg_respond_ctx *ctx, const char *body, size_t len,
-                             const char *error_type)
+static struct MHD_Response *build(unsigned status, const struct sg_respond_ctx *ctx,
+                                   const char *body, size_t len, const char *error_type)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r)
-        return MHD_NO;
+        return NULL;
     if (len)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (ctx->request_id && *ctx->request_id)
@@ -59,36 +42,67 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
         MHD_add_response_header(r, ctx->extra[i].name, ctx->extra[i].value);
     if (ctx->close)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return ret;
+    return r;
 }
 
-enum MHD_Result sg_respond_json(struct MHD_Connection *conn, unsigned status,
-                                const struct sg_respond_ctx *ctx, const char *body, size_t len)
+struct MHD_Response *sg_respond_json_new(unsigned status, const struct sg_respond_ctx *ctx,
+                                         const char *body, size_t len)
 {
-    return queue(conn, status, ctx, body, len, NULL);
+    return build(status, ctx, body, len, NULL);
 }
 
-enum MHD_Result sg_respond_empty(struct MHD_Connection *conn, unsigned status,
-                                 const struct sg_respond_ctx *ctx)
+struct MHD_Response *sg_respond_empty_new(unsigned status, const struct sg_respond_ctx *ctx)
 {
-    return queue(conn, status, ctx, "", 0, NULL);
+    return build(status, ctx, "", 0, NULL);
 }
 
-enum MHD_Result sg_respond_error(struct MHD_Connection *conn, unsigned status,
-                                 const struct sg_respond_ctx *ctx, const char *message)
+/* {"message": message} into b; a fixed text when it cannot be built. */
+static void error_body(struct sg_buf *b, const char *message)
+{
+    if (sg_buf_append_str(b, "{\"message\":") == 0 &&
+        sg_buf_append_json_string(b, message, strlen(message)) == 0 &&
+        sg_buf_append_char(b, '}') == 0)
+        return;
+    b->len = 0;
+    if (sg_buf_append_str(b, "{\"message\":\"error\"}") != 0)
+        b->len = 0;
+}
+
+struct MHD_Response *sg_respond_error_new(unsigned status, const struct sg_respond_ctx *ctx,
+                                          const char *message)
 {
     struct sg_buf b;
     sg_buf_init(&b, 4096);
-    enum MHD_Result ret;
-    if (sg_buf_append_str(&b, "{\"message\":") == 0 &&
-        sg_buf_append_json_string(&b, message, strlen(message)) == 0 &&
-        sg_buf_append_char(&b, '}') == 0)
-        ret = queue(conn, status, ctx, b.data, b.len, sg_respond_error_type(status));
-    else
-        ret = queue(conn, status, ctx, "{\"message\":\"error\"}", 19,
-                    sg_respond_error_type(status));
+    error_body(&b, message);
+    struct MHD_Response *r =
+        b.len ? build(status, ctx, b.data, b.len, sg_respond_error_type(status)) : NULL;
     sg_buf_free(&b);
-    return ret;
+    return r;
+}
+
+size_t sg_respond_error_raw(char *out, size_t cap, unsigned status,
+                            const struct sg_respond_ctx *ctx, const char *message)
+{
+    struct sg_buf b;
+    sg_buf_init(&b, 4096);
+    error_body(&b, message);
+    const char *reason = MHD_get_reason_phrase_for(status);
+    int n = snprintf(out, cap,
+                     "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+                     "x-amzn-RequestId: %s\r\nx-amzn-ErrorType: %s\r\n",
+                     status, reason && *reason ? reason : "Error",
+                     ctx->request_id ? ctx->request_id : "", sg_respond_error_type(status));
+    size_t len = n > 0 ? (size_t)n : cap;
+    for (size_t i = 0; i < ctx->n_extra && len < cap; i++) {
+        n = snprintf(out + len, cap - len, "%s: %s\r\n", ctx->extra[i].name, ctx->extra[i].value);
+        len = n > 0 ? len + (size_t)n : cap;
+    }
+    if (len < cap) {
+        n = snprintf(out + len, cap - len, "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     b.len, b.len ? b.data : "");
+        len = n > 0 ? len + (size_t)n : cap;
+    }
+    bool ok = len < cap && b.len;
+    sg_buf_free(&b);
+    return ok ? len : 0;
 }

@@ -3,7 +3,7 @@
  *
  * Every response carries x-amzn-RequestId and Content-Type: application/json;
  * errors are {"message": "..."} with an x-amzn-ErrorType header named after
- * the status (one table, below in the .c), and 503/429 add Retry-After.
+ * the status (answer.h's table), and 503/429 add Retry-After.
  */
 #ifndef SG_HTTP_RESPOND_H
 #define SG_HTTP_RESPOND_H
@@ -28,17 +28,28 @@ struct sg_respond_ctx {
     size_t n_extra;
 };
 
-/* Queues `body` (copied) with `status`. Returns MHD_YES/MHD_NO. */
-enum MHD_Result sg_respond_json(struct MHD_Connection *conn, unsigned status,
-                                const struct sg_respond_ctx *ctx, const char *body, size_t len);
+/* Builds a response of `body` (copied) with `status`'s headers. Returns a
+ * response the caller owns (queue it, then MHD_destroy_response), or NULL
+ * when out of memory. */
+struct MHD_Response *sg_respond_json_new(unsigned status, const struct sg_respond_ctx *ctx,
+                                         const char *body, size_t len);
 
-/* Queues {"message": message} with `status` and its x-amzn-ErrorType. */
-enum MHD_Result sg_respond_error(struct MHD_Connection *conn, unsigned status,
-                                 const struct sg_respond_ctx *ctx, const char *message);
+/* Builds {"message": message} with `status` and its x-amzn-ErrorType.
+ * Ownership as sg_respond_json_new. */
+struct MHD_Response *sg_respond_error_new(unsigned status, const struct sg_respond_ctx *ctx,
+                                          const char *message);
 
-/* Queues a response with an empty body (CORS preflight). */
-enum MHD_Result sg_respond_empty(struct MHD_Connection *conn, unsigned status,
-                                 const struct sg_respond_ctx *ctx);
+/* Builds a response with an empty body (CORS preflight). Ownership as
+ * sg_respond_json_new. */
+struct MHD_Response *sg_respond_empty_new(unsigned status, const struct sg_respond_ctx *ctx);
+
+/* Formats {"message": message} as a complete HTTP/1.1 answer (status line,
+ * the same headers as sg_respond_error_new, Connection: close) into out.
+ * For the one case where libmicrohttpd has already queued an answer of its
+ * own and only the socket is left (see http_server.c). Returns the length,
+ * or 0 when it does not fit `cap`. */
+size_t sg_respond_error_raw(char *out, size_t cap, unsigned status,
+                            const struct sg_respond_ctx *ctx, const char *message);
 
 /* The x-amzn-ErrorType for a status, e.g. "BadRequestException". */
 const char *sg_respond_error_type(unsigned status);

@@ -25,6 +25,10 @@ struct listener {
     bool metrics;
 };
 
+/* Pool room past max_header_bytes: the answer's header lines (a few hundred
+ * bytes, CORS included) and read-buffer growth with some margin. */
+#define SG_HTTP_POOL_SLACK ((size_t)16 * 1024)
+
 struct sg_http_server {
     struct MHD_Daemon *daemon, *ops_daemon;
     struct listener traffic, ops;
@@ -36,7 +40,7 @@ struct sg_http_server {
 static void note_status(struct sg_http_request *req, unsigned status, const char *why)
 {
     /* While draining, tell keep-alive clients to reconnect (to other tasks). */
-    req->respond.close = atomic_load(&req->gw->draining);
+    req->respond.close |= atomic_load(&req->gw->draining);
     req->status = status;
     req->state = SG_REQ_RESPONDED;
     if (why)
@@ -44,26 +48,49 @@ static void note_status(struct sg_http_request *req, unsigned status, const char
     sg_gateway_count_response(req->gw, req->route, status);
 }
 
-enum MHD_Result sg_http_fail(struct sg_http_request *req, unsigned status, const char *message)
+enum MHD_Result sg_http_deliver(struct sg_http_request *req, unsigned status,
+                                struct MHD_Response *r)
 {
+    if (!r)
+        return MHD_NO;
+    if (req->in_first_call && req->defer_ok && !req->pending) {
+        /* libmicrohttpd would close the connection for an answer queued
+         * before the body is read: read (and drop) it first. */
+        req->pending = r;
+        req->pending_status = status;
+        return MHD_YES;
+    }
+    enum MHD_Result ret = MHD_queue_response(req->conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Answers an error: `answer`'s status and type, with `message` (NULL: the
+ * answer's own stem). */
+enum MHD_Result sg_http_fail(struct sg_http_request *req, enum sg_answer answer,
+                             const char *message)
+{
+    const struct sg_answer_kind *k = sg_answer_kind(answer);
+    unsigned status = k->status;
+    if (!message)
+        message = k->stem;
     note_status(req, status, message);
-    return sg_respond_error(req->conn, status, &req->respond, message);
+    return sg_http_deliver(req, status, sg_respond_error_new(status, &req->respond, message));
 }
 
 enum MHD_Result sg_http_method_not_allowed(struct sg_http_request *req, const char *allow)
 {
-    note_status(req, 405, "Method Not Allowed");
     if (req->respond.n_extra < SG_RESPOND_MAX_EXTRA)
         req->respond.extra[req->respond.n_extra++] =
             (struct sg_respond_header){MHD_HTTP_HEADER_ALLOW, allow};
-    return sg_respond_error(req->conn, 405, &req->respond, "Method Not Allowed");
+    return sg_http_fail(req, SG_ANSWER_METHOD_NOT_ALLOWED, NULL);
 }
 
 enum MHD_Result sg_http_reply(struct sg_http_request *req, unsigned status, const char *body,
                               size_t len)
 {
     note_status(req, status, NULL);
-    return sg_respond_json(req->conn, status, &req->respond, body, len);
+    return sg_http_deliver(req, status, sg_respond_json_new(status, &req->respond, body, len));
 }
 
 /* ---- routing ----------------------------------------------------------- */
@@ -79,8 +106,8 @@ static bool check_api_key(struct sg_http_request *req, enum MHD_Result *ret)
                          &retry_after, &req->api_key_id);
     if (v == SG_APIKEY_OK)
         return true;
-    *ret = v == SG_APIKEY_THROTTLED ? sg_http_fail(req, 429, "Too Many Requests")
-                                    : sg_http_fail(req, 403, "Forbidden");
+    *ret = v == SG_APIKEY_THROTTLED ? sg_http_fail(req, SG_ANSWER_TOO_MANY_REQUESTS, NULL)
+                                    : sg_http_fail(req, SG_ANSWER_FORBIDDEN, NULL);
     return false;
 }
 
@@ -102,6 +129,8 @@ static void add_cors(struct sg_http_request *req, enum sg_cors_kind kind)
  * answers 400/404 itself (returns false then). */
 static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_Result *ret)
 {
+    /* `url` is the path as sent, not decoded: "%2F" is no separator and
+     * "%00" no end, so neither can reach a route or a stream. */
     static const char prefix[] = "/streams/";
     if (strncmp(url, prefix, sizeof prefix - 1) != 0)
         return false;
@@ -123,12 +152,12 @@ static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_
         req->status = 200;
         req->state = SG_REQ_RESPONDED;
         sg_gateway_count_response(req->gw, req->route, 200);
-        *ret = sg_respond_empty(req->conn, 200, &req->respond);
+        *ret = sg_http_deliver(req, 200, sg_respond_empty_new(200, &req->respond));
         return true;
     }
     size_t len = (size_t)(slash - name);
     if (!sg_config_valid_stream_name(name, len)) {
-        *ret = sg_http_fail(req, 400, "Invalid stream name: use 1-128 characters of [a-zA-Z0-9_.-]");
+        *ret = sg_http_fail(req, SG_ANSWER_BAD_REQUEST, "Invalid stream name: use 1-128 characters of [a-zA-Z0-9_.-]");
         return true;
     }
     const struct sg_config *cfg = req->gw->cfg;
@@ -136,7 +165,7 @@ static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_
     if (!req->stream) {
         char msg[200];
         snprintf(msg, sizeof msg, "Stream %.*s is not configured on this gateway", (int)len, name);
-        *ret = sg_http_fail(req, 404, msg);
+        *ret = sg_http_fail(req, SG_ANSWER_NOT_FOUND, msg);
         return true;
     }
     req->stream_idx = (size_t)(req->stream - cfg->streams);
@@ -145,33 +174,97 @@ static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_
     return true;
 }
 
-static void set_request_id(struct sg_http_request *req)
+void sg_http_request_headers_in(struct sg_http_request *req)
 {
     const char *id = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "x-amzn-RequestId");
     if (id && sg_is_uuid(id, strlen(id)))
         memcpy(req->request_id, id, SG_UUID_LEN + 1);
-    else
-        sg_rand_uuid(req->request_id);
+    add_cors(req, SG_CORS_RESPONSE);
 }
 
-static struct sg_http_request *request_new(struct sg_gateway *gw, struct MHD_Connection *conn,
-                                           const char *method, const char *url)
+/* MHD_OPTION_URI_LOG_CALLBACK: runs once per request, right after the
+ * request line, before libmicrohttpd decodes the path. The request state is
+ * born here so that the path is kept as sent, and so that an answer
+ * libmicrohttpd gives by itself later (bad header line, ...) still reaches
+ * on_completed and the access log. Returns the state (owned by MHD's
+ * con_cls until on_completed), or NULL when out of memory. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    struct sg_http_request *req = calloc(1, sizeof *req);
+    const struct listener *l = cls;
+    size_t visible = strlen(uri), path_len = strcspn(uri, "?");
+    /* target[] holds the path, then the whole target (query included) as
+     * sent, for the head gate: libmicrohttpd decodes its own copy in place. */
+    struct sg_http_request *req = calloc(1, sizeof *req + path_len + 1 + visible + 1);
     if (!req)
         return NULL;
-    req->gw = gw;
+    req->gw = l->gw;
     req->conn = conn;
     req->route = SG_RT_OTHER;
     req->start_ms = sg_clock_ms();
-    snprintf(req->method, sizeof req->method, "%s", method);
-    snprintf(req->path, sizeof req->path, "%s", url);
-    set_request_id(req);
+    memcpy(req->target, uri, path_len);
+    req->target_sent = req->target + path_len + 1;
+    memcpy(req->target_sent, uri, visible);
+    req->target_raw = uri;
+    req->target_visible = visible;
+    snprintf(req->path, sizeof req->path, "%s", req->target);
+    sg_rand_uuid(req->request_id);
     req->respond.request_id = req->request_id;
-    req->policy = sg_policy_slot_get(&gw->policy);
-    add_cors(req, SG_CORS_RESPONSE);
-    atomic_fetch_add(&gw->active_requests, 1);
+    req->policy = sg_policy_slot_get(&l->gw->policy);
+    atomic_fetch_add(&l->gw->active_requests, 1);
+    sg_http_gate_track(req);
     return req;
+}
+
+/* Whether an answer decided now may wait until the body is read (keeping
+ * the connection): only for a short body of known length that the client
+ * sends without waiting for 100 Continue. */
+static bool can_defer(const struct sg_head_info *info)
+{
+    if (info->body == SG_HEAD_BODY_NONE)
+        return true;
+    return info->body == SG_HEAD_BODY_LENGTH && !info->expect_continue &&
+           info->content_length <= SG_HTTP_SKIP_BODY_MAX;
+}
+
+static enum MHD_Result route(const struct listener *l, struct sg_http_request *req)
+{
+    enum MHD_Result ret = MHD_YES;
+    const char *path = req->target;
+    if (!l->ops_only && route_ingest(req, path, &ret))
+        return ret;
+    if (sg_http_ops_is_path(path) && (l->metrics || strcmp(path, "/metrics") != 0)) {
+        req->route = SG_RT_OPS;
+        return sg_http_ops_handle(req, path);
+    }
+    return sg_http_fail(req, SG_ANSWER_NOT_FOUND, NULL);
+}
+
+/* The first call: the head is complete, no body byte has been passed. */
+static enum MHD_Result first_call(const struct listener *l, struct sg_http_request *req,
+                                  const char *method, const char *version)
+{
+    req->started = true;
+    sg_http_gate_untrack(req);
+    snprintf(req->method, sizeof req->method, "%s", method);
+    if (req->answered_raw)
+        return MHD_NO; /* answered from the libmicrohttpd log hook: close */
+    sg_http_request_headers_in(req);
+    struct sg_http_head head;
+    struct sg_head_info info;
+    enum sg_head_verdict v = sg_http_gate_check(req, &head, method, version, &info);
+    if (v != SG_HEAD_OK) {
+        /* The framing is in doubt: answer at once, never read on. */
+        req->respond.close = true;
+        return sg_http_fail(req, sg_answer_for_status(sg_http_head_status(v)),
+                            sg_http_head_message(&head));
+    }
+    req->defer_ok = can_defer(&info);
+    req->in_first_call = true;
+    enum MHD_Result ret = route(l, req);
+    req->in_first_call = false;
+    if (info.body == SG_HEAD_BODY_CHUNKED && req->state != SG_REQ_RESPONDED)
+        sg_http_gate_track_chunked(req); /* so that a chunk error is answered as ours */
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -179,21 +272,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-    const struct listener *l = cls;
+    (void)conn;
+    (void)url; /* decoded by libmicrohttpd: routing uses req->target */
     struct sg_http_request *req = *con_cls;
-    if (!req) {
-        req = request_new(l->gw, conn, method, url);
-        if (!req)
-            return MHD_NO;
-        *con_cls = req;
-        enum MHD_Result ret = MHD_YES;
-        if (!l->ops_only && route_ingest(req, url, &ret))
-            return ret;
-        if (sg_http_ops_is_path(url) && (l->metrics || strcmp(url, "/metrics") != 0)) {
-            req->route = SG_RT_OPS;
-            return sg_http_ops_handle(req, url);
+    if (!req)
+        return MHD_NO; /* on_uri ran out of memory: drop the connection */
+    if (!req->started)
+        return first_call(cls, req, method, version);
+    if (*upload_data_size == 0)
+        sg_http_gate_untrack(req); /* the body is complete */
+    if (req->pending) {
+        if (*upload_data_size) {
+            req->body_bytes += *upload_data_size; /* read and dropped */
+            *upload_data_size = 0;
+            return MHD_YES;
         }
-        return sg_http_fail(req, 404, "Not Found");
+        struct MHD_Response *r = req->pending;
+        req->pending = NULL;
+        enum MHD_Result ret = MHD_queue_response(req->conn, req->pending_status, r);
+        MHD_destroy_response(r);
+        return ret;
     }
     if (req->route == SG_RT_RECORD || req->route == SG_RT_RECORDS)
         return sg_http_ingest_continue(req, upload_data, upload_data_size);
@@ -220,9 +318,10 @@ static void access_log(const struct sg_http_request *req, enum MHD_RequestTermin
     int rc = sg_buf_printf(&b, "{\"type\":\"access\",\"requestId\":\"%s\",\"ip\":\"%s\",",
                            req->request_id, ip);
     rc |= sg_buf_append_str(&b, "\"method\":");
-    rc |= sg_buf_append_json_string(&b, req->method, strlen(req->method));
+    /* The method and path are the client's bytes, as sent. */
+    rc |= sg_log_append_json_text(&b, req->method, strlen(req->method));
     rc |= sg_buf_append_str(&b, ",\"path\":");
-    rc |= sg_buf_append_json_string(&b, req->path, strlen(req->path));
+    rc |= sg_log_append_json_text(&b, req->path, strlen(req->path));
     rc |= sg_buf_printf(&b, ",\"status\":%u,\"latencyMs\":%lld,\"records\":%zu,\"stream\":",
                         req->status, (long long)(sg_clock_ms() - req->start_ms), req->ingest.n);
     const char *stream = req->stream ? req->stream->name : "";
@@ -232,7 +331,7 @@ static void access_log(const struct sg_http_request *req, enum MHD_RequestTermin
     rc |= sg_buf_append_json_string(&b, kid, strlen(kid));
     rc |= sg_buf_printf(&b, ",\"bytes\":%zu", req->body_bytes);
     rc |= sg_buf_append_str(&b, ",\"error\":");
-    rc |= sg_buf_append_json_string(&b, req->error, strlen(req->error));
+    rc |= sg_log_append_json_text(&b, req->error, strlen(req->error));
     rc |= sg_buf_printf(&b, ",\"completed\":%s}",
                         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false");
     if (rc == 0)
@@ -248,6 +347,20 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!req)
         return;
     *con_cls = NULL;
+    sg_http_gate_untrack(req);
+    if (req->answered_raw) {
+        sg_gateway_count_response(gw, req->route, req->status);
+    } else if (req->status == 0) {
+        /* libmicrohttpd answered by itself: a bad header line or a head over
+         * its memory before the handler ran, bad chunked framing after. */
+        req->status = sg_http_gate_mhd_status(conn);
+        if (req->status) {
+            snprintf(req->error, sizeof req->error, "answered by libmicrohttpd");
+            sg_gateway_count_response(gw, req->route, req->status);
+        }
+    }
+    if (req->pending)
+        MHD_destroy_response(req->pending); /* the client left during the body */
     if (atomic_load(&req->ticket.pending) != 0) {
         /* Cannot happen while suspended connections are resumed before the
          * daemon stops; leaking beats freeing memory the sender still uses. */
@@ -291,21 +404,31 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
                                        unsigned *bound_port)
 {
     struct sockaddr_storage ss;
+    /* MHD_USE_ERROR_LOG: libmicrohttpd's messages reach sg_http_gate_mhd_log,
+     * which also answers the errors it would garble (http_gate.c). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ITC | MHD_USE_TURBO;
+                     MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (listen_addr(host, port, &ss, &flags) != 0) {
         sg_log(SG_LOG_ERROR, "listen address %s is not an IP address", host);
         return NULL;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, l, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, 0, NULL, NULL, on_request, l,
+        /* First, so that no message goes to libmicrohttpd's stderr logger. */
+        MHD_OPTION_EXTERNAL_LOGGER, sg_http_gate_mhd_log, l, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-        /* MHD keeps the request line and headers in this per-connection
-         * pool; a request whose headers do not fit is refused (431). */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes, MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
+        /* The pool holds the head, the read buffer and the answer's header
+         * lines: with only max_header_bytes, a head just under it left no
+         * room for the answer, which was then never sent. The gateway
+         * enforces max_header_bytes itself (431, http_head.c); heads beyond
+         * the pool get libmicrohttpd's own 431. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes + SG_HTTP_POOL_SLACK,
+        MHD_OPTION_END);
     if (!d) {
         sg_log(SG_LOG_ERROR, "cannot listen on %s:%u", host, port);
         return NULL;

@@ -25,7 +25,17 @@
 #include "kinesis_codec.h"
 #include "rand.h"
 
-#define ENTRY_OVERHEAD 512 /* JSON around base64 data, escaped key */
+/* Per record, beyond what the body's bytes account for: the JSON around an
+ * entry, base64's padding, the derived members' fixed text and a generated
+ * (36-byte) key. */
+#define ENTRY_OVERHEAD 512
+/* A raw partition key: 256 UTF-16 units of up to 4 UTF-8 bytes each. */
+#define RAW_KEY_MAX 1024
+/* Decoded key bytes kept while measuring a key: 256 units are at most 768
+ * bytes of UTF-8 (3 per BMP character, 4 per surrogate pair), so a key that
+ * does not fit is over the limit; the extra room lets the message count the
+ * units of keys somewhat over it. */
+#define KEY_BUF_MAX (4 * SG_KINESIS_PK_MAX_UNITS)
 
 /* Names of the members of one record, by body shape. */
 struct shape {
@@ -63,36 +73,43 @@ static enum sg_ingest_status request_error(struct sg_ingest *out, enum sg_ingest
     return st;
 }
 
-static size_t utf8_chars(const char *s, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
-}
+/* What parse_record's steps found. */
+enum record_rc {
+    REC_OK = 0,
+    REC_INVALID,   /* the record breaks a rule: its own error */
+    REC_TOO_LARGE, /* over max_record_bytes: the whole request (413) */
+    REC_NO_MEMORY, /* the whole request (503) */
+};
 
-/* The stored bytes of one record into `out`; 0, -1 when the record is
- * invalid (it says why), or -2 when it is over the size limit. */
-static int record_data(struct sg_ingest_item *it, const struct sg_stream_config *s,
-                       const struct shape *sh, struct sg_json_span data,
-                       const struct sg_json_index *idx, struct sg_buf *out,
-                       char uuid[SG_EVENT_UUID_LEN + 1])
+/* The stored bytes of one record into `out` (bounded to max_record_bytes). */
+static enum record_rc record_data(struct sg_ingest_item *it, const struct sg_stream_config *s,
+                                  const struct shape *sh, struct sg_json_span data,
+                                  const struct sg_json_index *idx,
+                                  const struct sg_ingest_limits *lim, struct sg_buf *out,
+                                  char uuid[SG_EVENT_UUID_LEN + 1])
 {
     uuid[0] = '\0';
     if (s->mode == SG_STREAM_EVENT) {
         struct sg_event_error err;
-        if (sg_event_enrich_indexed(data, idx, out, uuid, &err) == 0)
-            return 0;
+        struct sg_json_limits jl = {lim->max_depth, lim->max_members};
+        if (sg_event_enrich_limited(data, idx, &jl, out, uuid, &err) == 0)
+            return REC_OK;
+        if (err.no_memory)
+            return REC_NO_MEMORY;
         item_error(it, err.field, "%s", err.message);
-        return err.too_large ? -2 : -1;
+        return err.too_large ? REC_TOO_LARGE : REC_INVALID;
     }
-    int rc = (sh->raw_strings && sg_json_type_of(data) == SG_JSON_STRING)
-                 ? sg_json_string_decode(data, out)
-                 : sg_json_compact_indexed(data, idx, out);
-    return rc != 0 ? -2 : 0;
+    enum sg_buf_result rc = (sh->raw_strings && sg_json_type_of(data) == SG_JSON_STRING)
+                                ? sg_json_string_decode(data, out)
+                                : sg_json_compact_indexed(data, idx, out);
+    /* out's limit is max_record_bytes, applied to the decoded/compacted
+     * bytes (a raw token over the limit may still fit). */
+    return rc == SG_BUF_OK ? REC_OK : rc == SG_BUF_TOO_LARGE ? REC_TOO_LARGE : REC_NO_MEMORY;
 }
 
-/* The partition key for one record into `key`; 0 or -1 with it set. */
+/* The partition key for one record into `key`; 0 or -1 with it set.
+ * Measured decoded ("\u0416" is one unit) and in UTF-16 code units, as
+ * Kinesis measures it. */
 static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *s,
                       const struct shape *sh, const struct sg_json_span *key_value,
                       const char *uuid, struct sg_buf *key)
@@ -114,15 +131,22 @@ static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *
         item_error(it, sh->key, "%s must be a string", sh->key);
         return -1;
     }
-    /* A key that does not even fit the buffer (4 bytes per character) is
-     * over 256 characters. */
+    /* A key that does not even fit the buffer is over the limit. */
     int fits = sg_json_string_decode(k, key) == 0;
-    size_t chars = fits ? utf8_chars(key->data, key->len) : 0;
-    if (!fits || chars < 1 || chars > SG_KINESIS_PK_MAX_CHARS) {
-        item_error(it, sh->key, "%s must be 1-%d characters", sh->key, SG_KINESIS_PK_MAX_CHARS);
-        return -1;
-    }
-    return 0;
+    size_t units = fits ? sg_kinesis_pk_units(key->data, key->len) : 0;
+    if (fits && units >= 1 && units <= SG_KINESIS_PK_MAX_UNITS)
+        return 0;
+    char got[48] = "";
+    if (fits)
+        snprintf(got, sizeof got, "; this one has %zu", units);
+    else
+        snprintf(got, sizeof got, "; this one has more than %d", SG_KINESIS_PK_MAX_UNITS);
+    item_error(it, sh->key,
+               "%s must be 1-%d characters, counted as Kinesis counts them: in UTF-16 code "
+               "units, where a character outside the Basic Multilingual Plane (e.g. an emoji) "
+               "counts as 2%s",
+               sh->key, SG_KINESIS_PK_MAX_UNITS, got);
+    return -1;
 }
 
 /* Data and partition key of a record in one walk over its members (a lookup
@@ -142,21 +166,34 @@ static void find_members(struct sg_json_span obj, const struct sg_json_index *id
     }
 }
 
-/*
- * One record object -> one item. Returns 0 (item valid or invalid), or -1 when
- * the record is over the size limit (whole request: 413) or memory ran out.
- */
-static int parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
-                        const struct sg_stream_config *s, const struct shape *sh,
-                        struct sg_json_span obj, const struct sg_json_index *idx,
-                        const struct sg_ingest_limits *lim)
+/* For aggregation: the raw key and data after the entry, and the key's hash
+ * (computed here, on the request's thread, not on the sender's). */
+static enum record_rc keep_raw(struct sg_ingest *out, struct sg_ingest_item *it,
+                               const struct sg_buf *key, const struct sg_buf *bytes)
+{
+    it->raw_off = out->entries.len;
+    it->key_len = key->len;
+    it->data_len = bytes->len;
+    it->hash = sg_hash_key_of_partition_key(key->data, key->len);
+    if (sg_buf_append(&out->entries, key->data, key->len) != SG_BUF_OK ||
+        sg_buf_append(&out->entries, bytes->data ? bytes->data : "", bytes->len) != SG_BUF_OK)
+        return REC_NO_MEMORY; /* the ceiling holds them too: see parse_body */
+    return REC_OK;
+}
+
+/* One record object -> one item (valid or with its error), or the reason
+ * the whole request fails (REC_TOO_LARGE, REC_NO_MEMORY). */
+static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
+                                   const struct sg_stream_config *s, const struct shape *sh,
+                                   struct sg_json_span obj, const struct sg_json_index *idx,
+                                   const struct sg_ingest_limits *lim)
 {
     char uuid[SG_EVENT_UUID_LEN + 1];
     struct sg_json_span data = {NULL, 0}, key_value = {NULL, 0};
     struct sg_buf bytes, key;
     sg_buf_init(&bytes, lim->max_record_bytes);
-    sg_buf_init(&key, 4 * SG_KINESIS_PK_MAX_CHARS + 1);
-    int rc = 0, drc = 0;
+    sg_buf_init(&key, KEY_BUF_MAX);
+    enum record_rc rc = REC_OK;
     it->valid = 1;
     bool is_object = sg_json_type_of(obj) == SG_JSON_OBJECT;
     if (is_object)
@@ -165,21 +202,23 @@ static int parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
         item_error(it, "", "each record must be a JSON object");
     } else if (!data.ptr) {
         item_error(it, sh->data, "%s is required", sh->data);
-    } else if ((drc = record_data(it, s, sh, data, idx, &bytes, uuid)) == 0 &&
+    } else if ((rc = record_data(it, s, sh, data, idx, lim, &bytes, uuid)) == REC_OK &&
                record_key(it, s, sh, key_value.ptr ? &key_value : NULL, uuid, &key) == 0) {
+        /* The rule Kinesis applies: data as stored + partition key. */
         it->kinesis_bytes = bytes.len + key.len;
         it->entry_off = out->entries.len;
-        if (it->kinesis_bytes > lim->max_record_bytes) {
-            rc = -1;
-        } else if (sg_kinesis_append_entry(&out->entries, bytes.data ? bytes.data : "", bytes.len,
-                                           key.data, key.len) != 0) {
-            rc = -2;
-        } else {
+        if (it->kinesis_bytes > lim->max_record_bytes)
+            rc = REC_TOO_LARGE;
+        else if (sg_kinesis_append_entry(&out->entries, bytes.data ? bytes.data : "", bytes.len,
+                                         key.data, key.len, NULL) != 0)
+            rc = REC_NO_MEMORY; /* the entries' ceiling holds any valid body: see parse_body */
+        else
             it->entry_len = out->entries.len - it->entry_off;
-        }
-    } else if (drc == -2) {
-        rc = -1; /* over the size limit while building the data */
+        if (rc == REC_OK && s->aggregation == SG_AGG_KPL)
+            rc = keep_raw(out, it, &key, &bytes);
     }
+    if (rc == REC_INVALID)
+        rc = REC_OK; /* the item carries its error */
     sg_buf_free(&bytes);
     sg_buf_free(&key);
     return rc;
@@ -196,8 +235,8 @@ static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_st
     out->n = n;
     for (size_t i = 0; i < n; i++) {
         struct sg_ingest_item *it = &out->items[i];
-        int rc = parse_record(out, it, s, sh, objs[i], idx, lim);
-        if (rc == -1) {
+        enum record_rc rc = parse_record(out, it, s, sh, objs[i], idx, lim);
+        if (rc == REC_TOO_LARGE) {
             char where[48] = "the record";
             if (list_name[0])
                 snprintf(where, sizeof where, "%s[%zu]", list_name, i);
@@ -205,7 +244,7 @@ static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_st
                                  "%s is over the %zu-byte limit (data + partition key)", where,
                                  lim->max_record_bytes);
         }
-        if (rc == -2)
+        if (rc == REC_NO_MEMORY)
             return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
         if (it->valid) {
             out->n_valid++;
@@ -269,16 +308,39 @@ static enum sg_ingest_status parse_batch(struct sg_ingest *out, const struct sg_
     return st;
 }
 
+/* A body json_scan refused: 400 naming the limit when one was hit. */
+static enum sg_ingest_status json_error(struct sg_ingest *out, const struct sg_json_error *jerr)
+{
+    static const char *const limit_key[] = {
+        [SG_JSON_ERR_SYNTAX] = "",
+        [SG_JSON_ERR_DEPTH] = " (limits.max_json_depth)",
+        [SG_JSON_ERR_MEMBERS] = " (limits.max_object_members)",
+        [SG_JSON_ERR_NO_MEMORY] = "",
+    };
+    if (jerr->kind == SG_JSON_ERR_NO_MEMORY)
+        return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
+    return request_error(out, SG_INGEST_BAD_REQUEST, "Invalid request body: %s%s", jerr->text,
+                         limit_key[jerr->kind]);
+}
+
 static enum sg_ingest_status parse_body(struct sg_ingest *out, enum sg_ingest_route route,
                                         const struct sg_stream_config *s, const char *body,
                                         size_t len, const struct sg_ingest_limits *lim,
                                         struct sg_json_index *idx)
 {
     memset(out, 0, sizeof *out);
-    /* Enrichment can at most triple an event (event_type and event_subtype
-     * repeat parts of event_name) and base64 adds a third: 4x the body, plus
-     * the JSON around each entry, bounds every request's entries. */
-    sg_buf_init(&out->entries, 4 * len + (size_t)lim->max_records * ENTRY_OVERHEAD + 4096);
+    /* The entries' ceiling, from the body's size. A record stores at most 4x
+     * its data's bytes: an enriched event is its members (never longer
+     * once compacted) plus event_type and event_subtype, which repeat
+     * disjoint parts of event_name, and re-escaping a part can triple it
+     * ("\b" is written "\u0008"). Base64 adds a third: 16/3 of the data.
+     * An escaped key is at most 3x its token, which is other bytes of the
+     * body. Plus a fixed allowance per record. Aggregating streams keep the
+     * raw data and key as well: 4x the data more, 28/3 in all. */
+    bool kpl = s->aggregation == SG_AGG_KPL;
+    size_t per_third = kpl ? 28 : 16, per_record = ENTRY_OVERHEAD + (kpl ? RAW_KEY_MAX : 0);
+    sg_buf_init(&out->entries,
+                len / 3 * per_third + per_third + (size_t)lim->max_records * per_record + 4096);
     /* Typical entries are the body plus base64's third: reserve that once. */
     if (sg_buf_reserve(&out->entries, len + len / 2 + 1024) != 0)
         return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
@@ -286,8 +348,9 @@ static enum sg_ingest_status parse_body(struct sg_ingest *out, enum sg_ingest_ro
     struct sg_json_error jerr;
     if (len == 0)
         return request_error(out, SG_INGEST_BAD_REQUEST, "Invalid request body: empty body");
-    if (sg_json_validate_indexed(body, len, lim->max_depth, &root, &jerr, idx) != 0)
-        return request_error(out, SG_INGEST_BAD_REQUEST, "Invalid request body: %s", jerr.text);
+    struct sg_json_limits jl = {lim->max_depth, lim->max_members};
+    if (sg_json_validate_limited(body, len, &jl, &root, &jerr, idx) != 0)
+        return json_error(out, &jerr);
     if (sg_json_type_of(root) != SG_JSON_OBJECT)
         return request_error(out, SG_INGEST_BAD_REQUEST,
                              "Invalid request body: the body must be a JSON object");

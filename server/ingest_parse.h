@@ -14,6 +14,12 @@
  * gets its own error (field + message); request-level problems (not JSON,
  * wrong shape, over 500 records, a record over the size limit) fail the
  * whole request and nothing is kept.
+ * Every record is checked as Kinesis will check it, so that a record
+ * Kinesis would refuse never reaches a batch shared with other clients:
+ * the partition key is 1-256 UTF-16 code units once decoded, and the
+ * stored bytes (the data as stored, after decoding and enrichment, plus the
+ * key) are at most max_record_bytes. The body's own size (whitespace,
+ * escapes) is the HTTP layer's limit, not a record's.
  *
  * Pure except for SG_PK_RANDOM keys (rand.h). Thread-safe.
  */
@@ -24,6 +30,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "hash_key.h"
 
 enum sg_ingest_route { SG_ROUTE_RECORD = 0, SG_ROUTE_RECORDS };
 
@@ -38,6 +45,12 @@ struct sg_ingest_item {
     int valid;
     size_t entry_off, entry_len; /* the entry in sg_ingest.entries */
     size_t kinesis_bytes;        /* data + partition key */
+    /* Streams that aggregate (aggregation "kpl") also keep the raw partition
+     * key and data (raw_off: key_len bytes of key, then data_len of data, in
+     * sg_ingest.entries) and the key's hash, to pack user records into
+     * aggregates by shard. */
+    size_t raw_off, key_len, data_len;
+    sg_hash_key hash;
     char field[32];              /* when invalid: the field at fault */
     char message[224];           /* when invalid: the rule broken */
 };
@@ -51,9 +64,10 @@ struct sg_ingest {
 };
 
 struct sg_ingest_limits {
-    size_t max_record_bytes;
+    size_t max_record_bytes; /* stored bytes: data as stored + partition key */
     unsigned max_depth;
     unsigned max_records; /* 500 */
+    unsigned max_members; /* per object; 0: SG_JSON_MAX_MEMBERS_DEFAULT */
 };
 
 /*

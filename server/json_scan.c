@@ -16,10 +16,14 @@
  *   (no later entry can have probed past that slot), so no tombstones are
  *   needed. The cost is O(1) expected per key. Comparing each key with all
  *   earlier keys instead would be quadratic: a 1 MB body of 100k one-letter
- *   keys would mean ~5e9 comparisons. The hash (FNV-1a) is not keyed, so
- *   crafted collisions can degrade one object to comparing each key against
- *   the earlier ones, but never beyond SG_JSON_MAX_OPEN_KEYS keys: the worst
- *   case is bounded, and documents with more open keys are refused.
+ *   keys would mean ~5e9 comparisons. The first SG_JSON_INLINE_KEYS keys and
+ *   their table live in the scanner (no allocation for any usual document);
+ *   past them both move to the heap, doubling, and the table is rebuilt by
+ *   inserting the keys again in order (which keeps the exact-removal
+ *   property). The hash (FNV-1a) is not keyed, so crafted collisions can
+ *   degrade one object to comparing each key against the earlier ones, but
+ *   never beyond max_members keys per object: that limit bounds the worst
+ *   case.
  *
  *   Navigation (iterators, object_get, compact, decode) trusts that its spans
  *   come from a validated document and does not re-check the grammar.
@@ -56,7 +60,9 @@
  *     even on input that was not validated.
  *   - A decoded string is never longer than its raw token minus the quotes
  *     (every escape shrinks or keeps its length), so one reserve up front
- *     makes the later appends infallible.
+ *     usually makes the later appends infallible; limits apply to the
+ *     decoded or compacted output, and a failed decode or compaction
+ *     leaves the output buffer as it was.
  */
 #include "json_scan.h"
 
@@ -69,9 +75,8 @@
 
 #include "parse_util.h"
 
-#define KEY_TABLE_SIZE (2u * SG_JSON_MAX_OPEN_KEYS) /* power of two: load <= 1/2 */
-#define KEY_TABLE_MASK (KEY_TABLE_SIZE - 1u)
-#define ARRAY_MARK UINT16_MAX /* open[] entry of an array (objects hold a key index) */
+#define INLINE_TABLE_SIZE (2u * SG_JSON_INLINE_KEYS) /* power of two: load <= 1/2 */
+#define ARRAY_MARK UINT32_MAX /* open[] entry of an array (objects hold a key index) */
 #define NO_ENT UINT_MAX       /* a container the index did not record */
 #define END_MASK 0x7fffffffu  /* sg_json_index_ent.end: the end offset ... */
 #define END_WS 0x80000000u    /* ... and this bit: whitespace inside */
@@ -100,14 +105,19 @@ struct scanner {
     struct sg_json_error *err;
     unsigned depth;
     unsigned max_depth;
+    unsigned max_members;
     unsigned nkeys;
+    unsigned key_cap;     /* capacity of keys; the table has 2 * key_cap slots */
+    uint32_t table_mask;
     bool table_ready;
     struct sg_json_index *idx; /* NULL: no index wanted */
     size_t nws;                /* whitespace bytes skipped so far (for the index) */
-    uint16_t open[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: first key index or ARRAY_MARK */
+    uint32_t open[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: first key index or ARRAY_MARK */
     unsigned open_ent[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: index entry or NO_ENT */
-    struct key_ent keys[SG_JSON_MAX_OPEN_KEYS];
-    uint16_t table[KEY_TABLE_SIZE]; /* key index + 1; 0 = empty slot */
+    struct key_ent *keys; /* keys_inline, or the heap once more are open */
+    uint32_t *table;      /* key index + 1; 0 = empty slot; table_inline or the heap */
+    struct key_ent keys_inline[SG_JSON_INLINE_KEYS];
+    uint32_t table_inline[INLINE_TABLE_SIZE];
 };
 
 /* ---- small shared helpers ---- */
@@ -168,6 +178,7 @@ static int fail(struct scanner *s, const char *at, const char *fmt, ...)
     size_t off = (size_t)(at - s->buf);
     char *text = s->err->text;
     s->err->offset = off;
+    s->err->kind = SG_JSON_ERR_SYNTAX;
     int n = snprintf(text, sizeof s->err->text, "invalid JSON at offset %zu: ", off);
     if (n < 0 || (size_t)n >= sizeof s->err->text)
         return -1;
@@ -393,13 +404,29 @@ static void index_close(struct scanner *s)
     ent->next = s->idx->_n;
 }
 
+/* fail() for a limit: the caller learns which one from err->kind. */
+__attribute__((format(printf, 4, 5)))
+static int fail_limit(struct scanner *s, const char *at, enum sg_json_error_kind kind,
+                      const char *fmt, ...)
+{
+    char what[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    fail(s, at, "%s", what);
+    s->err->kind = kind;
+    return -1;
+}
+
 static int push(struct scanner *s, bool is_object)
 {
     if (s->depth >= s->max_depth)
-        return fail(s, s->p, "nesting deeper than %u levels", s->max_depth);
+        return fail_limit(s, s->p, SG_JSON_ERR_DEPTH, "nesting deeper than %u levels",
+                          s->max_depth);
     if (s->idx)
         index_open(s);
-    s->open[s->depth++] = is_object ? (uint16_t)s->nkeys : ARRAY_MARK;
+    s->open[s->depth++] = is_object ? s->nkeys : ARRAY_MARK;
     s->p++;
     return 0;
 }
@@ -407,15 +434,15 @@ static int push(struct scanner *s, bool is_object)
 /* Drops key `idx`, the newest entry, from the table (exact: see the header). */
 static void table_remove(struct scanner *s, unsigned idx)
 {
-    uint32_t slot = s->keys[idx].hash & KEY_TABLE_MASK;
+    uint32_t slot = s->keys[idx].hash & s->table_mask;
     while (s->table[slot] != idx + 1u)
-        slot = (slot + 1u) & KEY_TABLE_MASK;
+        slot = (slot + 1u) & s->table_mask;
     s->table[slot] = 0;
 }
 
 static void pop(struct scanner *s)
 {
-    uint16_t base = s->open[--s->depth];
+    uint32_t base = s->open[--s->depth];
     if (base != ARRAY_MARK)
         while (s->nkeys > base)
             table_remove(s, --s->nkeys);
@@ -497,19 +524,58 @@ static int fail_duplicate(struct scanner *s, const char *tok, size_t len)
     return fail(s, tok, "duplicate key in object");
 }
 
+/* Doubles the key stack and rebuilds its table on the heap. Inserting the
+ * keys again in order gives the table the insertion history removal needs. */
+static int grow_keys(struct scanner *s)
+{
+    size_t cap = 2 * (size_t)s->key_cap;
+    if (cap > UINT32_MAX / 4)
+        return -1;
+    struct key_ent *keys = malloc(cap * sizeof *keys);
+    uint32_t *table = calloc(2 * cap, sizeof *table);
+    if (!keys || !table) {
+        free(keys);
+        free(table);
+        return -1;
+    }
+    memcpy(keys, s->keys, s->nkeys * sizeof *keys);
+    uint32_t mask = (uint32_t)(2 * cap - 1);
+    for (unsigned i = 0; i < s->nkeys; i++) {
+        uint32_t slot = keys[i].hash & mask;
+        while (table[slot])
+            slot = (slot + 1u) & mask;
+        table[slot] = i + 1u;
+    }
+    if (s->keys != s->keys_inline) {
+        free(s->keys);
+        free(s->table);
+    }
+    s->keys = keys;
+    s->table = table;
+    s->key_cap = (unsigned)cap;
+    s->table_mask = mask;
+    return 0;
+}
+
 /* Records the key token tok[0..len) of the innermost object; refuses a repeat. */
 static int add_key(struct scanner *s, const char *tok, size_t len, bool escaped)
 {
-    if (s->nkeys >= SG_JSON_MAX_OPEN_KEYS)
-        return fail(s, tok, "too many object keys");
+    unsigned base = s->open[s->depth - 1];
+    if (s->nkeys - base >= s->max_members)
+        return fail_limit(s, tok, SG_JSON_ERR_MEMBERS, "an object with more than %u members",
+                          s->max_members);
     if (!s->table_ready) { /* cleared lazily: scalar and array documents never pay */
-        memset(s->table, 0, sizeof s->table);
+        memset(s->table_inline, 0, sizeof s->table_inline);
         s->table_ready = true;
     }
+    if (s->nkeys >= s->key_cap && grow_keys(s) != 0) {
+        fail(s, tok, "out of memory");
+        s->err->kind = SG_JSON_ERR_NO_MEMORY;
+        return -1;
+    }
     uint32_t h = hash_key(tok, len, escaped);
-    unsigned base = s->open[s->depth - 1];
-    uint32_t slot = h & KEY_TABLE_MASK;
-    for (; s->table[slot]; slot = (slot + 1u) & KEY_TABLE_MASK) {
+    uint32_t slot = h & s->table_mask;
+    for (; s->table[slot]; slot = (slot + 1u) & s->table_mask) {
         unsigned idx = s->table[slot] - 1u;
         const struct key_ent *k = &s->keys[idx];
         /* Entries below `base` belong to enclosing objects: same key is fine there. */
@@ -517,7 +583,7 @@ static int add_key(struct scanner *s, const char *tok, size_t len, bool escaped)
             return fail_duplicate(s, tok, len);
     }
     s->keys[s->nkeys] = (struct key_ent){(uint32_t)(tok - s->buf), (uint32_t)len, h};
-    s->table[slot] = (uint16_t)(s->nkeys + 1u);
+    s->table[slot] = s->nkeys + 1u;
     s->nkeys++;
     return 0;
 }
@@ -605,26 +671,63 @@ static int step_after(struct scanner *s, enum scan_state *st)
 int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
                      struct sg_json_span *value, struct sg_json_error *err)
 {
-    return sg_json_validate_indexed(buf, len, max_depth, value, err, NULL);
+    struct sg_json_limits lim = {max_depth, SG_JSON_MAX_MEMBERS_DEFAULT};
+    return sg_json_validate_limited(buf, len, &lim, value, err, NULL);
 }
 
 int sg_json_validate_indexed(const char *buf, size_t len, unsigned max_depth,
                              struct sg_json_span *value, struct sg_json_error *err,
                              struct sg_json_index *idx)
 {
+    struct sg_json_limits lim = {max_depth, SG_JSON_MAX_MEMBERS_DEFAULT};
+    return sg_json_validate_limited(buf, len, &lim, value, err, idx);
+}
+
+static void scanner_init(struct scanner *s, const char *buf, size_t len,
+                         const struct sg_json_limits *lim, struct sg_json_error *err)
+{
+    unsigned depth = lim ? lim->max_depth : SG_JSON_MAX_DEPTH_DEFAULT;
+    unsigned members = lim && lim->max_members ? lim->max_members : SG_JSON_MAX_MEMBERS_DEFAULT;
+    /* the big arrays are written before they are read */
+    s->buf = buf ? buf : "";
+    s->p = s->buf;
+    s->end = s->buf + (buf ? len : 0);
+    s->value_end = s->p;
+    s->err = err;
+    s->depth = 0;
+    s->max_depth = depth < SG_JSON_MAX_DEPTH_LIMIT ? depth : SG_JSON_MAX_DEPTH_LIMIT;
+    s->max_members = members < SG_JSON_MAX_MEMBERS_LIMIT ? members : SG_JSON_MAX_MEMBERS_LIMIT;
+    s->nkeys = 0;
+    s->keys = s->keys_inline;
+    s->table = s->table_inline;
+    s->key_cap = SG_JSON_INLINE_KEYS;
+    s->table_mask = INLINE_TABLE_SIZE - 1u;
+    s->table_ready = false;
+    s->nws = 0;
+    s->idx = NULL;
+}
+
+/* Runs the state machine to the end of the document or the first error. */
+static int scan_document(struct scanner *s)
+{
+    enum scan_state st = ST_VALUE;
+    while (st != ST_DONE) {
+        int r = st == ST_VALUE ? step_value(s, &st)
+              : st == ST_KEY   ? step_key(s, &st)
+                               : step_after(s, &st);
+        if (r != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int sg_json_validate_limited(const char *buf, size_t len, const struct sg_json_limits *lim,
+                             struct sg_json_span *value, struct sg_json_error *err,
+                             struct sg_json_index *idx)
+{
     struct sg_json_error scratch;
-    struct scanner s; /* the big arrays are written before they are read */
-    s.buf = buf ? buf : "";
-    s.p = s.buf;
-    s.end = s.buf + (buf ? len : 0);
-    s.value_end = s.p;
-    s.err = err ? err : &scratch;
-    s.depth = 0;
-    s.max_depth = max_depth < SG_JSON_MAX_DEPTH_LIMIT ? max_depth : SG_JSON_MAX_DEPTH_LIMIT;
-    s.nkeys = 0;
-    s.table_ready = false;
-    s.nws = 0;
-    s.idx = NULL;
+    struct scanner s;
+    scanner_init(&s, buf, len, lim, err ? err : &scratch);
     if (idx) {
         idx->_base = s.buf;
         idx->_len = (size_t)(s.end - s.buf);
@@ -634,21 +737,21 @@ int sg_json_validate_indexed(const char *buf, size_t len, unsigned max_depth,
             s.idx = idx;
     }
     s.err->offset = 0;
+    s.err->kind = SG_JSON_ERR_SYNTAX;
     s.err->text[0] = '\0';
     if (len > UINT32_MAX) /* key offsets are stored in 32 bits */
         return fail(&s, s.p, "document larger than 4 GiB");
 
     const char *start = skip_ws(s.p, s.end);
-    enum scan_state st = ST_VALUE;
-    while (st != ST_DONE) {
-        int r = st == ST_VALUE ? step_value(&s, &st)
-              : st == ST_KEY   ? step_key(&s, &st)
-                               : step_after(&s, &st);
-        if (r != 0) {
-            if (idx)
-                idx->_n = 0;
-            return -1;
-        }
+    int rc = scan_document(&s);
+    if (s.keys != s.keys_inline) {
+        free(s.keys);
+        free(s.table);
+    }
+    if (rc != 0) {
+        if (idx)
+            idx->_n = 0;
+        return -1;
     }
     if (idx)
         idx->_ready = true;
@@ -967,27 +1070,31 @@ static size_t decode_escape(const char **pp, const char *end, unsigned char out[
     return utf8_encode(cp, out);
 }
 
-int sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out)
+enum sg_buf_result sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out)
 {
     if (tok.len < 2)
-        return 0;
+        return SG_BUF_OK;
     const char *p = tok.ptr + 1, *end = tok.ptr + tok.len - 1;
-    if (sg_buf_reserve(out, (size_t)(end - p)) != 0)
-        return -1;
-    while (p < end) {
+    size_t before = out->len;
+    /* The raw length bounds the decoded one; the limit applies to the
+     * decoded text, so an escaped string over the limit may still fit. */
+    enum sg_buf_result rc = sg_buf_reserve_upto(out, (size_t)(end - p));
+    while (rc == SG_BUF_OK && p < end) {
         const char *bs = memchr(p, '\\', (size_t)(end - p));
         const char *stop = bs ? bs : end;
-        if (stop > p && sg_buf_append(out, p, (size_t)(stop - p)) != 0)
-            return -1;
+        if (stop > p)
+            rc = sg_buf_append(out, p, (size_t)(stop - p));
         p = stop;
-        if (p < end) {
+        if (rc == SG_BUF_OK && p < end) {
             unsigned char u[4];
             size_t n = decode_escape(&p, end, u);
-            if (n && sg_buf_append(out, u, n) != 0)
-                return -1;
+            if (n)
+                rc = sg_buf_append(out, u, n);
         }
     }
-    return 0;
+    if (rc != SG_BUF_OK)
+        sg_buf_truncate(out, before); /* all or nothing */
+    return rc;
 }
 
 int sg_json_string_decode_to(struct sg_json_span tok, char *dst, size_t cap, size_t *len)
@@ -1035,8 +1142,8 @@ bool sg_json_object_get(struct sg_json_span object, const char *name,
     return false;
 }
 
-int sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
-                            struct sg_buf *out)
+enum sg_buf_result sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
+                                           struct sg_buf *out)
 {
     /* Nothing to drop: the same bytes, and the same all-or-nothing append. */
     if (sg_json_is_compact(idx, v))
@@ -1044,22 +1151,25 @@ int sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *i
     return sg_json_compact(v, out);
 }
 
-int sg_json_compact(struct sg_json_span v, struct sg_buf *out)
+enum sg_buf_result sg_json_compact(struct sg_json_span v, struct sg_buf *out)
 {
     if (v.len == 0)
-        return 0;
-    /* Compact output is never longer than its input: after this reserve the
-     * appends cannot fail, so a failure leaves `out` unchanged. */
-    if (sg_buf_reserve(out, v.len) != 0)
-        return -1;
+        return SG_BUF_OK;
+    /* Compact output is never longer than its input, so this reserve
+     * usually makes the appends infallible; the limit applies to the output
+     * (whitespace does not count), so only the room left is reserved. */
+    size_t before = out->len;
+    enum sg_buf_result rc = sg_buf_reserve_upto(out, v.len);
     const char *p = v.ptr, *end = v.ptr + v.len;
-    while (p < end) {
+    while (rc == SG_BUF_OK && p < end) {
         const char *run = p;
         while (p < end && !is_ws(*p))
             p = *p == '"' ? skip_string(p, end) : p + 1;
-        if (p > run && sg_buf_append(out, run, (size_t)(p - run)) != 0)
-            return -1;
+        if (p > run)
+            rc = sg_buf_append(out, run, (size_t)(p - run));
         p = skip_ws(p, end);
     }
-    return 0;
+    if (rc != SG_BUF_OK)
+        sg_buf_truncate(out, before); /* all or nothing */
+    return rc;
 }

@@ -21,13 +21,25 @@
 #include "buf.h"
 
 #define SG_JSON_MAX_DEPTH_DEFAULT 64
-/* Hard ceilings of sg_json_validate, which keeps its state on the stack:
- * a larger max_depth is clamped to SG_JSON_MAX_DEPTH_LIMIT, and a document
- * with more than SG_JSON_MAX_OPEN_KEYS keys in the objects open at one time
- * (one object's members plus those of its enclosing objects) is refused,
- * which bounds the duplicate-key check. */
+/* Hard ceiling of the nesting depth (the validator keeps one slot per open
+ * container on the stack): a larger max_depth is clamped to it. */
 #define SG_JSON_MAX_DEPTH_LIMIT 256
-#define SG_JSON_MAX_OPEN_KEYS 1024
+/* Members of one object: the default limit and the highest one allowed.
+ * Any number of keys can be open at once (an object's members plus those of
+ * its enclosing objects): the duplicate-key check keeps the first
+ * SG_JSON_INLINE_KEYS on the stack and grows on the heap beyond them. The
+ * limit bounds that check's worst case: keys crafted to collide in its hash
+ * make each key of an object compare with the earlier ones. */
+#define SG_JSON_MAX_MEMBERS_DEFAULT 10000u
+#define SG_JSON_MAX_MEMBERS_LIMIT 100000u
+#define SG_JSON_INLINE_KEYS 256u
+
+/* What a document may hold (a NULL limits pointer: the defaults). */
+struct sg_json_limits {
+    unsigned max_depth;   /* nesting (0: scalars only), clamped to SG_JSON_MAX_DEPTH_LIMIT */
+    unsigned max_members; /* members of one object (0: the default), clamped to
+                             SG_JSON_MAX_MEMBERS_LIMIT */
+};
 
 struct sg_json_span {
     const char *ptr;
@@ -45,19 +57,30 @@ enum sg_json_type {
     SG_JSON_NULL,
 };
 
+/* Why a document was refused, so a caller can name its own limit. */
+enum sg_json_error_kind {
+    SG_JSON_ERR_SYNTAX = 0, /* not JSON (grammar, UTF-8, duplicate key) */
+    SG_JSON_ERR_DEPTH,      /* nested deeper than max_depth */
+    SG_JSON_ERR_MEMBERS,    /* an object with more than max_members members */
+    SG_JSON_ERR_NO_MEMORY,  /* the duplicate-key check could not grow */
+};
+
 /* Client-facing reason a document was refused; fixed size, no allocation. */
 struct sg_json_error {
     size_t offset;     /* byte offset of the problem */
+    enum sg_json_error_kind kind;
     char text[160];    /* e.g. "unexpected character 'x' at offset 12" */
 };
 
 /*
  * Validates that buf[0..len) holds exactly one JSON value, optionally
  * surrounded by whitespace: strict grammar, UTF-8 checked in strings, control
- * characters refused, nesting at most `max_depth`. Duplicate keys within one
+ * characters refused, nesting at most `max_depth`, at most
+ * SG_JSON_MAX_MEMBERS_DEFAULT members per object. Duplicate keys within one
  * object are refused (as jansson's JSON_REJECT_DUPLICATES does).
  * [out] value: the value without the surrounding whitespace.
- * Returns 0, or -1 and fills *err.
+ * Returns 0, or -1 and fills *err. Allocates only for documents with more
+ * than SG_JSON_INLINE_KEYS keys open at once, and frees before returning.
  */
 int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
                      struct sg_json_span *value, struct sg_json_error *err);
@@ -109,6 +132,11 @@ int sg_json_validate_indexed(const char *buf, size_t len, unsigned max_depth,
                              struct sg_json_span *value, struct sg_json_error *err,
                              struct sg_json_index *idx);
 
+/* sg_json_validate_indexed with explicit limits (NULL: the defaults). */
+int sg_json_validate_limited(const char *buf, size_t len, const struct sg_json_limits *lim,
+                             struct sg_json_span *value, struct sg_json_error *err,
+                             struct sg_json_index *idx);
+
 /* True when `v` holds no insignificant whitespace, as far as the index
  * knows: a container the index recorded without any. False when unknown. */
 bool sg_json_is_compact(const struct sg_json_index *idx, struct sg_json_span v);
@@ -148,8 +176,9 @@ bool sg_json_object_get(struct sg_json_span object, const char *name,
 bool sg_json_string_equals(struct sg_json_span tok, const char *lit);
 
 /* Decodes a validated string token (with quotes) into UTF-8 bytes, appended
- * to `out` (no NUL added to the length). Returns 0, or -1 past out's limit. */
-SG_MUST_CHECK int sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out);
+ * to `out` (no NUL added to the length); all or nothing. SG_BUF_TOO_LARGE
+ * when the decoded text passes out's limit. */
+SG_MUST_CHECK enum sg_buf_result sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out);
 
 /* Decodes a validated string token (with quotes) into dst[0..cap), without
  * allocating and without a NUL. [out] len: the decoded length.
@@ -158,13 +187,13 @@ SG_MUST_CHECK int sg_json_string_decode_to(struct sg_json_span tok, char *dst, s
                                            size_t *len);
 
 /* Appends the validated value with all insignificant whitespace removed;
- * every token (numbers, strings with their escapes) is copied byte for byte.
- * Returns 0, or -1 past out's limit. */
-SG_MUST_CHECK int sg_json_compact(struct sg_json_span v, struct sg_buf *out);
+ * every token (numbers, strings with their escapes) is copied byte for byte;
+ * all or nothing. SG_BUF_TOO_LARGE when the compact text passes out's limit. */
+SG_MUST_CHECK enum sg_buf_result sg_json_compact(struct sg_json_span v, struct sg_buf *out);
 
 /* sg_json_compact with an index of v's document (may be NULL): the same
  * output, copied in one go when the index knows v holds no whitespace. */
-SG_MUST_CHECK int sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
+SG_MUST_CHECK enum sg_buf_result sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
                                           struct sg_buf *out);
 
 #endif

@@ -56,6 +56,20 @@ enum sg_kinesis_status sg_kinesis_classify_code(const char *code)
     return SG_KINESIS_FATAL;
 }
 
+int sg_kinesis_is_record_error(const char *code)
+{
+    /* The call itself (stream, signature, size of the batch) is the
+     * gateway's and valid; these refusals then point at a record's content. */
+    static const char *const record_codes[] = {"ValidationException", "InvalidArgumentException",
+                                               "SerializationException", "HTTP 413", NULL};
+    char c[64];
+    normalize_code(code, c);
+    for (int i = 0; record_codes[i]; i++)
+        if (strcmp(c, record_codes[i]) == 0)
+            return 1;
+    return 0;
+}
+
 int sg_kinesis_is_auth_error(const char *code)
 {
     static const char *const auth_codes[] = {
@@ -69,13 +83,61 @@ int sg_kinesis_is_auth_error(const char *code)
     return 0;
 }
 
-/* Copies printable ASCII only, so a hostile body cannot inject into logs. */
-static void copy_printable(char *dst, size_t cap, const char *src, size_t len)
+size_t sg_kinesis_pk_units(const char *key, size_t len)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 1 < cap; i++) {
-        unsigned char c = (unsigned char)src[i];
-        dst[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : ' ';
+    size_t units = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)key[i];
+        units += (c & 0xC0) != 0x80; /* one per character ... */
+        units += c >= 0xF0;          /* ... and a surrogate pair above U+FFFF */
+    }
+    return units;
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n) (RFC 3629: no overlongs,
+ * no surrogates, at most U+10FFFF), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
+        (c == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+/*
+ * Copies Kinesis' text for a client and a log line: valid UTF-8 is kept as
+ * it is (a message quoting a partition key in Cyrillic stays readable);
+ * control characters become spaces, so a hostile body cannot break a log
+ * line; bytes that are not UTF-8 become U+FFFD. A text too long for `cap`
+ * is cut at a character boundary and ends in "...".
+ */
+static void copy_text(char *dst, size_t cap, const char *src, size_t len)
+{
+    static const char cut[] = "...", bad[] = "\xEF\xBF\xBD";
+    const unsigned char *s = (const unsigned char *)src;
+    size_t o = 0, room = cap - sizeof cut; /* keeps space for "..." and the NUL */
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(s + i, len - i);
+        const char *out = n ? src + i : bad;
+        size_t out_len = n ? n : sizeof bad - 1;
+        if (n == 1 && (s[i] < 0x20 || s[i] == 0x7F))
+            out = " ";
+        if (o + out_len > room) {
+            memcpy(dst + o, cut, sizeof cut - 1);
+            o += sizeof cut - 1;
+            break;
+        }
+        memcpy(dst + o, out, out_len);
+        o += out_len;
+        i += n ? n : 1;
     }
     dst[o] = '\0';
 }
@@ -94,7 +156,7 @@ static void error_from_json(const char *body, size_t len, struct sg_kinesis_erro
     if (type)
         normalize_code(type, err->code);
     if (msg)
-        copy_printable(err->message, sizeof err->message, msg, strlen(msg));
+        copy_text(err->message, sizeof err->message, msg, strlen(msg));
     json_decref(root);
 }
 
@@ -111,7 +173,7 @@ static bool xml_text(const char *body, size_t len, const char *tag, char *out, s
     const char *e = memmem(s, len - (size_t)(s - body), close, strlen(close));
     if (!e)
         return false;
-    copy_printable(out, cap, s, (size_t)(e - s));
+    copy_text(out, cap, s, (size_t)(e - s));
     return true;
 }
 
@@ -131,7 +193,7 @@ enum sg_kinesis_status sg_kinesis_classify_call(long http_status, const char *bo
     err->message[0] = '\0';
     if (http_status == 0) {
         snprintf(err->code, sizeof err->code, "NetworkError");
-        copy_printable(err->message, sizeof err->message, body ? body : "", body ? len : 0);
+        copy_text(err->message, sizeof err->message, body ? body : "", body ? len : 0);
         return SG_KINESIS_RETRYABLE;
     }
     if (body && len)
@@ -141,7 +203,7 @@ enum sg_kinesis_status sg_kinesis_classify_call(long http_status, const char *bo
     if (!err->code[0] && error_type_header && *error_type_header)
         normalize_code(error_type_header, err->code);
     if (!err->message[0] && body)
-        copy_printable(err->message, sizeof err->message, body, len < 200 ? len : 200);
+        copy_text(err->message, sizeof err->message, body, len < 200 ? len : 200);
     if (!err->code[0])
         snprintf(err->code, sizeof err->code, "HTTP %ld", http_status);
 
@@ -164,13 +226,18 @@ int sg_kinesis_append_head(struct sg_buf *out, const char *stream, int is_arn)
 }
 
 int sg_kinesis_append_entry(struct sg_buf *out, const void *data, size_t len, const char *pk,
-                            size_t pk_len)
+                            size_t pk_len, const char *ehk)
 {
     size_t before = out->len;
     int rc = sg_buf_append(out, "{\"Data\":\"", 9);
     rc |= sg_buf_append_base64(out, data, len);
     rc |= sg_buf_append(out, "\",\"PartitionKey\":", 17);
     rc |= sg_buf_append_json_string(out, pk, pk_len);
+    if (ehk) {
+        rc |= sg_buf_append_str(out, ",\"ExplicitHashKey\":\"");
+        rc |= sg_buf_append_str(out, ehk);
+        rc |= sg_buf_append_char(out, '"');
+    }
     rc |= sg_buf_append_char(out, '}');
     if (rc) {
         out->len = before; /* never leave half an entry */
@@ -187,7 +254,7 @@ int sg_kinesis_append_tail(struct sg_buf *out)
 /* The members of one response entry, decoded into fixed buffers. */
 struct entry_text {
     char seq[SG_KINESIS_SEQ_MAX + 1], shard[SG_KINESIS_SHARD_MAX + 1];
-    char code[64], message[256];
+    char code[64], message[SG_KINESIS_ERROR_MESSAGE_MAX];
     bool has_seq, has_shard, has_code;
 };
 

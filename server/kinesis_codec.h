@@ -20,7 +20,11 @@
 #define SG_KINESIS_TARGET_PUT_RECORDS "Kinesis_20131202.PutRecords"
 #define SG_KINESIS_CONTENT_TYPE "application/x-amz-json-1.1"
 #define SG_KINESIS_MAX_RECORDS 500
-#define SG_KINESIS_PK_MAX_CHARS 256
+/* PartitionKey: 1-256 "characters" as Kinesis counts them: UTF-16 code
+ * units (a Java String's length), so a character outside the Basic
+ * Multilingual Plane (4 bytes of UTF-8, e.g. an emoji) counts as 2. */
+#define SG_KINESIS_PK_MAX_UNITS 256
+#define SG_KINESIS_ERROR_MESSAGE_MAX 1024 /* Kinesis' error text kept for the client */
 #define SG_KINESIS_BODY_TAIL_LEN 2 /* "]}" */
 #define SG_KINESIS_SEQ_MAX 129       /* SequenceNumber: 0|([1-9]\d{0,128}) */
 #define SG_KINESIS_SHARD_MAX 128     /* ShardId */
@@ -35,12 +39,28 @@ enum sg_kinesis_status {
 };
 
 struct sg_kinesis_error {
-    char code[64];     /* e.g. "ResourceNotFoundException", or "HTTP 403" */
-    char message[256]; /* Kinesis' message, or a transport error */
+    char code[64]; /* e.g. "ResourceNotFoundException", or "HTTP 403" */
+    /* Kinesis' message, or a transport error: valid UTF-8 without control
+     * characters (safe in a JSON answer and a log line); a longer text is
+     * cut at a character boundary and ends in "..." */
+    char message[SG_KINESIS_ERROR_MESSAGE_MAX];
 };
+
+/* The length of a partition key (valid UTF-8) in UTF-16 code units, the
+ * unit of Kinesis' 256 limit. */
+size_t sg_kinesis_pk_units(const char *key, size_t len);
 
 /* Classifies an error code (text after any '#', before any ':'). */
 enum sg_kinesis_status sg_kinesis_classify_code(const char *code);
+
+/*
+ * True for whole-call refusals that a single record can cause (a record's
+ * data or key broke one of Kinesis' own checks: ValidationException,
+ * InvalidArgumentException, SerializationException, 413). The gateway then
+ * splits the call to find that record instead of failing every record in
+ * it, which may come from other clients.
+ */
+int sg_kinesis_is_record_error(const char *code);
 
 /* True for errors that mean the credentials themselves were refused
  * (unknown key, bad signature, expired token): worth fetching new ones. */
@@ -60,9 +80,10 @@ enum sg_kinesis_status sg_kinesis_classify_call(long http_status, const char *bo
  * (or "StreamARN" when `is_arn`). */
 SG_MUST_CHECK int sg_kinesis_append_head(struct sg_buf *out, const char *stream, int is_arn);
 
-/* Appends one entry `{"Data":"<base64 of data>","PartitionKey":"<pk>"}`. */
+/* Appends one entry `{"Data":"<base64 of data>","PartitionKey":"<pk>"}`,
+ * with `"ExplicitHashKey":"<ehk>"` when ehk (decimal) is not NULL. */
 SG_MUST_CHECK int sg_kinesis_append_entry(struct sg_buf *out, const void *data, size_t len,
-                                          const char *pk, size_t pk_len);
+                                          const char *pk, size_t pk_len, const char *ehk);
 
 /* Appends the request tail `]}`. */
 SG_MUST_CHECK int sg_kinesis_append_tail(struct sg_buf *out);

@@ -72,7 +72,7 @@ void sg_log_fields(enum sg_log_level level, const char *fields_json, const char 
     struct sg_buf line;
     sg_buf_init(&line, 16384);
     int rc = sg_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level_names[level]);
-    rc |= sg_buf_append_json_string(&line, msg, (size_t)n);
+    rc |= sg_log_append_json_text(&line, msg, (unsigned long)n);
     if (fields_json && *fields_json) {
         rc |= sg_buf_append_char(&line, ',');
         rc |= sg_buf_append_str(&line, fields_json);
@@ -81,6 +81,61 @@ void sg_log_fields(enum sg_log_level level, const char *fields_json, const char 
     if (rc == 0)
         fwrite(line.data, 1, line.len, stdout);
     sg_buf_free(&line);
+}
+
+/* The length of the valid UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0 when there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                          : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || /* overlong, surrogate */
+        (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))   /* overlong, > U+10FFFF */
+        return 0;
+    return len;
+}
+
+/* One ASCII byte, JSON-escaped when it must be. */
+static int append_ascii(struct sg_buf *b, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (c == '"' || c == '\\') {
+        char e[2] = {'\\', (char)c};
+        return sg_buf_append(b, e, 2);
+    }
+    if (c < 0x20) {
+        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        return sg_buf_append(b, e, 6);
+    }
+    return sg_buf_append_char(b, (char)c);
+}
+
+int sg_log_append_json_text(struct sg_buf *b, const char *s, unsigned long n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    int rc = sg_buf_append_char(b, '"');
+    for (size_t i = 0; i < n && rc == 0;) {
+        size_t len = utf8_seq(u + i, n - i);
+        if (len == 1) {
+            rc |= append_ascii(b, u[i]);
+        } else if (len) {
+            rc |= sg_buf_append(b, s + i, len);
+        } else {
+            /* Not UTF-8: the text \xHH, its backslash escaped for JSON. */
+            char e[5] = {'\\', '\\', 'x', hex[u[i] >> 4], hex[u[i] & 15]};
+            rc |= sg_buf_append(b, e, sizeof e);
+            len = 1;
+        }
+        i += len;
+    }
+    return rc | sg_buf_append_char(b, '"');
 }
 
 void sg_log_line(const char *json, unsigned long len)

@@ -27,6 +27,17 @@ void sg_log_fields(enum sg_log_level level, const char *fields_json, const char 
 
 #define sg_log(level, ...) sg_log_fields((level), NULL, __VA_ARGS__)
 
+struct sg_buf;
+
+/* Appends `s` (n bytes, borrowed; any bytes, e.g. a client's path) to b as
+ * a JSON string that is always valid UTF-8: valid UTF-8 is kept, control
+ * characters, quotes and backslashes are escaped, and each byte that is not
+ * part of a valid UTF-8 sequence is written as the text \xHH (escaped
+ * backslash), so the log line stays valid JSON and shows what was sent.
+ * Returns 0, or -1 when b is over its limit or out of memory. */
+int sg_log_append_json_text(struct sg_buf *b, const char *s, unsigned long n)
+    __attribute__((warn_unused_result));
+
 /* Writes one pre-built JSON object line (the access log). */
 void sg_log_line(const char *json, unsigned long len);
 

@@ -166,7 +166,7 @@ static void reload_policy(struct sg_gateway *gw, const char *path)
         return;
     }
     struct sg_policy *pol = NULL;
-    if (sg_config_load(path, sg_config_getenv, NULL, next, err, sizeof err) == 0)
+    if (sg_config_load(path, sg_env_getenv, NULL, next, err, sizeof err) == 0)
         pol = sg_policy_new(next, path, err, sizeof err);
     if (!pol) {
         sg_log(SG_LOG_ERROR, "reload refused, keeping the running configuration: %s", err);
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 
     static struct sg_config cfg; /* large (stream table); immutable once loaded */
     char err[512];
-    if (sg_config_load(opt.config, sg_config_getenv, NULL, &cfg, err, sizeof err) != 0) {
+    if (sg_config_load(opt.config, sg_env_getenv, NULL, &cfg, err, sizeof err) != 0) {
         fprintf(stderr, "streamgate: invalid configuration %s: %s\n", opt.config, err);
         return 2;
     }

@@ -1,38 +1,40 @@
 /*
- * pipeline: the sender thread and its PutRecords calls (see pipeline.h).
+ * pipeline: the sender's core (see pipeline.h): batches, calls, retries and
+ * answers. Its I/O goes through a transport (kinesis_transport.h): libcurl
+ * in the gateway, a scripted one in tests/unit/test_pipeline.c.
  *
  * Invariants:
  *   - every admitted record is resolved exactly once (success, or an error
  *     once its deadline rules out another try, or at drain);
  *   - a record is released from its batcher's admission before it is
  *     resolved, and never touched after (its request may be freed at once);
- *   - only the sender thread touches calls, the curl handles and in_flight.
+ *   - only the sender thread touches calls, the transport and in_flight.
  */
 #include "pipeline.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "batcher.h"
 #include "buf.h"
 #include "clock.h"
 #include "kinesis_codec.h"
-#include "kinesis_http.h"
+#include "kinesis_transport.h"
 #include "log.h"
 #include "pipeline_internal.h"
 #include "rand.h"
 #include "retry.h"
-#include "sigv4.h"
 
 #define RESPONSE_LIMIT (16u * 1024u * 1024u)
 #define BODY_OVERHEAD 4096 /* head + tail + separators beyond the entries */
 #define IDLE_POLL_MS 1000
+/* User records an aggregating stream's call may take: 5 MiB of 300-byte
+ * events, with room to spare. */
+#define SG_PIPELINE_KPL_CALL_RECORDS 20000
 
 const unsigned sg_latency_bucket_ms[SG_LATENCY_BUCKETS] = {5,   10,   25,   50,   100, 250,
                                                            500, 1000, 2500, 5000, 10000};
@@ -88,73 +90,110 @@ static void retry_or_fail(struct sg_pipeline *p, struct stream *s, struct sg_rec
 {
     if (st == SG_KINESIS_THROTTLED)
         atomic_fetch_add(&p->throttled, 1);
-    r->if_expired = sg_retry_outcome_for(st, unreachable);
+    struct sg_retry_plan plan = sg_retry_plan_for(
+        st, unreachable, r->attempts, now, r->ticket->deadline_ms, atomic_load(&p->stop),
+        p->cfg->backoff_base_ms, p->cfg->backoff_max_ms, sg_rand_u64());
+    r->if_expired = plan.outcome;
     snprintf(r->last_error, sizeof r->last_error, "%s", code);
-    if (st == SG_KINESIS_FATAL) {
-        finish(p, s, r, SG_OUTCOME_REFUSED, code, msg);
+    if (!plan.retry) {
+        finish(p, s, r, plan.outcome, code, msg);
         return;
     }
-    int64_t delay = sg_retry_backoff_ms(r->attempts, p->cfg->backoff_base_ms,
-                                        p->cfg->backoff_max_ms, sg_rand_u64());
     r->attempts++;
-    r->not_before_ms = now + delay;
-    if (r->not_before_ms >= r->ticket->deadline_ms || atomic_load(&p->stop)) {
-        finish(p, s, r, r->if_expired, code, msg);
-        return;
-    }
+    r->not_before_ms = plan.not_before_ms;
     atomic_fetch_add(&p->records_retried, 1);
     sg_batcher_requeue(s->batcher, r);
 }
 
+/* ---- isolation of a record Kinesis refuses ------------------------------ */
+
+static size_t count_list(const struct sg_record *r)
+{
+    size_t n = 0;
+    for (; r; r = r->next)
+        n++;
+    return n;
+}
+
+/* Queues `list` to be sent as a call of its own (see pipeline.h). */
+static void push_group(struct stream *s, struct sg_record *list)
+{
+    list->next_group = s->isolated;
+    s->isolated = list;
+}
+
+/* Splits the n (> 1) records of a refused call into two groups. Halving
+ * finds one record at fault in log2(n) rounds, and every record not at
+ * fault is in a call that passes after at most as many. */
+static void isolate(struct stream *s, struct sg_record *list, size_t n)
+{
+    struct sg_record *last = list;
+    for (size_t i = 1; i < n / 2; i++)
+        last = last->next;
+    struct sg_record *second = last->next;
+    last->next = NULL;
+    push_group(s, second);
+    push_group(s, list);
+}
+
 /* ---- starting a call --------------------------------------------------- */
 
-static int build_body(struct call *c, size_t entry_bytes)
+bool sg_pipeline_aggregating(const struct stream *s)
 {
-    const struct sg_stream_config *sc = c->s->cfg;
-    int is_arn = sc->stream_arn[0] != '\0';
-    sg_buf_init(&c->body, 0);
-    if (sg_buf_reserve(&c->body, entry_bytes + c->n + BODY_OVERHEAD) != 0 ||
-        sg_kinesis_append_head(&c->body, is_arn ? sc->stream_arn : sc->stream_name, is_arn) != 0)
-        return -1;
+    return s->cfg->aggregation == SG_AGG_KPL && s->shards.n > 0 && !s->map_stale &&
+           !s->auto_distribution;
+}
+
+/* Each record its own entry, as the client's request encoded it. */
+static int append_plain(struct call *c)
+{
     size_t i = 0;
     for (struct sg_record *r = c->records; r; r = r->next, i++) {
-        c->index[i] = r;
+        c->groups[i] = (struct sg_kpl_group){r, 1, 0};
         if ((i && sg_buf_append_char(&c->body, ',') != 0) ||
             sg_buf_append(&c->body, r->entry, r->entry_len) != 0)
             return -1;
     }
-    return sg_kinesis_append_tail(&c->body);
+    c->n_groups = i;
+    return 0;
 }
 
-int sg_pipeline_sign_call(struct sg_pipeline *p, struct call *c, const struct sg_credentials *cr,
-                     const char *target)
+/* Aggregates by shard (kpl_pack.h). Records that do not fit this call go
+ * back to the queue, due at once. */
+static int append_aggregated(struct sg_pipeline *p, struct call *c)
 {
-    c->headers = sg_kinesis_signed_headers(&p->ep, p->keys, p->cfg->region, target, cr,
-                                           c->body.data, c->body.len, time(NULL));
-    return c->headers ? 0 : -1;
-}
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct call *c = userdata;
-    return sg_buf_append(&c->resp, ptr, size * nmemb) == 0 ? size * nmemb : 0;
-}
-
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct call *c = userdata;
-    size_t n = size * nmemb;
-    static const char name[] = "x-amzn-errortype:";
-    if (n > sizeof name && strncasecmp(ptr, name, sizeof name - 1) == 0) {
-        const char *v = ptr + sizeof name - 1;
-        size_t vl = n - (sizeof name - 1);
-        while (vl && (*v == ' ' || *v == '\t'))
-            v++, vl--;
-        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-            vl--;
-        snprintf(c->error_type, sizeof c->error_type, "%.*s", (int)vl, v);
+    struct stream *s = c->s;
+    struct sg_kpl_pack_limits lim = {s->cfg->aggregation_max_bytes, p->cfg->batch_max_records,
+                                     p->cfg->batch_max_bytes};
+    struct sg_record *left = NULL;
+    if (sg_kpl_pack(&c->records, c->n, &s->shards, &lim, &c->body, c->groups, &c->n_groups,
+                    &left) != 0)
+        return -1;
+    c->map_gen = s->map_gen;
+    int64_t now = p->now_ms();
+    for (struct sg_record *r = left, *next; r; r = next) {
+        next = r->next;
+        r->not_before_ms = now;
+        sg_batcher_requeue(s->batcher, r);
+        c->n--;
     }
-    return n;
+    return 0;
+}
+
+static int build_body(struct sg_pipeline *p, struct call *c, size_t entry_bytes)
+{
+    const struct sg_stream_config *sc = c->s->cfg;
+    int is_arn = sc->stream_arn[0] != '\0';
+    bool aggregate = sg_pipeline_aggregating(c->s) && c->n > 1;
+    size_t max_entries = c->n < p->cfg->batch_max_records ? c->n : p->cfg->batch_max_records;
+    c->groups = calloc(aggregate ? max_entries : c->n, sizeof *c->groups);
+    sg_buf_init(&c->body, 0);
+    if (!c->groups || sg_buf_reserve(&c->body, entry_bytes + c->n + BODY_OVERHEAD) != 0 ||
+        sg_kinesis_append_head(&c->body, is_arn ? sc->stream_arn : sc->stream_name, is_arn) != 0)
+        return -1;
+    if ((aggregate ? append_aggregated(p, c) : append_plain(c)) != 0)
+        return -1;
+    return sg_kinesis_append_tail(&c->body);
 }
 
 static int64_t call_timeout_ms(const struct sg_pipeline *p, const struct call *c, int64_t now)
@@ -171,81 +210,18 @@ static int64_t call_timeout_ms(const struct sg_pipeline *p, const struct call *c
     return t < 100 ? 100 : t;
 }
 
-CURL *sg_pipeline_take_easy(struct sg_pipeline *p)
-{
-    if (p->n_spare_easy)
-        return p->spare_easy[--p->n_spare_easy];
-    CURL *e = curl_easy_init();
-    if (!e)
-        return NULL;
-    int rc = 0;
-    rc |= (int)curl_easy_setopt(e, CURLOPT_URL, p->ep.url);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_POST, 1L);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->cfg->connect_timeout_ms);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (rc) {
-        curl_easy_cleanup(e);
-        return NULL;
-    }
-    return e;
-}
-
-int sg_pipeline_setup_easy(struct sg_pipeline *p, struct call *c, int64_t now)
-{
-    CURL *e = c->easy;
-    int rc = 0;
-    rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body.data);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body.len);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_PRIVATE, c);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->curl_error);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)call_timeout_ms(p, c, now));
-    return rc ? -1 : 0;
-}
-
-/* Clears the options that point into a call, which is about to be freed,
- * before its handle waits in the spares. */
-static int forget_call(CURL *e)
-{
-    int rc = 0;
-    rc |= (int)curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_HEADERDATA, NULL);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
-    rc |= (int)curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
-    return rc ? -1 : 0;
-}
-
-void sg_pipeline_free_call(struct call *c)
+void sg_pipeline_free_call(struct sg_pipeline *p, struct call *c)
 {
     if (!c)
         return;
     if (c->prev)
         c->prev->next = c->next;
-    else if (c->p->active == c)
-        c->p->active = c->next;
+    else if (p->active == c)
+        p->active = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    if (c->easy) {
-        struct sg_pipeline *p = c->p;
-        curl_multi_remove_handle(p->multi, c->easy);
-        if (p->n_spare_easy < SG_PIPELINE_SPARE_EASY && forget_call(c->easy) == 0)
-            p->spare_easy[p->n_spare_easy++] = c->easy;
-        else
-            curl_easy_cleanup(c->easy);
-    }
-    curl_slist_free_all(c->headers);
     sg_buf_free(&c->body);
-    sg_buf_free(&c->resp);
-    free(c->index);
+    free(c->groups);
     free(c);
 }
 
@@ -254,7 +230,7 @@ static void fail_all(struct sg_pipeline *p, struct stream *s, struct sg_record *
                      enum sg_kinesis_status st, bool unreachable, const char *code,
                      const char *msg)
 {
-    int64_t now = sg_clock_ms();
+    int64_t now = p->now_ms();
     while (list) {
         struct sg_record *next = list->next;
         retry_or_fail(p, s, list, st, unreachable, code, msg, now);
@@ -263,42 +239,41 @@ static void fail_all(struct sg_pipeline *p, struct stream *s, struct sg_record *
 }
 
 static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record *list, size_t n,
-                       size_t bytes, int64_t now)
+                       int64_t now)
 {
-    struct sg_credentials *cr = sg_creds_provider_get(p->creds);
-    if (!cr) {
-        fail_all(p, s, list, SG_KINESIS_RETRYABLE, true, "CredentialsUnavailable",
-                 "no AWS credentials are available to sign the request");
-        return;
-    }
     struct call *c = calloc(1, sizeof *c);
     size_t entry_bytes = 0;
     for (struct sg_record *r = list; r; r = r->next)
         entry_bytes += r->entry_len;
-    if (c) {
-        c->p = p, c->s = s, c->records = list, c->n = n, c->started_ms = now;
-        sg_buf_init(&c->resp, RESPONSE_LIMIT);
-        c->index = calloc(n, sizeof *c->index);
-        c->easy = sg_pipeline_take_easy(p);
+    enum sg_transport_start started = SG_TRANSPORT_START_FAILED;
+    if (c)
+        c->s = s, c->records = list, c->n = n, c->started_ms = now;
+    if (c && build_body(p, c, entry_bytes) == 0) {
+        struct sg_kinesis_request req = {SG_KINESIS_TARGET_PUT_RECORDS, c->body.data, c->body.len,
+                                         call_timeout_ms(p, c, now), RESPONSE_LIMIT};
+        started = p->transport->ops->start(p->transport, &req, c);
     }
-    if (!c || !c->index || !c->easy || build_body(c, entry_bytes) != 0 || sg_pipeline_sign_call(p, c, cr, SG_KINESIS_TARGET_PUT_RECORDS) != 0 ||
-        sg_pipeline_setup_easy(p, c, now) != 0 || curl_multi_add_handle(p->multi, c->easy) != CURLM_OK) {
-        sg_credentials_release(cr);
-        if (c)
+    if (started != SG_TRANSPORT_STARTED) {
+        if (c) {
+            list = c->records; /* packing may have reordered (or shortened) it */
             c->records = NULL;
-        sg_pipeline_free_call(c);
-        fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, "InternalError",
-                 "the gateway could not build the PutRecords call");
+        }
+        sg_pipeline_free_call(p, c);
+        if (started == SG_TRANSPORT_NO_CREDENTIALS)
+            fail_all(p, s, list, SG_KINESIS_RETRYABLE, true, "CredentialsUnavailable",
+                     "no AWS credentials are available to sign the request");
+        else
+            fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, "InternalError",
+                     "the gateway could not build the PutRecords call");
         return;
     }
-    sg_credentials_release(cr);
-    (void)bytes;
     sg_pipeline_track_call(p, c);
     s->in_flight++;
     atomic_fetch_add(&p->in_flight, 1);
-    atomic_fetch_add(&p->records_sent, n);
-    atomic_fetch_add(&p->batch_records_sum, n);
-    observe(p->batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, n);
+    atomic_fetch_add(&p->records_sent, c->n);
+    atomic_fetch_add(&p->kinesis_records_sent, c->n_groups);
+    atomic_fetch_add(&p->batch_records_sum, c->n_groups);
+    observe(p->batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, c->n_groups);
 }
 
 /* ---- completing a call ------------------------------------------------- */
@@ -309,83 +284,149 @@ struct result_ctx {
     int64_t now;
 };
 
+/* True when the aggregate of group g, stored in shard `shard_id`, is where
+ * KCL will keep every one of its records: the shard the map named, or, if
+ * the map changed since the call was packed, a shard of the current map
+ * whose range holds all their hashes. */
+static bool landed_in_shard(const struct call *c, const struct sg_kpl_group *g,
+                            const char *shard_id)
+{
+    const struct sg_shard_map *m = &c->s->shards;
+    if (!shard_id)
+        return false;
+    if (c->map_gen == c->s->map_gen && g->shard < m->n)
+        return strcmp(m->shards[g->shard].id, shard_id) == 0;
+    const struct sg_shard *in = NULL;
+    for (size_t i = 0; i < m->n && !in; i++)
+        if (strcmp(m->shards[i].id, shard_id) == 0)
+            in = &m->shards[i];
+    if (!in)
+        return false;
+    const struct sg_record *r = g->first;
+    for (uint32_t k = 0; k < g->count; k++, r = r->next)
+        if (r->hash < in->range.start || r->hash > in->range.end)
+            return false;
+    return true;
+}
+
+/* One entry's answer, for each record it carried (an aggregate's records
+ * share it: SequenceNumber and ShardId, or the error). */
 static void on_record_result(void *ctx, size_t i, const struct sg_kinesis_result *res)
 {
     struct result_ctx *rc = ctx;
-    struct sg_record *r = rc->c->index[i];
-    if (res->status == SG_KINESIS_OK) {
-        if (res->encryption_type)
+    struct sg_kpl_group *g = &rc->c->groups[i];
+    struct stream *s = rc->c->s;
+    bool ok = res->status == SG_KINESIS_OK;
+    /* An aggregate stored in another shard than its records hash to (the
+     * stream was resharded): KCL would drop them there, so they are sent
+     * again once the map is read anew. */
+    bool misplaced = ok && g->count > 1 && !landed_in_shard(rc->c, g, res->shard_id);
+    if (misplaced) {
+        atomic_fetch_add(&rc->p->aggregates_misplaced, 1);
+        sg_shards_stale(rc->p, s, rc->now);
+    }
+    struct sg_record *r = g->first;
+    for (uint32_t k = 0; k < g->count; k++) {
+        struct sg_record *next = r->next; /* resolving or requeueing relinks r */
+        if (ok && res->encryption_type)
             snprintf(r->ticket->encryption_type, sizeof r->ticket->encryption_type, "%s",
                      res->encryption_type);
-        finish(rc->p, rc->c->s, r, SG_OUTCOME_OK, res->sequence_number, res->shard_id);
-    } else {
-        retry_or_fail(rc->p, rc->c->s, r, res->status, false, res->error_code, res->error_message,
-                      rc->now);
+        if (misplaced)
+            retry_or_fail(rc->p, s, r, SG_KINESIS_RETRYABLE, false, "ShardMapChanged",
+                          "the stream was resharded while the record was sent", rc->now);
+        else if (ok)
+            finish(rc->p, s, r, SG_OUTCOME_OK, res->sequence_number, res->shard_id);
+        else
+            retry_or_fail(rc->p, s, r, res->status, false, res->error_code, res->error_message,
+                          rc->now);
+        r = next;
     }
 }
 
-bool sg_pipeline_is_unreachable(CURLcode code)
+/* Bytes of the longest prefix of s of at most max bytes that ends on a
+ * UTF-8 character boundary (the log line cuts long text; it must not cut a
+ * character in two). */
+static int utf8_prefix(const char *s, size_t max)
 {
-    return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
-           code == CURLE_COULDNT_RESOLVE_PROXY;
+    size_t n = strlen(s);
+    if (n > max) {
+        n = max;
+        while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return (int)n;
 }
 
 /* At most one warning per stream and second: a Kinesis outage must not turn
- * into a log flood. */
-static void warn_call_failure(struct stream *s, const struct sg_kinesis_error *err, int64_t now)
+ * into a log flood. `split`: the call's records (>1) are being split. */
+static void warn_call_failure(struct stream *s, const struct sg_kinesis_error *err, size_t split,
+                              int64_t now)
 {
     if (now - s->last_warn_ms < 1000) {
         s->suppressed_warns++;
         return;
     }
-    sg_log(SG_LOG_WARN, "PutRecords to %s failed: %s: %s (%u similar messages suppressed)",
-           s->cfg->name, err->code, err->message, s->suppressed_warns);
+    char how[96] = "";
+    if (split)
+        snprintf(how, sizeof how, "; resending its %zu records in two calls to isolate the one "
+                                  "at fault", split);
+    sg_log(SG_LOG_WARN, "PutRecords to %s failed: %s: %.*s%s (%u similar messages suppressed)",
+           s->cfg->name, err->code, utf8_prefix(err->message, 600), err->message, how,
+           s->suppressed_warns);
     s->last_warn_ms = now;
     s->suppressed_warns = 0;
 }
 
 static void call_failed(struct sg_pipeline *p, struct call *c, struct sg_record *list,
-                        CURLcode result, long status, int64_t now)
+                        const struct sg_kinesis_reply *reply, int64_t now)
 {
     struct stream *s = c->s;
     struct sg_kinesis_error err;
-    const char *why = result == CURLE_OK ? c->resp.data : c->curl_error;
-    size_t why_len = result == CURLE_OK ? c->resp.len : strlen(c->curl_error);
-    enum sg_kinesis_status st =
-        sg_kinesis_classify_call(result == CURLE_OK ? status : 0, why, why_len, c->error_type, &err);
-    bool unreachable = result != CURLE_OK && sg_pipeline_is_unreachable(result);
+    bool answered = reply->outcome == SG_TRANSPORT_ANSWERED;
+    const char *why = answered ? reply->body : reply->error;
+    size_t why_len = answered ? reply->body_len : strlen(reply->error);
+    enum sg_kinesis_status st = sg_kinesis_classify_call(answered ? reply->http_status : 0, why,
+                                                         why_len, reply->error_type, &err);
+    bool unreachable = reply->outcome == SG_TRANSPORT_UNREACHABLE;
     atomic_fetch_add(&p->call_failures, 1);
-    /* Rotated or expired credentials: fetch new ones now (the provider
-     * rate-limits this), so the next calls use them. */
+    /* Rotated or expired credentials: fetch new ones now, so the next calls
+     * use them. */
     if (sg_kinesis_is_auth_error(err.code))
-        sg_creds_provider_invalidate(p->creds);
+        p->transport->ops->credentials_rejected(p->transport);
     if (unreachable)
         sg_pipeline_set_health(p, s, HEALTH_UNREACHABLE, "Kinesis endpoint unreachable");
-    warn_call_failure(s, &err, now);
+    /* Past the drain's time-out (stop) records are answered, not sent again. */
+    bool split = st == SG_KINESIS_FATAL && c->n > 1 && sg_kinesis_is_record_error(err.code) &&
+                 !atomic_load(&p->stop);
+    warn_call_failure(s, &err, split ? c->n : 0, now);
+    if (split) {
+        atomic_fetch_add(&p->calls_split, 1);
+        isolate(s, list, c->n);
+        return;
+    }
     fail_all(p, s, list, st, unreachable, err.code, err.message);
 }
 
-static void complete_put_records(struct sg_pipeline *p, struct call *c, CURLcode result)
+static void complete_put_records(struct sg_pipeline *p, struct call *c,
+                                 const struct sg_kinesis_reply *reply)
 {
-    long status = 0;
-    int64_t now = sg_clock_ms();
+    int64_t now = p->now_ms();
     struct stream *s = c->s;
     struct sg_record *list = c->records;
     c->records = NULL;
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
     atomic_fetch_add(&p->calls, 1);
     atomic_fetch_add(&p->latency_ms_sum, (uint64_t)(now - c->started_ms));
     observe(p->latency_buckets, sg_latency_bucket_ms, SG_LATENCY_BUCKETS,
             (uint64_t)(now - c->started_ms));
-    atomic_store(&p->reachable, result == CURLE_OK);
+    atomic_store(&p->reachable, reply->outcome == SG_TRANSPORT_ANSWERED);
     s->in_flight--;
     atomic_fetch_sub(&p->in_flight, 1);
 
     struct sg_kinesis_error err;
-    if (result == CURLE_OK && status == 200) {
+    if (reply->outcome == SG_TRANSPORT_ANSWERED && reply->http_status == 200) {
         struct result_ctx ctx = {p, c, now};
-        if (sg_kinesis_parse_put_records(c->resp.data, c->resp.len, c->n, on_record_result, &ctx,
-                                         &err) == 0) {
+        if (sg_kinesis_parse_put_records(reply->body, reply->body_len, c->n_groups, on_record_result,
+                                         &ctx, &err) == 0) {
             if (atomic_load(&s->health) != HEALTH_OK)
                 sg_pipeline_set_health(p, s, HEALTH_OK, NULL);
             return;
@@ -394,32 +435,21 @@ static void complete_put_records(struct sg_pipeline *p, struct call *c, CURLcode
         fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, err.code, err.message);
         return;
     }
-    call_failed(p, c, list, result, status, now);
+    call_failed(p, c, list, reply, now);
 }
 
-static void complete_call(struct sg_pipeline *p, struct call *c, CURLcode result)
+/* The transport's report of one call (sg_kinesis_done_fn). */
+static void on_call_done(void *owner, void *ctx, const struct sg_kinesis_reply *reply)
 {
+    struct sg_pipeline *p = owner;
+    struct call *c = ctx;
     if (c->kind == CALL_PROBE)
-        sg_probe_complete(p, c, result);
+        sg_probe_complete(p, c, reply);
+    else if (c->kind == CALL_LIST_SHARDS)
+        sg_shards_complete(p, c, reply);
     else
-        complete_put_records(p, c, result);
-    sg_pipeline_free_call(c);
-}
-
-static bool process_done(struct sg_pipeline *p)
-{
-    bool any = false;
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(p->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        struct call *c = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-        complete_call(p, c, m->data.result);
-        any = true;
-    }
-    return any;
+        complete_put_records(p, c, reply);
+    sg_pipeline_free_call(p, c);
 }
 
 /* ---- the sender loop --------------------------------------------------- */
@@ -458,13 +488,31 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
             if (!s->probing && s->next_probe_ms < next)
                 next = s->next_probe_ms;
         }
+        if (!flush && s->cfg->aggregation == SG_AGG_KPL && !s->listing) {
+            if (now >= s->next_list_ms)
+                sg_shards_start(p, s, now, NULL);
+            if (!s->listing && s->next_list_ms < next)
+                next = s->next_list_ms;
+        }
+        /* Isolated groups first: they were due when their call failed. */
+        while (s->in_flight < p->cfg->max_in_flight && s->isolated) {
+            struct sg_record *list = s->isolated;
+            s->isolated = list->next_group;
+            list->next_group = NULL;
+            size_t n = count_list(list);
+            list = drop_expired(p, s, list, &n, now);
+            if (n)
+                start_call(p, s, list, n, now);
+        }
         while (s->in_flight < p->cfg->max_in_flight) {
             struct sg_record *list;
             size_t bytes;
             int64_t due;
             /* Nothing in flight: send at once rather than linger; while
-             * calls are in flight, the next batch fills up meanwhile. */
-            size_t n = s->in_flight == 0 && !flush
+             * calls are in flight, the next batch fills up meanwhile.
+             * Aggregating streams always linger (aggregation_linger_ms):
+             * full aggregates are what they are for. */
+            size_t n = s->in_flight == 0 && !flush && s->cfg->aggregation == SG_AGG_NONE
                            ? sg_batcher_take_now(s->batcher, now, &list, &bytes, &due)
                            : sg_batcher_take(s->batcher, now, flush, &list, &bytes, &due);
             if (n == 0) {
@@ -474,7 +522,7 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
             }
             list = drop_expired(p, s, list, &n, now);
             if (n)
-                start_call(p, s, list, n, bytes, now);
+                start_call(p, s, list, n, now);
         }
     }
     return next;
@@ -491,67 +539,84 @@ static size_t outstanding(struct sg_pipeline *p)
     return total;
 }
 
+bool sg_pipeline_turn(struct sg_pipeline *p, int max_wait_ms)
+{
+    int64_t next = schedule(p, p->now_ms());
+    int64_t wait = next == INT64_MAX ? IDLE_POLL_MS : next - p->now_ms();
+    if (wait < 0)
+        wait = 0;
+    if (wait > max_wait_ms)
+        wait = max_wait_ms;
+    p->transport->ops->run(p->transport, (int)wait, on_call_done, p);
+    if (atomic_load(&p->draining) && outstanding(p) == 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->idle_cv);
+        pthread_mutex_unlock(&p->mu);
+        return atomic_load(&p->stop);
+    }
+    return false;
+}
+
 static void *sender_main(void *arg)
 {
     struct sg_pipeline *p = arg;
-    for (;;) {
-        int64_t now = sg_clock_ms();
-        int64_t next = schedule(p, now);
-        int running = 0;
-        curl_multi_perform(p->multi, &running);
-        bool progressed = process_done(p);
-        if (atomic_load(&p->draining) && outstanding(p) == 0) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_broadcast(&p->idle_cv);
-            pthread_mutex_unlock(&p->mu);
-            if (atomic_load(&p->stop))
-                break;
-        }
-        int64_t wait = next == INT64_MAX ? IDLE_POLL_MS : next - sg_clock_ms();
-        if (progressed || wait < 0)
-            wait = 0;
-        if (wait > IDLE_POLL_MS)
-            wait = IDLE_POLL_MS;
-        curl_multi_poll(p->multi, NULL, 0, (int)wait, NULL);
+    while (!sg_pipeline_turn(p, IDLE_POLL_MS)) {
     }
     return NULL;
 }
 
 /* ---- public API -------------------------------------------------------- */
 
-struct sg_pipeline *sg_pipeline_new(const struct sg_config *cfg, struct sg_creds_provider *creds)
+struct sg_pipeline *sg_pipeline_new_with(const struct sg_config *cfg,
+                                         struct sg_kinesis_transport *transport,
+                                         sg_pipeline_clock_fn now_ms)
 {
-    struct sg_pipeline *p = calloc(1, sizeof *p);
-    if (!p)
+    struct sg_pipeline *p = transport ? calloc(1, sizeof *p) : NULL;
+    if (!p) {
+        sg_kinesis_transport_free(transport);
         return NULL;
-    p->cfg = cfg;
-    p->creds = creds;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->idle_cv, NULL);
-    atomic_store(&p->reachable, true);
-    if (sg_kinesis_endpoint_init(&p->ep, cfg) != 0) {
-        sg_log(SG_LOG_ERROR, "invalid Kinesis endpoint %s", cfg->endpoint);
-        goto err;
     }
+    p->cfg = cfg;
+    p->transport = transport;
+    p->now_ms = now_ms;
+    pthread_mutex_init(&p->mu, NULL);
+    /* The drain wait is timed on the monotonic clock, as every other wait:
+     * a wall-clock step must not cut it short or stretch it. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->idle_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    atomic_store(&p->reachable, true);
     p->n_streams = cfg->n_streams;
     p->streams = calloc(cfg->n_streams, sizeof *p->streams);
-    p->multi = curl_multi_init();
-    p->keys = sg_sigv4_key_cache_new();
-    if (!p->streams || !p->multi || !p->keys)
+    if (!p->streams)
         goto err;
-    struct sg_batcher_limits lim = {cfg->linger_ms, cfg->batch_max_records, cfg->batch_max_bytes,
-                                    cfg->queue_max_records, cfg->queue_max_bytes};
     for (size_t i = 0; i < cfg->n_streams; i++) {
-        p->streams[i].cfg = &cfg->streams[i];
+        const struct sg_stream_config *sc = &cfg->streams[i];
+        struct sg_batcher_limits lim = {cfg->linger_ms, cfg->batch_max_records,
+                                        cfg->batch_max_bytes, cfg->queue_max_records,
+                                        cfg->queue_max_bytes};
+        if (sc->aggregation == SG_AGG_KPL) {
+            /* A call carries up to 500 aggregates: many more user records,
+             * bounded by the call's bytes (what does not fit waits for the
+             * next call, kpl_pack.h). */
+            lim.linger_ms = sc->aggregation_linger_ms;
+            lim.batch_max_records = SG_PIPELINE_KPL_CALL_RECORDS;
+        }
+        p->streams[i].cfg = sc;
         if (!(p->streams[i].batcher = sg_batcher_new(&lim)))
             goto err;
     }
-    curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                      (long)(cfg->max_in_flight * cfg->n_streams));
     return p;
 err:
     sg_pipeline_free(p);
     return NULL;
+}
+
+struct sg_pipeline *sg_pipeline_new(const struct sg_config *cfg, struct sg_creds_provider *creds)
+{
+    return sg_pipeline_new_with(cfg, sg_kinesis_transport_curl_new(cfg, creds), sg_clock_ms);
 }
 
 int sg_pipeline_start(struct sg_pipeline *p)
@@ -562,40 +627,59 @@ int sg_pipeline_start(struct sg_pipeline *p)
     return 0;
 }
 
-int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_record *first, size_t n,
-                       size_t bytes)
+enum sg_submit_result sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx,
+                                         struct sg_record *first, size_t n, size_t bytes)
 {
     if (atomic_load(&p->draining))
-        return -3;
+        return SG_SUBMIT_DRAINING;
     if (stream_idx >= p->n_streams)
-        return -1;
+        return SG_SUBMIT_QUEUE_FULL;
     if (atomic_load(&p->streams[stream_idx].health) == HEALTH_UNREACHABLE)
-        return -2;
+        return SG_SUBMIT_UNREACHABLE;
     bool wake = false;
-    if (sg_batcher_submit(p->streams[stream_idx].batcher, first, n, bytes, sg_clock_ms(), &wake) !=
+    if (sg_batcher_submit(p->streams[stream_idx].batcher, first, n, bytes, p->now_ms(), &wake) !=
         0)
-        return -1;
+        return SG_SUBMIT_QUEUE_FULL;
     if (wake)
-        curl_multi_wakeup(p->multi);
-    return 0;
+        p->transport->ops->wakeup(p->transport);
+    return SG_SUBMIT_OK;
 }
 
-/* After the drain time-out: answer whatever is still queued (503). */
-static void answer_leftovers(struct sg_pipeline *p)
+static void answer_shutdown(struct sg_pipeline *p, struct stream *s, struct sg_record *list)
 {
+    while (list) {
+        struct sg_record *next = list->next;
+        finish(p, s, list, SG_OUTCOME_UNAVAILABLE, "ServiceUnavailable",
+               "the gateway is shutting down");
+        list = next;
+    }
+}
+
+void sg_pipeline_abandon(struct sg_pipeline *p)
+{
+    while (p->active) {
+        struct call *c = p->active;
+        p->transport->ops->cancel(p->transport, c);
+        if (c->kind == CALL_PUT_RECORDS) {
+            c->s->in_flight--;
+            atomic_fetch_sub(&p->in_flight, 1);
+        }
+        struct sg_record *list = c->records;
+        c->records = NULL;
+        answer_shutdown(p, c->s, list);
+        sg_pipeline_free_call(p, c);
+    }
     for (size_t i = 0; i < p->n_streams; i++) {
         struct stream *s = &p->streams[i];
         struct sg_record *list;
         size_t bytes;
         int64_t due;
-        while (sg_batcher_take(s->batcher, INT64_MAX, true, &list, &bytes, &due) > 0) {
-            while (list) {
-                struct sg_record *next = list->next;
-                finish(p, s, list, SG_OUTCOME_UNAVAILABLE, "ServiceUnavailable",
-                       "the gateway is shutting down");
-                list = next;
-            }
+        while ((list = s->isolated) != NULL) {
+            s->isolated = list->next_group;
+            answer_shutdown(p, s, list);
         }
+        while (sg_batcher_take(s->batcher, INT64_MAX, true, &list, &bytes, &due) > 0)
+            answer_shutdown(p, s, list);
     }
 }
 
@@ -604,9 +688,9 @@ void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms)
     atomic_store(&p->draining, true);
     if (!p->started)
         return;
-    curl_multi_wakeup(p->multi);
+    p->transport->ops->wakeup(p->transport);
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
+    clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += timeout_ms / 1000;
     until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L)
@@ -618,25 +702,12 @@ void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms)
     pthread_mutex_unlock(&p->mu);
     /* From here, failures are answered instead of retried (retry_or_fail). */
     atomic_store(&p->stop, true);
-    curl_multi_wakeup(p->multi);
+    p->transport->ops->wakeup(p->transport);
     pthread_join(p->thread, NULL);
     p->started = false;
-    /* The thread is gone: in-flight calls are abandoned and their records,
-     * with everything still queued, answered 503. */
-    while (p->active) {
-        struct call *c = p->active;
-        if (c->kind == CALL_PUT_RECORDS)
-            c->s->in_flight--;
-        struct sg_record *list = c->records;
-        c->records = NULL;
-        for (struct sg_record *r = list, *next; r; r = next) {
-            next = r->next;
-            finish(p, c->s, r, SG_OUTCOME_UNAVAILABLE, "ServiceUnavailable",
-                   "the gateway is shutting down");
-        }
-        sg_pipeline_free_call(c);
-    }
-    answer_leftovers(p);
+    /* The thread is gone: calls still in flight are abandoned and their
+     * records, with everything still queued, answered 503. */
+    sg_pipeline_abandon(p);
 }
 
 void sg_pipeline_free(struct sg_pipeline *p)
@@ -645,17 +716,21 @@ void sg_pipeline_free(struct sg_pipeline *p)
         return;
     if (p->started)
         sg_pipeline_drain(p, 0);
-    for (size_t i = 0; p->streams && i < p->n_streams; i++)
+    for (size_t i = 0; p->streams && i < p->n_streams; i++) {
         sg_batcher_free(p->streams[i].batcher);
+        sg_shard_map_free(&p->streams[i].shards);
+        sg_shard_map_free(&p->streams[i].loading);
+    }
     free(p->streams);
-    while (p->n_spare_easy)
-        curl_easy_cleanup(p->spare_easy[--p->n_spare_easy]);
-    if (p->multi)
-        curl_multi_cleanup(p->multi);
-    sg_sigv4_key_cache_free(p->keys);
+    sg_kinesis_transport_free(p->transport);
     pthread_cond_destroy(&p->idle_cv);
     pthread_mutex_destroy(&p->mu);
     free(p);
+}
+
+size_t sg_pipeline_stream_max_record_bytes(struct sg_pipeline *p, size_t stream_idx)
+{
+    return stream_idx < p->n_streams ? atomic_load(&p->streams[stream_idx].max_record_bytes) : 0;
 }
 
 void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out)
@@ -667,7 +742,10 @@ void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out)
     out->records_ok = atomic_load(&p->records_ok);
     out->records_retried = atomic_load(&p->records_retried);
     out->records_failed = atomic_load(&p->records_failed);
+    out->kinesis_records_sent = atomic_load(&p->kinesis_records_sent);
+    out->aggregates_misplaced = atomic_load(&p->aggregates_misplaced);
     out->throttled = atomic_load(&p->throttled);
+    out->calls_split = atomic_load(&p->calls_split);
     out->latency_ms_sum = atomic_load(&p->latency_ms_sum);
     out->in_flight = atomic_load(&p->in_flight);
     out->kinesis_reachable = atomic_load(&p->reachable);

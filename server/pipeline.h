@@ -1,15 +1,21 @@
 /*
  * pipeline: from submitted records to Kinesis answers.
  *
- * DESIGN. One sender thread owns a libcurl multi handle and every PutRecords
- * call in flight (up to kinesis.max_in_flight per stream, over reused
- * connections). HTTP threads only submit (batcher.c, under the stream's
- * lock) and wake the sender when needed (curl_multi_wakeup). The sender cuts
- * batches, signs them (sigv4.c, with its own key cache: no lock), sends them,
- * and resolves each record: success, retry later (only the failed records,
+ * DESIGN. One sender thread owns the Kinesis transport (kinesis_transport.h:
+ * libcurl's multi handle, signing, reused connections) and every PutRecords
+ * call in flight (up to kinesis.max_in_flight per stream). HTTP threads only
+ * submit (batcher.c, under the stream's lock) and wake the sender when
+ * needed (the transport's wakeup). The sender cuts batches, hands them to the
+ * transport, and resolves each record from the answer: success, retry later (only the failed records,
  * with backoff and jitter, while the request's deadline allows), or a final
  * error. Resolving the last record of a request completes its ticket, which
  * resumes the waiting client connection.
+ * Isolation: a batch mixes records of many clients, so one record must not
+ * decide the others' answers. When Kinesis refuses a whole call for what
+ * can only be a record's content (ValidationException and the like, see
+ * sg_kinesis_is_record_error), the call is split in two halves, each sent
+ * again as a call of its own, until the record at fault is alone; only it
+ * is answered with the refusal (502). The others are stored as usual.
  * Records are borrowed from their request (record.h); the sender never reads
  * a record after resolving it.
  * Readiness: every kinesis.probe_interval_ms (1 s while failing) the sender
@@ -40,10 +46,13 @@ struct sg_pipeline_stats {
     uint64_t calls;            /* PutRecords calls completed (any outcome) */
     uint64_t call_failures;    /* calls that failed as a whole */
     uint64_t records_sent;     /* record sends, retries included */
+    uint64_t kinesis_records_sent; /* PutRecords entries sent (aggregates count once) */
+    uint64_t aggregates_misplaced; /* aggregates stored outside their shard (resharding) */
     uint64_t records_ok;
     uint64_t records_retried;
     uint64_t records_failed;   /* resolved with an error */
     uint64_t throttled;        /* throttling answers (per record or per call) */
+    uint64_t calls_split;      /* refused calls split to isolate a record (isolation) */
     uint64_t latency_ms_sum;   /* of completed calls */
     unsigned in_flight;
     size_t queued_records;     /* admitted, not yet resolved, all streams */
@@ -65,16 +74,21 @@ struct sg_pipeline *sg_pipeline_new(const struct sg_config *cfg, struct sg_creds
 /* Starts the sender thread. Returns 0 or -1. */
 int sg_pipeline_start(struct sg_pipeline *p);
 
+/* Whether submitted records were taken (nothing is taken otherwise: 503). */
+enum sg_submit_result {
+    SG_SUBMIT_OK = 0,
+    SG_SUBMIT_QUEUE_FULL,  /* the stream's queue has no room for them */
+    SG_SUBMIT_UNREACHABLE, /* the stream's endpoint is known to be unreachable */
+    SG_SUBMIT_DRAINING,    /* the gateway is shutting down */
+};
+
 /*
  * Submits the records of one request for stream number `stream_idx` (index
  * into cfg->streams): a list linked by ->next, `n` records, `bytes` Kinesis
  * bytes. All or nothing. Thread-safe.
- * Returns 0; -1 when the stream's queue is full; -2 when the stream's
- * endpoint is known to be unreachable; -3 when the pipeline is draining
- * (nothing submitted in any of these cases; answer 503).
  */
-int sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx, struct sg_record *first, size_t n,
-                       size_t bytes);
+enum sg_submit_result sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx,
+                                         struct sg_record *first, size_t n, size_t bytes);
 
 /*
  * Stops accepting records, sends everything queued at once (no linger), and
@@ -85,6 +99,11 @@ void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms);
 
 /* Frees the pipeline (drains first with no wait if still running). NULL-safe. */
 void sg_pipeline_free(struct sg_pipeline *p);
+
+/* The stream's own maximum record size (data + partition key) as
+ * DescribeStreamSummary reports it (MaxRecordSizeInKiB), or 0 while unknown.
+ * Thread-safe. */
+size_t sg_pipeline_stream_max_record_bytes(struct sg_pipeline *p, size_t stream_idx);
 
 void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out);
 

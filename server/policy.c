@@ -39,6 +39,7 @@ struct sg_policy *sg_policy_new(const struct sg_config *cfg, const char *config_
     p->max_body_records = cfg->max_body_records;
     p->max_record_bytes = cfg->max_record_bytes;
     p->max_json_depth = cfg->max_json_depth;
+    p->max_object_members = cfg->max_object_members;
     p->apikeys = sg_apikeys_new(json_object_get(root, "api_keys"), err, err_cap);
     if (p->apikeys)
         p->cors = sg_cors_new(json_object_get(root, "cors"), err, err_cap);

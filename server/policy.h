@@ -25,7 +25,7 @@ struct sg_policy {
     struct sg_apikeys *apikeys; /* owned; "off" set when not configured */
     struct sg_cors *cors;       /* owned; disabled when not configured */
     size_t max_body_record, max_body_records, max_record_bytes;
-    unsigned max_json_depth;
+    unsigned max_json_depth, max_object_members;
 };
 
 /*

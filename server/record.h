@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash_key.h"
+
 /* The final answer for one record; also the candidate answer while it waits
  * to be retried (what it would be if its deadline passed now). */
 enum sg_outcome {
@@ -46,6 +48,7 @@ struct sg_ticket {
 
 struct sg_record {
     struct sg_record *next;   /* queue link, owned by whoever holds the record */
+    struct sg_record *next_group; /* pipeline: next group sent on its own (isolation) */
     struct sg_ticket *ticket;
     uint32_t index;           /* into ticket->results */
     uint32_t attempts;
@@ -54,6 +57,11 @@ struct sg_record {
     size_t kinesis_bytes;     /* data + partition key, as Kinesis counts them */
     const char *entry;        /* {"Data":"...","PartitionKey":"..."}, borrowed */
     size_t entry_len;
+    /* Aggregating streams only (sg_ingest_item): the raw key and data,
+     * borrowed like entry, and the key's hash key. */
+    const char *key, *data;
+    size_t key_len, data_len;
+    sg_hash_key hash;
     char last_error[96];      /* "Code: message" of the last failure */
 };
 

@@ -1,7 +1,6 @@
 /*
  * retry: backoff computation and outcome mapping (see retry.h).
- * The outcome-to-status table is the one place where Kinesis trouble becomes
- * an HTTP status, so the README's error table can be checked against it.
+ * Outcomes become HTTP answers in answer.c.
  */
 #include "retry.h"
 
@@ -15,7 +14,7 @@ int64_t sg_retry_backoff_ms(unsigned attempt, unsigned base_ms, unsigned max_ms,
     return (int64_t)(random % (cap + 1));
 }
 
-enum sg_outcome sg_retry_outcome_for(enum sg_kinesis_status status, int unreachable)
+enum sg_outcome sg_retry_outcome_for(enum sg_kinesis_status status, bool unreachable)
 {
     if (unreachable)
         return SG_OUTCOME_UNAVAILABLE;
@@ -33,21 +32,17 @@ enum sg_outcome sg_retry_outcome_for(enum sg_kinesis_status status, int unreacha
     return SG_OUTCOME_TIMEOUT;
 }
 
-int sg_retry_http_status(enum sg_outcome outcome)
+struct sg_retry_plan sg_retry_plan_for(enum sg_kinesis_status status, bool unreachable,
+                                       unsigned attempt, int64_t now, int64_t deadline_ms,
+                                       bool stopping, unsigned base_ms, unsigned max_ms,
+                                       uint64_t random)
 {
-    switch (outcome) {
-    case SG_OUTCOME_OK:
-        return 200;
-    case SG_OUTCOME_INVALID:
-        return 400;
-    case SG_OUTCOME_THROTTLED:
-    case SG_OUTCOME_UNAVAILABLE:
-        return 503;
-    case SG_OUTCOME_REFUSED:
-        return 502;
-    case SG_OUTCOME_TIMEOUT:
-    case SG_OUTCOME_PENDING:
-        break;
+    struct sg_retry_plan plan = {.outcome = sg_retry_outcome_for(status, unreachable)};
+    if (status == SG_KINESIS_FATAL) {
+        plan.outcome = SG_OUTCOME_REFUSED;
+        return plan;
     }
-    return 504;
+    plan.not_before_ms = now + sg_retry_backoff_ms(attempt, base_ms, max_ms, random);
+    plan.retry = plan.not_before_ms < deadline_ms && !stopping;
+    return plan;
 }

@@ -27,6 +27,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "must_check.h"
+
 /* Accepted rates: at least one token per 1000 s, at most one per ns. */
 #define SG_TOKEN_BUCKET_MIN_RATE 0.001
 #define SG_TOKEN_BUCKET_MAX_RATE 1e9
@@ -48,8 +50,8 @@ struct sg_token_bucket {
  * burst is not in [1, SG_TOKEN_BUCKET_MAX_BURST], or burst*T would not fit.
  * Not thread-safe (initialise before sharing).
  */
-int sg_token_bucket_init(struct sg_token_bucket *b, double rate_per_s, unsigned burst)
-    __attribute__((warn_unused_result));
+SG_MUST_CHECK int sg_token_bucket_init(struct sg_token_bucket *b, double rate_per_s,
+                                       unsigned burst);
 
 /*
  * Takes `n` tokens at monotonic time `now_ns`.

@@ -7,7 +7,11 @@
  *     whitespace, and compacting it again changes nothing;
  *   - every navigation helper stays inside the value (ASan checks that);
  *   - enrichment either succeeds with a valid JSON object and a 36-byte
- *     uuid, or fails with a message and leaves the output untouched;
+ *     uuid, or fails with a message and leaves the output untouched; the
+ *     enriched event is at most 4x its Data's bytes plus the derived
+ *     members' fixed text (the bound ingest_parse sizes its entries by), and
+ *     a limit of exactly its size lets it through, one byte less refuses it
+ *     as too large (the limit is on the output, not the input);
  *   - the structural index changes nothing: validating with an index (full,
  *     or bounded to a few containers so it is partial) gives the same result
  *     and error text, and at every level the indexed iterators, compaction
@@ -58,6 +62,15 @@ static void check_enrich(struct sg_json_span v)
     if (sg_event_enrich(v, &out, uuid, &err) == 0) {
         require(sg_json_validate(out.data, out.len, SG_JSON_MAX_DEPTH_DEFAULT, &ov, &jerr) == 0);
         require(sg_json_type_of(ov) == SG_JSON_OBJECT && strlen(uuid) == SG_EVENT_UUID_LEN);
+        require(out.len <= 4 * v.len + 128);
+        struct sg_buf at, below;
+        sg_buf_init(&at, out.len);
+        sg_buf_init(&below, out.len - 1);
+        require(sg_event_enrich(v, &at, uuid, &err) == 0 && at.len == out.len &&
+                memcmp(at.data, out.data, out.len) == 0);
+        require(sg_event_enrich(v, &below, uuid, &err) == -1 && err.too_large && below.len == 0);
+        sg_buf_free(&at);
+        sg_buf_free(&below);
     } else {
         require(err.message[0] != '\0' && out.len == 0);
     }

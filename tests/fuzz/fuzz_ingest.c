@@ -12,9 +12,15 @@
  *   - every valid item's entry lies inside `entries`, after the previous one,
  *     parses with jansson as {"Data": <string>, "PartitionKey": <string>}
  *     and nothing else; Data is strict base64; decoded data + partition key
- *     bytes == kinesis_bytes <= max_record_bytes; the key is 1-256
- *     characters; on the event stream the data is a JSON object that has
- *     event_type;
+ *     bytes == kinesis_bytes <= max_record_bytes; the key is 1-256 UTF-16
+ *     code units (counted here from the code points, independently of
+ *     sg_kinesis_pk_units); on the event stream the data is a JSON object
+ *     that has event_type;
+ *   - size accounting: no input gets SG_INGEST_NO_MEMORY (the entries'
+ *     ceiling must hold whatever a body can produce), and the body's form
+ *     does not count: the same body compacted (whitespace dropped) gives
+ *     the same status, items, stored bytes and sizes (the record limit is
+ *     on the stored bytes, not on the body's);
  *   - the structural index changes nothing: the same body parsed with the
  *     index off and bounded to 3 containers (partial) gives the same status,
  *     message, items and entries (entries compared unless keys are random).
@@ -83,12 +89,17 @@ static unsigned char *b64_decode(const char *s, size_t len, size_t *out_len)
     return out;
 }
 
-static size_t utf8_chars(const char *s, size_t n)
+/* UTF-16 length of valid UTF-8: 2 units per code point above U+FFFF. */
+static size_t utf16_units(const char *s, size_t n)
 {
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
+    size_t u = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        u += len == 4 ? 2 : 1;
+        i += len;
+    }
+    return u;
 }
 
 /* The stored data of an event stream: a JSON object, enriched. */
@@ -110,8 +121,9 @@ static void check_entry(const struct sg_ingest *in, const struct sg_ingest_item 
     json_t *d = json_object_get(e, "Data"), *pk = json_object_get(e, "PartitionKey");
     require(json_is_string(d) && json_is_string(pk));
     size_t pk_len = json_string_length(pk), n = 0;
-    size_t chars = utf8_chars(json_string_value(pk), pk_len);
-    require(chars >= 1 && chars <= SG_KINESIS_PK_MAX_CHARS);
+    size_t units = utf16_units(json_string_value(pk), pk_len);
+    require(units >= 1 && units <= SG_KINESIS_PK_MAX_UNITS &&
+            units == sg_kinesis_pk_units(json_string_value(pk), pk_len));
     unsigned char *bytes = b64_decode(json_string_value(d), json_string_length(d), &n);
     require(bytes != NULL);
     require(n + pk_len == it->kinesis_bytes && it->kinesis_bytes <= lim->max_record_bytes);
@@ -159,6 +171,35 @@ static void check_same(const struct sg_ingest *a, enum sg_ingest_status sa,
         require(memcmp(a->entries.data, b->entries.data, a->entries.len) == 0);
 }
 
+/* The body without its whitespace gives the same result (messages aside:
+ * a syntax error's offset moves). */
+static void check_compacted(const char *body, size_t len, enum sg_ingest_route route,
+                            const struct sg_stream_config *s, const struct sg_ingest_limits *lim,
+                            const struct sg_ingest *in, enum sg_ingest_status st)
+{
+    struct sg_json_span v;
+    struct sg_buf c;
+    struct sg_json_limits jl = {lim->max_depth, lim->max_members};
+    if (sg_json_validate_limited(body, len, &jl, &v, NULL, NULL) != 0)
+        return;
+    sg_buf_init(&c, 0);
+    if (sg_json_compact(v, &c) == 0 && c.len < len) {
+        struct sg_ingest again;
+        enum sg_ingest_status st2 = sg_ingest_parse(&again, route, s, c.data, c.len, lim);
+        require(st2 == st);
+        if (st == SG_INGEST_OK) {
+            require(again.n == in->n && again.n_valid == in->n_valid &&
+                    again.kinesis_bytes == in->kinesis_bytes);
+            if (s->partition_key != SG_PK_RANDOM)
+                require(again.entries.len == in->entries.len &&
+                        (!in->entries.len ||
+                         memcmp(again.entries.data, in->entries.data, in->entries.len) == 0));
+        }
+        sg_ingest_free(&again);
+    }
+    sg_buf_free(&c);
+}
+
 static void run(const char *body, size_t len, enum sg_ingest_route route,
                 const struct sg_stream_config *s, const struct sg_ingest_limits *lim)
 {
@@ -167,8 +208,9 @@ static void run(const char *body, size_t len, enum sg_ingest_route route,
     if (st == SG_INGEST_OK)
         check_ok(&in, route, s, lim);
     else
-        require(in.message[0] != '\0' && (st == SG_INGEST_BAD_REQUEST ||
-                                          st == SG_INGEST_TOO_LARGE || st == SG_INGEST_NO_MEMORY));
+        require(in.message[0] != '\0' &&
+                (st == SG_INGEST_BAD_REQUEST || st == SG_INGEST_TOO_LARGE));
+    check_compacted(body, len, route, s, lim, &in, st);
     static const size_t bounds[] = {0, 3};
     for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
         struct sg_ingest again;
@@ -190,7 +232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {.max_record_bytes = 1024 * 1024,
          .max_depth = SG_JSON_MAX_DEPTH_DEFAULT,
          .max_records = 500},
-        {.max_record_bytes = 300, .max_depth = 8, .max_records = 4},
+        {.max_record_bytes = 300, .max_depth = 8, .max_records = 4, .max_members = 5},
     };
     const char *body = (const char *)data;
     for (size_t s = 0; s < 2; s++)

@@ -12,6 +12,9 @@ in front of kinesalite and tell it what to do with each PutRecords call:
   reset         close the connection without answering (TCP RST)
   reset_after   forward, then close the connection without answering (TCP
                 RST): the records are stored but the gateway sees a failure
+  refuse_marked refuse (400, `error_type`, `message`) every call holding a
+                record whose data contains `marker`, as Kinesis refuses a
+                whole call for one record it finds invalid; forward the rest
 
 A fault applies to the next `count` calls (None: until changed), or, with
 set_window(), to every call for the next `seconds`. Every forwarded record's
@@ -44,6 +47,8 @@ class FaultProxy:
         self.fail_every = 2          # fail_records: records at index % fail_every == 0
         self.fail_select = None      # fail_records: or fail_select(record_id, index) -> bool
         self.delay_s = 0.0
+        self.marker = b""             # refuse_marked: bytes that make a record refused
+        self.message = ""             # refuse_marked: the error's message
         self.calls = 0
         self.faulted_calls = 0
         self.sends = {}               # record id -> times received by the proxy
@@ -181,6 +186,13 @@ class FaultProxy:
         if mode == "status":
             err = json.dumps({"__type": self.error_type, "message": "injected " + self.error_type})
             return self._reply(h, self.status, err.encode())
+        if mode == "refuse_marked" and any(self.marker in base64.b64decode(r["Data"])
+                                           for r in req["Records"]):
+            with self.lock:
+                self.refused_calls = getattr(self, "refused_calls", 0) + 1
+            err = json.dumps({"__type": self.error_type, "message": self.message},
+                             ensure_ascii=False)
+            return self._reply(h, 400, err.encode())
         if mode == "delay":
             time.sleep(self.delay_s)
         if mode == "fail_records":

@@ -98,9 +98,16 @@ def creds_json(akid, secret, lifetime_s, token="tok-" + "x" * 40):
 
 
 class DriverRun:
+    """The driver's own lines, and the JSON log lines it wrote beside them on
+    stdout (the service log; `err` also holds anything on stderr)."""
+
     def __init__(self, out, err):
-        self.out, self.err = out, err
-        self.lines = out.splitlines()
+        lines = out.splitlines()
+        logs = [l for l in lines if l.startswith("{")]
+        self.lines = [l for l in lines if not l.startswith("{")]
+        self.out = "\n".join(self.lines)
+        self.err = "\n".join(logs + [err])
+        self.logs = logs
 
     def initial(self):
         return self.lines[0] if self.lines else ""
@@ -140,9 +147,10 @@ class CredsTest(unittest.TestCase):
         for s in secrets:  # the driver prints key ids only, and logs never carry secrets
             self.assertNotIn(s, p.stdout)
             self.assertNotIn(s, p.stderr)
-        for line in p.stderr.splitlines():
+        run = DriverRun(p.stdout, p.stderr)
+        for line in run.logs:
             json.loads(line)  # every log line is one JSON object
-        return DriverRun(p.stdout, p.stderr)
+        return run
 
     # -- container -----------------------------------------------------------------------
 

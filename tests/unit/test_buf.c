@@ -31,17 +31,17 @@ static void test_limit(void)
     sg_buf_init(&b, 8);
     CHECK(sg_buf_append(&b, "12345", 5) == 0, "5 of 8");
     CHECK(b.len == 5 && strcmp(b.data, "12345") == 0, "content [%s]", b.data);
-    CHECK(sg_buf_append(&b, "6789", 4) == -1, "9 of 8 refused");
+    CHECK(sg_buf_append(&b, "6789", 4) == SG_BUF_TOO_LARGE, "9 of 8 refused");
     CHECK(b.len == 5 && strcmp(b.data, "12345") == 0, "unchanged after refusal [%s]", b.data);
     CHECK(sg_buf_append(&b, "678", 3) == 0, "exactly 8 of 8");
     CHECK(b.len == 8 && strcmp(b.data, "12345678") == 0, "full [%s]", b.data);
-    CHECK(sg_buf_append_char(&b, 'x') == -1, "one char past the limit refused");
+    CHECK(sg_buf_append_char(&b, 'x') == SG_BUF_TOO_LARGE, "one char past the limit refused");
     CHECK(sg_buf_append_str(&b, "") == 0, "empty append at the limit is fine");
-    CHECK(sg_buf_reserve(&b, 1) == -1, "reserve past the limit refused");
+    CHECK(sg_buf_reserve(&b, 1) == SG_BUF_TOO_LARGE, "reserve past the limit refused");
     CHECK(sg_buf_reserve(&b, 0) == 0, "reserve 0 at the limit");
-    CHECK(sg_buf_printf(&b, "%d", 1) == -1, "printf past the limit refused");
+    CHECK(sg_buf_printf(&b, "%d", 1) == SG_BUF_TOO_LARGE, "printf past the limit refused");
     CHECK(b.len == 8 && strcmp(b.data, "12345678") == 0, "still unchanged [%s]", b.data);
-    CHECK(sg_buf_reserve(&b, SIZE_MAX) == -1, "huge reserve refused");
+    CHECK(sg_buf_reserve(&b, SIZE_MAX) == SG_BUF_TOO_LARGE, "huge reserve refused");
 
     sg_buf_reset(&b);
     CHECK(b.len == 0 && b.data && b.data[0] == '\0', "reset empties, keeps memory");
@@ -64,7 +64,7 @@ static void test_limit(void)
     char block[300];
     memset(block, 'z', sizeof block);
     CHECK(sg_buf_append(&b, block, 299) == 0, "299 of 300");
-    CHECK(sg_buf_append(&b, block, 2) == -1, "301 of 300 refused");
+    CHECK(sg_buf_append(&b, block, 2) == SG_BUF_TOO_LARGE, "301 of 300 refused");
     CHECK(sg_buf_append(&b, block, 1) == 0 && b.len == 300 && b.data[300] == '\0', "300 of 300");
     sg_buf_free(&b);
 }
@@ -121,7 +121,7 @@ static void test_json_string(void)
     struct sg_buf b;
     sg_buf_init(&b, 4);
     CHECK(sg_buf_append_str(&b, "xy") == 0, "prefix");
-    CHECK(sg_buf_append_json_string(&b, "abcdef", 6) == -1, "over the limit refused");
+    CHECK(sg_buf_append_json_string(&b, "abcdef", 6) == SG_BUF_TOO_LARGE, "over the limit refused");
     CHECK(b.len == 2 && strcmp(b.data, "xy") == 0, "unchanged [%s]", b.data);
     sg_buf_free(&b);
 }
@@ -173,7 +173,7 @@ static void test_base64(void)
 
     /* past the limit: refused, unchanged */
     sg_buf_init(&b, 7);
-    CHECK(sg_buf_append_base64(&b, "foob", 4) == -1, "8 chars into 7 refused");
+    CHECK(sg_buf_append_base64(&b, "foob", 4) == SG_BUF_TOO_LARGE, "8 chars into 7 refused");
     CHECK(b.len == 0, "unchanged");
     CHECK(sg_buf_append_base64(&b, "foo", 3) == 0 && strcmp(b.data, "Zm9v") == 0, "4 fit");
     sg_buf_free(&b);
@@ -191,10 +191,25 @@ static void test_take(void)
     free(p);
     CHECK(sg_buf_append_str(&b, "again") == 0 && strcmp(b.data, "again") == 0,
           "usable after take, same limit");
-    CHECK(sg_buf_append(&b, "x", 28) == -1, "limit kept after take");
+    CHECK(sg_buf_append(&b, "x", 28) == SG_BUF_TOO_LARGE, "limit kept after take");
     p = sg_buf_take(&b, NULL);
     CHECK(p != NULL && strcmp(p, "again") == 0, "take with NULL len");
     free(p);
+    sg_buf_free(&b);
+}
+
+/* Over the limit and out of memory are told apart (413 vs 503 upstream). */
+static void test_no_memory(void)
+{
+    struct sg_buf b;
+    sg_buf_init(&b, 0); /* no limit of its own: only memory bounds it */
+    CHECK(sg_buf_append(&b, "abc", 3) == SG_BUF_OK, "a small append");
+    CHECK(sg_buf_reserve(&b, SIZE_MAX / 4) == SG_BUF_NO_MEMORY, "4 EiB: no memory, not too large");
+    CHECK(b.len == 3 && memcmp(b.data, "abc", 4) == 0, "the buffer is unchanged");
+    struct sg_buf small;
+    sg_buf_init(&small, 2);
+    CHECK(sg_buf_reserve(&small, SIZE_MAX / 4) == SG_BUF_TOO_LARGE, "the limit is checked first");
+    sg_buf_free(&small);
     sg_buf_free(&b);
 }
 
@@ -206,5 +221,6 @@ int main(void)
     test_json_string();
     test_base64();
     test_take();
+    test_no_memory();
     return sg_check_result("test_buf");
 }

@@ -139,7 +139,8 @@ static const struct num_row {
     Z("limits", "max_body_record", max_body_record, 1024, 64 * MIB),
     Z("limits", "max_body_records", max_body_records, 1024, 256 * MIB),
     Z("limits", "max_record_bytes", max_record_bytes, 1024, 10 * MIB),
-    U("limits", "max_json_depth", max_json_depth, 2, 1000),
+    U("limits", "max_json_depth", max_json_depth, 2, 256),
+    U("limits", "max_object_members", max_object_members, 1, 100000),
     U("limits", "max_connections", max_connections, 16, 1000000),
     U("limits", "idle_timeout_s", idle_timeout_s, 1, 3600),
     Z("limits", "queue_max_records", queue_max_records, 1, 100000000),
@@ -397,6 +398,20 @@ static void test_streams(void)
         {"{\"streams\":[{\"name\":\"a\",\"mode\":\"passthrough\","
          "\"partition_key\":\"event_uuid\"}]}",
          "streams[0].partition_key \"event_uuid\" needs mode \"event\""},
+        {"{\"streams\":[{\"name\":\"a\",\"aggregation\":\"KPL\"}]}",
+         "streams[0].aggregation must be one of \"none\", \"kpl\""},
+        {"{\"streams\":[{\"name\":\"a\",\"aggregation\":true}]}",
+         "streams[0].aggregation must be one of"},
+        {"{\"streams\":[{\"name\":\"a\",\"aggregation_max_bytes\":1023}]}",
+         "streams[0].aggregation_max_bytes must be an integer from 1024 to 1024000"},
+        {"{\"streams\":[{\"name\":\"a\",\"aggregation_max_bytes\":1024001}]}",
+         "streams[0].aggregation_max_bytes must be an integer from 1024 to 1024000"},
+        {"{\"streams\":[{\"name\":\"a\",\"aggregation_max_bytes\":\"51200\"}]}",
+         "streams[0].aggregation_max_bytes must be an integer"},
+        {"{\"streams\":[{\"name\":\"a\",\"aggregation_linger_ms\":1001}]}",
+         "streams[0].aggregation_linger_ms must be an integer from 0 to 1000"},
+        {"{\"streams\":[{\"name\":\"a\",\"aggregation_linger_ms\":-1}]}",
+         "streams[0].aggregation_linger_ms must be an integer from 0 to 1000"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_error(bad[i].json, NULL, bad[i].want);
@@ -427,6 +442,20 @@ static void test_streams(void)
         CHECK_STREQ(c->streams[2].stream_name, "pt", "pt stream_name defaults to name");
         CHECK(c->streams[3].mode == SG_STREAM_EVENT && c->streams[3].partition_key == SG_PK_RANDOM,
               "A-b_C.9 enums");
+        CHECK(c->streams[0].aggregation == SG_AGG_NONE && c->streams[0].aggregation_max_bytes == 51200 &&
+                  c->streams[0].aggregation_linger_ms == 20,
+              "aggregation defaults: none, 51200 bytes, 20 ms");
+    }
+    c = expect_ok("{\"streams\":[{\"name\":\"k\",\"aggregation\":\"kpl\","
+                  "\"aggregation_max_bytes\":1024000,\"aggregation_linger_ms\":0},"
+                  "{\"name\":\"n\",\"aggregation\":\"none\",\"aggregation_max_bytes\":1024}]}",
+                  NULL);
+    if (c) {
+        CHECK(c->streams[0].aggregation == SG_AGG_KPL && c->streams[0].aggregation_max_bytes == 1024000 &&
+                  c->streams[0].aggregation_linger_ms == 0,
+              "kpl stream");
+        CHECK(c->streams[1].aggregation == SG_AGG_NONE && c->streams[1].aggregation_max_bytes == 1024,
+              "none stream");
     }
 
     /* 64 streams fit, 65 do not */

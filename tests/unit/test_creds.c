@@ -2,7 +2,7 @@
  * Unit tests of the credential module (server/creds*.c).
  *
  * Every source gets its environment as an explicit "NAME=value" table
- * (sg_creds_lookup_kv), never through setenv(), and the HTTP sources talk to
+ * (sg_env_lookup_kv), never through setenv(), and the HTTP sources talk to
  * a scripted transport (struct sg_creds_http), so the tests need no network
  * and may run in parallel. Shared files are written into a fresh temporary
  * HOME below the working directory. The refresh tests drive the real refresh
@@ -221,7 +221,7 @@ static void test_env_source(void)
         {"nothing", {NULL}, SG_CREDS_NOT_CONFIGURED, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct sg_creds_env *env = sg_creds_env_new(sg_creds_lookup_kv, (void *)cases[i].env);
+        struct sg_creds_env *env = sg_creds_env_new(sg_env_lookup_kv, (void *)cases[i].env);
         struct sg_creds_source *src = sg_creds_env_source_new(env);
         struct sg_credentials *c;
         char err[SG_CREDS_ERR_MAX];
@@ -330,7 +330,7 @@ static void run_profile_case(const struct profile_case *pc)
     const char *kv[8] = {home_var};
     for (size_t i = 0; i < 4 && pc->env[i]; i++)
         kv[i + 1] = pc->env[i];
-    struct sg_creds_env *env = sg_creds_env_new(sg_creds_lookup_kv, kv);
+    struct sg_creds_env *env = sg_creds_env_new(sg_env_lookup_kv, kv);
     struct sg_creds_source *src = sg_creds_profile_source_new(env);
     struct sg_credentials *c;
     char err[SG_CREDS_ERR_MAX];
@@ -358,7 +358,7 @@ static void test_profile_source(void)
         run_profile_case(&profile_cases[i]);
     /* No HOME at all: nothing to read, nothing found. */
     const char *kv[] = {NULL};
-    struct sg_creds_env *env = sg_creds_env_new(sg_creds_lookup_kv, kv);
+    struct sg_creds_env *env = sg_creds_env_new(sg_env_lookup_kv, kv);
     struct sg_creds_source *src = sg_creds_profile_source_new(env);
     struct sg_credentials *c;
     char err[SG_CREDS_ERR_MAX];
@@ -457,7 +457,7 @@ static void test_container_source(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct fake_http fh = {.routes = routes};
         struct sg_creds_http http = {fake_send, &fh};
-        struct sg_creds_env *env = sg_creds_env_new(sg_creds_lookup_kv, (void *)cases[i].env);
+        struct sg_creds_env *env = sg_creds_env_new(sg_env_lookup_kv, (void *)cases[i].env);
         struct sg_creds_source *src = sg_creds_container_source_new(env, &http);
         struct sg_credentials *c;
         char err[SG_CREDS_ERR_MAX];
@@ -525,7 +525,7 @@ static void test_imds_source(void)
         {"no IMDSv2, no v1 fallback", v1_only, SG_CREDS_FAILED, 1},
         {"unreachable", NULL, SG_CREDS_FAILED, 1},
     };
-    struct sg_creds_env *env = sg_creds_env_new(sg_creds_lookup_kv, env_kv);
+    struct sg_creds_env *env = sg_creds_env_new(sg_env_lookup_kv, env_kv);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct fake_http fh = {.routes = cases[i].routes};
         struct sg_creds_http http = {fake_send, &fh};
@@ -644,7 +644,7 @@ static void test_web_identity_source(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct fake_http fh = {.routes = routes};
         struct sg_creds_http http = {fake_send, &fh};
-        struct sg_creds_env *env = sg_creds_env_new(sg_creds_lookup_kv, (void *)cases[i].env);
+        struct sg_creds_env *env = sg_creds_env_new(sg_env_lookup_kv, (void *)cases[i].env);
         struct sg_creds_source *src = sg_creds_web_identity_source_new(env, &http);
         struct sg_credentials *c;
         char err[SG_CREDS_ERR_MAX];
@@ -722,7 +722,7 @@ static void test_chain_order(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct fake_http fh = {.routes = routes};
         struct sg_creds_http http = {fake_send, &fh};
-        struct sg_creds_env *env = sg_creds_env_new(sg_creds_lookup_kv, (void *)cases[i].env);
+        struct sg_creds_env *env = sg_creds_env_new(sg_env_lookup_kv, (void *)cases[i].env);
         struct sg_creds_source *chain = sg_creds_default_chain_new(env, &http);
         struct sg_credentials *c;
         char err[SG_CREDS_ERR_MAX];
@@ -964,7 +964,7 @@ static void test_provider_from_env(void)
 {
     const char *kv[] = {"AWS_ACCESS_KEY_ID=AKENV", "AWS_SECRET_ACCESS_KEY=s",
                         "AWS_EC2_METADATA_DISABLED=true", NULL};
-    struct sg_creds_provider *p = sg_creds_provider_new_env(sg_creds_lookup_kv, kv, NULL);
+    struct sg_creds_provider *p = sg_creds_provider_new_env(sg_env_lookup_kv, kv, NULL);
     struct sg_credentials *c = sg_creds_provider_get(p);
     CHECK(c && strcmp(c->access_key_id, "AKENV") == 0, "provider over explicit env");
     sg_credentials_release(c);

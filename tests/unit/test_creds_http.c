@@ -49,7 +49,7 @@ static int self_check(void)
 {
     const char *kv[] = {"AWS_ACCESS_KEY_ID=AKIDSELFCHECK", "AWS_SECRET_ACCESS_KEY=x",
                         "AWS_EC2_METADATA_DISABLED=true", NULL};
-    struct sg_creds_provider *p = sg_creds_provider_new_env(sg_creds_lookup_kv, kv, NULL);
+    struct sg_creds_provider *p = sg_creds_provider_new_env(sg_env_lookup_kv, kv, NULL);
     struct sg_credentials *c = sg_creds_provider_get(p);
     int ok = c && strcmp(c->access_key_id, "AKIDSELFCHECK") == 0 &&
              strcmp(c->source, "environment") == 0;
@@ -131,7 +131,7 @@ int main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    struct sg_creds_provider *p = sg_creds_provider_new_env(sg_creds_lookup_getenv, NULL, &a.opts);
+    struct sg_creds_provider *p = sg_creds_provider_new_env(sg_env_getenv, NULL, &a.opts);
     if (!p)
         return 1;
     struct sg_credentials *c = sg_creds_provider_get(p);

@@ -119,12 +119,17 @@ static void decoded_free(struct decoded *d)
     free(d->key);
 }
 
-static size_t utf8_chars(const char *s, size_t n)
+/* UTF-16 length of valid UTF-8 (independent of sg_kinesis_pk_units). */
+static size_t utf16_units(const char *s, size_t n)
 {
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
+    size_t u = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        u += len == 4 ? 2 : 1;
+        i += len;
+    }
+    return u;
 }
 
 /* Checks n / n_valid / kinesis_bytes / entry layout of an OK result. */
@@ -149,8 +154,8 @@ static void check_consistent(const struct sg_ingest *in, const char *ctx)
             CHECK(it->kinesis_bytes == d.data_len + d.key_len,
                   "%s: kinesis_bytes %zu != data %zu + key %zu", c2, it->kinesis_bytes, d.data_len,
                   d.key_len);
-            size_t chars = utf8_chars(d.key, d.key_len);
-            CHECK(chars >= 1 && chars <= 256, "%s: key of %zu characters", c2, chars);
+            size_t units = utf16_units(d.key, d.key_len);
+            CHECK(units >= 1 && units <= 256, "%s: key of %zu UTF-16 units", c2, units);
             decoded_free(&d);
         }
     }
@@ -227,7 +232,7 @@ static void run_case(const char *name)
     struct sg_stream_config s = stream(
         mode && strcmp(mode, "passthrough") == 0 ? SG_STREAM_PASSTHROUGH : SG_STREAM_EVENT, rule);
     struct sg_ingest_limits lim = {mrb ? (size_t)json_integer_value(mrb) : 1024 * 1024,
-                                   md ? (unsigned)json_integer_value(md) : 64, 500};
+                                   md ? (unsigned)json_integer_value(md) : 64, 500, 0};
     enum sg_ingest_route rt =
         route && strcmp(route, "records") == 0 ? SG_ROUTE_RECORDS : SG_ROUTE_RECORD;
 
@@ -339,7 +344,7 @@ static char *batch_body(size_t n, const char *list, const char *data_name, const
 static void test_record_count(void)
 {
     struct sg_stream_config s = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
-    struct sg_ingest_limits lim = {1024 * 1024, 64, 500};
+    struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0};
     static const struct {
         size_t n;
         int kinesis_shape;
@@ -383,7 +388,7 @@ static void test_record_count(void)
         free(body);
     }
     /* a lower max_records is honoured */
-    struct sg_ingest_limits lim3 = {1024 * 1024, 64, 3};
+    struct sg_ingest_limits lim3 = {1024 * 1024, 64, 3, 0};
     char *body = batch_body(4, "records", "data", "partition-key");
     struct sg_ingest in;
     CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORDS, &s, body, strlen(body), &lim3) ==
@@ -394,55 +399,74 @@ static void test_record_count(void)
     free(body);
 }
 
-/* Partition keys by character count; multi-byte characters count once. */
+/* Partition keys as Kinesis measures them: decoded, in UTF-16 code units
+ * (issue 14, defects 2 and 5: 129 emoji passed and failed a whole batch;
+ * 171 "\u0416" escapes were refused). */
 static void test_key_length(void)
 {
     static const struct {
-        const char *unit; /* one character, UTF-8 */
+        const char *unit;    /* one repetition as written in the body */
+        const char *decoded; /* ... and as stored */
         size_t count;
         int valid;
     } rows[] = {
-        {"a", 1, 1},
-        {"a", 256, 1},
-        {"a", 257, 0},
-        {"\xc3\xa9", 256, 1},          /* é: 2 bytes */
-        {"\xc3\xa9", 257, 0},
-        {"\xe2\x82\xac", 256, 1},      /* €: 3 bytes */
-        {"\xf0\x9f\x98\x80", 256, 1},  /* 😀: 4 bytes, 1024 in all */
-        {"\xf0\x9f\x98\x80", 257, 0},
-        {"a", 0, 0},
+        {"a", "a", 1, 1},
+        {"a", "a", 256, 1},
+        {"a", "a", 257, 0},
+        {"\xc3\xa9", "\xc3\xa9", 256, 1},             /* é: 2 bytes, 1 unit */
+        {"\xc3\xa9", "\xc3\xa9", 257, 0},
+        {"\xe2\x82\xac", "\xe2\x82\xac", 256, 1},     /* €: 3 bytes, 1 unit */
+        {"\xe2\x82\xac", "\xe2\x82\xac", 257, 0},
+        {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", 128, 1}, /* 😀: 2 units */
+        {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", 129, 0},
+        {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", 256, 0},
+        {"a\xf0\x9f\x98\x80", "a\xf0\x9f\x98\x80", 85, 1}, /* 255 units */
+        {"a\xf0\x9f\x98\x80", "a\xf0\x9f\x98\x80", 86, 0}, /* 258 */
+        /* escaped: measured decoded */
+        {"\\u0416", "\xd0\x96", 171, 1},
+        {"\\u0416", "\xd0\x96", 256, 1},
+        {"\\u0416", "\xd0\x96", 257, 0},
+        {"\\u0041", "A", 200, 1},
+        {"\\u0041", "A", 256, 1},
+        {"\\u0041", "A", 257, 0},
+        {"\\ud83d\\ude00", "\xf0\x9f\x98\x80", 128, 1},
+        {"\\ud83d\\ude00", "\xf0\x9f\x98\x80", 129, 0},
+        {"\\b", "\b", 256, 1},
+        {"a", "a", 0, 0},
     };
     for (int ev = 0; ev < 2; ev++) {
         struct sg_stream_config s =
             stream(ev ? SG_STREAM_EVENT : SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
-        struct sg_ingest_limits lim = {1024 * 1024, 64, 500};
+        struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0};
         for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
-            size_t ul = strlen(rows[r].unit);
-            char *key = malloc(ul * rows[r].count + 1);
-            for (size_t i = 0; i < rows[r].count; i++)
-                memcpy(key + i * ul, rows[r].unit, ul);
-            key[ul * rows[r].count] = '\0';
-            size_t cap = strlen(key) + 512;
+            size_t ul = strlen(rows[r].unit), dl = strlen(rows[r].decoded);
+            char *raw = malloc(ul * rows[r].count + 1), *key = malloc(dl * rows[r].count + 1);
+            for (size_t i = 0; i < rows[r].count; i++) {
+                memcpy(raw + i * ul, rows[r].unit, ul);
+                memcpy(key + i * dl, rows[r].decoded, dl);
+            }
+            raw[ul * rows[r].count] = '\0';
+            key[dl * rows[r].count] = '\0';
+            size_t cap = strlen(raw) + 512;
             char *body = malloc(cap);
             snprintf(body, cap,
                      "{\"Data\":{\"event_uuid\":\"123e4567-e89b-12d3-a456-426614174000\","
                      "\"event_name\":\"a\",\"created_at\":1},\"PartitionKey\":\"%s\"}",
-                     key);
+                     raw);
             struct sg_ingest in;
             enum sg_ingest_status st =
                 sg_ingest_parse(&in, SG_ROUTE_RECORD, &s, body, strlen(body), &lim);
             char ctx[96];
-            snprintf(ctx, sizeof ctx, "%s: key of %zu x %zu-byte characters",
-                     ev ? "event" : "passthrough", rows[r].count, ul);
+            snprintf(ctx, sizeof ctx, "%s: key of %zu x [%s]", ev ? "event" : "passthrough",
+                     rows[r].count, rows[r].unit);
             CHECK(st == SG_INGEST_OK && in.n == 1, "%s: status %d (%s)", ctx, (int)st, in.message);
             if (st == SG_INGEST_OK && in.n == 1) {
                 CHECK(in.items[0].valid == rows[r].valid, "%s: valid %d (%s)", ctx,
                       in.items[0].valid, in.items[0].message);
-                /* (over 1024 bytes the key's message is another matter: the
-                 * rows here stay within it, except the 4-byte 257 row) */
-                if (!rows[r].valid && ul * rows[r].count <= 1024) {
+                if (!rows[r].valid) {
                     CHECK_STREQ(in.items[0].field, "PartitionKey", ctx);
-                    CHECK(strstr(in.items[0].message, "1-256 characters") != NULL,
+                    CHECK(strstr(in.items[0].message, "1-256 characters") != NULL &&
+                              strstr(in.items[0].message, "UTF-16 code units") != NULL,
                           "%s: message [%s]", ctx, in.items[0].message);
                 }
                 check_consistent(&in, ctx);
@@ -458,6 +482,7 @@ static void test_key_length(void)
             sg_ingest_free(&in);
             free(body);
             free(key);
+            free(raw);
         }
     }
 }
@@ -467,7 +492,7 @@ static void test_size_limit(void)
 {
     struct sg_stream_config s = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
     const size_t max = 2048;
-    struct sg_ingest_limits lim = {max, 64, 500};
+    struct sg_ingest_limits lim = {max, 64, 500, 0};
     for (size_t key_len = 1; key_len <= 256; key_len += 85) {
         for (int over = 0; over <= 1; over++) {
             size_t data_len = max - key_len + (size_t)over; /* stored as-is: an array of digits */
@@ -511,7 +536,7 @@ static void test_size_limit(void)
                          "\"event_name\":\"a:b\",\"created_at\":1,"
                          "\"created_datetime\":\"1970-01-01T00:00:01Z\",\"event_type\":\"a\","
                          "\"event_subtype\":\"b\"}";
-    struct sg_ingest_limits big = {1024 * 1024, 64, 500};
+    struct sg_ingest_limits big = {1024 * 1024, 64, 500, 0};
     struct sg_ingest in;
     CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &ev, e, strlen(e), &big) == SG_INGEST_OK &&
               in.n_valid == 1 && in.kinesis_bytes == strlen(stored) + 1,
@@ -526,10 +551,196 @@ static void test_size_limit(void)
     sg_ingest_free(&in);
 }
 
+/* ---- size accounting (issue 14, defects 3, 4 and 6) ---- */
+
+/* A growing body for the generated cases below. */
+struct gen {
+    char *p;
+    size_t len, cap;
+};
+
+static void gen_add(struct gen *g, const char *s, size_t times)
+{
+    size_t n = strlen(s);
+    if (g->len + n * times + 1 > g->cap) {
+        g->cap = (g->len + n * times + 1) * 2;
+        g->p = realloc(g->p, g->cap);
+    }
+    for (size_t i = 0; i < times; i++, g->len += n)
+        memcpy(g->p + g->len, s, n);
+    g->p[g->len] = '\0';
+}
+
+#define EVENT_HEAD "{\"event_uuid\":\"123e4567-e89b-12d3-a456-426614174000\",\"created_at\":1,"
+
+enum body_kind {
+    B_BACKSPACE_NAME,    /* event_name of 65,000 "\b", ':', 65,000 "\b" */
+    B_WS_INSIDE,         /* an event with 1.1 MB of whitespace between its members */
+    B_WS_OUTSIDE,        /* ... and after Data */
+    B_ESCAPED_STRING,    /* tutorial shape: a string of `count` "\u00e9" (2 bytes each) */
+    B_ESCAPED_A,         /* tutorial shape: a string of `count` "\u0061" (1 byte each) */
+    B_KINESIS_ESCAPED,   /* Records shape: Data "\u00e9" x count, stored as JSON with escapes */
+    B_MEMBERS,           /* Data: an object of `count` members */
+    B_BATCH_MEMBERS,     /* /records, one record whose data has `count` members */
+};
+
+static char *gen_body(enum body_kind kind, size_t count, size_t *len)
+{
+    struct gen g = {NULL, 0, 0};
+    char num[32];
+    switch (kind) {
+    case B_BACKSPACE_NAME:
+        gen_add(&g, "{\"Data\":" EVENT_HEAD "\"event_name\":\"", 1);
+        gen_add(&g, "\\b", 65000);
+        gen_add(&g, ":", 1);
+        gen_add(&g, "\\b", 65000);
+        gen_add(&g, "\"}}", 1);
+        break;
+    case B_WS_INSIDE:
+        gen_add(&g, "{\"Data\":" EVENT_HEAD, 1);
+        gen_add(&g, " ", 1100000);
+        gen_add(&g, "\"event_name\":\"a:b\"}}", 1);
+        break;
+    case B_WS_OUTSIDE:
+        gen_add(&g, "{\"Data\":" EVENT_HEAD "\"event_name\":\"a:b\"}", 1);
+        gen_add(&g, "\n", 1100000);
+        gen_add(&g, "}", 1);
+        break;
+    case B_ESCAPED_STRING:
+    case B_ESCAPED_A:
+        gen_add(&g, "{\"records\":[{\"partition-key\":\"k\",\"data\":\"", 1);
+        gen_add(&g, kind == B_ESCAPED_A ? "\\u0061" : "\\u00e9", count);
+        gen_add(&g, "\"}]}", 1);
+        break;
+    case B_KINESIS_ESCAPED:
+        gen_add(&g, "{\"Records\":[{\"PartitionKey\":\"k\",\"Data\":\"", 1);
+        gen_add(&g, "\\u00e9", count);
+        gen_add(&g, "\"}]}", 1);
+        break;
+    case B_MEMBERS:
+    case B_BATCH_MEMBERS:
+        gen_add(&g, kind == B_MEMBERS ? "{\"PartitionKey\":\"k\",\"Data\":{"
+                                      : "{\"records\":[{\"partition-key\":\"k\",\"data\":{", 1);
+        for (size_t i = 0; i < count; i++) {
+            snprintf(num, sizeof num, "%s\"m%zu\":0", i ? "," : "", i);
+            gen_add(&g, num, 1);
+        }
+        gen_add(&g, kind == B_MEMBERS ? "}}" : "}}]}", 1);
+        break;
+    }
+    *len = g.len;
+    return g.p;
+}
+
+static void test_size_accounting(void)
+{
+    static const struct {
+        const char *what;
+        enum body_kind kind;
+        size_t count;
+        enum sg_stream_mode mode;
+        enum sg_ingest_route route;
+        unsigned max_members;
+        enum sg_ingest_status want;
+        size_t stored;     /* when OK: the record's kinesis_bytes (0: not checked) */
+        const char *msg;   /* when not OK: part of the message */
+    } rows[] = {
+        /* defect 3: a valid event that re-escaping makes larger than 4x the
+         * body's entries used to allow: 503 "out of memory" */
+        {"\\b event_name", B_BACKSPACE_NAME, 0, SG_STREAM_EVENT, SG_ROUTE_RECORD, 0,
+         SG_INGEST_OK, 0, NULL},
+        /* defect 4: the record limit is on what is stored */
+        {"whitespace inside Data", B_WS_INSIDE, 0, SG_STREAM_EVENT, SG_ROUTE_RECORD, 0,
+         SG_INGEST_OK, 0, NULL},
+        {"whitespace after Data", B_WS_OUTSIDE, 0, SG_STREAM_EVENT, SG_ROUTE_RECORD, 0,
+         SG_INGEST_OK, 0, NULL},
+        {"200,000 \\u00e9 stored decoded", B_ESCAPED_STRING, 200000, SG_STREAM_PASSTHROUGH,
+         SG_ROUTE_RECORDS, 0, SG_INGEST_OK, 400001, NULL},
+        {"stored bytes at the limit", B_ESCAPED_A, 1048575, SG_STREAM_PASSTHROUGH,
+         SG_ROUTE_RECORDS, 0, SG_INGEST_OK, 1048576, NULL},
+        {"stored bytes one over", B_ESCAPED_A, 1048576, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORDS, 0,
+         SG_INGEST_TOO_LARGE, 0, "records[0] is over the 1048576-byte limit"},
+        /* Data stored as JSON keeps its escapes: 6 bytes each, and that counts */
+        {"Records shape keeps escapes", B_KINESIS_ESCAPED, 200000, SG_STREAM_PASSTHROUGH,
+         SG_ROUTE_RECORDS, 0, SG_INGEST_TOO_LARGE, 0, "over the 1048576-byte limit"},
+        /* defect 6: members per object, a named limit */
+        {"1,023 members", B_MEMBERS, 1023, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORD, 0,
+         SG_INGEST_OK, 0, NULL},
+        {"10,000 members", B_MEMBERS, 10000, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORD, 0,
+         SG_INGEST_OK, 0, NULL},
+        {"10,001 members", B_MEMBERS, 10001, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORD, 0,
+         SG_INGEST_BAD_REQUEST, 0,
+         "an object with more than 10000 members (limits.max_object_members)"},
+        {"10,000 members in a batch", B_BATCH_MEMBERS, 10000, SG_STREAM_PASSTHROUGH,
+         SG_ROUTE_RECORDS, 0, SG_INGEST_OK, 0, NULL},
+        {"10,001 members in a batch", B_BATCH_MEMBERS, 10001, SG_STREAM_PASSTHROUGH,
+         SG_ROUTE_RECORDS, 0, SG_INGEST_BAD_REQUEST, 0, "(limits.max_object_members)"},
+        {"configured 50: 50", B_MEMBERS, 50, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORD, 50,
+         SG_INGEST_OK, 0, NULL},
+        {"configured 50: 51", B_MEMBERS, 51, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORD, 50,
+         SG_INGEST_BAD_REQUEST, 0, "more than 50 members (limits.max_object_members)"},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        size_t len;
+        char *body = gen_body(rows[r].kind, rows[r].count, &len);
+        struct sg_stream_config s = stream(rows[r].mode, SG_PK_CLIENT);
+        struct sg_ingest_limits lim = {1024 * 1024, 64, 500, rows[r].max_members};
+        struct sg_ingest in;
+        enum sg_ingest_status st = sg_ingest_parse(&in, rows[r].route, &s, body, len, &lim);
+        CHECK(st == rows[r].want, "%s: status %d want %d (%s)", rows[r].what, (int)st,
+              (int)rows[r].want, in.message);
+        if (st == SG_INGEST_OK && rows[r].want == SG_INGEST_OK) {
+            CHECK(in.n == 1 && in.n_valid == 1, "%s: valid %zu (%s)", rows[r].what, in.n_valid,
+                  in.n ? in.items[0].message : "");
+            CHECK(!rows[r].stored || in.kinesis_bytes == rows[r].stored, "%s: %zu stored bytes",
+                  rows[r].what, in.kinesis_bytes);
+            check_consistent(&in, rows[r].what);
+        } else if (st == rows[r].want) {
+            CHECK(strstr(in.message, rows[r].msg) != NULL, "%s: message [%s]", rows[r].what,
+                  in.message);
+        }
+        sg_ingest_free(&in);
+        free(body);
+    }
+
+    /* An enriched event exactly at the limit, and one byte over it. */
+    struct sg_stream_config ev = stream(SG_STREAM_EVENT, SG_PK_CLIENT);
+    struct gen g = {NULL, 0, 0};
+    gen_add(&g, "{\"PartitionKey\":\"k\",\"Data\":" EVENT_HEAD "\"event_name\":\"a:b\",\"p\":\"", 1);
+    gen_add(&g, "x", 1000000);
+    gen_add(&g, "\"}}", 1);
+    struct sg_ingest_limits big = {10 * 1024 * 1024, 64, 500, 0};
+    struct sg_ingest in;
+    CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &ev, g.p, g.len, &big) == SG_INGEST_OK &&
+              in.n_valid == 1,
+          "padded event");
+    size_t exact = in.kinesis_bytes;
+    sg_ingest_free(&in);
+    struct sg_ingest_limits at = {exact, 64, 500, 0}, below = {exact - 1, 64, 500, 0};
+    CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &ev, g.p, g.len, &at) == SG_INGEST_OK &&
+              in.n_valid == 1 && in.kinesis_bytes == exact,
+          "enriched event at max_record_bytes %zu: %s", exact, in.message);
+    sg_ingest_free(&in);
+    CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &ev, g.p, g.len, &below) == SG_INGEST_TOO_LARGE,
+          "enriched event one byte over max_record_bytes");
+    sg_ingest_free(&in);
+    free(g.p);
+
+    /* depth: the message names the setting */
+    struct sg_stream_config pt = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
+    struct sg_ingest_limits d3 = {1024 * 1024, 3, 500, 0};
+    const char *deep = "{\"PartitionKey\":\"k\",\"Data\":[[[1]]]}";
+    CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &pt, deep, strlen(deep), &d3) ==
+                  SG_INGEST_BAD_REQUEST &&
+              strstr(in.message, "nesting deeper than 3 levels (limits.max_json_depth)") != NULL,
+          "depth message [%s]", in.message);
+    sg_ingest_free(&in);
+}
+
 static void test_random_keys(void)
 {
     struct sg_stream_config s = stream(SG_STREAM_PASSTHROUGH, SG_PK_RANDOM);
-    struct sg_ingest_limits lim = {1024 * 1024, 64, 500};
+    struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0};
     char *body = batch_body(50, "records", "data", "partition-key");
     struct sg_ingest in;
     CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORDS, &s, body, strlen(body), &lim) == SG_INGEST_OK &&
@@ -559,7 +770,7 @@ static void test_random_keys(void)
 static void test_request_errors(void)
 {
     struct sg_stream_config s = stream(SG_STREAM_EVENT, SG_PK_CLIENT);
-    struct sg_ingest_limits lim = {1024 * 1024, 64, 500};
+    struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0};
     static const struct {
         enum sg_ingest_route route;
         const char *body;
@@ -600,7 +811,7 @@ static void test_request_errors(void)
             body[o++] = ']';
         o += (size_t)snprintf(body + o, sizeof body - o, ",\"PartitionKey\":\"k\"}");
         struct sg_stream_config pt = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
-        struct sg_ingest_limits at = {1024 * 1024, depth, 500}, below = {1024 * 1024, depth - 1, 500};
+        struct sg_ingest_limits at = {1024 * 1024, depth, 500, 0}, below = {1024 * 1024, depth - 1, 500, 0};
         struct sg_ingest in;
         CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &pt, body, o, &at) == SG_INGEST_OK &&
                   in.n_valid == 1,
@@ -625,5 +836,6 @@ int main(void)
     test_size_limit();
     test_random_keys();
     test_request_errors();
+    test_size_accounting();
     return sg_check_result("test_ingest_parse");
 }

@@ -245,23 +245,84 @@ static char *many_keys(unsigned n, bool repeat_first, size_t *len)
     return s;
 }
 
+/* Members per object, at and over the limit, and duplicates found past the
+ * keys kept on the stack (the key stack then grows on the heap). */
+static void test_members_limit(void)
+{
+    static const struct {
+        unsigned members;
+        bool repeat_first; /* one more member: a repeat of the first key */
+        unsigned max_members; /* 0: the default */
+        int rc;
+        enum sg_json_error_kind kind;
+        const char *text;
+    } rows[] = {
+        {SG_JSON_MAX_MEMBERS_DEFAULT, false, 0, 0, SG_JSON_ERR_SYNTAX, ""},
+        {SG_JSON_MAX_MEMBERS_DEFAULT + 1, false, 0, -1, SG_JSON_ERR_MEMBERS,
+         "an object with more than 10000 members"},
+        {SG_JSON_MAX_MEMBERS_DEFAULT - 1, true, 0, -1, SG_JSON_ERR_SYNTAX, "duplicate key \"k0\""},
+        {1023, false, 0, 0, SG_JSON_ERR_SYNTAX, ""}, /* the old hard limit, and past it */
+        {1024, false, 0, 0, SG_JSON_ERR_SYNTAX, ""},
+        {1025, false, 0, 0, SG_JSON_ERR_SYNTAX, ""},
+        {SG_JSON_INLINE_KEYS, true, 0, -1, SG_JSON_ERR_SYNTAX, "duplicate key \"k0\""},
+        {5000, true, 0, -1, SG_JSON_ERR_SYNTAX, "duplicate key \"k0\""},
+        {3, false, 3, 0, SG_JSON_ERR_SYNTAX, ""},
+        {4, false, 3, -1, SG_JSON_ERR_MEMBERS, "an object with more than 3 members"},
+        {SG_JSON_MAX_MEMBERS_LIMIT, false, UINT32_MAX, 0, SG_JSON_ERR_SYNTAX, ""},
+        {SG_JSON_MAX_MEMBERS_LIMIT + 1, false, UINT32_MAX, -1, SG_JSON_ERR_MEMBERS,
+         "more than 100000 members"}, /* clamped */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sg_json_error err;
+        struct sg_json_limits lim = {64, rows[i].max_members};
+        size_t len;
+        char *s = many_keys(rows[i].members, rows[i].repeat_first, &len);
+        int rc = sg_json_validate_limited(s, len, &lim, NULL, &err, NULL);
+        CHECK(rc == rows[i].rc, "members row %zu (%u keys): rc %d: %s", i, rows[i].members, rc,
+              err.text);
+        if (rc != 0 && rows[i].rc != 0)
+            CHECK(err.kind == rows[i].kind && strstr(err.text, rows[i].text) != NULL,
+                  "members row %zu: kind %d [%s]", i, (int)err.kind, err.text);
+        free(s);
+    }
+
+    /* The limit is per object, not per document: 300 objects of 300 keys
+     * with the first (outer) object's keys open, 600 keys open at most. */
+    struct sg_buf b;
+    struct sg_json_error err;
+    struct sg_json_limits lim = {64, 300};
+    sg_buf_init(&b, 0);
+    int rc = sg_buf_append_char(&b, '{');
+    for (unsigned i = 0; i < 300; i++) {
+        rc |= sg_buf_printf(&b, "%s\"o%u\":{", i ? "," : "", i);
+        for (unsigned j = 0; j < 300; j++)
+            rc |= sg_buf_printf(&b, "%s\"o%u\":%u", j ? "," : "", j, j);
+        rc |= sg_buf_append_char(&b, '}');
+    }
+    rc |= sg_buf_append_char(&b, '}');
+    CHECK(rc == 0 && sg_json_validate_limited(b.data, b.len, &lim, NULL, &err, NULL) == 0,
+          "300 x 300 members, same names inside and out: %s", err.text);
+    sg_buf_free(&b);
+
+    struct sg_json_span v;
+    /* the limits struct may be NULL or hold zeros: the defaults */
+    CHECK(sg_json_validate_limited("{\"a\":[[1]]}", 11, NULL, &v, &err, NULL) == 0 && v.len == 11,
+          "NULL limits");
+    struct sg_json_limits zero = {1, 0};
+    CHECK(sg_json_validate_limited("{\"a\":1}", 7, &zero, NULL, &err, NULL) == 0,
+          "max_members 0 is the default");
+    struct sg_json_limits depth2 = {2, 0};
+    CHECK(sg_json_validate_limited("[[[1]]]", 7, &depth2, NULL, &err, NULL) == -1 &&
+              err.kind == SG_JSON_ERR_DEPTH,
+          "depth kind: %d %s", (int)err.kind, err.text);
+    CHECK(sg_json_validate_limited("[1,]", 4, &depth2, NULL, &err, NULL) == -1 &&
+              err.kind == SG_JSON_ERR_SYNTAX,
+          "syntax kind");
+}
+
 static void test_duplicates_scale(void)
 {
     struct sg_json_error err;
-    size_t len;
-    char *s = many_keys(SG_JSON_MAX_OPEN_KEYS, false, &len);
-    CHECK(sg_json_validate(s, len, 64, NULL, &err) == 0, "%u distinct keys: %s",
-          SG_JSON_MAX_OPEN_KEYS, err.text);
-    free(s);
-    s = many_keys(SG_JSON_MAX_OPEN_KEYS - 1, true, &len);
-    CHECK(sg_json_validate(s, len, 64, NULL, &err) == -1, "repeat after 1023 keys");
-    CHECK(strstr(err.text, "duplicate key \"k0\"") != NULL, "%s", err.text);
-    free(s);
-    s = many_keys(SG_JSON_MAX_OPEN_KEYS + 1, false, &len);
-    CHECK(sg_json_validate(s, len, 64, NULL, &err) == -1, "more keys than the limit");
-    CHECK(strstr(err.text, "too many object keys") != NULL, "%s", err.text);
-    free(s);
-
     /* Keys are released when their object closes: many small objects are fine. */
     struct sg_buf b;
     sg_buf_init(&b, 0);
@@ -419,7 +480,7 @@ static void test_decode(void)
     sg_buf_init(&b, 8);
     CHECK(sg_buf_append_str(&b, "1234") == 0, "fill");
     struct sg_json_span t = {"\"abcdef\"", 8};
-    CHECK(sg_json_string_decode(t, &b) == -1 && b.len == 4, "limit");
+    CHECK(sg_json_string_decode(t, &b) == SG_BUF_TOO_LARGE && b.len == 4, "limit");
     sg_buf_free(&b);
 }
 
@@ -449,7 +510,7 @@ static void test_compact(void)
     }
     struct sg_buf b;
     sg_buf_init(&b, 5);
-    CHECK(sg_json_compact(span_of("[1, 2, 3]"), &b) == -1 && b.len == 0, "past the limit");
+    CHECK(sg_json_compact(span_of("[1, 2, 3]"), &b) == SG_BUF_TOO_LARGE && b.len == 0, "past the limit");
     CHECK(sg_json_compact(span_of("[1,2]"), &b) == 0 && b.len == 5, "exactly at the limit");
     sg_buf_free(&b);
 }
@@ -610,6 +671,7 @@ int main(void)
     test_error_text_format();
     test_depth();
     test_duplicates_scale();
+    test_members_limit();
     test_type_of();
     test_iterators();
     test_object_get_and_equals();

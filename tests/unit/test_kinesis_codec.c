@@ -145,12 +145,19 @@ static void test_classify_call(void)
         {400, "[\"x\"]", NULL, SG_KINESIS_FATAL, "HTTP 400", "[\"x\"]"},
         {500, "{\"__type\":5,\"message\":7}", NULL, SG_KINESIS_RETRYABLE, "HTTP 500",
          "{\"__type\":5,\"message\":7}"},
-        /* control characters and non-ASCII are replaced, so logs stay one line */
+        /* control characters are replaced, so logs stay one line; UTF-8 is
+         * kept (Kinesis quotes the client's key: it must stay readable), a
+         * byte that is not UTF-8 becomes U+FFFD */
         {400, "{\"__type\":\"ValidationException\",\"message\":\"line1\\nline2\\t\\u001b[31mred\"}",
          NULL, SG_KINESIS_FATAL, "ValidationException", "line1 line2  [31mred"},
         {400, "{\"__type\":\"ValidationException\",\"message\":\"caf\\u00e9\"}", NULL,
-         SG_KINESIS_FATAL, "ValidationException", "caf  "},
-        {500, "a\x01" "b\x7f" "c\xff", NULL, SG_KINESIS_RETRYABLE, "HTTP 500", "a b c "},
+         SG_KINESIS_FATAL, "ValidationException", "caf\xc3\xa9"},
+        {400, "{\"__type\":\"ValidationException\",\"message\":\"Value '\xd0\x96\xf0\x9f\x98\x80' at\"}",
+         NULL, SG_KINESIS_FATAL, "ValidationException", "Value '\xd0\x96\xf0\x9f\x98\x80' at"},
+        {500, "a\x01" "b\x7f" "c\xff", NULL, SG_KINESIS_RETRYABLE, "HTTP 500", "a b c\xef\xbf\xbd"},
+        /* overlong, surrogate, truncated sequences are not UTF-8 */
+        {500, "\xc0\xaf|\xed\xa0\x80|\xe2\x82", NULL, SG_KINESIS_RETRYABLE, "HTTP 500",
+         "\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct sg_kinesis_error err;
@@ -172,15 +179,25 @@ static void test_classify_call(void)
               strcmp(err.code, "ThrottlingException") == 0,
           "len bounds the body: %s", err.code);
 
-    /* long message: truncated to the buffer, NUL-terminated */
-    char body[2048];
+    /* A message of 1000 bytes is kept whole (kinesalite's ValidationException
+     * quotes a 256-character key); a longer one is cut at a character
+     * boundary and ends in "...". */
+    char body[4096];
     int n = snprintf(body, sizeof body, "{\"__type\":\"ValidationException\",\"message\":\"");
     memset(body + n, 'm', 1000);
     snprintf(body + n + 1000, sizeof body - (size_t)n - 1000, "\"}");
+    CHECK(sg_kinesis_classify_call(400, body, strlen(body), NULL, &err) == SG_KINESIS_FATAL &&
+              strlen(err.message) == 1000,
+          "1000-byte message kept: %zu", strlen(err.message));
+    for (size_t i = 0; i < 700; i++) /* 700 x "Ж": 1400 bytes */
+        memcpy(body + n + 2 * i, "\xd0\x96", 2);
+    snprintf(body + n + 1400, sizeof body - (size_t)n - 1400, "\"}");
     CHECK(sg_kinesis_classify_call(400, body, strlen(body), NULL, &err) == SG_KINESIS_FATAL,
           "long message");
-    CHECK(strlen(err.message) == sizeof err.message - 1 && err.message[0] == 'm',
-          "long message truncated to %zu", strlen(err.message));
+    size_t ml = strlen(err.message);
+    CHECK(ml < sizeof err.message && ml > sizeof err.message - 8 &&
+              strcmp(err.message + ml - 3, "...") == 0 && (ml - 3) % 2 == 0,
+          "long message cut on a character: %zu", ml);
     /* a non-JSON body is quoted up to 200 bytes */
     memset(body, 'b', 1000);
     CHECK(sg_kinesis_classify_call(500, body, 1000, NULL, &err) == SG_KINESIS_RETRYABLE &&
@@ -195,6 +212,50 @@ static void test_classify_call(void)
           "long __type: %zu", strlen(err.code));
 }
 
+static void test_pk_units(void)
+{
+    static const struct {
+        const char *key;
+        size_t units;
+    } rows[] = {
+        {"", 0},
+        {"a", 1},
+        {"\xc3\xa9", 1},             /* é: 2 bytes, 1 unit */
+        {"\xe2\x82\xac", 1},         /* €: 3 bytes, 1 unit */
+        {"\xf0\x9f\x98\x80", 2},     /* 😀: 4 bytes, a surrogate pair */
+        {"a\xd0\x96\xf0\x9f\x98\x80z", 5},
+        {"\xef\xbf\xbd", 1}, /* U+FFFD, what a lone surrogate escape decodes to */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        CHECK(sg_kinesis_pk_units(rows[i].key, strlen(rows[i].key)) == rows[i].units,
+              "pk_units row %zu", i);
+}
+
+static void test_record_error(void)
+{
+    static const struct {
+        const char *code;
+        int want;
+    } rows[] = {
+        {"ValidationException", 1},
+        {"com.amazonaws.kinesis.v20131202#ValidationException", 1},
+        {"InvalidArgumentException", 1},
+        {"SerializationException", 1},
+        {"HTTP 413", 1},
+        /* stream-wide: splitting would not help */
+        {"ResourceNotFoundException", 0},
+        {"AccessDeniedException", 0},
+        {"KMSDisabledException", 0},
+        {"UnrecognizedClientException", 0},
+        {"ProvisionedThroughputExceededException", 0},
+        {"HTTP 400", 0},
+        {"", 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        CHECK(sg_kinesis_is_record_error(rows[i].code) == rows[i].want, "record_error [%s]",
+              rows[i].code);
+}
+
 /* ---- encoder ---- */
 
 static void test_encode_exact(void)
@@ -205,20 +266,28 @@ static void test_encode_exact(void)
     CHECK_STREQ(b.data, "{\"StreamName\":\"events\",\"Records\":[", "head bytes");
 
     size_t mark = b.len;
-    CHECK(sg_kinesis_append_entry(&b, "hello", 5, "pk-1", 4) == 0, "entry");
+    CHECK(sg_kinesis_append_entry(&b, "hello", 5, "pk-1", 4, NULL) == 0, "entry");
     CHECK_STREQ(b.data + mark, "{\"Data\":\"aGVsbG8=\",\"PartitionKey\":\"pk-1\"}", "entry bytes");
     CHECK(sg_buf_append_char(&b, ',') == 0, "comma");
     mark = b.len;
     static const char bin[] = {'\0', '\x01', '\xff', '{', '"'};
-    CHECK(sg_kinesis_append_entry(&b, bin, sizeof bin, "q\"b\\s/\n\x01\x1f\xc3\xa9", 11) == 0,
+    CHECK(sg_kinesis_append_entry(&b, bin, sizeof bin, "q\"b\\s/\n\x01\x1f\xc3\xa9", 11, NULL) == 0,
           "entry with an escaped key");
     CHECK_STREQ(b.data + mark,
                 "{\"Data\":\"AAH/eyI=\",\"PartitionKey\":\"q\\\"b\\\\s/\\n\\u0001\\u001f\xc3\xa9\"}",
                 "escaped entry bytes");
     CHECK(sg_buf_append_char(&b, ',') == 0, "comma");
     mark = b.len;
-    CHECK(sg_kinesis_append_entry(&b, "", 0, "k", 1) == 0, "empty data");
+    CHECK(sg_kinesis_append_entry(&b, "", 0, "k", 1, NULL) == 0, "empty data");
     CHECK_STREQ(b.data + mark, "{\"Data\":\"\",\"PartitionKey\":\"k\"}", "empty data bytes");
+    CHECK(sg_buf_append_char(&b, ',') == 0, "comma");
+    mark = b.len;
+    CHECK(sg_kinesis_append_entry(&b, "hi", 2, "k", 1, "170141183460469231731687303715884105728") == 0,
+          "entry with an explicit hash key");
+    CHECK_STREQ(b.data + mark,
+                "{\"Data\":\"aGk=\",\"PartitionKey\":\"k\","
+                "\"ExplicitHashKey\":\"170141183460469231731687303715884105728\"}",
+                "ExplicitHashKey bytes");
     CHECK(sg_kinesis_append_tail(&b) == 0, "tail");
     CHECK(b.len >= 2 && memcmp(b.data + b.len - 2, "]}", 2) == 0, "tail bytes");
 
@@ -228,7 +297,7 @@ static void test_encode_exact(void)
     CHECK(root != NULL, "body does not parse: %s in %s", jerr.text, b.data);
     if (root) {
         json_t *recs = json_object_get(root, "Records");
-        CHECK(json_object_size(root) == 2 && json_is_array(recs) && json_array_size(recs) == 3,
+        CHECK(json_object_size(root) == 2 && json_is_array(recs) && json_array_size(recs) == 4,
               "shape");
         CHECK_STREQ(json_string_value(json_object_get(root, "StreamName")), "events", "StreamName");
         const char *pk = json_string_value(json_object_get(json_array_get(recs, 1), "PartitionKey"));
@@ -277,7 +346,7 @@ static void test_encode_roundtrip(void)
         int kl = snprintf(key, sizeof key, "k\xe2\x82\xac%d\"\\", i);
         if (i)
             CHECK(sg_buf_append_char(&b, ',') == 0, "comma");
-        CHECK(sg_kinesis_append_entry(&b, data, len, key, (size_t)kl) == 0, "entry %d", i);
+        CHECK(sg_kinesis_append_entry(&b, data, len, key, (size_t)kl, NULL) == 0, "entry %d", i);
     }
     CHECK(sg_kinesis_append_tail(&b) == 0, "tail");
     json_error_t jerr;
@@ -322,9 +391,9 @@ static void test_encode_limit(void)
     size_t before = b.len;
     char data[100];
     memset(data, 'd', sizeof data);
-    CHECK(sg_kinesis_append_entry(&b, data, sizeof data, "k", 1) == -1, "entry past the limit");
+    CHECK(sg_kinesis_append_entry(&b, data, sizeof data, "k", 1, NULL) == -1, "entry past the limit");
     CHECK(b.len == before, "length restored: %zu vs %zu", b.len, before);
-    CHECK(sg_kinesis_append_entry(&b, "ab", 2, "k", 1) == 0, "a small entry still fits");
+    CHECK(sg_kinesis_append_entry(&b, "ab", 2, "k", 1, NULL) == 0, "a small entry still fits");
     CHECK(b.len == before + strlen("{\"Data\":\"YWI=\",\"PartitionKey\":\"k\"}") &&
               strcmp(b.data + before, "{\"Data\":\"YWI=\",\"PartitionKey\":\"k\"}") == 0,
           "entry after a refusal: %s", b.data + before);
@@ -522,6 +591,8 @@ static void test_parse_malformed(void)
 
 int main(void)
 {
+    test_pk_units();
+    test_record_error();
     test_classify_code();
     test_classify_call();
     test_encode_exact();

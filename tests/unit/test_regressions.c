@@ -80,7 +80,7 @@ static void bug_entry_exact_fit(void)
     struct sg_buf b;
     sg_buf_init(&b, 64);
     int rc = sg_kinesis_append_head(&b, "s", 0); /* 29 bytes */
-    rc |= sg_kinesis_append_entry(&b, "ab", 2, "k", 1); /* 34 bytes: 63 in all */
+    rc |= sg_kinesis_append_entry(&b, "ab", 2, "k", 1, NULL); /* 34 bytes: 63 in all */
     rc |= sg_buf_append_char(&b, ']');                  /* 64: exactly the limit */
     CHECK(rc == 0 && b.len == 64, "a 64-byte body refused by a 64-byte buffer (len %zu)", b.len);
     sg_buf_free(&b);
@@ -129,7 +129,7 @@ static enum sg_ingest_status parse_on(enum sg_stream_mode mode, enum sg_ingest_r
     strcpy(s.name, "s");
     strcpy(s.stream_name, "s");
     s.mode = mode;
-    struct sg_ingest_limits lim = {max_record_bytes, 64, 500};
+    struct sg_ingest_limits lim = {max_record_bytes, 64, 500, 0};
     return sg_ingest_parse(in, route, &s, body, strlen(body), &lim);
 }
 

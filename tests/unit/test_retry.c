@@ -112,20 +112,42 @@ static void test_outcome_for(void)
     }
 }
 
-static void test_http_status(void)
+static void test_plan(void)
 {
+    /* now 1000, base 50, max 2000; random 49 -> delay 49 at attempt 0 */
     static const struct {
-        enum sg_outcome outcome;
-        int want;
+        enum sg_kinesis_status status;
+        bool unreachable;
+        unsigned attempt;
+        int64_t deadline;
+        bool stopping;
+        uint64_t random;
+        bool want_retry;
+        int64_t want_at;
+        enum sg_outcome want_outcome;
     } rows[] = {
-        {SG_OUTCOME_OK, 200},          {SG_OUTCOME_INVALID, 400},  {SG_OUTCOME_THROTTLED, 503},
-        {SG_OUTCOME_UNAVAILABLE, 503}, {SG_OUTCOME_REFUSED, 502},  {SG_OUTCOME_TIMEOUT, 504},
-        {SG_OUTCOME_PENDING, 504},
+        {SG_KINESIS_THROTTLED, false, 0, 5000, false, 49, true, 1049, SG_OUTCOME_THROTTLED},
+        {SG_KINESIS_RETRYABLE, false, 3, 5000, false, 399, true, 1399, SG_OUTCOME_TIMEOUT},
+        {SG_KINESIS_RETRYABLE, true, 0, 5000, false, 0, true, 1000, SG_OUTCOME_UNAVAILABLE},
+        {SG_KINESIS_EXPIRED_TOKEN, false, 1, 5000, false, 7, true, 1007, SG_OUTCOME_TIMEOUT},
+        /* the wait would reach the deadline: answer now */
+        {SG_KINESIS_THROTTLED, false, 0, 1049, false, 49, false, 1049, SG_OUTCOME_THROTTLED},
+        {SG_KINESIS_THROTTLED, false, 0, 1050, false, 49, true, 1049, SG_OUTCOME_THROTTLED},
+        /* stopping: answer now */
+        {SG_KINESIS_RETRYABLE, false, 0, 5000, true, 0, false, 1000, SG_OUTCOME_TIMEOUT},
+        /* refused: at once, whatever else */
+        {SG_KINESIS_FATAL, false, 0, 5000, false, 0, false, 0, SG_OUTCOME_REFUSED},
+        {SG_KINESIS_FATAL, true, 0, 5000, false, 0, false, 0, SG_OUTCOME_REFUSED},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        int got = sg_retry_http_status(rows[i].outcome);
-        CHECK(got == rows[i].want, "http_status(%d) = %d want %d", (int)rows[i].outcome, got,
-              rows[i].want);
+        struct sg_retry_plan got =
+            sg_retry_plan_for(rows[i].status, rows[i].unreachable, rows[i].attempt, 1000,
+                              rows[i].deadline, rows[i].stopping, 50, 2000, rows[i].random);
+        CHECK(got.retry == rows[i].want_retry, "row %zu: retry %d", i, (int)got.retry);
+        CHECK(got.outcome == rows[i].want_outcome, "row %zu: outcome %d", i, (int)got.outcome);
+        if (got.retry || rows[i].status != SG_KINESIS_FATAL)
+            CHECK(got.not_before_ms == rows[i].want_at, "row %zu: at %lld", i,
+                  (long long)got.not_before_ms);
     }
 }
 
@@ -134,6 +156,6 @@ int main(void)
     test_backoff_bounds();
     test_backoff_values();
     test_outcome_for();
-    test_http_status();
+    test_plan();
     return sg_check_result("test_retry");
 }

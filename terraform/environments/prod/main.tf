@@ -22,6 +22,7 @@ module "stack" {
   expected_events_per_second = 600
   stream_retention_hours     = 168
   passthrough_streams        = var.passthrough_streams
+  stream_aggregation         = var.stream_aggregation
 
   # lake
   lake_bucket_name                  = var.lake_bucket_name

@@ -33,6 +33,12 @@ variable "passthrough_streams" {
   default     = []
 }
 
+variable "stream_aggregation" {
+  description = "Per route, \"kpl\" to aggregate many events per Kinesis record or \"none\" (see the stack module and docs/architecture.md)."
+  type        = map(string)
+  default     = {}
+}
+
 variable "vpc_id" {
   description = "VPC of the gateway."
   type        = string

@@ -9,8 +9,9 @@
 #   gateway answers /readyz 503, keeps listening for shutdown.delay_ms (5 s),
 #   then drains its queue within drain_timeout_ms (20 s); SIGKILL comes at
 #   stopTimeout (30 s) after SIGTERM. /readyz is also the target group check.
-# - Task role: kinesis:PutRecords, PutRecord, DescribeStreamSummary on the
-#   configured stream ARNs and nothing else.
+# - Task role: kinesis:PutRecords, PutRecord, DescribeStreamSummary and
+#   ListShards (the shard map of streams that aggregate) on the configured
+#   stream ARNs and nothing else.
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
@@ -42,6 +43,7 @@ locals {
       stream_arn    = s.stream_arn
       mode          = s.mode
       partition_key = s.partition_key
+      aggregation   = s.aggregation
     }]
   }, length(var.limits) > 0 ? { limits = var.limits } : {})
 
@@ -99,6 +101,7 @@ data "aws_iam_policy_document" "task" {
       "kinesis:PutRecords",
       "kinesis:PutRecord",
       "kinesis:DescribeStreamSummary",
+      "kinesis:ListShards",
     ]
     resources = local.stream_arns
   }

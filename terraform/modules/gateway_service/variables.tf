@@ -174,12 +174,13 @@ variable "target_cpu_percent" {
 }
 
 variable "streams" {
-  description = "Gateway routes: /streams/<name>/... forwards to stream_arn; mode event (validate + enrich) or passthrough; partition_key client, event_uuid or random."
+  description = "Gateway routes: /streams/<name>/... forwards to stream_arn; mode event (validate + enrich) or passthrough; partition_key client, event_uuid or random; aggregation none or kpl (KPL-aggregated records: only for streams whose every consumer de-aggregates, as Firehose and KCL do; never one Redshift streaming ingestion reads)."
   type = list(object({
     name          = string
     stream_arn    = string
     mode          = string
     partition_key = string
+    aggregation   = optional(string, "none")
   }))
 
   validation {
@@ -187,9 +188,10 @@ variable "streams" {
       can(regex("^[a-zA-Z0-9_.-]{1,128}$", s.name)) &&
       can(regex("^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\\d{12}:stream/.+$", s.stream_arn)) &&
       contains(["event", "passthrough"], s.mode) &&
-      contains(["client", "event_uuid", "random"], s.partition_key)
+      contains(["client", "event_uuid", "random"], s.partition_key) &&
+      contains(["none", "kpl"], s.aggregation)
     ])
-    error_message = "Each stream needs a valid name, a Kinesis stream ARN, mode event|passthrough and partition_key client|event_uuid|random."
+    error_message = "Each stream needs a valid name, a Kinesis stream ARN, mode event|passthrough, partition_key client|event_uuid|random and aggregation none|kpl."
   }
 }
 

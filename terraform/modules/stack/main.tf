@@ -137,16 +137,33 @@ module "gateway" {
       stream_arn    = module.events_stream.arn
       mode          = "event"
       partition_key = "event_uuid"
+      aggregation   = lookup(var.stream_aggregation, "events", "none")
     }],
     [for s in var.passthrough_streams : {
       name          = s
       stream_arn    = module.passthrough_stream[s].arn
       mode          = "passthrough"
       partition_key = "client"
+      aggregation   = lookup(var.stream_aggregation, s, "none")
     }],
   )
 
   tags = local.tags
+}
+
+# Aggregated records reach Redshift streaming ingestion as they are (binary
+# protobuf): it does not de-aggregate as Firehose and KCL do.
+resource "terraform_data" "aggregation_guard" {
+  lifecycle {
+    precondition {
+      condition     = !(var.enable_redshift && lookup(var.stream_aggregation, "events", "none") == "kpl")
+      error_message = "stream_aggregation: the events stream must stay \"none\" while enable_redshift is true (Redshift streaming ingestion does not de-aggregate KPL records)."
+    }
+    precondition {
+      condition     = alltrue([for k in keys(var.stream_aggregation) : k == "events" || contains(var.passthrough_streams, k)])
+      error_message = "stream_aggregation names a route that is neither \"events\" nor one of passthrough_streams."
+    }
+  }
 }
 
 module "monitoring" {

@@ -80,6 +80,17 @@ variable "passthrough_streams" {
   }
 }
 
+variable "stream_aggregation" {
+  description = "Per route (\"events\" or a passthrough stream): \"kpl\" to pack many events into one Kinesis record (KPL aggregation: fewer shards, far cheaper Firehose at high volume), \"none\" (default) to send one record per event. Firehose de-aggregates; Redshift streaming ingestion does not, so the events stream stays \"none\" while enable_redshift is true."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.stream_aggregation : contains(["none", "kpl"], v)])
+    error_message = "stream_aggregation values must be \"none\" or \"kpl\"."
+  }
+}
+
 # ---- lake ---------------------------------------------------------------------
 
 variable "lake_bucket_name" {
