@@ -34,18 +34,31 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const env = process.env;
 
-const { values: opt } = parseArgs({
-  options: {
-    endpoint: { type: "string", default: env.AWS_ENDPOINT_URL_KINESIS },
-    stream: { type: "string", default: env.STREAMGATE_LAKE_STREAM ?? "events" },
-    lake: { type: "string", default: env.STREAMGATE_LAKE_DIR ?? resolve(ROOT, "lake") },
-    region: { type: "string", default: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1" },
-    "buffer-bytes": { type: "string", default: env.STREAMGATE_LAKE_BUFFER_BYTES ?? String(4 << 20) },
-    "interval-ms": { type: "string", default: env.STREAMGATE_LAKE_INTERVAL_MS ?? "2000" },
-    "poll-ms": { type: "string", default: env.STREAMGATE_LAKE_POLL_MS ?? "250" },
-    jq: { type: "string", default: env.STREAMGATE_LAKE_JQ ?? "jq" },
-  },
-});
+const USAGE = "usage: node deploy/local/delivery.mjs [--endpoint URL] [--stream NAME] [--lake DIR] [--region NAME]\n" +
+  "       [--buffer-bytes N] [--interval-ms N] [--poll-ms N] [--jq PATH]   (see the comment at the top of this file)\n";
+let opt;
+try {
+  ({ values: opt } = parseArgs({
+    options: {
+      help: { type: "boolean", default: false },
+      endpoint: { type: "string", default: env.AWS_ENDPOINT_URL_KINESIS },
+      stream: { type: "string", default: env.STREAMGATE_LAKE_STREAM ?? "events" },
+      lake: { type: "string", default: env.STREAMGATE_LAKE_DIR ?? resolve(ROOT, "lake") },
+      region: { type: "string", default: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1" },
+      "buffer-bytes": { type: "string", default: env.STREAMGATE_LAKE_BUFFER_BYTES ?? String(4 << 20) },
+      "interval-ms": { type: "string", default: env.STREAMGATE_LAKE_INTERVAL_MS ?? "2000" },
+      "poll-ms": { type: "string", default: env.STREAMGATE_LAKE_POLL_MS ?? "250" },
+      jq: { type: "string", default: env.STREAMGATE_LAKE_JQ ?? "jq" },
+    },
+  }));
+} catch (e) {
+  process.stderr.write(`${e.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (opt.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const log = (o) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...o }) + "\n");
 const positive = (name) => {
