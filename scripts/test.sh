@@ -39,7 +39,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 UBSAN_O
 # slows the gateway past their deadlines).
 configure build-tsan -DCMAKE_BUILD_TYPE=Debug -DSG_SANITIZE=thread
 cmake --build build-tsan -j"$JOBS"
-TSAN_OPTIONS=halt_on_error=1 run_ctest --test-dir build-tsan \
+TSAN_OPTIONS=halt_on_error=1:allocator_may_return_null=1 run_ctest --test-dir build-tsan \
     -R '^(test_|fuzz_|integration_test_(kinesalite|shutdown|access|limits)$)'
 
 CC=clang configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSG_FUZZ=ON
