@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# One command for a local gateway: installs dependencies, builds, starts
-# kinesalite, creates the streams of config/local.json (events with 4 shards,
-# raw with 1), waits until they are ACTIVE, runs streamgate and prints its
-# "ready" line once /readyz answers 200. Runs in the foreground; Ctrl-C or
-# SIGTERM stops everything it started.
+# One command for the whole local pipeline: installs dependencies, builds,
+# starts kinesalite, creates the streams of config/local.json (events with 4
+# shards, raw with 1), waits until they are ACTIVE, runs streamgate, and once
+# /readyz answers 200 starts the local delivery (deploy/local/delivery.mjs:
+# the stand-in for Firehose + S3 + Glue, writing the lake that
+# scripts/lake.sh queries) and prints its "ready" line. Runs in the
+# foreground; Ctrl-C or SIGTERM stops everything it started.
 #
-# Ports come from the environment: KINESIS_PORT (default 4567) and
-# GATEWAY_PORT (default 8080). The gateway is built in build-local/ (tests
-# off), so it never changes the configuration of the test build in build/.
+# From the environment: KINESIS_PORT (default 4567), GATEWAY_PORT (default
+# 8080), STREAMGATE_LAKE_DIR (default ./lake). The gateway is built in
+# build-local/ (tests off), so it never changes the test build in build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KINESIS_PORT=${KINESIS_PORT:-4567}
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
+LAKE_DIR=${STREAMGATE_LAKE_DIR:-lake}
 STREAMS=("events 4" "raw 1")
 
 die() { echo "run-local: $*" >&2; exit 1; }
@@ -101,12 +104,19 @@ for _ in $(seq 200); do
 done
 [ $ready = 1 ] || die "streamgate did not become ready: $(curl -s "$G/readyz")"
 
+# The delivery reads the events stream into the lake (it flushes on SIGTERM).
+node deploy/local/delivery.mjs --endpoint "$AWS_ENDPOINT_URL_KINESIS" --stream events \
+    --lake "$LAKE_DIR" &
+PIDS+=($!)
+
 cat <<EOF
 streamgate ready on $G (Kinesis: kinesalite on 127.0.0.1:$KINESIS_PORT). Try:
   curl -s -X PUT $G/streams/events/record -H 'Content-Type: application/json' \\
     -d '{"Data": {"event_uuid": "123e4567-e89b-12d3-a456-426614174000", "event_name": "payment:order:completed", "created_at": 1712514065.123}, "PartitionKey": "customer-42"}'
   curl -s $G/metrics
-Ctrl-C stops the gateway and kinesalite.
+Events land in the local lake ($LAKE_DIR) within seconds; query them with SQL:
+  scripts/lake.sh --lake "$LAKE_DIR" query "SELECT event_type, dt, count(*) FROM events GROUP BY ALL"
+Ctrl-C stops the gateway, the delivery and kinesalite.
 EOF
 
 # Waits for the gateway; a signal interrupts the wait and runs the trap.

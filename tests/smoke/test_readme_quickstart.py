@@ -1,12 +1,15 @@
 """The README's quick start, run as a new user runs it.
 
 Starts `bash scripts/run-local.sh` itself (on free ports given through
-KINESIS_PORT / GATEWAY_PORT), waits for its "ready" line, then sends every
-curl example of the README's "HTTP API" section, taken from README.md itself,
-and checks each answer against the status and JSON that the README shows
-next to it. It reads the records back from the emulator and compares the
-stored bytes with the README's "stored" example, then stops the script with
-SIGTERM and checks that no process it started is left.
+KINESIS_PORT / GATEWAY_PORT, its lake in a temporary directory), waits for its
+"ready" line, then follows the README, taken from README.md itself: the
+"Query your events" section's commands, then each of its `scripts/lake.sh
+query` examples until the local lake answers exactly the output the README
+shows; then every curl example of the "HTTP API" section, each answer checked
+against the status and JSON that the README shows next to it. It reads the
+records back from the emulator and compares the stored bytes with the README's
+"stored" example, then stops the script with SIGTERM and checks that no
+process it started is left.
 
 Nothing here knows the examples: change the README and this test follows it,
 break run-local.sh (a wrong stream name, a failed creation) and it fails.
@@ -14,6 +17,7 @@ break run-local.sh (a wrong stream name, a failed creation) and it fails.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -67,6 +71,36 @@ def examples(section):
     return pairs, stored
 
 
+def lake_examples(section):
+    """The commands to send, and each (SQL, expected output) the README shows."""
+    blocks = fenced_blocks(section)
+    send = next(body for lang, body, _ in blocks if lang == "sh")
+    shown = next(body for lang, body, _ in blocks if lang == "" and "$ scripts/lake.sh query" in body)
+    queries = []
+    for m in re.finditer(r'^\$ scripts/lake\.sh query "(.*?)"\n(.*?)(?=^\$ |\Z)', shown, re.S | re.M):
+        queries.append((m.group(1), m.group(2).strip()))
+    return send, queries
+
+
+def check_lake(section, gateway_port, lake_dir):
+    send, queries = lake_examples(section)
+    check(len(queries) >= 2, f"Query your events shows queries ({len(queries)})")
+    out = subprocess.run(["bash", "-c", send.replace(README_PORT, f"127.0.0.1:{gateway_port}")],
+                         capture_output=True, text=True, timeout=60)
+    check(out.returncode == 0 and out.stdout.count("SequenceNumber") >= 4,
+          f"the lake section's events are acknowledged: {out.stdout[:300]}")
+    for sql, want in queries:
+        got, deadline = None, time.time() + 60
+        while time.time() < deadline:
+            q = subprocess.run(["bash", "scripts/lake.sh", "--lake", lake_dir, "query", sql],
+                               cwd=harness.ROOT, capture_output=True, text=True, timeout=60)
+            got = q.stdout.strip()
+            if got == want:
+                break
+            time.sleep(1)
+        check(got == want, f"lake.sh query answers as README shows:\n{sql}\n{got}\n!=\n{want}")
+
+
 def same_shape(expected, actual, path="$"):
     """Problems where `actual` differs from the README's `expected`: the same
     members in the same order and the same values, except that sequence
@@ -106,8 +140,9 @@ def run_example(cmd, gateway_port, workdir):
 class RunLocal:
     """scripts/run-local.sh in its own session, its output collected."""
 
-    def __init__(self, kinesis_port, gateway_port):
-        env = dict(os.environ, KINESIS_PORT=str(kinesis_port), GATEWAY_PORT=str(gateway_port))
+    def __init__(self, kinesis_port, gateway_port, lake_dir):
+        env = dict(os.environ, KINESIS_PORT=str(kinesis_port), GATEWAY_PORT=str(gateway_port),
+                   STREAMGATE_LAKE_DIR=lake_dir)
         for k in ("STREAMGATE_LISTEN", "AWS_ENDPOINT_URL_KINESIS", "AWS_ENDPOINT_URL"):
             env.pop(k, None)
         self.proc = subprocess.Popen(["bash", "scripts/run-local.sh"], cwd=harness.ROOT, env=env,
@@ -155,8 +190,9 @@ def main():
     check(stored is not None, "the HTTP API section shows the stored record")
 
     kinesis_port, gateway_port = harness.free_port(), harness.free_port()
-    run = RunLocal(kinesis_port, gateway_port)
     workdir = tempfile.mkdtemp(prefix="sg-smoke-")
+    lake_dir = os.path.join(workdir, "lake")
+    run = RunLocal(kinesis_port, gateway_port, lake_dir)
     try:
         ready = run.wait_ready(READY_TIMEOUT_S)
         check(ready, "run-local.sh printed its ready line and kept running")
@@ -165,6 +201,9 @@ def main():
             return
         status, _, body = harness.request(f"http://127.0.0.1:{gateway_port}", "GET", "/readyz")
         check(status == 200, f"/readyz answers 200 once the ready line is out ({status} {body})")
+
+        # First the lake section, on an empty lake: its outputs count only its events.
+        check_lake(readme_section(readme, "Query your events"), gateway_port, lake_dir)
 
         for cmd, want_status, want_error_type, want_body in pairs:
             status, headers, body = run_example(cmd, gateway_port, workdir)
@@ -190,6 +229,7 @@ def main():
         rc = run.stop()
         check(rc in (0, 143), f"run-local.sh exits cleanly on SIGTERM (status {rc})")
         check(not run.group_alive(), "no process started by run-local.sh is left")
+        shutil.rmtree(workdir, ignore_errors=True)
         for port in (kinesis_port, gateway_port):
             try:
                 harness.wait_port(port, timeout=0.3)
