@@ -5,8 +5,10 @@
 // KCL's rule: a sub-record whose hash key lies outside the shard it was read
 // from is dropped. Checked: every acknowledged event is kept exactly once,
 // with the SequenceNumber and ShardId its client got; aggregates carry many
-// events; and, with a shard split while clients send, no acknowledged event
-// is lost.
+// events; with a shard split while clients send, no acknowledged event is
+// lost; and through the local lake (deploy/local, the Firehose stand-in that
+// de-aggregates as Firehose does) every acknowledged event is in events_raw
+// exactly once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -26,6 +28,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 const require = createRequire(import.meta.url);
 const agg = require('aws-kinesis-agg');
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DELIVERY = join(ROOT, 'deploy', 'local', 'delivery.mjs');
 const BIN = process.env.STREAMGATE_BIN || join(ROOT, 'build', 'streamgate');
 const MAGIC = 'f3899ac2';
 
@@ -254,4 +257,33 @@ test('a shard split while clients send loses nothing', async () => {
     + ` KCL drops, ${misplaced} aggregates sent again after landing outside their shard`);
   assert.equal(lost.length, 0, `acknowledged events lost: ${lost.slice(0, 3)}`);
   assert.equal(acks.size, 4000);
+});
+
+test('aggregated events reach the local lake once per acknowledgement', async () => {
+  const { openLake } = await import('../../deploy/local/lake.mjs');
+  await createStream(kin.client, 'lakeagg', 4);
+  const gw = await gateway(kin.port, 'lakeagg');
+  const lake = join(tmp, 'lake');
+  const d = start(process.execPath, [DELIVERY, '--endpoint', `http://127.0.0.1:${kin.port}`,
+    '--stream', 'lakeagg', '--lake', lake], { ...process.env, AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' });
+  await until('the delivery', async () => d.out.includes('delivery ready'), 60000);
+  const acks = new Map();
+  await send(gw.base, 'lakeagg', 2000, acks);
+  let copies = new Map();
+  await until('every event in events_raw', async () => {
+    const { db, conn } = await openLake(lake);
+    try {
+      const rows = (await conn.runAndReadAll(
+        "SELECT json_extract_string(record, '$.event_uuid') AS u, count(*) AS n FROM events_raw GROUP BY 1",
+      )).getRowObjectsJS();
+      copies = new Map(rows.map((r) => [r.u, Number(r.n)]));
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+    return [...acks.keys()].every((u) => copies.has(u));
+  }, 90000);
+  for (const u of acks.keys()) assert.equal(copies.get(u), 1, `event ${u}: ${copies.get(u)} copies`);
+  assert.equal(copies.size, acks.size, 'nothing else in the lake');
 });
