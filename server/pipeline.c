@@ -509,10 +509,10 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
             size_t bytes;
             int64_t due;
             /* Nothing in flight: send at once rather than linger; while
-             * calls are in flight, the next batch fills up meanwhile.
-             * Aggregating streams always linger (aggregation_linger_ms):
-             * full aggregates are what they are for. */
-            size_t n = s->in_flight == 0 && !flush && s->cfg->aggregation == SG_AGG_NONE
+             * calls are in flight, the next batch fills up meanwhile (for
+             * up to aggregation_linger_ms on an aggregating stream): at
+             * low volume nobody waits, at high volume aggregates fill. */
+            size_t n = s->in_flight == 0 && !flush
                            ? sg_batcher_take_now(s->batcher, now, &list, &bytes, &due)
                            : sg_batcher_take(s->batcher, now, flush, &list, &bytes, &due);
             if (n == 0) {

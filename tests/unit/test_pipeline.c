@@ -721,11 +721,8 @@ static void test_aggregates_by_shard(void)
     make_kpl_request(&a, "agg", 8);
     CHECK(submit(f.p, &a.rq) == 0, "submitted");
     turns(&f, 1);
-    CHECK(last_put(f.sc) < 0, "an aggregating stream lingers even with nothing in flight");
-    fake_now += 20;
-    turns(&f, 1);
     long c = last_put(f.sc);
-    CHECK(c >= 0, "sent after the linger");
+    CHECK(c >= 0, "with nothing in flight, sent at once");
     size_t entries = answer_put(&f, (size_t)c, -1, -1);
     CHECK(entries < 8, "8 records in %zu entries", entries);
     turns(&f, 1);
@@ -814,9 +811,11 @@ static void test_misplaced_aggregate_resent_after_new_map(void)
     after_backoff(&f);
     fake_now += 20;
     turns(&f, 1);
-    long c2 = last_put(f.sc);
-    CHECK(c2 > c, "the records are sent again");
-    answer_put(&f, (size_t)c2, -1, -1);
+    CHECK(last_put(f.sc) > c, "the records are sent again");
+    /* Answer every call sent since, in case the retries left in two. */
+    for (size_t k = (size_t)c + 1; k < f.sc->n_calls; k++)
+        if (!f.sc->calls[k].answered && strcmp(f.sc->calls[k].target, SG_KINESIS_TARGET_PUT_RECORDS) == 0)
+            answer_put(&f, k, -1, -1);
     turns(&f, 1);
     CHECK(a.rq.done_calls == 1, "completed once");
     for (size_t i = 0; i < 8; i++)
