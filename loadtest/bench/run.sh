@@ -274,6 +274,7 @@ start_kinesalite() {
     kinesis_call CreateStream "{\"StreamName\":\"events\",\"ShardCount\":$SHARDS}" >/dev/null ||
         die "kinesalite CreateStream failed"
     kinesis_call CreateStream '{"StreamName":"raw","ShardCount":1}' >/dev/null || true
+    kinesis_call CreateStream "{\"StreamName\":\"events_kpl\",\"ShardCount\":$SHARDS}" >/dev/null || true
     for ((i = 0; i < 100; i++)); do
         kinesis_call DescribeStreamSummary '{"StreamName":"events"}' | grep -q '"ACTIVE"' && return 0
         sleep 0.1
