@@ -11,16 +11,28 @@
 
 struct slot {
     uint32_t shard;
-    uint32_t pos; /* arrival order, to keep it within a shard */
     struct sg_record *r;
 };
 
-static int by_shard(const void *a, const void *b)
+/*
+ * Orders in[0, k) by shard into out, keeping arrival order within a shard,
+ * records with no shard (UINT32_MAX) last: a stable counting sort, since
+ * shards are few and small integers (what qsort by shard and arrival gave,
+ * in two passes and without a comparison per step). Returns -1 when out of memory.
+ */
+static int sort_by_shard(const struct slot *in, struct slot *out, size_t k, size_t n_shards)
 {
-    const struct slot *x = a, *y = b;
-    if (x->shard != y->shard)
-        return x->shard < y->shard ? -1 : 1;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
+    size_t *start = calloc(n_shards + 2, sizeof *start);
+    if (!start)
+        return -1;
+    for (size_t i = 0; i < k; i++)
+        start[(in[i].shard < n_shards ? in[i].shard : n_shards) + 1]++;
+    for (size_t b = 1; b <= n_shards + 1; b++)
+        start[b] += start[b - 1];
+    for (size_t i = 0; i < k; i++)
+        out[start[in[i].shard < n_shards ? in[i].shard : n_shards]++] = in[i];
+    free(start);
+    return 0;
 }
 
 struct packer {
@@ -116,17 +128,26 @@ int sg_kpl_pack(struct sg_record **list, size_t n, const struct sg_shard_map *ma
 {
     *n_groups = 0;
     *left = NULL;
+    struct slot *arrived = malloc((n ? n : 1) * sizeof *arrived);
     struct slot *slots = malloc((n ? n : 1) * sizeof *slots);
-    if (!slots)
+    if (!arrived || !slots) {
+        free(arrived);
+        free(slots);
         return -1;
+    }
     size_t k = 0;
     for (struct sg_record *r = *list; r && k < n; r = r->next, k++) {
         long shard = sg_hash_range_find(map->ranges, map->n, r->hash);
         /* A finished map covers every key; -1 cannot happen, but a record
          * with no shard still goes out, alone, where Kinesis puts it. */
-        slots[k] = (struct slot){shard < 0 ? UINT32_MAX : (uint32_t)shard, (uint32_t)k, r};
+        arrived[k] = (struct slot){shard < 0 ? UINT32_MAX : (uint32_t)shard, r};
     }
-    qsort(slots, k, sizeof *slots, by_shard);
+    int sorted = sort_by_shard(arrived, slots, k, map->n);
+    free(arrived);
+    if (sorted != 0) {
+        free(slots);
+        return -1;
+    }
     struct packer pk = {.lim = lim, .body = body, .groups = groups};
     sg_kpl_agg_init(&pk.agg, lim->max_agg_bytes);
     sg_buf_init(&pk.encoded, 0);

@@ -10,9 +10,11 @@
 # scripts of loadtest/wrk/ for a fixed duration, and measures:
 #   requests/s, events/s and latency p50/p90/p99 (wrk, acknowledged answers),
 #   the gateway's CPU seconds per 1,000 events (/proc/<pid>/stat) and peak RSS
-#   (VmHWM), the PutRecords calls and records fake_kinesis received, and
-#   checks it received every acknowledged record (unique event_uuids >=
-#   events acknowledged) and counts duplicates.
+#   (VmHWM), the PutRecords calls, Kinesis records, user records and bytes
+#   fake_kinesis received (it takes KPL aggregates apart: the *_kpl cases send
+#   to the stream events_kpl, "aggregation": "kpl"), and checks it received
+#   every acknowledged event (unique event_uuids >= events acknowledged, no
+#   user record outside its aggregate's shard) and counts duplicates.
 # Medians of the runs go to loadtest/RESULTS.md between the bench markers
 # (the rest of the file, e.g. profiling notes, is kept).
 #
@@ -27,6 +29,8 @@
 #   --soak S         also run record_c64 for S seconds, sampling RSS every 10 s
 #   --no-write       print the results, leave RESULTS.md alone
 #   --out FILE       results file (loadtest/RESULTS.md)
+#   --block TAG      the RESULTS.md block to write (default: the mode, fake or
+#                    kinesalite), e.g. --block kpl to keep the fake block
 # Everything listens on 127.0.0.1 only; every run stops by itself.
 set -euo pipefail
 
@@ -45,6 +49,7 @@ MODE=fake
 SOAK=0
 WRITE=1
 OUT=loadtest/RESULTS.md
+BLOCK=""
 ARGS="$*"
 
 # name -> "script connections events_per_request invalid_share [http_floor mode]"
@@ -62,9 +67,17 @@ declare -A CASES=(
     [floor_deferred_c64]="record.lua 64 1 0 deferred"
     [kinesalite_record_c16]="record.lua 16 1 0"
     [kinesalite_records_b100]="records.lua 8 100 0"
+    [record_c64_kpl]="record.lua 64 1 0"
+    [records_b500_kpl]="records.lua 32 500 0"
+)
+# The stream of a case (SG_STREAM of the wrk scripts), when not events:
+# events_kpl aggregates (bench.json: "aggregation": "kpl", KPL's defaults).
+declare -A CASE_STREAM=(
+    [record_c64_kpl]=events_kpl
+    [records_b500_kpl]=events_kpl
 )
 FAKE_ORDER="record_c64 record_c256 records_b100 records_b500 record_c64_invalid10 endpoint_b500"
-FAKE_ORDER="$FAKE_ORDER floor_direct_c64 floor_deferred_c64"
+FAKE_ORDER="$FAKE_ORDER floor_direct_c64 floor_deferred_c64 record_c64_kpl records_b500_kpl"
 KINESALITE_ORDER="kinesalite_record_c16 kinesalite_records_b100"
 
 die() {
@@ -85,6 +98,7 @@ while [ $# -gt 0 ]; do
     --soak) SOAK=$2; shift ;;
     --no-write) WRITE=0 ;;
     --out) OUT=$2; shift ;;
+    --block) BLOCK=$2; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
     esac
@@ -96,6 +110,7 @@ done
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 3600 ] || die "--duration must be 1..3600"
 [ "$RUNS" -ge 1 ] && [ "$RUNS" -le 20 ] || die "--runs must be 1..20"
 [ "$SOAK" -le 7200 ] || die "--soak must be at most 7200 seconds"
+[[ "$BLOCK" =~ ^[a-z0-9_-]*$ ]] || die "--block must be [a-z0-9_-]"
 if [ -z "$CASE_LIST" ]; then
     [ "$MODE" = fake ] && CASE_LIST=$FAKE_ORDER || CASE_LIST=$KINESALITE_ORDER
 fi
@@ -259,6 +274,7 @@ start_kinesalite() {
     kinesis_call CreateStream "{\"StreamName\":\"events\",\"ShardCount\":$SHARDS}" >/dev/null ||
         die "kinesalite CreateStream failed"
     kinesis_call CreateStream '{"StreamName":"raw","ShardCount":1}' >/dev/null || true
+    kinesis_call CreateStream "{\"StreamName\":\"events_kpl\",\"ShardCount\":$SHARDS}" >/dev/null || true
     for ((i = 0; i < 100; i++)); do
         kinesis_call DescribeStreamSummary '{"StreamName":"events"}' | grep -q '"ACTIVE"' && return 0
         sleep 0.1
@@ -313,11 +329,14 @@ RUNS_TSV=$LOGS/runs.tsv
 COLUMNS="case run requests_per_s events_per_s p50_ms p90_ms p99_ms cpu_s_per_1k cpu_pct rss_mb"
 COLUMNS="$COLUMNS calls calls_per_s records_per_call received unique duplicates acked answered"
 COLUMNS="$COLUMNS loss machine_cpu_pct fk_cpu_s_per_1k wrk_cpu_pct others_cpu_pct non_200 socket_errors"
+COLUMNS="$COLUMNS kinesis_records_per_s user_records users_per_record bytes_per_record aggregates misplaced bad_aggregates"
 echo "$COLUMNS" | tr ' ' '\t' >"$RUNS_TSV"
 
 wrk_command() { # case -> the wrk command line, relative paths
     local spec=(${CASES[$1]}) url=$2
-    local cmd="wrk -t$WRK_THREADS -c${spec[1]} -d${DURATION}s --timeout 10s -s loadtest/wrk/${spec[0]} $url"
+    local cmd=""
+    [ -n "${CASE_STREAM[$1]:-}" ] && cmd="SG_STREAM=${CASE_STREAM[$1]} "
+    cmd="${cmd}wrk -t$WRK_THREADS -c${spec[1]} -d${DURATION}s --timeout 10s -s loadtest/wrk/${spec[0]} $url"
     [ "${spec[0]}" = record.lua ] || cmd="$cmd -- ${spec[2]}"
     echo "$cmd"
 }
@@ -367,7 +386,8 @@ run_once() { # case run
     m0=($(machine_ticks))
     # In a subshell whose `times` gives wrk's CPU time (second line: children).
     (
-        SG_INVALID_SHARE=${spec[3]} $(wrk_command "$name" "$target") >"$log" 2>&1
+        SG_INVALID_SHARE=${spec[3]} SG_STREAM=${CASE_STREAM[$name]:-events} \
+            $(wrk_command "$name" "$target" | sed 's/^SG_STREAM=[^ ]* //') >"$log" 2>&1
         rc=$?
         times >"$log.times"
         exit $rc
@@ -404,7 +424,12 @@ run_once() { # case run
 }
 
 record_row() { # case run cpu_ticks fk_ticks hwm_kb stats machine_busy machine_total wrk_cpu_s direct
-    local calls records unique dups
+    local calls records unique dups users bytes aggs misplaced bad
+    users=$(json_num "$6" user_records)
+    bytes=$(json_num "$6" bytes)
+    aggs=$(json_num "$6" aggregates)
+    misplaced=$(json_num "$6" misplaced)
+    bad=$(json_num "$6" bad_aggregates)
     calls=$(json_num "$6" calls)
     records=$(json_num "$6" records)
     unique=$(json_num "$6" unique)
@@ -415,9 +440,11 @@ record_row() { # case run cpu_ticks fk_ticks hwm_kb stats machine_busy machine_t
         -v rps="${R[requests_per_s]}" -v secs="${R[duration_s]}" -v p50="${R[p50_ms]}" \
         -v p90="${R[p90_ms]}" -v p99="${R[p99_ms]}" -v acked="${R[events_acked]}" \
         -v failed="${R[events_failed]:-0}" -v s200="${R[status_200]}" \
-        -v requests="${R[requests]}" \
+        -v requests="${R[requests]}" -v users="${users:-}" -v bytes="${bytes:-0}" \
+        -v aggs="${aggs:-0}" -v misplaced="${misplaced:-0}" -v bad="${bad:-0}" \
         -v sockerr="$((R[errors_connect] + R[errors_read] + R[errors_write] + R[errors_timeout]))" \
         'BEGIN {
+            if (users == "") users = records # kinesalite: no de-aggregation
             answered = acked + failed
             cpu = ticks / hz
             print name, run, sprintf("%.0f", rps), sprintf("%.0f", acked / secs),
@@ -428,14 +455,18 @@ record_row() { # case run cpu_ticks fk_ticks hwm_kb stats machine_busy machine_t
                 calls, sprintf("%.0f", calls / secs),
                 calls ? sprintf("%.1f", records / calls) : "-",
                 records, unique, dups, acked, answered,
-                (direct == 2 ? "n/a" : unique >= acked ? "none" : "LOST " acked - unique),
+                (direct == 2 ? "n/a" : unique < acked ? "LOST " acked - unique : misplaced > 0 ? "MISPLACED " misplaced : "none"),
                 total ? sprintf("%.0f", 100 * ncpu * busy / total) : "-",
                 records ? sprintf("%.4f", fkticks / hz / records * 1000) : "-",
                 sprintf("%.0f", 100 * wrkcpu / secs),
                 total ? sprintf("%.0f", 100 * ncpu * busy / total - 100 * (cpu + (direct == 1 ? 0 : fkticks / hz) + wrkcpu) / secs) : "-",
-                requests - s200, sockerr
+                requests - s200, sockerr,
+                sprintf("%.0f", records / secs), users,
+                records ? sprintf("%.1f", users / records) : "-",
+                records ? sprintf("%.0f", bytes / records) : "-",
+                aggs, misplaced, bad
         }' >>"$RUNS_TSV"
-    tail -1 "$RUNS_TSV" | awk -F'\t' '{ printf "   run %s: %s req/s, %s events/s, p99 %s ms, CPU %s s/1k events, RSS %s MB, %s records/call, loss: %s\n", $2, $3, $4, $7, $8, $10, $13, $19 }'
+    tail -1 "$RUNS_TSV" | awk -F'\t' '{ printf "   run %s: %s req/s, %s events/s, p99 %s ms, CPU %s s/1k events, RSS %s MB, %s records/call, %s Kinesis records/s, %s user records and %s bytes per Kinesis record, loss: %s\n", $2, $3, $4, $7, $8, $10, $13, $26, $28, $29, $19 }'
 }
 
 # ---- soak: RSS over a long run ----
@@ -555,8 +586,9 @@ REPORT=$LOGS/report.md
     echo
     echo "| case | route | conns | events/req | requests/s | events/s | p50 ms | p90 ms | p99 ms |" \
         "gateway CPU s per 1k events | gateway CPU % | peak RSS MB | PutRecords calls/s |" \
-        "records/call | loss | duplicates | wrk CPU % | other processes CPU % |"
-    echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|"
+        "records/call | Kinesis records/s | user records per Kinesis record | bytes per Kinesis record |" \
+        "loss | duplicates | wrk CPU % | other processes CPU % |"
+    echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|"
     for name in $CASE_LIST; do
         spec=(${CASES[$name]})
         echo "| $name | $(describe_case "$name") | ${spec[1]} | ${spec[2]} |" \
@@ -564,6 +596,8 @@ REPORT=$LOGS/report.md
             "$(median "$name" p50_ms) | $(median "$name" p90_ms) | $(median "$name" p99_ms) |" \
             "$(median "$name" cpu_s_per_1k) | $(median "$name" cpu_pct) | $(median "$name" rss_mb) |" \
             "$(median "$name" calls_per_s) | $(median "$name" records_per_call) |" \
+            "$(median "$name" kinesis_records_per_s) | $(median "$name" users_per_record) |" \
+            "$(median "$name" bytes_per_record) |" \
             "$(loss_of "$name") | $(dups_of "$name") | $(median "$name" wrk_cpu_pct) |" \
             "$(median "$name" others_cpu_pct) |"
     done
@@ -572,7 +606,11 @@ REPORT=$LOGS/report.md
         "busy time minus the gateway, the endpoint and wrk: other work on the shared machine during the run." \
         "For endpoint_b500 the gateway columns are fake_kinesis's own (no gateway); for floor_* they are" \
         "http_floor's (no gateway, no Kinesis)." \
-        "Loss: runs where the endpoint received fewer distinct event_uuids than wrk saw acknowledged."
+        "Loss: runs where the endpoint received fewer distinct event_uuids than wrk saw acknowledged" \
+        "(MISPLACED: user records of an aggregate whose hash key is outside the aggregate's shard," \
+        "which KCL drops). Kinesis records are PutRecords entries; user records are the events in" \
+        "them (an aggregate holds many, a plain record one); bytes per Kinesis record are Data plus" \
+        "PartitionKey, as Kinesis counts them."
     echo
     echo "<details><summary>Every run</summary>"
     echo
@@ -618,7 +656,7 @@ write_block() { # tag file
 }
 
 if [ "$WRITE" = 1 ]; then
-    [ -n "$CASE_LIST" ] && write_block "$MODE" "$REPORT"
+    [ -n "$CASE_LIST" ] && write_block "${BLOCK:-$MODE}" "$REPORT"
     [ -n "$SOAK_HWM" ] && write_block soak "$SOAK_REPORT"
     echo "== results written to $OUT"
 fi

@@ -4,8 +4,9 @@
  * too slow (kinesalite tops out near 9k records/s on the benchmark machine):
  * it parses every request, checks the SigV4 headers are present and well
  * formed (fk_auth.h), answers each record with a sequence number and the
- * shard its partition key hashes to (fk_api.h), and counts records, calls,
- * bytes and event_uuid repeats, read back with GET /stats.
+ * shard its ExplicitHashKey or partition key hashes to (fk_api.h), takes KPL
+ * aggregates apart (fk_kpl.h), and counts calls, Kinesis records, user
+ * records, bytes and event_uuid repeats, read back with GET /stats.
  *
  * HTTP: POST / with X-Amz-Target: Kinesis_20131202.<Operation> and
  * Content-Type: application/x-amz-json-1.1. Also GET /stats, and
@@ -169,11 +170,15 @@ static void stats_json(struct server *srv, char *buf, size_t cap)
     snprintf(buf, cap,
              "{\"calls\":%llu,\"records\":%llu,\"unique\":%llu,\"duplicates\":%llu,"
              "\"no_uuid\":%llu,\"bytes\":%llu,\"rejected\":%llu,\"other_calls\":%llu,"
-             "\"shards\":%u}\n",
+             "\"user_records\":%llu,\"aggregates\":%llu,\"misplaced\":%llu,"
+             "\"bad_aggregates\":%llu,\"shards\":%u}\n",
              (unsigned long long)s.calls, (unsigned long long)s.records,
              (unsigned long long)s.unique, (unsigned long long)s.duplicates,
              (unsigned long long)s.no_uuid, (unsigned long long)s.bytes,
-             (unsigned long long)s.rejected, (unsigned long long)s.other_calls, srv->opt.shards);
+             (unsigned long long)s.rejected, (unsigned long long)s.other_calls,
+             (unsigned long long)s.user_records, (unsigned long long)s.aggregates,
+             (unsigned long long)s.misplaced, (unsigned long long)s.bad_aggregates,
+             srv->opt.shards);
 }
 
 static int has_header(void *ctx, const char *name)

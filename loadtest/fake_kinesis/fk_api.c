@@ -17,6 +17,7 @@
 
 #include "fk_base64.h"
 #include "fk_json.h"
+#include "fk_kpl.h"
 #include "fk_uuid_set.h"
 
 #include <openssl/md5.h>
@@ -39,17 +40,28 @@ struct fk_api {
     char seq_prefix[SEQ_PREFIX_LEN + 1];
     atomic_uint_fast64_t seq;
     atomic_uint_fast64_t calls, records, unique, duplicates, no_uuid, bytes, rejected,
-        other_calls;
+        other_calls, user_records, aggregates, misplaced, bad_aggregates;
     struct fk_uuid_set *uuids;
 };
 
-/* One parsed record, before commit. */
+/* One parsed record (a Kinesis record), before commit. */
 struct record {
-    unsigned char uuid[16];
-    int has_uuid;
     unsigned shard;
     size_t bytes;
 };
+
+/*
+ * What one call's records hold, before commit: the event_uuids of its user
+ * records (a plain record is one; an aggregate holds many) and the counts.
+ * One per thread, reused from call to call.
+ */
+struct call_users {
+    unsigned char (*uuids)[16];
+    size_t n, cap;
+    uint64_t users, no_uuid, aggregates, misplaced, bad_aggregates;
+};
+
+static _Thread_local struct call_users thread_users;
 
 /* Parse state: body is writable, errors are fixed strings. */
 struct parse {
@@ -58,6 +70,8 @@ struct parse {
     const char *end;
     const char *err_type;
     const char *err_message;
+    struct call_users *cu;
+    int oom;
 };
 
 static const char *fail(struct parse *ps, const char *type, const char *message)
@@ -193,6 +207,50 @@ static int find_uuid(const char *data, size_t n, unsigned char out[16])
     return parse_uuid(p + 1, out);
 }
 
+/* Notes the event_uuid of one user record's data (or that it has none). */
+static void add_user(struct parse *ps, const char *data, size_t n)
+{
+    struct call_users *cu = ps->cu;
+    cu->users++;
+    if (cu->n == cu->cap) {
+        size_t cap = cu->cap ? cu->cap * 2 : 4096;
+        unsigned char(*v)[16] = realloc(cu->uuids, cap * sizeof(*v));
+        if (v == NULL) {
+            ps->oom = 1;
+            return;
+        }
+        cu->uuids = v;
+        cu->cap = cap;
+    }
+    if (find_uuid(data, n, cu->uuids[cu->n]) == 0)
+        cu->n++;
+    else
+        cu->no_uuid++;
+}
+
+/* Context of the user records of one aggregate. */
+struct agg_ctx {
+    struct parse *ps;
+    unsigned shard; /* the aggregate's, from its ExplicitHashKey or key */
+};
+
+/* A user record of an aggregate: its uuid, and whether its own hash key
+ * (KCL checks it at de-aggregation) lies in the aggregate's shard. */
+static void on_user(void *ctx, const struct fk_kpl_user *u)
+{
+    struct agg_ctx *a = ctx;
+    unsigned shard;
+    u128 h;
+    if (u->hash != NULL) {
+        struct fk_str s = {(const char *)u->hash, u->hash_len, 0};
+        shard = parse_u128(s, &h) == 0 ? shard_of(a->ps->api, h) : a->shard + 1;
+    } else {
+        shard = shard_of_key(a->ps->api, (const char *)u->key, u->key_len);
+    }
+    a->ps->cu->misplaced += shard != a->shard;
+    add_user(a->ps, (const char *)u->data, u->data_len);
+}
+
 /* Counts code points in UTF-8 text (continuation bytes do not start one). */
 static size_t utf8_chars(const char *s, size_t n)
 {
@@ -298,8 +356,33 @@ static const char *parse_record(struct parse *ps, const char *p, struct record *
         return fail(ps, "ValidationException", "A record needs Data and PartitionKey");
     rec->shard = f.has_hash ? shard_of(ps->api, f.hash)
                             : shard_of_key(ps->api, f.key, f.key_len);
-    rec->has_uuid = find_uuid(f.data, f.data_len, rec->uuid) == 0;
     rec->bytes = f.data_len + f.key_len;
+    /* A KPL aggregate counts its user records; anything else is one. */
+    struct call_users *cu = ps->cu;
+    size_t n_before = cu->n;
+    uint64_t users_before = cu->users, none_before = cu->no_uuid, out_before = cu->misplaced;
+    struct agg_ctx actx = {ps, rec->shard};
+    size_t users;
+    switch (fk_kpl_read((const unsigned char *)f.data, f.data_len, on_user, &actx, &users)) {
+    case FK_KPL_AGGREGATE:
+        cu->aggregates++;
+        break;
+    case FK_KPL_NO_MEMORY:
+        ps->oom = 1;
+        break;
+    case FK_KPL_BAD_DIGEST:
+    case FK_KPL_MALFORMED: /* taken as a plain record, as KCL does with a bad digest */
+        cu->n = n_before;
+        cu->users = users_before;
+        cu->no_uuid = none_before;
+        cu->misplaced = out_before;
+        cu->bad_aggregates++;
+        add_user(ps, f.data, f.data_len);
+        break;
+    case FK_KPL_PLAIN:
+        add_user(ps, f.data, f.data_len);
+        break;
+    }
     return p;
 }
 
@@ -369,20 +452,22 @@ static int parse_put_records(struct parse *ps, struct record *recs)
 }
 
 /* Counts the records of an accepted call; returns the first sequence number. */
-static uint64_t commit(struct fk_api *api, const struct record *recs, int n)
+static uint64_t commit(struct fk_api *api, const struct record *recs, int n,
+                       const struct call_users *cu)
 {
-    uint64_t unique = 0, dups = 0, none = 0, bytes = 0;
-    for (int i = 0; i < n; i++) {
+    uint64_t unique = 0, dups = 0, none = cu->no_uuid, bytes = 0;
+    for (int i = 0; i < n; i++)
         bytes += recs[i].bytes;
-        if (!recs[i].has_uuid) {
-            none++;
-            continue;
-        }
-        int added = fk_uuid_set_add(api->uuids, recs[i].uuid);
+    for (size_t i = 0; i < cu->n; i++) {
+        int added = fk_uuid_set_add(api->uuids, cu->uuids[i]);
         unique += added == 1;
         dups += added == 0;
         none += added < 0;
     }
+    atomic_fetch_add_explicit(&api->user_records, cu->users, memory_order_relaxed);
+    atomic_fetch_add_explicit(&api->aggregates, cu->aggregates, memory_order_relaxed);
+    atomic_fetch_add_explicit(&api->misplaced, cu->misplaced, memory_order_relaxed);
+    atomic_fetch_add_explicit(&api->bad_aggregates, cu->bad_aggregates, memory_order_relaxed);
     atomic_fetch_add_explicit(&api->calls, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&api->records, (uint64_t)n, memory_order_relaxed);
     atomic_fetch_add_explicit(&api->unique, unique, memory_order_relaxed);
@@ -421,9 +506,11 @@ static int put_records(struct fk_api *api, struct parse *ps, struct fk_reply *ou
 {
     struct record recs[FK_API_MAX_RECORDS];
     int n = parse_put_records(ps, recs);
+    if (ps->oom)
+        return -1;
     if (n < 0)
         return fk_api_error(api, 400, ps->err_type, ps->err_message, out);
-    uint64_t seq = commit(api, recs, n);
+    uint64_t seq = commit(api, recs, n, ps->cu);
     char *body = malloc(64 + (size_t)n * RECORD_REPLY_MAX);
     if (body == NULL)
         return -1;
@@ -451,9 +538,11 @@ static int put_record(struct fk_api *api, struct parse *ps, struct fk_reply *out
         p = serialization(ps);
     if (p != NULL && !stream_ok(stream))
         p = fail(ps, "ValidationException", "StreamName or StreamARN is missing or invalid");
+    if (ps->oom)
+        return -1;
     if (p == NULL)
         return fk_api_error(api, 400, ps->err_type, ps->err_message, out);
-    uint64_t seq = commit(api, &rec, 1);
+    uint64_t seq = commit(api, &rec, 1, ps->cu);
     char *body = malloc(RECORD_REPLY_MAX + 2);
     if (body == NULL)
         return -1;
@@ -549,7 +638,10 @@ static int list_shards(struct fk_api *api, struct fk_reply *out)
 int fk_api_handle(struct fk_api *api, const char *op, char *body, size_t len,
                   const char *region, struct fk_reply *out)
 {
-    struct parse ps = {api, body, body + len, NULL, NULL};
+    struct call_users *cu = &thread_users;
+    cu->n = 0;
+    cu->users = cu->no_uuid = cu->aggregates = cu->misplaced = cu->bad_aggregates = 0;
+    struct parse ps = {api, body, body + len, NULL, NULL, cu, 0};
     if (strcmp(op, "PutRecords") == 0)
         return put_records(api, &ps, out);
     if (strcmp(op, "PutRecord") == 0)
@@ -589,6 +681,10 @@ void fk_api_stats(struct fk_api *api, struct fk_api_stats *out)
     out->bytes = atomic_load(&api->bytes);
     out->rejected = atomic_load(&api->rejected);
     out->other_calls = atomic_load(&api->other_calls);
+    out->user_records = atomic_load(&api->user_records);
+    out->aggregates = atomic_load(&api->aggregates);
+    out->misplaced = atomic_load(&api->misplaced);
+    out->bad_aggregates = atomic_load(&api->bad_aggregates);
 }
 
 void fk_api_reset(struct fk_api *api)
@@ -602,4 +698,8 @@ void fk_api_reset(struct fk_api *api)
     atomic_store(&api->bytes, 0);
     atomic_store(&api->rejected, 0);
     atomic_store(&api->other_calls, 0);
+    atomic_store(&api->user_records, 0);
+    atomic_store(&api->aggregates, 0);
+    atomic_store(&api->misplaced, 0);
+    atomic_store(&api->bad_aggregates, 0);
 }

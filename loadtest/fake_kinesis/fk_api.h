@@ -4,8 +4,9 @@
  * X-Amz-Target) and the body, and sends back the reply.
  *
  * Operations: PutRecords and PutRecord (records counted, one sequence number
- * each, shard chosen from the MD5 of the partition key over equal hash
- * ranges, as Kinesis does), DescribeStreamSummary and ListShards (an ACTIVE
+ * each, shard chosen from the ExplicitHashKey or else the MD5 of the
+ * partition key over equal hash ranges, as Kinesis does; KPL aggregates are
+ * taken apart (fk_kpl.h) so that the user records inside are counted), DescribeStreamSummary and ListShards (an ACTIVE
  * stream of the configured shard count, for readiness checks), CreateStream
  * (accepted, nothing kept). Anything else gets UnknownOperationException.
  *
@@ -28,13 +29,19 @@ struct fk_api;
 /* Counters since start or the last fk_api_reset. */
 struct fk_api_stats {
     uint64_t calls;      /* PutRecords/PutRecord calls answered 200 */
-    uint64_t records;    /* records in those calls */
-    uint64_t unique;     /* records whose event_uuid was new */
-    uint64_t duplicates; /* records whose event_uuid was seen before */
-    uint64_t no_uuid;    /* records without a readable event_uuid */
-    uint64_t bytes;      /* Data (decoded) plus partition key bytes */
+    uint64_t records;    /* Kinesis records in those calls */
+    uint64_t unique;     /* user records whose event_uuid was new */
+    uint64_t duplicates; /* user records whose event_uuid was seen before */
+    uint64_t no_uuid;    /* user records without a readable event_uuid */
+    uint64_t bytes;      /* Data (decoded) plus partition key bytes of the Kinesis records */
     uint64_t rejected;   /* requests answered 400 */
     uint64_t other_calls; /* other operations answered 200 */
+    uint64_t user_records;   /* user records: 1 per plain record, n per aggregate */
+    uint64_t aggregates;     /* Kinesis records that were valid KPL aggregates */
+    uint64_t misplaced;      /* user records whose hash key is outside their aggregate's shard
+                                (KCL would drop them) */
+    uint64_t bad_aggregates; /* records with the KPL magic but a wrong digest or protobuf
+                                (counted as one plain record) */
 };
 
 /* A reply; body is malloc'd and owned by the receiver (may be NULL, len 0). */
