@@ -5,16 +5,30 @@
 #include "hash_key.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <string.h>
+
+/* OpenSSL 3 looks a digest up by name on every EVP_md5() use; once per key
+ * of every record, that look-up cost several times the MD5 of a short key
+ * (loadtest/RESULTS.md, KPL aggregation). So it is fetched once: an
+ * immutable object, shared by every thread, never freed. */
+static EVP_MD *md5;
+static pthread_once_t md5_once = PTHREAD_ONCE_INIT;
+
+static void fetch_md5(void)
+{
+    md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+}
 
 sg_hash_key sg_hash_key_of_partition_key(const char *key, size_t len)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
     sg_hash_key k = 0;
+    pthread_once(&md5_once, fetch_md5);
     /* EVP_Digest fails only without memory; a zero key then still names a
      * shard, and Kinesis, which hashes the key itself, decides the real one. */
-    if (EVP_Digest(key, len, md, &md_len, EVP_md5(), NULL) != 1 || md_len != 16)
+    if (EVP_Digest(key, len, md, &md_len, md5 ? md5 : EVP_md5(), NULL) != 1 || md_len != 16)
         return 0;
     for (int i = 0; i < 16; i++)
         k = (k << 8) | md[i];

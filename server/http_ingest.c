@@ -134,7 +134,7 @@ static int build_records(struct sg_http_request *req)
         r->index = (uint32_t)i;
         r->if_expired = SG_OUTCOME_TIMEOUT;
         r->kinesis_bytes = it->kinesis_bytes;
-        r->entry = in->entries.data + it->entry_off;
+        r->entry = it->entry_len ? in->entries.data + it->entry_off : NULL;
         r->entry_len = it->entry_len;
         r->key = in->entries.data + it->raw_off;
         r->key_len = it->key_len;

@@ -209,13 +209,13 @@ static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item 
         it->entry_off = out->entries.len;
         if (it->kinesis_bytes > lim->max_record_bytes)
             rc = REC_TOO_LARGE;
+        else if (s->aggregation == SG_AGG_KPL)
+            rc = keep_raw(out, it, &key, &bytes); /* entries are built by the sender */
         else if (sg_kinesis_append_entry(&out->entries, bytes.data ? bytes.data : "", bytes.len,
                                          key.data, key.len, NULL) != 0)
             rc = REC_NO_MEMORY; /* the entries' ceiling holds any valid body: see parse_body */
         else
             it->entry_len = out->entries.len - it->entry_off;
-        if (rc == REC_OK && s->aggregation == SG_AGG_KPL)
-            rc = keep_raw(out, it, &key, &bytes);
     }
     if (rc == REC_INVALID)
         rc = REC_OK; /* the item carries its error */
@@ -336,9 +336,9 @@ static enum sg_ingest_status parse_body(struct sg_ingest *out, enum sg_ingest_ro
      * ("\b" is written "\u0008"). Base64 adds a third: 16/3 of the data.
      * An escaped key is at most 3x its token, which is other bytes of the
      * body. Plus a fixed allowance per record. Aggregating streams keep the
-     * raw data and key as well: 4x the data more, 28/3 in all. */
+     * raw data and key instead (at most 4x the data, 12/3, and the key). */
     bool kpl = s->aggregation == SG_AGG_KPL;
-    size_t per_third = kpl ? 28 : 16, per_record = ENTRY_OVERHEAD + (kpl ? RAW_KEY_MAX : 0);
+    size_t per_third = 16, per_record = ENTRY_OVERHEAD + (kpl ? RAW_KEY_MAX : 0);
     sg_buf_init(&out->entries,
                 len / 3 * per_third + per_third + (size_t)lim->max_records * per_record + 4096);
     /* Typical entries are the body plus base64's third: reserve that once. */

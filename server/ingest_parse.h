@@ -45,10 +45,10 @@ struct sg_ingest_item {
     int valid;
     size_t entry_off, entry_len; /* the entry in sg_ingest.entries */
     size_t kinesis_bytes;        /* data + partition key */
-    /* Streams that aggregate (aggregation "kpl") also keep the raw partition
-     * key and data (raw_off: key_len bytes of key, then data_len of data, in
-     * sg_ingest.entries) and the key's hash, to pack user records into
-     * aggregates by shard. */
+    /* Streams that aggregate (aggregation "kpl") keep the raw partition key
+     * and data instead of an entry (entry_len 0; raw_off: key_len bytes of
+     * key, then data_len of data, in sg_ingest.entries) and the key's hash,
+     * for the sender to pack into aggregates by shard. */
     size_t raw_off, key_len, data_len;
     sg_hash_key hash;
     char field[32];              /* when invalid: the field at fault */

@@ -9,6 +9,13 @@
 #include "kinesis_codec.h"
 #include "kpl.h"
 
+int sg_kpl_append_plain(struct sg_buf *body, const struct sg_record *r)
+{
+    if (r->entry)
+        return sg_buf_append(body, r->entry, r->entry_len) == SG_BUF_OK ? 0 : -1;
+    return sg_kinesis_append_entry(body, r->data, r->data_len, r->key, r->key_len, NULL);
+}
+
 struct slot {
     uint32_t shard;
     struct sg_record *r;
@@ -60,7 +67,7 @@ static int emit(struct packer *pk, struct slot *slots, size_t from, size_t count
     if (pk->n_groups > 0 && sg_buf_append_char(pk->body, ',') != SG_BUF_OK)
         return -1;
     if (count == 1) {
-        if (sg_buf_append(pk->body, first->entry, first->entry_len) != SG_BUF_OK)
+        if (sg_kpl_append_plain(pk->body, first) != 0)
             return -1;
     } else {
         char ehk[SG_HASH_KEY_DEC_MAX];

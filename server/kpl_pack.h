@@ -37,6 +37,10 @@ struct sg_kpl_pack_limits {
     size_t max_call_bytes; /* data + partition keys per call, as Kinesis counts */
 };
 
+/* Appends r's own PutRecords entry: the one its request encoded, or, on an
+ * aggregating stream (r->entry NULL), one built from its key and data. */
+SG_MUST_CHECK int sg_kpl_append_plain(struct sg_buf *body, const struct sg_record *r);
+
 /*
  * Packs the n records of *list (linked by ->next) into entries appended to
  * body (comma-separated, after whatever body holds) and groups[0..*n_groups)

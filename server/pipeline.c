@@ -150,8 +150,7 @@ static int append_plain(struct call *c)
     size_t i = 0;
     for (struct sg_record *r = c->records; r; r = r->next, i++) {
         c->groups[i] = (struct sg_kpl_group){r, 1, 0};
-        if ((i && sg_buf_append_char(&c->body, ',') != 0) ||
-            sg_buf_append(&c->body, r->entry, r->entry_len) != 0)
+        if ((i && sg_buf_append_char(&c->body, ',') != 0) || sg_kpl_append_plain(&c->body, r) != 0)
             return -1;
     }
     c->n_groups = i;
@@ -244,7 +243,7 @@ static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record
     struct call *c = calloc(1, sizeof *c);
     size_t entry_bytes = 0;
     for (struct sg_record *r = list; r; r = r->next)
-        entry_bytes += r->entry_len;
+        entry_bytes += r->entry ? r->entry_len : (r->data_len + 2) / 3 * 4 + r->key_len + 32;
     enum sg_transport_start started = SG_TRANSPORT_START_FAILED;
     if (c)
         c->s = s, c->records = list, c->n = n, c->started_ms = now;

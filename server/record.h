@@ -55,7 +55,8 @@ struct sg_record {
     int64_t not_before_ms;    /* earliest retry time */
     enum sg_outcome if_expired; /* answer if the deadline passes before success */
     size_t kinesis_bytes;     /* data + partition key, as Kinesis counts them */
-    const char *entry;        /* {"Data":"...","PartitionKey":"..."}, borrowed */
+    const char *entry;        /* {"Data":"...","PartitionKey":"..."}, borrowed; NULL
+                               * on aggregating streams (built from key and data) */
     size_t entry_len;
     /* Aggregating streams only (sg_ingest_item): the raw key and data,
      * borrowed like entry, and the key's hash key. */
