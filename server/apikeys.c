@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "config.h"
-#include "token_bucket.h"
 #include "parse_util.h"
+#include "token_bucket.h"
 
 #define DIGEST_LEN 32
 
@@ -50,9 +50,6 @@ static const char *const top_members[] = {"required", "keys", "_comment", NULL};
 static const char *const key_members[] = {"id",    "sha256",   "streams", "rate",
                                           "burst", "_comment", NULL};
 
-
-
-
 /* Ids appear in logs and metric labels, so they are kept to a safe charset. */
 static bool valid_id(const char *s, size_t len)
 {
@@ -65,8 +62,9 @@ static int parse_id(struct apikey *key, const json_t *obj, size_t i, char *err, 
     if (!v)
         return sg_parse_fail(err, cap, "api_keys.keys[%zu].id is required", i);
     if (!json_is_string(v) || !valid_id(json_string_value(v), json_string_length(v)))
-        return sg_parse_fail(err, cap, "api_keys.keys[%zu].id must be 1-%d characters of [A-Za-z0-9_.-]", i,
-                    SG_APIKEYS_ID_MAX);
+        return sg_parse_fail(err, cap,
+                             "api_keys.keys[%zu].id must be 1-%d characters of [A-Za-z0-9_.-]", i,
+                             SG_APIKEYS_ID_MAX);
     memcpy(key->id, json_string_value(v), json_string_length(v) + 1);
     return 0;
 }
@@ -82,7 +80,8 @@ static int parse_sha256(struct apikey *key, const json_t *obj, size_t i, char *e
     for (size_t b = 0; b < DIGEST_LEN; b++) {
         int hi = sg_parse_hex_digit(s[2 * b]), lo = sg_parse_hex_digit(s[2 * b + 1]);
         if (hi < 0 || lo < 0)
-            return sg_parse_fail(err, cap, "api_keys.keys[%zu].sha256 must be 64 hex characters", i);
+            return sg_parse_fail(err, cap, "api_keys.keys[%zu].sha256 must be 64 hex characters",
+                                 i);
         key->sha256[b] = (unsigned char)(hi << 4 | lo);
     }
     return 0;
@@ -93,9 +92,10 @@ static int parse_stream_list(struct apikey *key, const json_t *obj, size_t i, ch
     const json_t *arr = json_object_get(obj, "streams");
     size_t n = json_array_size(arr);
     if (!json_is_array(arr) || n == 0 || n > SG_APIKEYS_MAX_STREAMS)
-        return sg_parse_fail(err, cap,
-                    "api_keys.keys[%zu].streams must be an array of 1-%d stream names, or [\"*\"]",
-                    i, SG_APIKEYS_MAX_STREAMS);
+        return sg_parse_fail(
+            err, cap,
+            "api_keys.keys[%zu].streams must be an array of 1-%d stream names, or [\"*\"]", i,
+            SG_APIKEYS_MAX_STREAMS);
     key->streams = calloc(n, sizeof *key->streams);
     if (!key->streams)
         return sg_parse_fail(err, cap, "out of memory");
@@ -104,16 +104,16 @@ static int parse_stream_list(struct apikey *key, const json_t *obj, size_t i, ch
         const char *s = json_string_value(v);
         if (s && strcmp(s, "*") == 0) {
             if (n != 1)
-                return sg_parse_fail(err, cap, "api_keys.keys[%zu].streams: \"*\" must be the only entry",
-                            i);
+                return sg_parse_fail(err, cap,
+                                     "api_keys.keys[%zu].streams: \"*\" must be the only entry", i);
             key->all_streams = true;
             return 0;
         }
         if (!s || !sg_config_valid_stream_name(s, json_string_length(v)))
             return sg_parse_fail(err, cap,
-                        "api_keys.keys[%zu].streams[%zu] must be a stream name "
-                        "(1-128 characters of [a-zA-Z0-9_.-]) or \"*\"",
-                        i, j);
+                                 "api_keys.keys[%zu].streams[%zu] must be a stream name "
+                                 "(1-128 characters of [a-zA-Z0-9_.-]) or \"*\"",
+                                 i, j);
         memcpy(key->streams[j], s, json_string_length(v) + 1);
         key->n_streams = j + 1;
     }
@@ -126,20 +126,24 @@ static int parse_throttle(struct apikey *key, const json_t *obj, size_t i, char 
     if (!rate && !burst)
         return 0; /* not throttled */
     if (!rate)
-        return sg_parse_fail(err, cap, "api_keys.keys[%zu].burst needs api_keys.keys[%zu].rate", i, i);
+        return sg_parse_fail(err, cap, "api_keys.keys[%zu].burst needs api_keys.keys[%zu].rate", i,
+                             i);
     double r = json_number_value(rate);
     if (!json_is_number(rate) || !(r >= SG_TOKEN_BUCKET_MIN_RATE && r <= SG_APIKEYS_MAX_RATE))
-        return sg_parse_fail(err, cap, "api_keys.keys[%zu].rate must be a number between 0.001 and %.0f", i,
-                    SG_APIKEYS_MAX_RATE);
+        return sg_parse_fail(err, cap,
+                             "api_keys.keys[%zu].rate must be a number between 0.001 and %.0f", i,
+                             SG_APIKEYS_MAX_RATE);
     /* Default burst: one second's worth of requests, as a usage plan's
      * console suggests burst >= rate. */
     json_int_t b = burst ? json_integer_value(burst) : (json_int_t)ceil(r);
     if ((burst && !json_is_integer(burst)) || b < 1 || b > (json_int_t)SG_APIKEYS_MAX_BURST)
-        return sg_parse_fail(err, cap, "api_keys.keys[%zu].burst must be an integer between 1 and %u", i,
-                    SG_APIKEYS_MAX_BURST);
+        return sg_parse_fail(err, cap,
+                             "api_keys.keys[%zu].burst must be an integer between 1 and %u", i,
+                             SG_APIKEYS_MAX_BURST);
     if (sg_token_bucket_init(&key->bucket, r, (unsigned)b) != 0)
-        return sg_parse_fail(err, cap, "api_keys.keys[%zu]: rate %g with burst %lld is out of range", i, r,
-                    (long long)b);
+        return sg_parse_fail(err, cap,
+                             "api_keys.keys[%zu]: rate %g with burst %lld is out of range", i, r,
+                             (long long)b);
     key->throttled = true;
     return 0;
 }
@@ -166,11 +170,12 @@ static int check_unique(const struct sg_apikeys *k, size_t i, char *err, size_t 
 {
     for (size_t j = 0; j < i; j++) {
         if (strcmp(k->keys[j].id, k->keys[i].id) == 0)
-            return sg_parse_fail(err, cap, "api_keys.keys[%zu].id \"%s\" is also api_keys.keys[%zu].id", i,
-                        k->keys[i].id, j);
-        if (memcmp(k->keys[j].sha256, k->keys[i].sha256, DIGEST_LEN) == 0)
             return sg_parse_fail(err, cap,
-                        "api_keys.keys[%zu].sha256 is also the hash of api_keys.keys[%zu]", i, j);
+                                 "api_keys.keys[%zu].id \"%s\" is also api_keys.keys[%zu].id", i,
+                                 k->keys[i].id, j);
+        if (memcmp(k->keys[j].sha256, k->keys[i].sha256, DIGEST_LEN) == 0)
+            return sg_parse_fail(
+                err, cap, "api_keys.keys[%zu].sha256 is also the hash of api_keys.keys[%zu]", i, j);
     }
     return 0;
 }
@@ -181,7 +186,7 @@ static int parse_keys(struct sg_apikeys *k, const json_t *arr, char *err, size_t
         return 0;
     if (!json_is_array(arr) || json_array_size(arr) > SG_APIKEYS_MAX_KEYS)
         return sg_parse_fail(err, cap, "api_keys.keys must be an array of at most %d keys",
-                    SG_APIKEYS_MAX_KEYS);
+                             SG_APIKEYS_MAX_KEYS);
     size_t n = json_array_size(arr);
     k->keys = calloc(n ? n : 1, sizeof *k->keys);
     if (!k->keys)
@@ -213,8 +218,8 @@ static int parse_section(struct sg_apikeys *k, const json_t *section, char *err,
     if (parse_keys(k, json_object_get(section, "keys"), err, cap) != 0)
         return -1;
     if (k->required && k->n == 0)
-        return sg_parse_fail(err, cap,
-                    "api_keys.keys must list at least one key when api_keys.required is true");
+        return sg_parse_fail(
+            err, cap, "api_keys.keys must list at least one key when api_keys.required is true");
     return 0;
 }
 

@@ -158,7 +158,8 @@ static int64_t due_at(const struct sg_batcher *b, bool no_linger)
 /* Appends r to the batch list if it fits; returns false when the batch is full. */
 static bool fits(const struct sg_batcher *b, size_t n, size_t bytes, const struct sg_record *r)
 {
-    return n < b->lim.batch_max_records && (n == 0 || bytes + r->kinesis_bytes <= b->lim.batch_max_bytes);
+    return n < b->lim.batch_max_records &&
+           (n == 0 || bytes + r->kinesis_bytes <= b->lim.batch_max_bytes);
 }
 
 static size_t take(struct sg_batcher *b, int64_t now_ms, bool flush, bool no_linger,

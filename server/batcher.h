@@ -32,8 +32,8 @@ struct sg_batcher_limits {
 struct sg_batcher_stats {
     size_t outstanding_records; /* admitted, not yet resolved */
     size_t outstanding_bytes;
-    size_t ready;               /* waiting for their first send */
-    size_t retrying;            /* waiting for a retry */
+    size_t ready;    /* waiting for their first send */
+    size_t retrying; /* waiting for a retry */
 };
 
 struct sg_batcher;

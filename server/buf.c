@@ -108,7 +108,9 @@ static size_t json_string_len(const char *s, size_t n)
     size_t out = 2;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        out += (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') ? 2 : c < 0x20 ? 6 : 1;
+        out += (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') ? 2
+               : c < 0x20                                                     ? 6
+                                                                              : 1;
     }
     return out;
 }

@@ -17,7 +17,7 @@
 #include "must_check.h"
 
 struct sg_buf {
-    char *data;   /* NUL-terminated when len > 0 or after any append */
+    char *data; /* NUL-terminated when len > 0 or after any append */
     size_t len;
     size_t _cap;
     size_t _limit; /* maximum len; 0 means SIZE_MAX */
@@ -56,7 +56,8 @@ SG_MUST_CHECK enum sg_buf_result sg_buf_printf(struct sg_buf *b, const char *fmt
 
 /* Appends `s` as a quoted JSON string, escaping as RFC 8259 requires.
  * `s` must be valid UTF-8 (bytes >= 0x80 are copied as they are). */
-SG_MUST_CHECK enum sg_buf_result sg_buf_append_json_string(struct sg_buf *b, const char *s, size_t n);
+SG_MUST_CHECK enum sg_buf_result sg_buf_append_json_string(struct sg_buf *b, const char *s,
+                                                           size_t n);
 
 /* Appends the standard base64 encoding of p[0..n) (no line breaks). */
 SG_MUST_CHECK enum sg_buf_result sg_buf_append_base64(struct sg_buf *b, const void *p, size_t n);

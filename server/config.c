@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "log.h"
 #include "json_scan.h"
+#include "log.h"
 #include "parse_util.h"
 
 enum num_kind { NUM_UINT, NUM_SIZE };
@@ -61,15 +61,20 @@ static const struct num_setting num_settings[] = {
 };
 
 /* api_keys and cors are read by policy.c (reloadable on SIGHUP). */
-static const char *const top_keys[] = {"listen",  "ops_listen", "threads", "log_level", "access_log",
-                                       "limits",  "kinesis",  "shutdown",  "streams",
-                                       "api_keys", "cors",    "_comment",  NULL};
+static const char *const top_keys[] = {
+    "listen",   "ops_listen", "threads",  "log_level", "access_log", "limits", "kinesis",
+    "shutdown", "streams",    "api_keys", "cors",      "_comment",   NULL};
 static const char *const kinesis_str_keys[] = {"region", "endpoint", NULL};
-static const char *const stream_keys[] = {"name", "stream_name", "stream_arn", "mode",
-                                          "partition_key", "aggregation",
-                                          "aggregation_max_bytes", "aggregation_linger_ms",
-                                          "_comment", NULL};
-
+static const char *const stream_keys[] = {"name",
+                                          "stream_name",
+                                          "stream_arn",
+                                          "mode",
+                                          "partition_key",
+                                          "aggregation",
+                                          "aggregation_max_bytes",
+                                          "aggregation_linger_ms",
+                                          "_comment",
+                                          NULL};
 
 void sg_config_defaults(struct sg_config *cfg)
 {
@@ -86,7 +91,7 @@ void sg_config_defaults(struct sg_config *cfg)
     cfg->max_object_members = SG_JSON_MAX_MEMBERS_DEFAULT;
     cfg->max_connections = 10000;
     cfg->max_header_bytes = 16384; /* API Gateway allows 10,240 bytes of header values */
-    cfg->idle_timeout_s = 75; /* longer than the ALB's 60 s idle timeout */
+    cfg->idle_timeout_s = 75;      /* longer than the ALB's 60 s idle timeout */
     cfg->queue_max_records = 100000;
     cfg->queue_max_bytes = 64 * MIB;
     cfg->linger_ms = 5;
@@ -121,8 +126,6 @@ const struct sg_stream_config *sg_config_find_stream(const struct sg_config *cfg
     return NULL;
 }
 
-
-
 static const struct num_setting *find_num(const char *section, const char *key)
 {
     for (size_t i = 0; i < sizeof num_settings / sizeof num_settings[0]; i++) {
@@ -142,7 +145,7 @@ static int set_num(struct sg_config *cfg, const struct num_setting *n, json_t *v
         (unsigned long long)json_integer_value(v) < n->min ||
         (unsigned long long)json_integer_value(v) > n->max)
         return sg_parse_fail(err, cap, "%s must be an integer between %llu and %llu", path, n->min,
-                    n->max);
+                             n->max);
     unsigned long long x = (unsigned long long)json_integer_value(v);
     char *base = (char *)cfg;
     if (n->kind == NUM_UINT)
@@ -248,8 +251,8 @@ static int stream_uint(json_t *obj, const char *key, size_t idx, json_int_t lo, 
     if (!v)
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-        return sg_parse_fail(err, cap, "streams[%zu].%s must be an integer from %lld to %lld",
-                             idx, key, (long long)lo, (long long)hi);
+        return sg_parse_fail(err, cap, "streams[%zu].%s must be an integer from %lld to %lld", idx,
+                             key, (long long)lo, (long long)hi);
     *out = json_integer_value(v);
     return 0;
 }
@@ -268,8 +271,8 @@ static int parse_aggregation(struct sg_stream_config *s, json_t *obj, size_t idx
     json_int_t max_bytes, linger;
     /* An aggregate is one Kinesis record: at most 1 MiB with its partition
      * key (a stream may allow more, but Firehose caps records at 1,000 KiB). */
-    if (stream_uint(obj, "aggregation_max_bytes", idx, 1024, 1000 * 1024,
-                    SG_AGG_DEFAULT_MAX_BYTES, &max_bytes, err, cap) != 0 ||
+    if (stream_uint(obj, "aggregation_max_bytes", idx, 1024, 1000 * 1024, SG_AGG_DEFAULT_MAX_BYTES,
+                    &max_bytes, err, cap) != 0 ||
         stream_uint(obj, "aggregation_linger_ms", idx, 0, 1000, SG_AGG_DEFAULT_LINGER_MS, &linger,
                     err, cap) != 0)
         return -1;
@@ -305,7 +308,8 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
     json_t *sn = json_object_get(obj, "stream_name"), *arn = json_object_get(obj, "stream_arn");
     snprintf(path, sizeof path, "streams[%zu].stream_name", idx);
     if (sn && arn)
-        return sg_parse_fail(err, cap, "streams[%zu] must set stream_name or stream_arn, not both", idx);
+        return sg_parse_fail(err, cap, "streams[%zu] must set stream_name or stream_arn, not both",
+                             idx);
     if (arn) {
         snprintf(path, sizeof path, "streams[%zu].stream_arn", idx);
         if (copy_str(s->stream_arn, sizeof s->stream_arn, arn, path, err, cap) != 0)
@@ -313,8 +317,8 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
         const char *sname = strstr(s->stream_arn, ":stream/");
         if (strncmp(s->stream_arn, "arn:", 4) != 0 || !strstr(s->stream_arn, ":kinesis:") ||
             !sname || !sg_config_valid_stream_name(sname + 8, strlen(sname + 8)))
-            return sg_parse_fail(err, cap, "%s must look like arn:aws:kinesis:REGION:ACCOUNT:stream/NAME",
-                        path);
+            return sg_parse_fail(
+                err, cap, "%s must look like arn:aws:kinesis:REGION:ACCOUNT:stream/NAME", path);
     } else if (sn) {
         if (copy_str(s->stream_name, sizeof s->stream_name, sn, path, err, cap) != 0)
             return -1;
@@ -354,7 +358,7 @@ static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t c
         for (size_t j = 0; j < i; j++)
             if (strcmp(cfg->streams[j].name, cfg->streams[i].name) == 0)
                 return sg_parse_fail(err, cap, "streams[%zu].name \"%s\" is listed twice", i,
-                            cfg->streams[i].name);
+                                     cfg->streams[i].name);
     }
     cfg->n_streams = json_array_size(arr);
     return 0;
@@ -381,8 +385,8 @@ static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
     if ((x = json_object_get(root, "ops_listen")) && !json_is_null(x)) {
         if (!json_is_string(x))
             return sg_parse_fail(err, cap, "ops_listen must be a string host:port");
-        if (parse_host_port(cfg->ops_host, &cfg->ops_port, json_string_value(x), "ops_listen",
-                            err, cap) != 0)
+        if (parse_host_port(cfg->ops_host, &cfg->ops_port, json_string_value(x), "ops_listen", err,
+                            cap) != 0)
             return -1;
     }
     if ((x = json_object_get(root, "threads")) &&
@@ -422,14 +426,16 @@ static int apply_env(struct sg_config *cfg, sg_env_lookup_fn env, void *ctx, cha
         return -1;
     if ((v = env("STREAMGATE_LOG_LEVEL", ctx)) && *v) {
         if (strlen(v) >= sizeof cfg->log_level)
-            return sg_parse_fail(err, cap, "STREAMGATE_LOG_LEVEL must be one of debug, info, warn, error");
+            return sg_parse_fail(err, cap,
+                                 "STREAMGATE_LOG_LEVEL must be one of debug, info, warn, error");
         snprintf(cfg->log_level, sizeof cfg->log_level, "%s", v);
     }
     if ((v = env("STREAMGATE_THREADS", ctx)) && *v) {
         char *end;
         unsigned long t = strtoul(v, &end, 10);
         if (*end || t < 1 || t > 256)
-            return sg_parse_fail(err, cap, "STREAMGATE_THREADS must be an integer between 1 and 256");
+            return sg_parse_fail(err, cap,
+                                 "STREAMGATE_THREADS must be an integer between 1 and 256");
         cfg->threads = (unsigned)t;
     }
     const char *region = env("AWS_REGION", ctx);
@@ -460,14 +466,16 @@ static int validate(struct sg_config *cfg, char *err, size_t cap)
     if (sg_log_level_parse(cfg->log_level, &lvl) != 0)
         return sg_parse_fail(err, cap, "log_level must be one of debug, info, warn, error");
     if (!cfg->region[0])
-        return sg_parse_fail(err, cap, "kinesis.region is not set (set AWS_REGION or kinesis.region)");
+        return sg_parse_fail(err, cap,
+                             "kinesis.region is not set (set AWS_REGION or kinesis.region)");
     if (cfg->endpoint[0] && strncmp(cfg->endpoint, "http://", 7) != 0 &&
         strncmp(cfg->endpoint, "https://", 8) != 0)
         return sg_parse_fail(err, cap, "kinesis.endpoint must start with http:// or https://");
     if (cfg->backoff_max_ms < cfg->backoff_base_ms)
         return sg_parse_fail(err, cap, "kinesis.backoff_max_ms must be >= kinesis.backoff_base_ms");
     if (cfg->max_record_bytes > cfg->batch_max_bytes)
-        return sg_parse_fail(err, cap, "limits.max_record_bytes must be <= kinesis.batch_max_bytes");
+        return sg_parse_fail(err, cap,
+                             "limits.max_record_bytes must be <= kinesis.batch_max_bytes");
     if (cfg->n_streams == 0)
         return sg_parse_fail(err, cap, "streams must list at least one stream");
     return 0;
@@ -480,8 +488,8 @@ int sg_config_load_text(const char *text, sg_env_lookup_fn env, void *env_ctx,
     sg_config_defaults(cfg);
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return sg_parse_fail(err, err_cap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
-                    jerr.text);
+        return sg_parse_fail(err, err_cap, "invalid JSON at line %d column %d: %s", jerr.line,
+                             jerr.column, jerr.text);
     int rc = parse_top(cfg, root, err, err_cap);
     json_decref(root);
     if (rc == 0)

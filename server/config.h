@@ -41,27 +41,27 @@ struct sg_stream_config {
     enum sg_stream_mode mode;
     enum sg_partition_rule partition_key;
     enum sg_aggregation aggregation;
-    size_t aggregation_max_bytes; /* one aggregated Kinesis record, framing included */
+    size_t aggregation_max_bytes;   /* one aggregated Kinesis record, framing included */
     unsigned aggregation_linger_ms; /* longest wait to fill aggregates */
 };
 
 struct sg_config {
     char listen_host[64];
     unsigned listen_port;
-    char ops_host[64];   /* "" = no separate operations listener */
+    char ops_host[64]; /* "" = no separate operations listener */
     unsigned ops_port;
     unsigned threads;
     char log_level[8];
     bool access_log;
 
     /* limits */
-    size_t max_body_record;   /* PUT .../record body */
-    size_t max_body_records;  /* PUT .../records body */
-    size_t max_record_bytes;  /* data + partition key, as Kinesis counts */
+    size_t max_body_record;  /* PUT .../record body */
+    size_t max_body_records; /* PUT .../records body */
+    size_t max_record_bytes; /* data + partition key, as Kinesis counts */
     unsigned max_json_depth;
     unsigned max_object_members; /* members of one JSON object in a body */
     unsigned max_connections;
-    size_t max_header_bytes;  /* request line + headers, per connection */
+    size_t max_header_bytes; /* request line + headers, per connection */
     unsigned idle_timeout_s;
     size_t queue_max_records; /* per stream, queued + in flight */
     size_t queue_max_bytes;
@@ -87,7 +87,6 @@ struct sg_config {
     size_t n_streams;
     struct sg_stream_config streams[SG_CONFIG_MAX_STREAMS];
 };
-
 
 /* Fills *cfg with the built-in defaults and no streams. */
 void sg_config_defaults(struct sg_config *cfg);

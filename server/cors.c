@@ -39,7 +39,6 @@ static const char *const members[] = {"allow_origins",
                                       "_comment",
                                       NULL};
 
-
 static char lower(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
@@ -143,8 +142,9 @@ static int parse_origins(struct sg_cors *c, const json_t *arr, char *err, size_t
 {
     size_t n = json_array_size(arr);
     if (!json_is_array(arr) || n == 0 || n > SG_CORS_MAX_ORIGINS)
-        return sg_parse_fail(err, cap, "cors.allow_origins must be an array of 1-%d origins, or [\"*\"]",
-                    SG_CORS_MAX_ORIGINS);
+        return sg_parse_fail(err, cap,
+                             "cors.allow_origins must be an array of 1-%d origins, or [\"*\"]",
+                             SG_CORS_MAX_ORIGINS);
     for (size_t i = 0; i < n; i++) {
         const json_t *v = json_array_get(arr, i);
         const char *s = json_string_value(v);
@@ -155,14 +155,15 @@ static int parse_origins(struct sg_cors *c, const json_t *arr, char *err, size_t
             return 0;
         }
         if (!s || canonical_origin(s, json_string_length(v), c->origins[i]) != 0)
-            return sg_parse_fail(err, cap,
-                        "cors.allow_origins[%zu] must be an origin like https://app.example.com "
-                        "(scheme://host[:port], no path)",
-                        i);
+            return sg_parse_fail(
+                err, cap,
+                "cors.allow_origins[%zu] must be an origin like https://app.example.com "
+                "(scheme://host[:port], no path)",
+                i);
         for (size_t j = 0; j < i; j++)
             if (strcmp(c->origins[j], c->origins[i]) == 0)
-                return sg_parse_fail(err, cap, "cors.allow_origins[%zu] repeats cors.allow_origins[%zu]", i,
-                            j);
+                return sg_parse_fail(
+                    err, cap, "cors.allow_origins[%zu] repeats cors.allow_origins[%zu]", i, j);
         c->n_origins = i + 1;
     }
     return 0;
@@ -204,9 +205,9 @@ static int parse_list(char *dst, const json_t *section, const char *name, const 
     }
     if (!json_is_string(v) || json_string_length(v) > SG_CORS_LIST_MAX ||
         !valid_list(json_string_value(v)))
-        return sg_parse_fail(err, cap,
-                    "cors.%s must be a comma-separated list of names (at most %d characters)", name,
-                    SG_CORS_LIST_MAX);
+        return sg_parse_fail(
+            err, cap, "cors.%s must be a comma-separated list of names (at most %d characters)",
+            name, SG_CORS_LIST_MAX);
     memcpy(dst, json_string_value(v), json_string_length(v) + 1);
     return 0;
 }
@@ -219,7 +220,7 @@ static int parse_max_age(struct sg_cors *c, const json_t *section, char *err, si
     json_int_t s = json_integer_value(v);
     if (!json_is_integer(v) || s < 0 || s > SG_CORS_MAX_AGE_MAX)
         return sg_parse_fail(err, cap, "cors.max_age_s must be an integer between 0 and %d",
-                    SG_CORS_MAX_AGE_MAX);
+                             SG_CORS_MAX_AGE_MAX);
     snprintf(c->max_age, sizeof c->max_age, "%lld", (long long)s);
     return 0;
 }

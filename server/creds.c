@@ -79,8 +79,7 @@ static char *put_string(char **cursor, const char *s, size_t n)
 }
 
 struct sg_credentials *sg_credentials_new(const char *access_key_id, const char *secret,
-                                          const char *token, time_t expiration,
-                                          const char *source)
+                                          const char *token, time_t expiration, const char *source)
 {
     if (!access_key_id || !*access_key_id || !secret || !*secret)
         return NULL;
@@ -134,15 +133,15 @@ int sg_credentials_refcount(const struct sg_credentials *c)
 
 struct sg_creds_provider {
     pthread_mutex_t lock;
-    pthread_cond_t wake;             /* invalidate() and free() signal it */
-    struct sg_credentials *current;  /* guarded by lock; NULL when none */
-    bool invalidated;                /* guarded by lock */
-    atomic_bool stop;                /* written under lock; read unlocked by libcurl callbacks */
+    pthread_cond_t wake;            /* invalidate() and free() signal it */
+    struct sg_credentials *current; /* guarded by lock; NULL when none */
+    bool invalidated;               /* guarded by lock */
+    atomic_bool stop;               /* written under lock; read unlocked by libcurl callbacks */
 
     /* Refresh thread only (the constructor before the thread starts). */
     struct sg_creds_source *source;
     struct sg_creds_options opts;
-    int64_t next_ms;                 /* monotonic time of the next fetch, or NEVER */
+    int64_t next_ms; /* monotonic time of the next fetch, or NEVER */
     int64_t last_fetch_ms;
     int backoff_ms;
     bool loaded_once;
@@ -191,8 +190,8 @@ void sg_creds_options_default(struct sg_creds_options *o)
 static void schedule_backoff(struct sg_creds_provider *p)
 {
     p->next_ms = sg_clock_ms() + p->backoff_ms;
-    p->backoff_ms = p->backoff_ms > p->opts.backoff_max_ms / 2 ? p->opts.backoff_max_ms
-                                                                : p->backoff_ms * 2;
+    p->backoff_ms =
+        p->backoff_ms > p->opts.backoff_max_ms / 2 ? p->opts.backoff_max_ms : p->backoff_ms * 2;
 }
 
 static void schedule_after_success(struct sg_creds_provider *p, time_t expiration, time_t now)
@@ -220,7 +219,7 @@ static void log_loaded(struct sg_creds_provider *p, const struct sg_credentials 
         snprintf(detail, sizeof detail, "expires %s", when);
     }
     log_creds(SG_LOG_INFO, p->loaded_once ? "credentials refreshed" : "credentials loaded",
-                 c->source, detail);
+              c->source, detail);
     p->loaded_once = true;
 }
 
@@ -245,8 +244,7 @@ static void drop_if_expired(struct sg_creds_provider *p, time_t now)
     }
     pthread_mutex_unlock(&p->lock);
     if (old)
-        log_creds(SG_LOG_WARN, "credentials expired before a refresh succeeded", old->source,
-                     NULL);
+        log_creds(SG_LOG_WARN, "credentials expired before a refresh succeeded", old->source, NULL);
     sg_credentials_release(old);
 }
 
@@ -275,7 +273,7 @@ static void refresh_once(struct sg_creds_provider *p)
     char detail[SG_CREDS_ERR_MAX + 48];
     snprintf(detail, sizeof detail, "%s; retry in %d ms", err, delay);
     log_creds(SG_LOG_WARN, p->loaded_once ? "credentials refresh failed" : "no credentials found",
-                 NULL, detail);
+              NULL, detail);
 }
 
 static void wait_until(struct sg_creds_provider *p, int64_t due_ms)

@@ -22,7 +22,7 @@ struct sg_credentials {
     const char *secret_access_key;
     const char *session_token; /* NULL for long-term keys */
     time_t expiration;         /* 0 = does not expire */
-    const char *source;        /* "environment", "profile:NAME", "web-identity", "container", "imds" */
+    const char *source; /* "environment", "profile:NAME", "web-identity", "container", "imds" */
 };
 
 struct sg_creds_provider;

@@ -142,9 +142,8 @@ static int endpoint_url(const struct sg_creds_env *env, char *url, size_t urllen
     return 0;
 }
 
-static enum sg_creds_result container_fetch(struct sg_creds_source *s,
-                                            struct sg_credentials **out, char *err,
-                                            size_t errlen)
+static enum sg_creds_result container_fetch(struct sg_creds_source *s, struct sg_credentials **out,
+                                            char *err, size_t errlen)
 {
     struct container_source *c = (struct container_source *)s;
     char url[SG_CREDS_URL_MAX], *auth = NULL;

@@ -30,9 +30,9 @@
 struct sg_buf;
 
 /* Limits. */
-#define SG_CREDS_HTTP_BODY_MAX 16384  /* container/IMDS/STS answers are ~1-3 KiB */
+#define SG_CREDS_HTTP_BODY_MAX 16384   /* container/IMDS/STS answers are ~1-3 KiB */
 #define SG_CREDS_FILE_MAX (256 * 1024) /* shared config files, token files */
-#define SG_CREDS_ERR_MAX 256          /* size of the err out-params below */
+#define SG_CREDS_ERR_MAX 256           /* size of the err out-params below */
 
 /* Defaults of struct sg_creds_options. */
 #define SG_CREDS_REFRESH_EARLY_S 300 /* as aws-c-auth: renew 5 minutes before Expiration */
@@ -111,14 +111,14 @@ void sg_creds_wipe_free(void *p, size_t len);
 /* ---- HTTP ---------------------------------------------------------------- */
 
 struct sg_creds_http_request {
-    const char *method;          /* "GET", "PUT" or "POST" */
+    const char *method; /* "GET", "PUT" or "POST" */
     const char *url;
-    const char *const *headers;  /* NULL-terminated "Name: value" lines, or NULL */
-    const char *body;            /* POST body, or NULL */
+    const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL */
+    const char *body;           /* POST body, or NULL */
     size_t body_len;
     long connect_timeout_ms;
     long timeout_ms;
-    bool no_proxy;               /* true for link-local metadata endpoints */
+    bool no_proxy; /* true for link-local metadata endpoints */
 };
 
 struct sg_creds_http_response {
@@ -131,8 +131,7 @@ struct sg_creds_http_response {
  * transport error (reason in err). `resp` is filled on 0 and must then be
  * released with sg_creds_http_response_free. */
 typedef int (*sg_creds_http_send_fn)(void *ctx, const struct sg_creds_http_request *req,
-                                     struct sg_creds_http_response *resp, char *err,
-                                     size_t errlen);
+                                     struct sg_creds_http_response *resp, char *err, size_t errlen);
 
 /* How sources talk HTTP: libcurl in production (sg_creds_http_curl), a table
  * in unit tests. Borrowed by the sources; must outlive them. */
@@ -166,8 +165,8 @@ struct sg_creds_source_vtable {
     /* Resolves credentials. On SG_CREDS_OK, *out holds a new snapshot (one
      * reference, transferred). Otherwise err holds a reason without secrets.
      * Called from one thread at a time. May block on I/O. */
-    enum sg_creds_result (*fetch)(struct sg_creds_source *s, struct sg_credentials **out,
-                                  char *err, size_t errlen);
+    enum sg_creds_result (*fetch)(struct sg_creds_source *s, struct sg_credentials **out, char *err,
+                                  size_t errlen);
     void (*destroy)(struct sg_creds_source *s);
 };
 
@@ -177,8 +176,8 @@ struct sg_creds_source {
 };
 
 static inline enum sg_creds_result sg_creds_source_fetch(struct sg_creds_source *s,
-                                                         struct sg_credentials **out,
-                                                         char *err, size_t errlen)
+                                                         struct sg_credentials **out, char *err,
+                                                         size_t errlen)
 {
     return s->vt->fetch(s, out, err, errlen);
 }

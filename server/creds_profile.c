@@ -162,8 +162,8 @@ static int resolve_path(const char *path, const char *fallback, const char *home
 static bool read_keys(const char *path, const char *profile, bool config_style,
                       struct profile_keys *k, bool *unsupported)
 {
-    static const char *const role_keys[] = {"role_arn", "credential_process",
-                                            "sso_session", "sso_start_url"};
+    static const char *const role_keys[] = {"role_arn", "credential_process", "sso_session",
+                                            "sso_start_url"};
     char *text = NULL, err[SG_CREDS_ERR_MAX];
     size_t len = 0;
     if (sg_creds_read_file(path, SG_CREDS_FILE_MAX, &text, &len, err, sizeof err))
@@ -204,8 +204,8 @@ static enum sg_creds_result profile_fetch(struct sg_creds_source *s, struct sg_c
         any_file |= read_keys(cred_path, profile, false, &k, &unsupported);
     if (!complete(&k)) {
         keys_clear(&k);
-        if (!resolve_path(sg_creds_env_get(env, "AWS_CONFIG_FILE"), ".aws/config", home,
-                          conf_path, sizeof conf_path))
+        if (!resolve_path(sg_creds_env_get(env, "AWS_CONFIG_FILE"), ".aws/config", home, conf_path,
+                          sizeof conf_path))
             any_file |= read_keys(conf_path, profile, true, &k, &unsupported);
     }
     if (complete(&k)) {
@@ -219,8 +219,7 @@ static enum sg_creds_result profile_fetch(struct sg_creds_source *s, struct sg_c
         snprintf(err, errlen, "profile %s assumes a role or runs a process (not supported)",
                  profile);
     } else {
-        snprintf(err, errlen, "profile %s has no aws_access_key_id/aws_secret_access_key",
-                 profile);
+        snprintf(err, errlen, "profile %s has no aws_access_key_id/aws_secret_access_key", profile);
     }
     keys_clear(&k);
     return rc;

@@ -171,8 +171,8 @@ static int build_body(struct sg_buf *b, const char *role, const char *session, c
 {
     if (sg_buf_reserve(b, 3 * (strlen(role) + strlen(session) + strlen(token)) + 256))
         return -1;
-    int rc = sg_buf_append_str(b, "Action=AssumeRoleWithWebIdentity&Version=" STS_VERSION
-                                  "&RoleArn=");
+    int rc =
+        sg_buf_append_str(b, "Action=AssumeRoleWithWebIdentity&Version=" STS_VERSION "&RoleArn=");
     rc |= sg_creds_form_append(b, role);
     rc |= sg_buf_append_str(b, "&RoleSessionName=");
     rc |= sg_creds_form_append(b, session);
@@ -194,8 +194,8 @@ static void describe_error(const struct sg_creds_http_response *resp, char *err,
              msg ? (int)(mlen > 160 ? 160 : mlen) : 0, msg ? msg : "");
 }
 
-static int parse_credentials(const struct sg_creds_http_response *resp,
-                             struct sg_credentials **out, char *err, size_t errlen)
+static int parse_credentials(const struct sg_creds_http_response *resp, struct sg_credentials **out,
+                             char *err, size_t errlen)
 {
     int rc = -1;
     char *akid = sg_creds_xml_credentials_field(resp->body, resp->len, "AccessKeyId");
@@ -258,9 +258,8 @@ static enum sg_creds_result sts_call(struct web_identity_source *w, const char *
     return rc;
 }
 
-static enum sg_creds_result web_identity_fetch(struct sg_creds_source *s,
-                                               struct sg_credentials **out, char *err,
-                                               size_t errlen)
+static enum sg_creds_result
+web_identity_fetch(struct sg_creds_source *s, struct sg_credentials **out, char *err, size_t errlen)
 {
     struct web_identity_source *w = (struct web_identity_source *)s;
     const char *file = sg_creds_env_get(w->env, "AWS_WEB_IDENTITY_TOKEN_FILE");

@@ -76,8 +76,8 @@ struct created_at {
     int millis; /* -1 when created_at has no fraction */
 };
 
-__attribute__((format(printf, 3, 4)))
-static int set_err(struct sg_event_error *err, const char *field, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int set_err(struct sg_event_error *err,
+                                                         const char *field, const char *fmt, ...)
 {
     snprintf(err->field, sizeof err->field, "%s", field);
     va_list ap;
@@ -196,8 +196,7 @@ static int check_uuid(struct sg_json_span tok, char uuid[SG_EVENT_UUID_LEN + 1],
 {
     size_t n;
     if (sg_json_type_of(tok) != SG_JSON_STRING ||
-        sg_json_string_decode_to(tok, uuid, SG_EVENT_UUID_LEN, &n) != 0 ||
-        n != SG_EVENT_UUID_LEN)
+        sg_json_string_decode_to(tok, uuid, SG_EVENT_UUID_LEN, &n) != 0 || n != SG_EVENT_UUID_LEN)
         goto bad;
     for (size_t i = 0; i < SG_EVENT_UUID_LEN; i++) {
         bool dash = i == 8 || i == 13 || i == 18 || i == 23;
@@ -293,7 +292,8 @@ static int digit_at(const struct decimal *d, long long i)
 {
     if (i < 0 || (size_t)i >= d->int_len + d->frac_len)
         return 0;
-    return (size_t)i < d->int_len ? d->int_digits[i] - '0' : d->frac_digits[(size_t)i - d->int_len] - '0';
+    return (size_t)i < d->int_len ? d->int_digits[i] - '0'
+                                  : d->frac_digits[(size_t)i - d->int_len] - '0';
 }
 
 /* Whole seconds of the decimal, saturated at MS_THRESHOLD. */
@@ -392,8 +392,7 @@ static int write_members(struct sg_json_span ev, const struct sg_json_index *idx
  * cut back, so out is unchanged on failure.
  * [in] idx: of ev's document, or NULL; has_derived: from step 2. */
 static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, bool has_derived,
-                       const struct event_name *nm, const struct created_at *ca,
-                       struct sg_buf *out)
+                       const struct event_name *nm, const struct created_at *ca, struct sg_buf *out)
 {
     static const char k_dt[] = ",\"" F_DATETIME "\":\"";
     static const char k_type[] = "\",\"" F_TYPE "\":";
@@ -430,8 +429,8 @@ static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, 
     return rc ? -1 : 0;
 }
 
-int sg_event_enrich(struct sg_json_span data, struct sg_buf *out,
-                    char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err)
+int sg_event_enrich(struct sg_json_span data, struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
+                    struct sg_event_error *err)
 {
     return sg_event_enrich_indexed(data, NULL, out, uuid, err);
 }
@@ -489,10 +488,10 @@ static void civil_from_days(long long days, long long *y, unsigned *m, unsigned 
 {
     long long z = days + 719468; /* days from 0000-03-01 */
     long long era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);                            /* [0, 146096] */
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;   /* [0, 399] */
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                 /* [0, 365] */
-    unsigned mp = (5 * doy + 2) / 153;                                      /* 0 = March */
+    unsigned doe = (unsigned)(z - era * 146097);                          /* [0, 146096] */
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    unsigned mp = (5 * doy + 2) / 153;                                    /* 0 = March */
     *d = doy - (153 * mp + 2) / 5 + 1;
     *m = mp < 10 ? mp + 3 : mp - 9;
     *y = (long long)yoe + era * 400 + (*m <= 2);

@@ -46,8 +46,8 @@ struct sg_event_error {
  * Returns 0, or -1 when the event breaks a rule or out's limit is reached
  * (err->too_large is then set).
  */
-int sg_event_enrich(struct sg_json_span data, struct sg_buf *out,
-                    char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err);
+int sg_event_enrich(struct sg_json_span data, struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
+                    struct sg_event_error *err);
 
 /*
  * sg_event_enrich, given the structural index of the document that holds

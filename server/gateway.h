@@ -9,14 +9,13 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "answer.h"
 #include "config.h"
 #include "creds.h"
 #include "pipeline.h"
-#include "answer.h"
 #include "policy.h"
 
 enum sg_route_id { SG_RT_RECORD = 0, SG_RT_RECORDS, SG_RT_OPS, SG_RT_OTHER, SG_RT_COUNT };
-
 
 struct sg_gateway {
     const struct sg_config *cfg;

@@ -87,8 +87,8 @@ static enum MHD_Result walk_field(void *cls, enum MHD_ValueKind kind, const char
         set_tail(w, (uintptr_t)key, false);
         sg_http_head_field(w->head, &w->prev);
     }
-    w->prev = (struct sg_http_field){key, key_size, value ? value : "", value ? value_size : 0,
-                                     NULL, 0, false, false};
+    w->prev = (struct sg_http_field){
+        key, key_size, value ? value : "", value ? value_size : 0, NULL, 0, false, false};
     w->have_prev = true;
     return MHD_YES;
 }
@@ -252,7 +252,7 @@ static void answer_refused(struct sg_http_request *req, unsigned status)
         status = sg_http_head_status(v);
     const char *reason = MHD_get_reason_phrase_for(status);
     sg_http_gate_answer_raw(req, status,
-                            v != SG_HEAD_OK ? sg_http_head_message(&h)
+                            v != SG_HEAD_OK     ? sg_http_head_message(&h)
                             : reason && *reason ? reason
                                                 : "Bad Request");
 }

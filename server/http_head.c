@@ -141,8 +141,8 @@ void sg_http_head_field(struct sg_http_head *h, const struct sg_http_field *f)
         }
     for (size_t i = 0; i < f->value_len; i++)
         if (!is_field_byte((unsigned char)f->value[i])) {
-            refuse_quoting(h, SG_HEAD_BAD_REQUEST, "Invalid value of header ", f->name,
-                           f->name_len, ": control characters (CR, NUL, ...) are not allowed");
+            refuse_quoting(h, SG_HEAD_BAD_REQUEST, "Invalid value of header ", f->name, f->name_len,
+                           ": control characters (CR, NUL, ...) are not allowed");
             return;
         }
     if (f->folded)
@@ -201,7 +201,7 @@ enum sg_head_verdict sg_http_head_finish(struct sg_http_head *h, size_t head_byt
     }
     whole_head(h);
     if (info) {
-        info->body = h->_n_te ? SG_HEAD_BODY_CHUNKED
+        info->body = h->_n_te       ? SG_HEAD_BODY_CHUNKED
                      : h->_n_length ? SG_HEAD_BODY_LENGTH
                                     : SG_HEAD_BODY_NONE;
         info->content_length = h->_length;

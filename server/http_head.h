@@ -35,20 +35,20 @@ struct sg_http_field {
     size_t name_len;
     const char *value; /* leading SP/HTAB already skipped by libmicrohttpd */
     size_t value_len;
-    const char *tail;  /* bytes after the value up to the next line, or NULL if unknown */
+    const char *tail; /* bytes after the value up to the next line, or NULL if unknown */
     size_t tail_len;
-    bool last;         /* the tail also holds the empty line that ends the head */
-    bool folded;       /* the value is not where it was received: libmicrohttpd
-                        * joined an obs-fold continuation line to it */
+    bool last;   /* the tail also holds the empty line that ends the head */
+    bool folded; /* the value is not where it was received: libmicrohttpd
+                  * joined an obs-fold continuation line to it */
 };
 
 enum sg_head_verdict {
     SG_HEAD_OK = 0,
-    SG_HEAD_BAD_REQUEST,      /* 400: framing or syntax that must not be guessed at */
-    SG_HEAD_TOO_LARGE,        /* 431: the head is over max_header_bytes */
-    SG_HEAD_LENGTH_TOO_LARGE, /* 413: Content-Length beyond 2^64-1 */
-    SG_HEAD_UNSUPPORTED_MEDIA,/* 415: a Content-Encoding the gateway does not decode */
-    SG_HEAD_NOT_IMPLEMENTED,  /* 501: a Transfer-Encoding other than chunked */
+    SG_HEAD_BAD_REQUEST,       /* 400: framing or syntax that must not be guessed at */
+    SG_HEAD_TOO_LARGE,         /* 431: the head is over max_header_bytes */
+    SG_HEAD_LENGTH_TOO_LARGE,  /* 413: Content-Length beyond 2^64-1 */
+    SG_HEAD_UNSUPPORTED_MEDIA, /* 415: a Content-Encoding the gateway does not decode */
+    SG_HEAD_NOT_IMPLEMENTED,   /* 501: a Transfer-Encoding other than chunked */
 };
 
 /* How the request says its body is framed. */

@@ -45,13 +45,13 @@ enum MHD_Result sg_http_ingest_begin(struct sg_http_request *req)
 {
     if (strcmp(req->method, "PUT") != 0)
         return sg_http_method_not_allowed(req, "PUT");
-    const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *ct =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!json_content_type(ct))
         return sg_http_fail(req, SG_ANSWER_UNSUPPORTED_MEDIA_TYPE,
                             "Unsupported Media Type: send Content-Type: application/json");
-    const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > body_limit(req)) {
         char msg[96];
         snprintf(msg, sizeof msg, "Request body is over the %zu-byte limit", body_limit(req));
@@ -158,9 +158,9 @@ static enum MHD_Result process_body(struct sg_http_request *req)
         max_record = stream_max;
     struct sg_ingest_limits lim = {max_record, req->policy->max_json_depth,
                                    gw->cfg->batch_max_records, req->policy->max_object_members};
-    enum sg_ingest_status st =
-        sg_ingest_parse(&req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS,
-                        req->stream, req->body.data, req->body.len, &lim);
+    enum sg_ingest_status st = sg_ingest_parse(
+        &req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS, req->stream,
+        req->body.data, req->body.len, &lim);
     sg_buf_free(&req->body); /* the entries hold everything from here on */
     if (st != SG_INGEST_OK)
         return respond_ingest_error(req, st);
@@ -168,9 +168,8 @@ static enum MHD_Result process_body(struct sg_http_request *req)
         return respond_all_invalid(req);
     if (build_records(req) != 0)
         return sg_http_fail(req, SG_ANSWER_UNAVAILABLE, "Service Unavailable: out of memory");
-    enum sg_submit_result sub = sg_pipeline_submit(gw->pipeline, req->stream_idx,
-                                                   &req->records[0], req->ingest.n_valid,
-                                                   req->ingest.kinesis_bytes);
+    enum sg_submit_result sub = sg_pipeline_submit(gw->pipeline, req->stream_idx, &req->records[0],
+                                                   req->ingest.n_valid, req->ingest.kinesis_bytes);
     if (sub != SG_SUBMIT_OK) {
         atomic_store(&req->ticket.pending, 0);
         return sg_http_fail(req, SG_ANSWER_UNAVAILABLE, submit_refusal(sub));

@@ -16,20 +16,20 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "answer.h"
 #include "buf.h"
 #include "gateway.h"
 #include "http_head.h"
-#include "answer.h"
 #include "http_respond.h"
 #include "ingest_parse.h"
 #include "rand.h"
 #include "record.h"
 
 enum sg_req_state {
-    SG_REQ_RECEIVING = 0, /* reading the body */
-    SG_REQ_DISCARDING,    /* body over the limit: read and drop, then 413 */
+    SG_REQ_RECEIVING = 0,        /* reading the body */
+    SG_REQ_DISCARDING,           /* body over the limit: read and drop, then 413 */
     SG_REQ_DISCARDING_NO_MEMORY, /* no memory for the body: read and drop, then 503 */
-    SG_REQ_WAITING,       /* suspended until the ticket completes */
+    SG_REQ_WAITING,              /* suspended until the ticket completes */
     SG_REQ_RESPONDED,
 };
 
@@ -54,19 +54,19 @@ struct sg_http_request {
     char method[8];
     char path[160];
     int64_t start_ms;
-    unsigned status;    /* the status answered, for the access log */
-    char error[96];     /* short reason for the access log, no payload */
+    unsigned status; /* the status answered, for the access log */
+    char error[96];  /* short reason for the access log, no payload */
     struct sg_buf body;
-    size_t body_bytes;  /* received, for the access log */
+    size_t body_bytes; /* received, for the access log */
     struct sg_ingest ingest;
     struct sg_record *records; /* n_valid of them, borrowed by the pipeline */
     struct sg_result *results; /* one per input record */
     struct sg_ticket ticket;
-    bool started;           /* the access handler has run for this request */
-    bool answered_raw;      /* answered by sg_http_gate_answer_raw: close */
+    bool started;      /* the access handler has run for this request */
+    bool answered_raw; /* answered by sg_http_gate_answer_raw: close */
     struct sg_http_request *gate_next, **gate_pprev; /* on one of http_gate.c's lists */
-    bool in_first_call;     /* answers now may be deferred (see defer_ok) */
-    bool defer_ok;          /* the body may be read and dropped before answering */
+    bool in_first_call;           /* answers now may be deferred (see defer_ok) */
+    bool defer_ok;                /* the body may be read and dropped before answering */
     struct MHD_Response *pending; /* a deferred answer, owned; queued on the last call */
     unsigned pending_status;
     const char *target_raw; /* libmicrohttpd's request target, borrowed: only its

@@ -78,10 +78,9 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
             char code[8];
             snprintf(code, sizeof code, "%u",
                      i < SG_ANSWER_COUNT ? sg_answer_kind((enum sg_answer)i)->status : 0);
-            rc |= sg_buf_printf(b,
-                                "streamgate_http_responses_total{route=\"%s\",status=\"%s\"} %llu\n",
-                                route_names[r], i < SG_ANSWER_COUNT ? code : "other",
-                                (unsigned long long)v);
+            rc |= sg_buf_printf(
+                b, "streamgate_http_responses_total{route=\"%s\",status=\"%s\"} %llu\n",
+                route_names[r], i < SG_ANSWER_COUNT ? code : "other", (unsigned long long)v);
         }
     rc |= sg_buf_printf(
         b,
@@ -112,7 +111,8 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
         (unsigned long long)st.kinesis_records_sent, (unsigned long long)st.aggregates_misplaced,
         (unsigned long long)st.records_ok, (unsigned long long)st.records_retried,
         (unsigned long long)st.records_failed, (unsigned long long)st.throttled,
-        (unsigned long long)st.calls_split, (unsigned long long)st.latency_ms_sum, st.in_flight, st.queued_records, st.queued_bytes);
+        (unsigned long long)st.calls_split, (unsigned long long)st.latency_ms_sum, st.in_flight,
+        st.queued_records, st.queued_bytes);
     rc |= histogram(b, "streamgate_putrecords_latency_seconds", "PutRecords call latency.",
                     st.latency_buckets, sg_latency_bucket_ms, SG_LATENCY_BUCKETS, 0.001,
                     (double)st.latency_ms_sum / 1000.0);
@@ -151,8 +151,7 @@ static enum MHD_Result metrics(struct sg_http_request *req)
             MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
         ret = MHD_NO;
         if (r) {
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                    "text/plain; version=0.0.4");
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
             sg_gateway_count_response(req->gw, req->route, 200);
             req->status = 200;
             req->state = SG_REQ_RESPONDED;

@@ -13,15 +13,14 @@
 const char *sg_respond_error_type(unsigned status)
 {
     enum sg_answer a = sg_answer_for_status(status);
-    const struct sg_answer_kind *k = sg_answer_kind(a == SG_ANSWER_COUNT
-                                                        ? (status >= 500 ? SG_ANSWER_INTERNAL_ERROR
-                                                                         : SG_ANSWER_BAD_REQUEST)
-                                                        : a);
+    const struct sg_answer_kind *k = sg_answer_kind(
+        a == SG_ANSWER_COUNT ? (status >= 500 ? SG_ANSWER_INTERNAL_ERROR : SG_ANSWER_BAD_REQUEST)
+                             : a);
     return k->error_type;
 }
 
 static struct MHD_Response *build(unsigned status, const struct sg_respond_ctx *ctx,
-                                   const char *body, size_t len, const char *error_type)
+                                  const char *body, size_t len, const char *error_type)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);

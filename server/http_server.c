@@ -157,7 +157,8 @@ static bool route_ingest(struct sg_http_request *req, const char *url, enum MHD_
     }
     size_t len = (size_t)(slash - name);
     if (!sg_config_valid_stream_name(name, len)) {
-        *ret = sg_http_fail(req, SG_ANSWER_BAD_REQUEST, "Invalid stream name: use 1-128 characters of [a-zA-Z0-9_.-]");
+        *ret = sg_http_fail(req, SG_ANSWER_BAD_REQUEST,
+                            "Invalid stream name: use 1-128 characters of [a-zA-Z0-9_.-]");
         return true;
     }
     const struct sg_config *cfg = req->gw->cfg;
@@ -268,9 +269,8 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)conn;
     (void)url; /* decoded by libmicrohttpd: routing uses req->target */
@@ -416,12 +416,10 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
         flags, 0, NULL, NULL, on_request, l,
         /* First, so that no message goes to libmicrohttpd's stderr logger. */
         MHD_OPTION_EXTERNAL_LOGGER, sg_http_gate_mhd_log, l, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
         /* The pool holds the head, the read buffer and the answer's header
          * lines: with only max_header_bytes, a head just under it left no
          * room for the answer, which was then never sent. The gateway
@@ -447,8 +445,8 @@ struct sg_http_server *sg_http_server_start(struct sg_gateway *gw)
     bool separate_ops = cfg->ops_host[0] != '\0';
     s->traffic = (struct listener){gw, false, !separate_ops};
     s->ops = (struct listener){gw, true, true};
-    s->daemon = start_daemon(cfg, &s->traffic, cfg->listen_host, cfg->listen_port, cfg->threads,
-                             &s->port);
+    s->daemon =
+        start_daemon(cfg, &s->traffic, cfg->listen_host, cfg->listen_port, cfg->threads, &s->port);
     if (s->daemon && separate_ops)
         s->ops_daemon = start_daemon(cfg, &s->ops, cfg->ops_host, cfg->ops_port, 1, &s->ops_port);
     if (!s->daemon || (separate_ops && !s->ops_daemon)) {

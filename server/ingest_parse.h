@@ -51,8 +51,8 @@ struct sg_ingest_item {
      * for the sender to pack into aggregates by shard. */
     size_t raw_off, key_len, data_len;
     sg_hash_key hash;
-    char field[32];              /* when invalid: the field at fault */
-    char message[224];           /* when invalid: the rule broken */
+    char field[32];    /* when invalid: the field at fault */
+    char message[224]; /* when invalid: the rule broken */
 };
 
 struct sg_ingest {

@@ -76,10 +76,10 @@
 #include "parse_util.h"
 
 #define INLINE_TABLE_SIZE (2u * SG_JSON_INLINE_KEYS) /* power of two: load <= 1/2 */
-#define ARRAY_MARK UINT32_MAX /* open[] entry of an array (objects hold a key index) */
-#define NO_ENT UINT_MAX       /* a container the index did not record */
-#define END_MASK 0x7fffffffu  /* sg_json_index_ent.end: the end offset ... */
-#define END_WS 0x80000000u    /* ... and this bit: whitespace inside */
+#define ARRAY_MARK UINT32_MAX     /* open[] entry of an array (objects hold a key index) */
+#define NO_ENT UINT_MAX           /* a container the index did not record */
+#define END_MASK 0x7fffffffu      /* sg_json_index_ent.end: the end offset ... */
+#define END_WS 0x80000000u        /* ... and this bit: whitespace inside */
 #define INDEX_MAX_DOC 0x7fffffffu /* longer documents are not indexed (31-bit ends) */
 
 /* One container of an indexed document (offsets from the document's start). */
@@ -107,15 +107,15 @@ struct scanner {
     unsigned max_depth;
     unsigned max_members;
     unsigned nkeys;
-    unsigned key_cap;     /* capacity of keys; the table has 2 * key_cap slots */
+    unsigned key_cap; /* capacity of keys; the table has 2 * key_cap slots */
     uint32_t table_mask;
     bool table_ready;
-    struct sg_json_index *idx; /* NULL: no index wanted */
-    size_t nws;                /* whitespace bytes skipped so far (for the index) */
+    struct sg_json_index *idx;              /* NULL: no index wanted */
+    size_t nws;                             /* whitespace bytes skipped so far (for the index) */
     uint32_t open[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: first key index or ARRAY_MARK */
     unsigned open_ent[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: index entry or NO_ENT */
-    struct key_ent *keys; /* keys_inline, or the heap once more are open */
-    uint32_t *table;      /* key index + 1; 0 = empty slot; table_inline or the heap */
+    struct key_ent *keys;                       /* keys_inline, or the heap once more are open */
+    uint32_t *table; /* key index + 1; 0 = empty slot; table_inline or the heap */
     struct key_ent keys_inline[SG_JSON_INLINE_KEYS];
     uint32_t table_inline[INLINE_TABLE_SIZE];
 };
@@ -148,7 +148,6 @@ static inline void scan_ws(struct scanner *s)
     s->p = q;
 }
 
-
 /* Reads four hex digits at p (the caller checked there are four bytes). */
 static int hex4(const char *p, unsigned *out)
 {
@@ -172,8 +171,8 @@ static uint32_t fnv1a(uint32_t h, unsigned char c)
 
 /* ---- error reporting ---- */
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct scanner *s, const char *at, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct scanner *s, const char *at,
+                                                      const char *fmt, ...)
 {
     size_t off = (size_t)(at - s->buf);
     char *text = s->err->text;
@@ -210,13 +209,21 @@ static int scan_escape(struct scanner *s, const char **pp)
     if (avail < 2)
         return fail(s, p, "unterminated string");
     switch (p[1]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+    case '"':
+    case '\\':
+    case '/':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
         *pp = p + 2;
         return 0;
     case 'u':
         break;
     default:
-        return fail(s, p, "invalid escape in string (allowed: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+        return fail(
+            s, p, "invalid escape in string (allowed: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
     }
     unsigned cp, lo;
     if (avail < 6 || hex4(p + 2, &cp) != 0)
@@ -261,7 +268,8 @@ static int scan_utf8(struct scanner *s, const char **pp)
         return fail(s, *pp, "invalid UTF-8 in string");
     }
     if (avail < n || p[1] < lo || p[1] > hi)
-        return fail(s, *pp, "invalid UTF-8 in string (truncated, overlong, surrogate or out of range)");
+        return fail(s, *pp,
+                    "invalid UTF-8 in string (truncated, overlong, surrogate or out of range)");
     for (size_t i = 2; i < n; i++)
         if ((p[i] & 0xC0) != 0x80)
             return fail(s, *pp, "invalid UTF-8 in string (truncated sequence)");
@@ -405,9 +413,8 @@ static void index_close(struct scanner *s)
 }
 
 /* fail() for a limit: the caller learns which one from err->kind. */
-__attribute__((format(printf, 4, 5)))
-static int fail_limit(struct scanner *s, const char *at, enum sg_json_error_kind kind,
-                      const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int
+fail_limit(struct scanner *s, const char *at, enum sg_json_error_kind kind, const char *fmt, ...)
 {
     char what[96];
     va_list ap;
@@ -611,12 +618,29 @@ static int step_value(struct scanner *s, enum scan_state *st)
             *st = is_object ? ST_KEY : ST_VALUE;
         }
         return 0;
-    case '"': r = scan_string(s, &escaped); break;
-    case 't': r = scan_literal(s, "true", 4); break;
-    case 'f': r = scan_literal(s, "false", 5); break;
-    case 'n': r = scan_literal(s, "null", 4); break;
-    case '-': case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
+    case '"':
+        r = scan_string(s, &escaped);
+        break;
+    case 't':
+        r = scan_literal(s, "true", 4);
+        break;
+    case 'f':
+        r = scan_literal(s, "false", 5);
+        break;
+    case 'n':
+        r = scan_literal(s, "null", 4);
+        break;
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':
         r = scan_number(s);
         break;
     default:
@@ -664,12 +688,13 @@ static int step_after(struct scanner *s, enum scan_state *st)
         pop(s);
         return 0; /* still ST_AFTER: the container was a value of its parent */
     }
-    return fail_found(s, s->p, in_object ? "expected ',' or '}' after object member"
-                                         : "expected ',' or ']' after array element");
+    return fail_found(s, s->p,
+                      in_object ? "expected ',' or '}' after object member"
+                                : "expected ',' or ']' after array element");
 }
 
-int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
-                     struct sg_json_span *value, struct sg_json_error *err)
+int sg_json_validate(const char *buf, size_t len, unsigned max_depth, struct sg_json_span *value,
+                     struct sg_json_error *err)
 {
     struct sg_json_limits lim = {max_depth, SG_JSON_MAX_MEMBERS_DEFAULT};
     return sg_json_validate_limited(buf, len, &lim, value, err, NULL);
@@ -713,7 +738,7 @@ static int scan_document(struct scanner *s)
     enum scan_state st = ST_VALUE;
     while (st != ST_DONE) {
         int r = st == ST_VALUE ? step_value(s, &st)
-              : st == ST_KEY   ? step_key(s, &st)
+                : st == ST_KEY ? step_key(s, &st)
                                : step_after(s, &st);
         if (r != 0)
             return -1;
@@ -769,13 +794,20 @@ enum sg_json_type sg_json_type_of(struct sg_json_span v)
     if (v.len == 0)
         return SG_JSON_INVALID;
     switch (v.ptr[0]) {
-    case '{': return SG_JSON_OBJECT;
-    case '[': return SG_JSON_ARRAY;
-    case '"': return SG_JSON_STRING;
-    case 't': return SG_JSON_TRUE;
-    case 'f': return SG_JSON_FALSE;
-    case 'n': return SG_JSON_NULL;
-    default: return v.ptr[0] == '-' || is_digit(v.ptr[0]) ? SG_JSON_NUMBER : SG_JSON_INVALID;
+    case '{':
+        return SG_JSON_OBJECT;
+    case '[':
+        return SG_JSON_ARRAY;
+    case '"':
+        return SG_JSON_STRING;
+    case 't':
+        return SG_JSON_TRUE;
+    case 'f':
+        return SG_JSON_FALSE;
+    case 'n':
+        return SG_JSON_NULL;
+    default:
+        return v.ptr[0] == '-' || is_digit(v.ptr[0]) ? SG_JSON_NUMBER : SG_JSON_INVALID;
     }
 }
 
@@ -810,8 +842,8 @@ static const char *skip_string(const char *p, const char *end)
 }
 
 /* Bytes skip_value must look at inside a container. */
-static const bool structural[256] = {['"'] = true, ['{'] = true, ['['] = true,
-                                     ['}'] = true, [']'] = true};
+static const bool structural[256] = {
+    ['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true};
 
 static const char *skip_value(const char *p, const char *end)
 {
@@ -909,8 +941,7 @@ static const char *index_jump(struct sg_json_iter *it, const char *p)
 }
 
 /* The end of the value at p: jumped when it is an indexed container. */
-static inline const char *iter_skip_value(struct sg_json_iter *it, const char *p,
-                                          const char *end)
+static inline const char *iter_skip_value(struct sg_json_iter *it, const char *p, const char *end)
 {
     if (it->_idx && p < end && (*p == '{' || *p == '[')) {
         const char *q = index_jump(it, p);
@@ -1043,13 +1074,26 @@ static size_t decode_escape(const char **pp, const char *end, unsigned char out[
     }
     *pp = p + 2;
     switch (p[1]) {
-    case 'b': out[0] = '\b'; return 1;
-    case 'f': out[0] = '\f'; return 1;
-    case 'n': out[0] = '\n'; return 1;
-    case 'r': out[0] = '\r'; return 1;
-    case 't': out[0] = '\t'; return 1;
-    case 'u': break;
-    default: out[0] = (unsigned char)p[1]; return 1; /* '"', '\\', '/' */
+    case 'b':
+        out[0] = '\b';
+        return 1;
+    case 'f':
+        out[0] = '\f';
+        return 1;
+    case 'n':
+        out[0] = '\n';
+        return 1;
+    case 'r':
+        out[0] = '\r';
+        return 1;
+    case 't':
+        out[0] = '\t';
+        return 1;
+    case 'u':
+        break;
+    default:
+        out[0] = (unsigned char)p[1];
+        return 1; /* '"', '\\', '/' */
     }
     if (end - p < 6 || hex4(p + 2, &cp) != 0) {
         *pp = end;
@@ -1057,8 +1101,8 @@ static size_t decode_escape(const char **pp, const char *end, unsigned char out[
     }
     *pp = p + 6;
     if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (end - p >= 12 && p[6] == '\\' && p[7] == 'u' && hex4(p + 8, &lo) == 0 &&
-            lo >= 0xDC00 && lo <= 0xDFFF) {
+        if (end - p >= 12 && p[6] == '\\' && p[7] == 'u' && hex4(p + 8, &lo) == 0 && lo >= 0xDC00 &&
+            lo <= 0xDFFF) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             *pp = p + 12;
         } else {
@@ -1127,8 +1171,7 @@ int sg_json_string_decode_to(struct sg_json_span tok, char *dst, size_t cap, siz
     return 0;
 }
 
-bool sg_json_object_get(struct sg_json_span object, const char *name,
-                        struct sg_json_span *value)
+bool sg_json_object_get(struct sg_json_span object, const char *name, struct sg_json_span *value)
 {
     struct sg_json_iter it;
     struct sg_json_span k, v;

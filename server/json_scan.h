@@ -67,9 +67,9 @@ enum sg_json_error_kind {
 
 /* Client-facing reason a document was refused; fixed size, no allocation. */
 struct sg_json_error {
-    size_t offset;     /* byte offset of the problem */
+    size_t offset; /* byte offset of the problem */
     enum sg_json_error_kind kind;
-    char text[160];    /* e.g. "unexpected character 'x' at offset 12" */
+    char text[160]; /* e.g. "unexpected character 'x' at offset 12" */
 };
 
 /*
@@ -82,8 +82,8 @@ struct sg_json_error {
  * Returns 0, or -1 and fills *err. Allocates only for documents with more
  * than SG_JSON_INLINE_KEYS keys open at once, and frees before returning.
  */
-int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
-                     struct sg_json_span *value, struct sg_json_error *err);
+int sg_json_validate(const char *buf, size_t len, unsigned max_depth, struct sg_json_span *value,
+                     struct sg_json_error *err);
 
 /*
  * Structural index: for each object and array of a validated document, where
@@ -107,11 +107,11 @@ int sg_json_validate(const char *buf, size_t len, unsigned max_depth,
 struct sg_json_index_ent;
 
 struct sg_json_index {
-    const char *_base;              /* the indexed document (borrowed) */
+    const char *_base; /* the indexed document (borrowed) */
     size_t _len;
     struct sg_json_index_ent *_ents; /* owned; sorted by start offset (pre-order) */
     unsigned _n, _cap, _max;
-    bool _ready;                    /* the last validation succeeded */
+    bool _ready; /* the last validation succeeded */
 };
 
 /* Initialises an empty index that will record at most max_containers
@@ -169,8 +169,7 @@ bool sg_json_object_next(struct sg_json_iter *it, struct sg_json_span *key,
 bool sg_json_array_next(struct sg_json_iter *it, struct sg_json_span *value);
 
 /* Finds a member whose decoded key equals `name`. Returns true if found. */
-bool sg_json_object_get(struct sg_json_span object, const char *name,
-                        struct sg_json_span *value);
+bool sg_json_object_get(struct sg_json_span object, const char *name, struct sg_json_span *value);
 
 /* True when the raw key/string token `tok` decodes to exactly `lit`. */
 bool sg_json_string_equals(struct sg_json_span tok, const char *lit);
@@ -193,7 +192,7 @@ SG_MUST_CHECK enum sg_buf_result sg_json_compact(struct sg_json_span v, struct s
 
 /* sg_json_compact with an index of v's document (may be NULL): the same
  * output, copied in one go when the index knows v holds no whitespace. */
-SG_MUST_CHECK enum sg_buf_result sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
-                                          struct sg_buf *out);
+SG_MUST_CHECK enum sg_buf_result
+sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx, struct sg_buf *out);
 
 #endif

@@ -72,9 +72,13 @@ int sg_kinesis_is_record_error(const char *code)
 
 int sg_kinesis_is_auth_error(const char *code)
 {
-    static const char *const auth_codes[] = {
-        "UnrecognizedClientException", "InvalidSignatureException", "SignatureDoesNotMatch",
-        "InvalidClientTokenId", "ExpiredTokenException", "ExpiredToken", NULL};
+    static const char *const auth_codes[] = {"UnrecognizedClientException",
+                                             "InvalidSignatureException",
+                                             "SignatureDoesNotMatch",
+                                             "InvalidClientTokenId",
+                                             "ExpiredTokenException",
+                                             "ExpiredToken",
+                                             NULL};
     char c[64];
     normalize_code(code, c);
     for (int i = 0; auth_codes[i]; i++)
@@ -99,8 +103,11 @@ size_t sg_kinesis_pk_units(const char *key, size_t len)
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
-    size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-               : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xC2 && c <= 0xDF ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
     if (len == 0 || len > n)
         return 0;
     for (size_t i = 1; i < len; i++)
@@ -304,8 +311,8 @@ static void result_of_entry(struct sg_json_span entry, struct entry_text *t,
         return;
     }
     r->error_code = t->has_code ? t->code : "InternalFailure";
-    r->error_message = t->has_code ? t->message
-                                   : "Kinesis returned a record without a SequenceNumber";
+    r->error_message =
+        t->has_code ? t->message : "Kinesis returned a record without a SequenceNumber";
     r->status = t->has_code ? sg_kinesis_classify_code(t->code) : SG_KINESIS_RETRYABLE;
     if (r->status == SG_KINESIS_FATAL)
         r->status = SG_KINESIS_RETRYABLE; /* per-record codes are documented as retryable */

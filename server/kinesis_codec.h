@@ -25,9 +25,9 @@
  * Multilingual Plane (4 bytes of UTF-8, e.g. an emoji) counts as 2. */
 #define SG_KINESIS_PK_MAX_UNITS 256
 #define SG_KINESIS_ERROR_MESSAGE_MAX 1024 /* Kinesis' error text kept for the client */
-#define SG_KINESIS_BODY_TAIL_LEN 2 /* "]}" */
-#define SG_KINESIS_SEQ_MAX 129       /* SequenceNumber: 0|([1-9]\d{0,128}) */
-#define SG_KINESIS_SHARD_MAX 128     /* ShardId */
+#define SG_KINESIS_BODY_TAIL_LEN 2        /* "]}" */
+#define SG_KINESIS_SEQ_MAX 129            /* SequenceNumber: 0|([1-9]\d{0,128}) */
+#define SG_KINESIS_SHARD_MAX 128          /* ShardId */
 
 /* What the sender does with a record or a whole call. */
 enum sg_kinesis_status {

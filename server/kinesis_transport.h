@@ -47,8 +47,8 @@ enum sg_transport_outcome {
 /* How a call ended. Borrowed for the duration of the callback. */
 struct sg_kinesis_reply {
     enum sg_transport_outcome outcome;
-    long http_status;       /* ANSWERED */
-    const char *body;       /* ANSWERED: the answer (not NUL-terminated when empty) */
+    long http_status; /* ANSWERED */
+    const char *body; /* ANSWERED: the answer (not NUL-terminated when empty) */
     size_t body_len;
     const char *error_type; /* the x-amzn-ErrorType header, or "" */
     const char *error;      /* not ANSWERED: what went wrong, for logs and answers */

@@ -78,8 +78,7 @@ static int emit(struct packer *pk, struct slot *slots, size_t from, size_t count
                                     first->key_len, ehk) != 0)
             return -1;
     }
-    pk->groups[pk->n_groups++] =
-        (struct sg_kpl_group){first, (uint32_t)count, slots[from].shard};
+    pk->groups[pk->n_groups++] = (struct sg_kpl_group){first, (uint32_t)count, slots[from].shard};
     pk->call_bytes += kinesis;
     return 0;
 }
@@ -92,7 +91,8 @@ static int pack_shard(struct packer *pk, struct slot *slots, size_t from, size_t
     sg_kpl_agg_reset(&pk->agg);
     for (size_t i = from; i < to;) {
         struct sg_record *r = slots[i].r;
-        enum sg_kpl_add_result a = sg_kpl_agg_add(&pk->agg, r->key, r->key_len, r->data, r->data_len);
+        enum sg_kpl_add_result a =
+            sg_kpl_agg_add(&pk->agg, r->key, r->key_len, r->data, r->data_len);
         if (a == SG_KPL_NO_MEMORY)
             return -1;
         if (a == SG_KPL_ADDED) {

@@ -71,7 +71,8 @@ void sg_log_fields(enum sg_log_level level, const char *fields_json, const char 
     format_ts(ts);
     struct sg_buf line;
     sg_buf_init(&line, 16384);
-    int rc = sg_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level_names[level]);
+    int rc =
+        sg_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level_names[level]);
     rc |= sg_log_append_json_text(&line, msg, (unsigned long)n);
     if (fields_json && *fields_json) {
         rc |= sg_buf_append_char(&line, ',');
@@ -88,8 +89,11 @@ void sg_log_fields(enum sg_log_level level, const char *fields_json, const char 
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
-    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                          : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xc2 && c <= 0xdf ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4
+                                          : 0;
     if (len == 0 || len > n)
         return 0;
     for (size_t i = 1; i < len; i++)

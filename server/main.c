@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,15 +22,14 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-#include <openssl/crypto.h>
 #include <unistd.h>
 
+#include "apikeys.h"
 #include "clock.h"
 #include "config.h"
 #include "creds.h"
 #include "gateway.h"
 #include "http_server.h"
-#include "apikeys.h"
 #include "log.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -172,8 +172,9 @@ static void reload_policy(struct sg_gateway *gw, const char *path)
         sg_log(SG_LOG_ERROR, "reload refused, keeping the running configuration: %s", err);
     } else {
         sg_policy_slot_swap(&gw->policy, pol);
-        sg_log(SG_LOG_INFO, "reloaded %s: %zu API key(s); API keys, CORS and body/record limits "
-                            "applied (other settings need a restart)",
+        sg_log(SG_LOG_INFO,
+               "reloaded %s: %zu API key(s); API keys, CORS and body/record limits "
+               "applied (other settings need a restart)",
                path, sg_apikeys_count(pol->apikeys));
     }
     free(next);

@@ -11,7 +11,8 @@
 
 /* Formats a message naming the key at fault into err[0..cap); returns -1 so
  * that parsers can `return sg_parse_fail(...)`. */
-int sg_parse_fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int sg_parse_fail(char *err, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* True when `name` is one of the NULL-terminated `allowed` names. */
 bool sg_parse_name_allowed(const char *name, const char *const *allowed);

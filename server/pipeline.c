@@ -36,7 +36,7 @@
  * events, with room to spare. */
 #define SG_PIPELINE_KPL_CALL_RECORDS 20000
 
-const unsigned sg_latency_bucket_ms[SG_LATENCY_BUCKETS] = {5,   10,   25,   50,   100, 250,
+const unsigned sg_latency_bucket_ms[SG_LATENCY_BUCKETS] = {5,   10,   25,   50,   100,  250,
                                                            500, 1000, 2500, 5000, 10000};
 const unsigned sg_batch_bucket_records[SG_BATCH_BUCKETS] = {1, 10, 50, 100, 200, 300, 400, 500};
 
@@ -226,8 +226,7 @@ void sg_pipeline_free_call(struct sg_pipeline *p, struct call *c)
 
 /* Every record of a call that could not be started or failed as a whole. */
 static void fail_all(struct sg_pipeline *p, struct stream *s, struct sg_record *list,
-                     enum sg_kinesis_status st, bool unreachable, const char *code,
-                     const char *msg)
+                     enum sg_kinesis_status st, bool unreachable, const char *code, const char *msg)
 {
     int64_t now = p->now_ms();
     while (list) {
@@ -367,8 +366,10 @@ static void warn_call_failure(struct stream *s, const struct sg_kinesis_error *e
     }
     char how[96] = "";
     if (split)
-        snprintf(how, sizeof how, "; resending its %zu records in two calls to isolate the one "
-                                  "at fault", split);
+        snprintf(how, sizeof how,
+                 "; resending its %zu records in two calls to isolate the one "
+                 "at fault",
+                 split);
     sg_log(SG_LOG_WARN, "PutRecords to %s failed: %s: %.*s%s (%u similar messages suppressed)",
            s->cfg->name, err->code, utf8_prefix(err->message, 600), err->message, how,
            s->suppressed_warns);
@@ -424,8 +425,8 @@ static void complete_put_records(struct sg_pipeline *p, struct call *c,
     struct sg_kinesis_error err;
     if (reply->outcome == SG_TRANSPORT_ANSWERED && reply->http_status == 200) {
         struct result_ctx ctx = {p, c, now};
-        if (sg_kinesis_parse_put_records(reply->body, reply->body_len, c->n_groups, on_record_result,
-                                         &ctx, &err) == 0) {
+        if (sg_kinesis_parse_put_records(reply->body, reply->body_len, c->n_groups,
+                                         on_record_result, &ctx, &err) == 0) {
             if (atomic_load(&s->health) != HEALTH_OK)
                 sg_pipeline_set_health(p, s, HEALTH_OK, NULL);
             return;
@@ -636,8 +637,7 @@ enum sg_submit_result sg_pipeline_submit(struct sg_pipeline *p, size_t stream_id
     if (atomic_load(&p->streams[stream_idx].health) == HEALTH_UNREACHABLE)
         return SG_SUBMIT_UNREACHABLE;
     bool wake = false;
-    if (sg_batcher_submit(p->streams[stream_idx].batcher, first, n, bytes, p->now_ms(), &wake) !=
-        0)
+    if (sg_batcher_submit(p->streams[stream_idx].batcher, first, n, bytes, p->now_ms(), &wake) != 0)
         return SG_SUBMIT_QUEUE_FULL;
     if (wake)
         p->transport->ops->wakeup(p->transport);

@@ -6,22 +6,18 @@
  * call in flight (up to kinesis.max_in_flight per stream). HTTP threads only
  * submit (batcher.c, under the stream's lock) and wake the sender when
  * needed (the transport's wakeup). The sender cuts batches, hands them to the
- * transport, and resolves each record from the answer: success, retry later (only the failed records,
- * with backoff and jitter, while the request's deadline allows), or a final
- * error. Resolving the last record of a request completes its ticket, which
- * resumes the waiting client connection.
- * Isolation: a batch mixes records of many clients, so one record must not
- * decide the others' answers. When Kinesis refuses a whole call for what
- * can only be a record's content (ValidationException and the like, see
- * sg_kinesis_is_record_error), the call is split in two halves, each sent
- * again as a call of its own, until the record at fault is alone; only it
- * is answered with the refusal (502). The others are stored as usual.
- * Records are borrowed from their request (record.h); the sender never reads
- * a record after resolving it.
- * Readiness: every kinesis.probe_interval_ms (1 s while failing) the sender
- * calls DescribeStreamSummary for each stream; PutRecords answers update the
- * same state. While a stream's endpoint cannot be reached at all, submits are
- * refused at once (503) instead of waiting for the deadline.
+ * transport, and resolves each record from the answer: success, retry later (only the failed
+ * records, with backoff and jitter, while the request's deadline allows), or a final error.
+ * Resolving the last record of a request completes its ticket, which resumes the waiting client
+ * connection. Isolation: a batch mixes records of many clients, so one record must not decide the
+ * others' answers. When Kinesis refuses a whole call for what can only be a record's content
+ * (ValidationException and the like, see sg_kinesis_is_record_error), the call is split in two
+ * halves, each sent again as a call of its own, until the record at fault is alone; only it is
+ * answered with the refusal (502). The others are stored as usual. Records are borrowed from their
+ * request (record.h); the sender never reads a record after resolving it. Readiness: every
+ * kinesis.probe_interval_ms (1 s while failing) the sender calls DescribeStreamSummary for each
+ * stream; PutRecords answers update the same state. While a stream's endpoint cannot be reached at
+ * all, submits are refused at once (503) instead of waiting for the deadline.
  */
 #ifndef SG_PIPELINE_H
 #define SG_PIPELINE_H
@@ -43,22 +39,22 @@ extern const unsigned sg_latency_bucket_ms[SG_LATENCY_BUCKETS];
 extern const unsigned sg_batch_bucket_records[SG_BATCH_BUCKETS];
 
 struct sg_pipeline_stats {
-    uint64_t calls;            /* PutRecords calls completed (any outcome) */
-    uint64_t call_failures;    /* calls that failed as a whole */
-    uint64_t records_sent;     /* record sends, retries included */
+    uint64_t calls;                /* PutRecords calls completed (any outcome) */
+    uint64_t call_failures;        /* calls that failed as a whole */
+    uint64_t records_sent;         /* record sends, retries included */
     uint64_t kinesis_records_sent; /* PutRecords entries sent (aggregates count once) */
     uint64_t aggregates_misplaced; /* aggregates stored outside their shard (resharding) */
     uint64_t records_ok;
     uint64_t records_retried;
-    uint64_t records_failed;   /* resolved with an error */
-    uint64_t throttled;        /* throttling answers (per record or per call) */
-    uint64_t calls_split;      /* refused calls split to isolate a record (isolation) */
-    uint64_t latency_ms_sum;   /* of completed calls */
+    uint64_t records_failed; /* resolved with an error */
+    uint64_t throttled;      /* throttling answers (per record or per call) */
+    uint64_t calls_split;    /* refused calls split to isolate a record (isolation) */
+    uint64_t latency_ms_sum; /* of completed calls */
     unsigned in_flight;
-    size_t queued_records;     /* admitted, not yet resolved, all streams */
+    size_t queued_records; /* admitted, not yet resolved, all streams */
     size_t queued_bytes;
-    bool kinesis_reachable;    /* the last call got an HTTP answer */
-    bool ready;                /* every stream's last check passed */
+    bool kinesis_reachable; /* the last call got an HTTP answer */
+    bool ready;             /* every stream's last check passed */
     char not_ready_reason[192];
     uint64_t probes, probe_failures;
     /* cumulative counts per bucket; the last slot is +Inf */

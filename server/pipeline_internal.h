@@ -39,10 +39,10 @@ struct stream {
     unsigned in_flight;
     bool probing;
     int64_t next_probe_ms;
-    atomic_int health;  /* enum health; read by HTTP threads on submit */
+    atomic_int health; /* enum health; read by HTTP threads on submit */
     int64_t last_warn_ms;
     unsigned suppressed_warns;
-    char reason[400];   /* why not OK; guarded by sg_pipeline.mu */
+    char reason[400]; /* why not OK; guarded by sg_pipeline.mu */
     /* The stream's own maximum record size (DescribeStreamSummary), 0 until
      * known; read by HTTP threads. */
     atomic_size_t max_record_bytes;
@@ -90,9 +90,9 @@ struct sg_pipeline {
     struct call *active; /* calls in flight, sender-owned */
     pthread_t thread;
     bool started;
-    atomic_bool draining; /* no new submits; flush without linger */
-    atomic_bool stop;     /* sender exits once nothing is outstanding */
-    pthread_mutex_t mu;   /* guards stream reasons; pairs with idle_cv for drain */
+    atomic_bool draining;   /* no new submits; flush without linger */
+    atomic_bool stop;       /* sender exits once nothing is outstanding */
+    pthread_mutex_t mu;     /* guards stream reasons; pairs with idle_cv for drain */
     pthread_cond_t idle_cv; /* on CLOCK_MONOTONIC, like every other wait */
     /* statistics, written by the sender (atomics: read by /metrics) */
     atomic_uint_fast64_t calls, call_failures, records_sent, records_ok, records_retried,

@@ -111,8 +111,10 @@ void sg_shards_stale(struct sg_pipeline *p, struct stream *s, int64_t now)
      * would put more records where KCL drops them. The stale map stays for
      * checking the other answers of calls packed with it. */
     if (!s->map_stale)
-        sg_log(SG_LOG_INFO, "stream %s: an aggregate landed outside its shard; reading the "
-                            "shard map again", s->cfg->name);
+        sg_log(SG_LOG_INFO,
+               "stream %s: an aggregate landed outside its shard; reading the "
+               "shard map again",
+               s->cfg->name);
     s->map_stale = true;
     if (!s->listing && s->next_list_ms > now)
         s->next_list_ms = now;

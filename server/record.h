@@ -38,32 +38,32 @@ struct sg_ticket;
 typedef void (*sg_ticket_done_fn)(struct sg_ticket *t);
 
 struct sg_ticket {
-    atomic_size_t pending;    /* records not yet resolved (+1 while submitting) */
+    atomic_size_t pending;     /* records not yet resolved (+1 while submitting) */
     struct sg_result *results; /* one per record of the request */
     size_t n_results;
-    int64_t deadline_ms;      /* monotonic; no retry starts after it */
-    char encryption_type[8];  /* from Kinesis' answer, "" if none */
-    sg_ticket_done_fn done;   /* called once, by whoever resolves the last record */
+    int64_t deadline_ms;     /* monotonic; no retry starts after it */
+    char encryption_type[8]; /* from Kinesis' answer, "" if none */
+    sg_ticket_done_fn done;  /* called once, by whoever resolves the last record */
 };
 
 struct sg_record {
-    struct sg_record *next;   /* queue link, owned by whoever holds the record */
+    struct sg_record *next;       /* queue link, owned by whoever holds the record */
     struct sg_record *next_group; /* pipeline: next group sent on its own (isolation) */
     struct sg_ticket *ticket;
-    uint32_t index;           /* into ticket->results */
+    uint32_t index; /* into ticket->results */
     uint32_t attempts;
-    int64_t not_before_ms;    /* earliest retry time */
+    int64_t not_before_ms;      /* earliest retry time */
     enum sg_outcome if_expired; /* answer if the deadline passes before success */
-    size_t kinesis_bytes;     /* data + partition key, as Kinesis counts them */
-    const char *entry;        /* {"Data":"...","PartitionKey":"..."}, borrowed; NULL
-                               * on aggregating streams (built from key and data) */
+    size_t kinesis_bytes;       /* data + partition key, as Kinesis counts them */
+    const char *entry;          /* {"Data":"...","PartitionKey":"..."}, borrowed; NULL
+                                 * on aggregating streams (built from key and data) */
     size_t entry_len;
     /* Aggregating streams only (sg_ingest_item): the raw key and data,
      * borrowed like entry, and the key's hash key. */
     const char *key, *data;
     size_t key_len, data_len;
     sg_hash_key hash;
-    char last_error[96];      /* "Code: message" of the last failure */
+    char last_error[96]; /* "Code: message" of the last failure */
 };
 
 /* Resolves record r: stores the outcome and the two strings (copied), then

@@ -23,9 +23,9 @@ enum sg_outcome sg_retry_outcome_for(enum sg_kinesis_status status, bool unreach
 
 /* What becomes of a record that just failed. */
 struct sg_retry_plan {
-    bool retry;               /* true: send again, not before not_before_ms */
+    bool retry; /* true: send again, not before not_before_ms */
     int64_t not_before_ms;
-    enum sg_outcome outcome;  /* the answer now (retry false), or if the deadline passes */
+    enum sg_outcome outcome; /* the answer now (retry false), or if the deadline passes */
 };
 
 /* The retry decision for a record whose attempt number `attempt` (from 0)
@@ -37,6 +37,5 @@ struct sg_retry_plan sg_retry_plan_for(enum sg_kinesis_status status, bool unrea
                                        unsigned attempt, int64_t now, int64_t deadline_ms,
                                        bool stopping, unsigned base_ms, unsigned max_ms,
                                        uint64_t random);
-
 
 #endif

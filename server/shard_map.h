@@ -35,7 +35,7 @@ struct sg_shard {
 
 /* Callers embed it; zero-initialised it is an empty map. */
 struct sg_shard_map {
-    struct sg_shard *shards; /* sorted by range.start after sg_shard_map_finish */
+    struct sg_shard *shards;      /* sorted by range.start after sg_shard_map_finish */
     struct sg_hash_range *ranges; /* the same ranges, for sg_hash_range_find */
     size_t n, cap;
 };

@@ -124,7 +124,6 @@ static bool is_unreserved(unsigned char c)
            c == '_' || c == '.' || c == '~';
 }
 
-
 /* Appends s[0..n) with every byte but the unreserved ones (and '/' when
  * keep_slash) as %XY, upper-case hex, as SigV4 requires. */
 static int append_uri_encoded(struct sg_buf *out, const char *s, size_t n, bool keep_slash)
@@ -152,7 +151,8 @@ static int append_query_component(struct sg_buf *out, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '%' && i + 2 < n && sg_parse_hex_digit(s[i + 1]) >= 0 && sg_parse_hex_digit(s[i + 2]) >= 0) {
+        if (c == '%' && i + 2 < n && sg_parse_hex_digit(s[i + 1]) >= 0 &&
+            sg_parse_hex_digit(s[i + 2]) >= 0) {
             c = (char)(sg_parse_hex_digit(s[i + 1]) << 4 | sg_parse_hex_digit(s[i + 2]));
             i += 2;
         }

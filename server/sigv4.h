@@ -28,9 +28,9 @@ struct sg_sigv4_header {
 };
 
 struct sg_sigv4_request {
-    const char *method;  /* "POST" */
-    const char *path;    /* path as sent on the wire, e.g. "/" */
-    const char *query;   /* raw query without '?', "" for none */
+    const char *method;                    /* "POST" */
+    const char *path;                      /* path as sent on the wire, e.g. "/" */
+    const char *query;                     /* raw query without '?', "" for none */
     const struct sg_sigv4_header *headers; /* every header to sign, host included */
     size_t n_headers;
     const void *body;
@@ -75,8 +75,8 @@ int sg_sigv4_authorization(struct sg_sigv4_key_cache *cache, const struct sg_sig
  * output). The canonical request URI-encodes req->path once (every byte but
  * A-Z a-z 0-9 - _ . ~ and '/'), and decodes then re-encodes query keys and
  * values. */
-SG_MUST_CHECK int sg_sigv4_canonical_request(const struct sg_sigv4_request *req,
-                                             struct sg_buf *out, struct sg_buf *signed_headers);
+SG_MUST_CHECK int sg_sigv4_canonical_request(const struct sg_sigv4_request *req, struct sg_buf *out,
+                                             struct sg_buf *signed_headers);
 SG_MUST_CHECK int sg_sigv4_string_to_sign(const char *amz_date, const char *region,
                                           const char *service, const char *canonical_request,
                                           size_t canonical_len, struct sg_buf *out);

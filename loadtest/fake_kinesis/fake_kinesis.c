@@ -27,9 +27,11 @@
 #include "fk_api.h"
 #include "fk_auth.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,8 +39,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #define FK_TARGET_PREFIX "Kinesis_20131202."
 #define FK_CONTENT_TYPE "application/x-amz-json-1.1"
@@ -130,8 +130,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 static struct MHD_Response *response_from(const struct fk_reply *r)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(
-        r->len, r->body, free);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(r->len, r->body, free);
     if (resp == NULL) {
         free(r->body);
         return NULL;
@@ -150,8 +150,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, const struct fk_
     return ret;
 }
 
-static enum MHD_Result queue_text(struct MHD_Connection *conn, unsigned status,
-                                  const char *text, const char *type)
+static enum MHD_Result queue_text(struct MHD_Connection *conn, unsigned status, const char *text,
+                                  const char *type)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_MUST_COPY);
@@ -198,8 +198,8 @@ static int handle_api(struct server *srv, struct MHD_Connection *conn, struct re
     struct fk_auth_error err;
     size_t plen = strlen(FK_TARGET_PREFIX);
 
-    if (fk_auth_check(auth, date, time(NULL), srv->opt.check_skew ? FK_MAX_SKEW : 0,
-                      has_header, conn, region, &err) != 0)
+    if (fk_auth_check(auth, date, time(NULL), srv->opt.check_skew ? FK_MAX_SKEW : 0, has_header,
+                      conn, region, &err) != 0)
         return fk_api_error(srv->api, 400, err.type, err.message, r);
     if (target == NULL || strncmp(target, FK_TARGET_PREFIX, plen) != 0)
         return fk_api_error(srv->api, 400, "UnknownOperationException",
@@ -335,9 +335,8 @@ static int append(struct request *req, const char *data, size_t n)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct server *srv = cls;
     struct request *req = *con_cls;
@@ -360,8 +359,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return ret;
     }
     if (req->len > FK_API_MAX_BODY)
-        return queue_text(conn, 413, "{\"__type\":\"ValidationException\",\"message\":"
-                                     "\"request body too large\"}",
+        return queue_text(conn, 413,
+                          "{\"__type\":\"ValidationException\",\"message\":"
+                          "\"request body too large\"}",
                           FK_CONTENT_TYPE);
     return finish_api(srv, conn, req);
 }
@@ -392,10 +392,9 @@ static int start_daemon(struct server *srv)
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(srv->opt.threads > 1 ? srv->opt.threads : 0),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
     if (srv->daemon == NULL)
         return -1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);

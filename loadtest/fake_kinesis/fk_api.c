@@ -39,8 +39,8 @@ struct fk_api {
     u128 width; /* hash keys per shard */
     char seq_prefix[SEQ_PREFIX_LEN + 1];
     atomic_uint_fast64_t seq;
-    atomic_uint_fast64_t calls, records, unique, duplicates, no_uuid, bytes, rejected,
-        other_calls, user_records, aggregates, misplaced, bad_aggregates;
+    atomic_uint_fast64_t calls, records, unique, duplicates, no_uuid, bytes, rejected, other_calls,
+        user_records, aggregates, misplaced, bad_aggregates;
     struct fk_uuid_set *uuids;
 };
 
@@ -278,8 +278,8 @@ static const char *read_member(struct parse *ps, struct fk_str name, const char 
     if (fk_json_str_is(name, "Data")) {
         /* memchr, not fk_json_string: a backslash or control character
          * before the quote is not base64, so the decoder refuses it. */
-        const char *q = p < ps->end && *p == '"' ? memchr(p + 1, '"', (size_t)(ps->end - p - 1))
-                                                 : NULL;
+        const char *q =
+            p < ps->end && *p == '"' ? memchr(p + 1, '"', (size_t)(ps->end - p - 1)) : NULL;
         if (q == NULL)
             return serialization(ps);
         v.p = p + 1;
@@ -354,8 +354,7 @@ static const char *parse_record(struct parse *ps, const char *p, struct record *
     }
     if (!f.has_data || !f.has_key)
         return fail(ps, "ValidationException", "A record needs Data and PartitionKey");
-    rec->shard = f.has_hash ? shard_of(ps->api, f.hash)
-                            : shard_of_key(ps->api, f.key, f.key_len);
+    rec->shard = f.has_hash ? shard_of(ps->api, f.hash) : shard_of_key(ps->api, f.key, f.key_len);
     rec->bytes = f.data_len + f.key_len;
     /* A KPL aggregate counts its user records; anything else is one. */
     struct call_users *cu = ps->cu;
@@ -444,8 +443,7 @@ static int parse_put_records(struct parse *ps, struct record *recs)
             return serialization(ps), -1;
     }
     if (!stream_ok(stream))
-        return fail(ps, "ValidationException", "StreamName or StreamARN is missing or invalid"),
-               -1;
+        return fail(ps, "ValidationException", "StreamName or StreamARN is missing or invalid"), -1;
     if (!seen_records || n == 0)
         return fail(ps, "ValidationException", "Records must hold 1 to 500 records"), -1;
     return n;
@@ -621,13 +619,16 @@ static int list_shards(struct fk_api *api, struct fk_reply *out)
     for (unsigned i = 0; i < api->shards; i++) {
         u128 start = (u128)i * api->width;
         u128 end = i + 1 == api->shards ? ~(u128)0 : start + api->width - 1;
-        w += snprintf(w, SHARD_ENTRY_MAX, "%s{\"ShardId\":\"shardId-%012u\",\"HashKeyRange\":"
-                      "{\"StartingHashKey\":\"", i ? "," : "", i);
+        w += snprintf(w, SHARD_ENTRY_MAX,
+                      "%s{\"ShardId\":\"shardId-%012u\",\"HashKeyRange\":"
+                      "{\"StartingHashKey\":\"",
+                      i ? "," : "", i);
         w += put_u128(w, start, 0);
         memcpy(w, "\",\"EndingHashKey\":\"", 19);
         w += 19;
         w += put_u128(w, end, 0);
-        w += snprintf(w, SHARD_ENTRY_MAX, "\"},\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"%s%020u\"}}",
+        w += snprintf(w, SHARD_ENTRY_MAX,
+                      "\"},\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"%s%020u\"}}",
                       api->seq_prefix, 0u);
     }
     memcpy(w, "]}", 2);
@@ -635,8 +636,8 @@ static int list_shards(struct fk_api *api, struct fk_reply *out)
     return reply_json(out, body, (size_t)(w + 2 - body));
 }
 
-int fk_api_handle(struct fk_api *api, const char *op, char *body, size_t len,
-                  const char *region, struct fk_reply *out)
+int fk_api_handle(struct fk_api *api, const char *op, char *body, size_t len, const char *region,
+                  struct fk_reply *out)
 {
     struct call_users *cu = &thread_users;
     cu->n = 0;

@@ -6,8 +6,8 @@
  * Operations: PutRecords and PutRecord (records counted, one sequence number
  * each, shard chosen from the ExplicitHashKey or else the MD5 of the
  * partition key over equal hash ranges, as Kinesis does; KPL aggregates are
- * taken apart (fk_kpl.h) so that the user records inside are counted), DescribeStreamSummary and ListShards (an ACTIVE
- * stream of the configured shard count, for readiness checks), CreateStream
+ * taken apart (fk_kpl.h) so that the user records inside are counted), DescribeStreamSummary and
+ * ListShards (an ACTIVE stream of the configured shard count, for readiness checks), CreateStream
  * (accepted, nothing kept). Anything else gets UnknownOperationException.
  *
  * Thread-safe: counters are atomics, the UUID set is striped (fk_uuid_set.h).
@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FK_API_MAX_RECORDS 500              /* per PutRecords call, as Kinesis */
-#define FK_API_MAX_DATA (1024 * 1024)       /* decoded bytes per record */
-#define FK_API_MAX_PARTITION_KEY 256        /* Unicode characters */
+#define FK_API_MAX_RECORDS 500             /* per PutRecords call, as Kinesis */
+#define FK_API_MAX_DATA (1024 * 1024)      /* decoded bytes per record */
+#define FK_API_MAX_PARTITION_KEY 256       /* Unicode characters */
 #define FK_API_MAX_BODY (10 * 1024 * 1024) /* bytes per request body */
 #define FK_API_MAX_SHARDS 100000
 
@@ -28,14 +28,14 @@ struct fk_api;
 
 /* Counters since start or the last fk_api_reset. */
 struct fk_api_stats {
-    uint64_t calls;      /* PutRecords/PutRecord calls answered 200 */
-    uint64_t records;    /* Kinesis records in those calls */
-    uint64_t unique;     /* user records whose event_uuid was new */
-    uint64_t duplicates; /* user records whose event_uuid was seen before */
-    uint64_t no_uuid;    /* user records without a readable event_uuid */
-    uint64_t bytes;      /* Data (decoded) plus partition key bytes of the Kinesis records */
-    uint64_t rejected;   /* requests answered 400 */
-    uint64_t other_calls; /* other operations answered 200 */
+    uint64_t calls;          /* PutRecords/PutRecord calls answered 200 */
+    uint64_t records;        /* Kinesis records in those calls */
+    uint64_t unique;         /* user records whose event_uuid was new */
+    uint64_t duplicates;     /* user records whose event_uuid was seen before */
+    uint64_t no_uuid;        /* user records without a readable event_uuid */
+    uint64_t bytes;          /* Data (decoded) plus partition key bytes of the Kinesis records */
+    uint64_t rejected;       /* requests answered 400 */
+    uint64_t other_calls;    /* other operations answered 200 */
     uint64_t user_records;   /* user records: 1 per plain record, n per aggregate */
     uint64_t aggregates;     /* Kinesis records that were valid KPL aggregates */
     uint64_t misplaced;      /* user records whose hash key is outside their aggregate's shard
@@ -65,8 +65,8 @@ void fk_api_free(struct fk_api *api);
  * [out] out: the reply (status 200 or 400 with a JSON-1.1 error body).
  * Returns 0, or -1 when out of memory (out then undefined, answer 500).
  */
-int fk_api_handle(struct fk_api *api, const char *op, char *body, size_t len,
-                  const char *region, struct fk_reply *out);
+int fk_api_handle(struct fk_api *api, const char *op, char *body, size_t len, const char *region,
+                  struct fk_reply *out);
 
 /*
  * Builds a JSON-1.1 error reply {"__type":type,"message":message} and counts

@@ -92,8 +92,7 @@ static int check_credential(const char *cred, char date[9], char region[FK_AUTH_
     if (len[3] != strlen(SERVICE) || memcmp(f[3], SERVICE, len[3]) != 0)
         return fail(err, "IncompleteSignatureException", "Credential service must be 'kinesis'");
     if (len[4] != 12 || memcmp(f[4], "aws4_request", 12) != 0)
-        return fail(err, "IncompleteSignatureException",
-                    "Credential must end with 'aws4_request'");
+        return fail(err, "IncompleteSignatureException", "Credential must end with 'aws4_request'");
     memcpy(date, f[1], 8);
     date[8] = '\0';
     memcpy(region, f[2], len[2]);

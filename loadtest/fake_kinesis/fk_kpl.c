@@ -88,8 +88,8 @@ static int push(struct span **v, size_t *n, size_t *cap, struct span s)
 }
 
 /* Reads one Record message into u (key and hash resolved from the tables). */
-static int record(struct span r, const struct span *keys, size_t n_keys,
-                  const struct span *hashes, size_t n_hashes, struct fk_kpl_user *u)
+static int record(struct span r, const struct span *keys, size_t n_keys, const struct span *hashes,
+                  size_t n_hashes, struct fk_kpl_user *u)
 {
     const unsigned char *p = r.p, *end = r.p + r.n;
     int has_key = 0, has_hash = 0, has_data = 0;
@@ -143,8 +143,7 @@ enum fk_kpl_result fk_kpl_read(const unsigned char *d, size_t n, fk_kpl_user_fn 
         uint64_t number, num;
         unsigned wire;
         struct span val = {0};
-        if (field(&p, end, &number, &wire, &val, &num) != 0 ||
-            (number <= 3 && wire != 2)) {
+        if (field(&p, end, &number, &wire, &val, &num) != 0 || (number <= 3 && wire != 2)) {
             rc = FK_KPL_MALFORMED;
         } else if (number == 1) {
             if (push(&keys, &n_keys, &cap_keys, val) != 0)

@@ -25,10 +25,10 @@
  * suspended connections; on shutdown it resumes whatever is left before the
  * daemon is stopped, since MHD_stop_daemon requires that none be suspended.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -36,8 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ANSWER                                                                                   \
-    "{\"SequenceNumber\":\"49590338271490256608559692538361571095921575989136588898\","        \
+#define ANSWER                                                                                     \
+    "{\"SequenceNumber\":\"49590338271490256608559692538361571095921575989136588898\","            \
     "\"ShardId\":\"shardId-000000000000\"}"
 #define REQUEST_ID "5b1d6f9e-3c2a-4f8e-9d7b-1a2b3c4d5e6f"
 #define MAX_QUEUE 65536
@@ -88,9 +88,8 @@ static bool defer(struct completer *c, struct MHD_Connection *conn)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct server *srv = cls;
     (void)url, (void)method, (void)version, (void)upload_data;

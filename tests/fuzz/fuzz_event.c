@@ -141,8 +141,7 @@ static void check_same_enrich(struct sg_json_span v, const struct sg_json_index 
 }
 
 /* Walks v plainly and through idx side by side, at every level. */
-static void check_same_walk(struct sg_json_span v, const struct sg_json_index *idx,
-                            unsigned depth)
+static void check_same_walk(struct sg_json_span v, const struct sg_json_index *idx, unsigned depth)
 {
     enum sg_json_type t = sg_json_type_of(v);
     check_same_compact(v, idx);
@@ -155,10 +154,10 @@ static void check_same_walk(struct sg_json_span v, const struct sg_json_index *i
     sg_json_iter_init(&pi, v);
     sg_json_iter_init_indexed(&ii, v, idx);
     for (;;) {
-        bool pr = t == SG_JSON_OBJECT ? sg_json_object_next(&pi, &pk, &pv)
-                                      : sg_json_array_next(&pi, &pv);
-        bool ir = t == SG_JSON_OBJECT ? sg_json_object_next(&ii, &ik, &iv)
-                                      : sg_json_array_next(&ii, &iv);
+        bool pr =
+            t == SG_JSON_OBJECT ? sg_json_object_next(&pi, &pk, &pv) : sg_json_array_next(&pi, &pv);
+        bool ir =
+            t == SG_JSON_OBJECT ? sg_json_object_next(&ii, &ik, &iv) : sg_json_array_next(&ii, &iv);
         require(pr == ir);
         if (!pr)
             return;

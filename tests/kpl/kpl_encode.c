@@ -51,9 +51,9 @@ static int even_map(struct sg_shard_map *m, unsigned n)
     }
     rc |= sg_buf_append_str(&body, "]}");
     char token[8], err[160];
-    if (rc == 0 && (sg_shard_map_add_page(m, body.data, body.len, token, sizeof token, err,
-                                          sizeof err) != 0 ||
-                    sg_shard_map_finish(m, err, sizeof err) != 0)) {
+    if (rc == 0 &&
+        (sg_shard_map_add_page(m, body.data, body.len, token, sizeof token, err, sizeof err) != 0 ||
+         sg_shard_map_finish(m, err, sizeof err) != 0)) {
         fprintf(stderr, "%s\n", err);
         rc = 1;
     }

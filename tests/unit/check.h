@@ -12,18 +12,18 @@
 static int sg_check_failures;
 static int sg_check_count;
 
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        sg_check_count++;                                                                         \
-        if (!(cond)) {                                                                            \
-            sg_check_failures++;                                                                  \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond);             \
-            fprintf(stderr, __VA_ARGS__);                                                         \
-            fputc('\n', stderr);                                                                  \
-        }                                                                                         \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        sg_check_count++;                                                                          \
+        if (!(cond)) {                                                                             \
+            sg_check_failures++;                                                                   \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond);               \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STREQ(got, want, ctx)                                                               \
+#define CHECK_STREQ(got, want, ctx)                                                                \
     CHECK(strcmp((got), (want)) == 0, "%s: got [%s] want [%s]", (ctx), (got), (want))
 
 static inline int sg_check_result(const char *name)

@@ -18,8 +18,8 @@ static void test_mappings(void)
         enum sg_outcome outcome;
         unsigned want;
     } outcomes[] = {
-        {SG_OUTCOME_OK, 200},          {SG_OUTCOME_INVALID, 400},  {SG_OUTCOME_THROTTLED, 503},
-        {SG_OUTCOME_UNAVAILABLE, 503}, {SG_OUTCOME_REFUSED, 502},  {SG_OUTCOME_TIMEOUT, 504},
+        {SG_OUTCOME_OK, 200},          {SG_OUTCOME_INVALID, 400}, {SG_OUTCOME_THROTTLED, 503},
+        {SG_OUTCOME_UNAVAILABLE, 503}, {SG_OUTCOME_REFUSED, 502}, {SG_OUTCOME_TIMEOUT, 504},
         {SG_OUTCOME_PENDING, 504},
     };
     for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++) {
@@ -77,7 +77,8 @@ static void test_readme_table(void)
     fclose(f);
     CHECK(rows > 0, "README has an error table");
     for (int a = 1; a < SG_ANSWER_COUNT; a++)
-        CHECK(found[a] == 1, "README lists %u %s once (%d)", sg_answer_kind((enum sg_answer)a)->status,
+        CHECK(found[a] == 1, "README lists %u %s once (%d)",
+              sg_answer_kind((enum sg_answer)a)->status,
               sg_answer_kind((enum sg_answer)a)->error_type, found[a]);
 }
 

@@ -55,8 +55,8 @@ static struct sg_batcher_limits limits(unsigned linger, unsigned max_records, si
 
 /* Takes one batch and checks it: n records, bytes, consecutive indexes from
  * `first` (first < 0: not checked). Returns n. */
-static size_t take_check(struct sg_batcher *b, int64_t now, bool flush, size_t want_n,
-                         long first, const char *ctx)
+static size_t take_check(struct sg_batcher *b, int64_t now, bool flush, size_t want_n, long first,
+                         const char *ctx)
 {
     struct sg_record *out = (struct sg_record *)0x1;
     size_t bytes = 12345;
@@ -83,8 +83,8 @@ static void test_record_boundary(void)
         size_t submit;
         size_t batches[3];
     } rows[] = {
-        {1, {1, 0, 0}},       {499, {499, 0, 0}},   {500, {500, 0, 0}},
-        {501, {500, 1, 0}},   {1000, {500, 500, 0}}, {1001, {500, 500, 1}},
+        {1, {1, 0, 0}},     {499, {499, 0, 0}},    {500, {500, 0, 0}},
+        {501, {500, 1, 0}}, {1000, {500, 500, 0}}, {1001, {500, 500, 1}},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct sg_batcher_limits l = limits(0, 500, 5 * MIB, 10000, 1024 * MIB);
@@ -475,7 +475,8 @@ static void test_retry_heap(void)
         sg_batcher_requeue(b2, &s[i]);
     }
     n = sg_batcher_take(b2, 200, false, &out, &bytes, &next);
-    CHECK(n == 4 && out && out->index == 9 && out->next && out->next->index == 8, "heap batch of 4");
+    CHECK(n == 4 && out && out->index == 9 && out->next && out->next->index == 8,
+          "heap batch of 4");
     CHECK(next == 95, "next due 95 (index 5): %lld", (long long)next);
     take_check(b2, 200, false, 4, -1, "heap batch 2");
     take_check(b2, 200, false, 2, -1, "heap batch 3");

@@ -45,8 +45,7 @@ static struct env_var region_env[] = {{"AWS_REGION", "eu-west-1"}, {NULL, NULL}}
 #define ONE_STREAM "\"streams\":[{\"name\":\"events\"}]"
 
 /* Loads text with env; returns rc and fills err. */
-static int load(const char *text, struct env_var *env, struct sg_config *cfg, char *err,
-                size_t cap)
+static int load(const char *text, struct env_var *env, struct sg_config *cfg, char *err, size_t cap)
 {
     err[0] = '\0';
     return sg_config_load_text(text, env_table, env, cfg, err, cap);
@@ -133,8 +132,14 @@ static const struct num_row {
     enum kind kind;
     unsigned long long min, max;
 } num_rows[] = {
-#define U(s, k, f, lo, hi) {s, k, offsetof(struct sg_config, f), K_UINT, lo, hi}
-#define Z(s, k, f, lo, hi) {s, k, offsetof(struct sg_config, f), K_SIZE, lo, hi}
+#define U(s, k, f, lo, hi)                                                                         \
+    {                                                                                              \
+        s, k, offsetof(struct sg_config, f), K_UINT, lo, hi                                        \
+    }
+#define Z(s, k, f, lo, hi)                                                                         \
+    {                                                                                              \
+        s, k, offsetof(struct sg_config, f), K_SIZE, lo, hi                                        \
+    }
     U(NULL, "threads", threads, 1, 256),
     Z("limits", "max_body_record", max_body_record, 1024, 64 * MIB),
     Z("limits", "max_body_records", max_body_records, 1024, 256 * MIB),
@@ -289,26 +294,27 @@ static void test_unknown_keys(void)
         /* cross-field rules */
         {"{\"kinesis\":{\"backoff_base_ms\":100,\"backoff_max_ms\":99}," ONE_STREAM "}",
          "kinesis.backoff_max_ms must be >= kinesis.backoff_base_ms"},
-        {"{\"limits\":{\"max_record_bytes\":2048},\"kinesis\":{\"batch_max_bytes\":2047}," ONE_STREAM
-         "}",
+        {"{\"limits\":{\"max_record_bytes\":2048},\"kinesis\":{\"batch_max_bytes\":2047}"
+         "," ONE_STREAM "}",
          "limits.max_record_bytes must be <= kinesis.batch_max_bytes"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         expect_error(rows[i].json, NULL, rows[i].want);
 
     /* _comment is allowed everywhere, and null kinesis strings are ignored */
-    const struct sg_config *c = expect_ok(
-        "{\"_comment\":\"x\",\"limits\":{\"_comment\":1},\"kinesis\":{\"_comment\":[],"
-        "\"region\":null,\"endpoint\":null},\"shutdown\":{\"_comment\":{}},"
-        "\"streams\":[{\"name\":\"a\",\"_comment\":\"y\"}]}",
-        NULL);
+    const struct sg_config *c =
+        expect_ok("{\"_comment\":\"x\",\"limits\":{\"_comment\":1},\"kinesis\":{\"_comment\":[],"
+                  "\"region\":null,\"endpoint\":null},\"shutdown\":{\"_comment\":{}},"
+                  "\"streams\":[{\"name\":\"a\",\"_comment\":\"y\"}]}",
+                  NULL);
     CHECK(c && strcmp(c->region, "eu-west-1") == 0 && c->endpoint[0] == '\0', "_comment / null");
 
     /* the other top-level settings are read */
-    c = expect_ok("{\"listen\":\"[::1]:9090\",\"log_level\":\"WARNING\",\"access_log\":false,"
-                  "\"kinesis\":{\"region\":\"ap-south-1\",\"endpoint\":\"http://localhost:4567\"},"
-                  ONE_STREAM "}",
-                  (struct env_var[]){{NULL, NULL}});
+    c = expect_ok(
+        "{\"listen\":\"[::1]:9090\",\"log_level\":\"WARNING\",\"access_log\":false,"
+        "\"kinesis\":{\"region\":\"ap-south-1\",\"endpoint\":\"http://localhost:4567\"}," ONE_STREAM
+        "}",
+        (struct env_var[]){{NULL, NULL}});
     if (c) {
         CHECK_STREQ(c->listen_host, "::1", "listen host v6");
         CHECK(c->listen_port == 9090, "listen port %u", c->listen_port);
@@ -349,8 +355,7 @@ static void test_streams(void)
           "128-character name");
     snprintf(text, sizeof text, "{\"streams\":[{\"name\":\"%s\"}]}", name129);
     expect_error(text, NULL, "streams[0].name");
-    snprintf(text, sizeof text, "{\"streams\":[{\"name\":\"a\",\"stream_name\":\"%s\"}]}",
-             name129);
+    snprintf(text, sizeof text, "{\"streams\":[{\"name\":\"a\",\"stream_name\":\"%s\"}]}", name129);
     expect_error(text, NULL, "streams[0].stream_name");
 
     static const struct {
@@ -430,19 +435,23 @@ static void test_streams(void)
         CHECK(c->n_streams == 4, "n_streams %zu", c->n_streams);
         CHECK_STREQ(c->streams[0].stream_name, "prod-events.v2", "stream_name");
         CHECK_STREQ(c->streams[0].stream_arn, "", "no arn");
-        CHECK(c->streams[0].mode == SG_STREAM_EVENT && c->streams[0].partition_key == SG_PK_EVENT_UUID,
+        CHECK(c->streams[0].mode == SG_STREAM_EVENT &&
+                  c->streams[0].partition_key == SG_PK_EVENT_UUID,
               "ev enums");
         CHECK_STREQ(c->streams[1].stream_name, "", "no stream_name with an ARN");
         CHECK_STREQ(c->streams[1].stream_arn, "arn:aws:kinesis:us-east-1:123456789012:stream/raw_1",
                     "arn");
-        CHECK(c->streams[1].mode == SG_STREAM_PASSTHROUGH && c->streams[1].partition_key == SG_PK_RANDOM,
+        CHECK(c->streams[1].mode == SG_STREAM_PASSTHROUGH &&
+                  c->streams[1].partition_key == SG_PK_RANDOM,
               "raw enums");
-        CHECK(c->streams[2].mode == SG_STREAM_PASSTHROUGH && c->streams[2].partition_key == SG_PK_CLIENT,
+        CHECK(c->streams[2].mode == SG_STREAM_PASSTHROUGH &&
+                  c->streams[2].partition_key == SG_PK_CLIENT,
               "pt enums");
         CHECK_STREQ(c->streams[2].stream_name, "pt", "pt stream_name defaults to name");
         CHECK(c->streams[3].mode == SG_STREAM_EVENT && c->streams[3].partition_key == SG_PK_RANDOM,
               "A-b_C.9 enums");
-        CHECK(c->streams[0].aggregation == SG_AGG_NONE && c->streams[0].aggregation_max_bytes == 51200 &&
+        CHECK(c->streams[0].aggregation == SG_AGG_NONE &&
+                  c->streams[0].aggregation_max_bytes == 51200 &&
                   c->streams[0].aggregation_linger_ms == 20,
               "aggregation defaults: none, 51200 bytes, 20 ms");
     }
@@ -451,10 +460,12 @@ static void test_streams(void)
                   "{\"name\":\"n\",\"aggregation\":\"none\",\"aggregation_max_bytes\":1024}]}",
                   NULL);
     if (c) {
-        CHECK(c->streams[0].aggregation == SG_AGG_KPL && c->streams[0].aggregation_max_bytes == 1024000 &&
+        CHECK(c->streams[0].aggregation == SG_AGG_KPL &&
+                  c->streams[0].aggregation_max_bytes == 1024000 &&
                   c->streams[0].aggregation_linger_ms == 0,
               "kpl stream");
-        CHECK(c->streams[1].aggregation == SG_AGG_NONE && c->streams[1].aggregation_max_bytes == 1024,
+        CHECK(c->streams[1].aggregation == SG_AGG_NONE &&
+                  c->streams[1].aggregation_max_bytes == 1024,
               "none stream");
     }
 
@@ -479,9 +490,9 @@ static void test_streams(void)
 
 static void test_env(void)
 {
-    const char *file = "{\"listen\":\"10.0.0.1:81\",\"threads\":3,\"log_level\":\"warn\","
-                       "\"kinesis\":{\"region\":\"file-region\",\"endpoint\":\"http://file:1\"},"
-                       ONE_STREAM "}";
+    const char *file =
+        "{\"listen\":\"10.0.0.1:81\",\"threads\":3,\"log_level\":\"warn\","
+        "\"kinesis\":{\"region\":\"file-region\",\"endpoint\":\"http://file:1\"}," ONE_STREAM "}";
     static const struct {
         struct env_var env[6];
         const char *host;
@@ -493,48 +504,141 @@ static void test_env(void)
     } ok[] = {
         {{{NULL, NULL}}, "10.0.0.1", 81, "warn", 3, "file-region", "http://file:1"},
         {{{"STREAMGATE_LISTEN", "127.0.0.1:9000"}, {NULL, NULL}},
-         "127.0.0.1", 9000, "warn", 3, "file-region", "http://file:1"},
+         "127.0.0.1",
+         9000,
+         "warn",
+         3,
+         "file-region",
+         "http://file:1"},
         {{{"STREAMGATE_LISTEN", "[::1]:8443"}, {NULL, NULL}},
-         "::1", 8443, "warn", 3, "file-region", "http://file:1"},
+         "::1",
+         8443,
+         "warn",
+         3,
+         "file-region",
+         "http://file:1"},
         {{{"STREAMGATE_LISTEN", "[fe80::1%eth0]:1"}, {NULL, NULL}},
-         "fe80::1%eth0", 1, "warn", 3, "file-region", "http://file:1"},
+         "fe80::1%eth0",
+         1,
+         "warn",
+         3,
+         "file-region",
+         "http://file:1"},
         {{{"STREAMGATE_LISTEN", ":7000"}, {NULL, NULL}},
-         "0.0.0.0", 7000, "warn", 3, "file-region", "http://file:1"},
+         "0.0.0.0",
+         7000,
+         "warn",
+         3,
+         "file-region",
+         "http://file:1"},
         {{{"STREAMGATE_LISTEN", "host.example:65535"}, {NULL, NULL}},
-         "host.example", 65535, "warn", 3, "file-region", "http://file:1"},
+         "host.example",
+         65535,
+         "warn",
+         3,
+         "file-region",
+         "http://file:1"},
         {{{"STREAMGATE_LISTEN", ""}, {NULL, NULL}}, /* empty: ignored */
-         "10.0.0.1", 81, "warn", 3, "file-region", "http://file:1"},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "file-region",
+         "http://file:1"},
         {{{"STREAMGATE_LOG_LEVEL", "debug"}, {"STREAMGATE_THREADS", "256"}, {NULL, NULL}},
-         "10.0.0.1", 81, "debug", 256, "file-region", "http://file:1"},
+         "10.0.0.1",
+         81,
+         "debug",
+         256,
+         "file-region",
+         "http://file:1"},
         {{{"STREAMGATE_LOG_LEVEL", "ERROR"}, {"STREAMGATE_THREADS", "1"}, {NULL, NULL}},
-         "10.0.0.1", 81, "ERROR", 1, "file-region", "http://file:1"},
+         "10.0.0.1",
+         81,
+         "ERROR",
+         1,
+         "file-region",
+         "http://file:1"},
         {{{"STREAMGATE_LOG_LEVEL", ""}, {"STREAMGATE_THREADS", ""}, {NULL, NULL}},
-         "10.0.0.1", 81, "warn", 3, "file-region", "http://file:1"},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "file-region",
+         "http://file:1"},
         /* region: AWS_REGION over AWS_DEFAULT_REGION over the file */
         {{{"AWS_REGION", "us-east-2"}, {"AWS_DEFAULT_REGION", "us-west-2"}, {NULL, NULL}},
-         "10.0.0.1", 81, "warn", 3, "us-east-2", "http://file:1"},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "us-east-2",
+         "http://file:1"},
         {{{"AWS_DEFAULT_REGION", "us-west-2"}, {NULL, NULL}},
-         "10.0.0.1", 81, "warn", 3, "us-west-2", "http://file:1"},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "us-west-2",
+         "http://file:1"},
         {{{"AWS_REGION", ""}, {"AWS_DEFAULT_REGION", "us-west-2"}, {NULL, NULL}},
-         "10.0.0.1", 81, "warn", 3, "us-west-2", "http://file:1"},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "us-west-2",
+         "http://file:1"},
         /* endpoint: AWS_ENDPOINT_URL_KINESIS over AWS_ENDPOINT_URL over the file */
-        {{{"AWS_ENDPOINT_URL_KINESIS", "http://kin:4567"}, {"AWS_ENDPOINT_URL", "http://all:1"},
+        {{{"AWS_ENDPOINT_URL_KINESIS", "http://kin:4567"},
+          {"AWS_ENDPOINT_URL", "http://all:1"},
           {NULL, NULL}},
-         "10.0.0.1", 81, "warn", 3, "file-region", "http://kin:4567"},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "file-region",
+         "http://kin:4567"},
         {{{"AWS_ENDPOINT_URL", "https://all:1"}, {NULL, NULL}},
-         "10.0.0.1", 81, "warn", 3, "file-region", "https://all:1"},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "file-region",
+         "https://all:1"},
         {{{"AWS_ENDPOINT_URL_KINESIS", ""}, {"AWS_ENDPOINT_URL", "https://all:1"}, {NULL, NULL}},
-         "10.0.0.1", 81, "warn", 3, "file-region", "https://all:1"},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "file-region",
+         "https://all:1"},
         /* ignore configured endpoints: the file's and the environment's */
         {{{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"},
-          {"AWS_ENDPOINT_URL_KINESIS", "http://kin:4567"}, {"AWS_ENDPOINT_URL", "http://all:1"},
+          {"AWS_ENDPOINT_URL_KINESIS", "http://kin:4567"},
+          {"AWS_ENDPOINT_URL", "http://all:1"},
           {NULL, NULL}},
-         "10.0.0.1", 81, "warn", 3, "file-region", ""},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "file-region",
+         ""},
         {{{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}, {NULL, NULL}},
-         "10.0.0.1", 81, "warn", 3, "file-region", ""},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "file-region",
+         ""},
         {{{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false"},
-          {"AWS_ENDPOINT_URL_KINESIS", "http://kin:4567"}, {NULL, NULL}},
-         "10.0.0.1", 81, "warn", 3, "file-region", "http://kin:4567"},
+          {"AWS_ENDPOINT_URL_KINESIS", "http://kin:4567"},
+          {NULL, NULL}},
+         "10.0.0.1",
+         81,
+         "warn",
+         3,
+         "file-region",
+         "http://kin:4567"},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         struct sg_config cfg;
@@ -586,7 +690,8 @@ static void test_env(void)
         expect_error(file, (struct env_var *)bad[i].env, bad[i].want);
 
     /* listen in the file is checked the same way */
-    expect_error("{\"listen\":\"0.0.0.0:http\"," ONE_STREAM "}", NULL, "listen has an invalid port");
+    expect_error("{\"listen\":\"0.0.0.0:http\"," ONE_STREAM "}", NULL,
+                 "listen has an invalid port");
     expect_error("{\"listen\":\"localhost\"," ONE_STREAM "}", NULL, "listen must be host:port");
 
     /* an over-long endpoint from the environment */
@@ -602,8 +707,8 @@ static void test_env(void)
     expect_error("{" ONE_STREAM "}", none, "kinesis.region is not set");
     struct env_var empty_region[] = {{"AWS_REGION", ""}, {"AWS_DEFAULT_REGION", ""}, {NULL, NULL}};
     expect_error("{" ONE_STREAM "}", empty_region, "kinesis.region is not set");
-    const struct sg_config *c = expect_ok("{\"kinesis\":{\"region\":\"sa-east-1\"}," ONE_STREAM "}",
-                                          none);
+    const struct sg_config *c =
+        expect_ok("{\"kinesis\":{\"region\":\"sa-east-1\"}," ONE_STREAM "}", none);
     CHECK(c && strcmp(c->region, "sa-east-1") == 0, "region from the file only");
 }
 
@@ -638,11 +743,25 @@ static void test_valid_stream_name(void)
         const char *s;
         bool want;
     } rows[] = {
-        {"a", true},          {"A", true},         {"0", true},         {"_", true},
-        {".", true},          {"-", true},         {"My.Stream-01_x", true},
-        {"", false},          {" ", false},        {"a b", false},      {"a/b", false},
-        {"a:b", false},       {"a\tb", false},     {"caf\xc3\xa9", false}, {"a*", false},
-        {"a+b", false},       {"a@b", false},      {"a\"b", false},     {"[a]", false},
+        {"a", true},
+        {"A", true},
+        {"0", true},
+        {"_", true},
+        {".", true},
+        {"-", true},
+        {"My.Stream-01_x", true},
+        {"", false},
+        {" ", false},
+        {"a b", false},
+        {"a/b", false},
+        {"a:b", false},
+        {"a\tb", false},
+        {"caf\xc3\xa9", false},
+        {"a*", false},
+        {"a+b", false},
+        {"a@b", false},
+        {"a\"b", false},
+        {"[a]", false},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         CHECK(sg_config_valid_stream_name(rows[i].s, strlen(rows[i].s)) == rows[i].want,

@@ -31,7 +31,7 @@ static const char *show(const char *s)
     return s ? s : "(null)";
 }
 
-#define CHECK_STR(got, want, ctx)                                                                 \
+#define CHECK_STR(got, want, ctx)                                                                  \
     CHECK(str_is((got), (want)), "%s: got [%s] want [%s]", (ctx), show(got), (want))
 
 static char tmp_home[512];
@@ -84,7 +84,7 @@ static enum sg_creds_result fetch_once(struct sg_creds_source *src, struct sg_cr
 
 struct route {
     const char *method;
-    const char *url;    /* exact */
+    const char *url; /* exact */
     long status;
     const char *body;
 };
@@ -154,8 +154,8 @@ static void test_iso8601(void)
         int rc = sg_creds_parse_iso8601(cases[i].in, strlen(cases[i].in), &t);
         CHECK((rc == 0) == cases[i].ok, "iso8601 [%s]: rc %d", cases[i].in, rc);
         if (cases[i].ok)
-            CHECK(t == cases[i].want, "iso8601 [%s]: got %lld want %lld", cases[i].in,
-                  (long long)t, (long long)cases[i].want);
+            CHECK(t == cases[i].want, "iso8601 [%s]: got %lld want %lld", cases[i].in, (long long)t,
+                  (long long)cases[i].want);
     }
     char buf[32];
     sg_creds_format_iso8601(1795316400, buf, sizeof buf);
@@ -210,14 +210,22 @@ static void test_env_source(void)
         enum sg_creds_result want;
         const char *akid, *token;
     } cases[] = {
-        {"keys", {"AWS_ACCESS_KEY_ID=AKIA1", "AWS_SECRET_ACCESS_KEY=s1"}, SG_CREDS_OK, "AKIA1",
+        {"keys",
+         {"AWS_ACCESS_KEY_ID=AKIA1", "AWS_SECRET_ACCESS_KEY=s1"},
+         SG_CREDS_OK,
+         "AKIA1",
          NULL},
         {"keys+token",
          {"AWS_ACCESS_KEY_ID=ASIA2", "AWS_SECRET_ACCESS_KEY=s2", "AWS_SESSION_TOKEN=t2"},
-         SG_CREDS_OK, "ASIA2", "t2"},
+         SG_CREDS_OK,
+         "ASIA2",
+         "t2"},
         {"no secret", {"AWS_ACCESS_KEY_ID=AKIA3"}, SG_CREDS_NOT_CONFIGURED, NULL, NULL},
-        {"empty secret", {"AWS_ACCESS_KEY_ID=AKIA3", "AWS_SECRET_ACCESS_KEY="},
-         SG_CREDS_NOT_CONFIGURED, NULL, NULL},
+        {"empty secret",
+         {"AWS_ACCESS_KEY_ID=AKIA3", "AWS_SECRET_ACCESS_KEY="},
+         SG_CREDS_NOT_CONFIGURED,
+         NULL,
+         NULL},
         {"nothing", {NULL}, SG_CREDS_NOT_CONFIGURED, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -256,59 +264,169 @@ struct profile_case {
 };
 
 static const struct profile_case profile_cases[] = {
-    {"credentials default", "[default]\naws_access_key_id = AK1\naws_secret_access_key = S1\n",
-     NULL, NULL, {NULL}, SG_CREDS_OK, "AK1", NULL, "profile:default", NULL},
+    {"credentials default",
+     "[default]\naws_access_key_id = AK1\naws_secret_access_key = S1\n",
+     NULL,
+     NULL,
+     {NULL},
+     SG_CREDS_OK,
+     "AK1",
+     NULL,
+     "profile:default",
+     NULL},
     {"AWS_PROFILE selects",
      "[default]\naws_access_key_id=AK1\naws_secret_access_key=S1\n"
      "[dev]\naws_access_key_id=AK2\naws_secret_access_key=S2\naws_session_token=T2\n",
-     NULL, NULL, {"AWS_PROFILE=dev"}, SG_CREDS_OK, "AK2", "T2", "profile:dev", NULL},
-    {"config [profile NAME]", NULL,
+     NULL,
+     NULL,
+     {"AWS_PROFILE=dev"},
+     SG_CREDS_OK,
+     "AK2",
+     "T2",
+     "profile:dev",
+     NULL},
+    {"config [profile NAME]",
+     NULL,
      "[profile dev]\nregion = eu-west-1\naws_access_key_id = AK3\naws_secret_access_key = S3\n",
-     NULL, {"AWS_PROFILE=dev"}, SG_CREDS_OK, "AK3", NULL, "profile:dev", NULL},
-    {"config [default]", NULL, "[default]\naws_access_key_id=AK4\naws_secret_access_key=S4\n",
-     NULL, {NULL}, SG_CREDS_OK, "AK4", NULL, "profile:default", NULL},
-    {"config [profile default]", NULL,
-     "[profile default]\naws_access_key_id=AK5\naws_secret_access_key=S5\n", NULL, {NULL},
-     SG_CREDS_OK, "AK5", NULL, "profile:default", NULL},
-    {"config [NAME] is not profile NAME", NULL,
-     "[dev]\naws_access_key_id=AK6\naws_secret_access_key=S6\n", NULL, {"AWS_PROFILE=dev"},
-     SG_CREDS_NOT_CONFIGURED, NULL, NULL, NULL, "no aws_access_key_id"},
+     NULL,
+     {"AWS_PROFILE=dev"},
+     SG_CREDS_OK,
+     "AK3",
+     NULL,
+     "profile:dev",
+     NULL},
+    {"config [default]",
+     NULL,
+     "[default]\naws_access_key_id=AK4\naws_secret_access_key=S4\n",
+     NULL,
+     {NULL},
+     SG_CREDS_OK,
+     "AK4",
+     NULL,
+     "profile:default",
+     NULL},
+    {"config [profile default]",
+     NULL,
+     "[profile default]\naws_access_key_id=AK5\naws_secret_access_key=S5\n",
+     NULL,
+     {NULL},
+     SG_CREDS_OK,
+     "AK5",
+     NULL,
+     "profile:default",
+     NULL},
+    {"config [NAME] is not profile NAME",
+     NULL,
+     "[dev]\naws_access_key_id=AK6\naws_secret_access_key=S6\n",
+     NULL,
+     {"AWS_PROFILE=dev"},
+     SG_CREDS_NOT_CONFIGURED,
+     NULL,
+     NULL,
+     NULL,
+     "no aws_access_key_id"},
     {"credentials [profile NAME] is not NAME",
-     "[profile dev]\naws_access_key_id=AK7\naws_secret_access_key=S7\n", NULL, NULL,
-     {"AWS_PROFILE=dev"}, SG_CREDS_NOT_CONFIGURED, NULL, NULL, NULL, NULL},
+     "[profile dev]\naws_access_key_id=AK7\naws_secret_access_key=S7\n",
+     NULL,
+     NULL,
+     {"AWS_PROFILE=dev"},
+     SG_CREDS_NOT_CONFIGURED,
+     NULL,
+     NULL,
+     NULL,
+     NULL},
     {"credentials file wins over config",
      "[dev]\naws_access_key_id=FROMCRED\naws_secret_access_key=S\n",
      "[profile dev]\naws_access_key_id=FROMCONF\naws_secret_access_key=S\n"
      "aws_session_token=CONFTOKEN\n",
-     NULL, {"AWS_PROFILE=dev"}, SG_CREDS_OK, "FROMCRED", NULL, "profile:dev", NULL},
-    {"incomplete credentials profile falls to config", "[dev]\naws_access_key_id=HALF\n",
-     "[profile dev]\naws_access_key_id=AK8\naws_secret_access_key=S8\naws_session_token=T8\n",
-     NULL, {"AWS_PROFILE=dev"}, SG_CREDS_OK, "AK8", "T8", "profile:dev", NULL},
-    {"AWS_SHARED_CREDENTIALS_FILE replaces the default path",
-     "[default]\naws_access_key_id=DEFAULTPATH\naws_secret_access_key=S\n", NULL,
-     "[default]\naws_access_key_id=ALTPATH\naws_secret_access_key=S\n",
-     {"AWS_SHARED_CREDENTIALS_FILE=~/alt"}, SG_CREDS_OK, "ALTPATH", NULL, "profile:default",
+     NULL,
+     {"AWS_PROFILE=dev"},
+     SG_CREDS_OK,
+     "FROMCRED",
+     NULL,
+     "profile:dev",
      NULL},
-    {"AWS_CONFIG_FILE replaces the default path", NULL,
+    {"incomplete credentials profile falls to config",
+     "[dev]\naws_access_key_id=HALF\n",
+     "[profile dev]\naws_access_key_id=AK8\naws_secret_access_key=S8\naws_session_token=T8\n",
+     NULL,
+     {"AWS_PROFILE=dev"},
+     SG_CREDS_OK,
+     "AK8",
+     "T8",
+     "profile:dev",
+     NULL},
+    {"AWS_SHARED_CREDENTIALS_FILE replaces the default path",
+     "[default]\naws_access_key_id=DEFAULTPATH\naws_secret_access_key=S\n",
+     NULL,
+     "[default]\naws_access_key_id=ALTPATH\naws_secret_access_key=S\n",
+     {"AWS_SHARED_CREDENTIALS_FILE=~/alt"},
+     SG_CREDS_OK,
+     "ALTPATH",
+     NULL,
+     "profile:default",
+     NULL},
+    {"AWS_CONFIG_FILE replaces the default path",
+     NULL,
      "[default]\naws_access_key_id=DEFAULTPATH\naws_secret_access_key=S\n",
      "[profile ci]\naws_access_key_id=ALTCONF\naws_secret_access_key=S\n",
-     {"AWS_CONFIG_FILE=~/alt", "AWS_PROFILE=ci"}, SG_CREDS_OK, "ALTCONF", NULL, "profile:ci",
+     {"AWS_CONFIG_FILE=~/alt", "AWS_PROFILE=ci"},
+     SG_CREDS_OK,
+     "ALTCONF",
+     NULL,
+     "profile:ci",
      NULL},
-    {"missing custom file", "[default]\naws_access_key_id=AK\naws_secret_access_key=S\n", NULL,
-     NULL, {"AWS_SHARED_CREDENTIALS_FILE=~/absent", "AWS_CONFIG_FILE=~/absent2"},
-     SG_CREDS_NOT_CONFIGURED, NULL, NULL, NULL, "no shared credentials"},
+    {"missing custom file",
+     "[default]\naws_access_key_id=AK\naws_secret_access_key=S\n",
+     NULL,
+     NULL,
+     {"AWS_SHARED_CREDENTIALS_FILE=~/absent", "AWS_CONFIG_FILE=~/absent2"},
+     SG_CREDS_NOT_CONFIGURED,
+     NULL,
+     NULL,
+     NULL,
+     "no shared credentials"},
     {"syntax: comments, CRLF, case, blanks, sub-properties",
      "# comment\r\n; other\r\n\r\n[ default ]\r\n  AWS_Access_Key_Id   =   AK9  \r\n"
      "s3 =\r\n  aws_secret_access_key = NOTTHIS\r\naws_secret_access_key=S9\r\n",
-     NULL, NULL, {NULL}, SG_CREDS_OK, "AK9", NULL, "profile:default", NULL},
+     NULL,
+     NULL,
+     {NULL},
+     SG_CREDS_OK,
+     "AK9",
+     NULL,
+     "profile:default",
+     NULL},
     {"later duplicate wins",
      "[default]\naws_access_key_id=OLD\naws_secret_access_key=S\n[other]\nx=1\n"
      "[default]\naws_access_key_id=NEW\n",
-     NULL, NULL, {NULL}, SG_CREDS_OK, "NEW", NULL, "profile:default", NULL},
-    {"role profile unsupported", NULL,
-     "[profile r]\nrole_arn=arn:aws:iam::1:role/x\nsource_profile=default\n", NULL,
-     {"AWS_PROFILE=r"}, SG_CREDS_NOT_CONFIGURED, NULL, NULL, NULL, "not supported"},
-    {"no files", NULL, NULL, NULL, {NULL}, SG_CREDS_NOT_CONFIGURED, NULL, NULL, NULL,
+     NULL,
+     NULL,
+     {NULL},
+     SG_CREDS_OK,
+     "NEW",
+     NULL,
+     "profile:default",
+     NULL},
+    {"role profile unsupported",
+     NULL,
+     "[profile r]\nrole_arn=arn:aws:iam::1:role/x\nsource_profile=default\n",
+     NULL,
+     {"AWS_PROFILE=r"},
+     SG_CREDS_NOT_CONFIGURED,
+     NULL,
+     NULL,
+     NULL,
+     "not supported"},
+    {"no files",
+     NULL,
+     NULL,
+     NULL,
+     {NULL},
+     SG_CREDS_NOT_CONFIGURED,
+     NULL,
+     NULL,
+     NULL,
      "no shared credentials"},
 };
 
@@ -345,8 +463,8 @@ static void run_profile_case(const struct profile_case *pc)
             CHECK(c->session_token == NULL, "profile %s: no token", pc->name);
     }
     if (r != SG_CREDS_OK && pc->err_has)
-        CHECK(strstr(err, pc->err_has) != NULL, "profile %s: reason [%s] lacks [%s]", pc->name,
-              err, pc->err_has);
+        CHECK(strstr(err, pc->err_has) != NULL, "profile %s: reason [%s] lacks [%s]", pc->name, err,
+              pc->err_has);
     sg_credentials_release(c);
     sg_creds_source_free(src);
     sg_creds_env_free(env);
@@ -399,8 +517,8 @@ static void test_container_url_allowed(void)
               cases[i].url);
 }
 
-#define CREDS_JSON(akid)                                                                          \
-    "{\"AccessKeyId\":\"" akid "\",\"SecretAccessKey\":\"sec\",\"Token\":\"tok\","              \
+#define CREDS_JSON(akid)                                                                           \
+    "{\"AccessKeyId\":\"" akid "\",\"SecretAccessKey\":\"sec\",\"Token\":\"tok\","                 \
     "\"Expiration\":\"2026-11-22T03:00:00Z\"}"
 
 static void test_container_source(void)
@@ -423,34 +541,60 @@ static void test_container_source(void)
         const char *akid;
         const char *auth; /* expected Authorization header line or NULL */
     } cases[] = {
-        {"relative", {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/abc"}, SG_CREDS_OK,
-         "ECSKEY", NULL},
+        {"relative",
+         {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/abc"},
+         SG_CREDS_OK,
+         "ECSKEY",
+         NULL},
         {"relative wins over full",
          {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/abc",
           "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/full"},
-         SG_CREDS_OK, "ECSKEY", NULL},
+         SG_CREDS_OK,
+         "ECSKEY",
+         NULL},
         {"full + token env",
          {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/full",
           "AWS_CONTAINER_AUTHORIZATION_TOKEN=envtoken"},
-         SG_CREDS_OK, "FULLKEY", "Authorization: envtoken"},
+         SG_CREDS_OK,
+         "FULLKEY",
+         "Authorization: envtoken"},
         {"full + token file wins over env",
          {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/full", tokvar,
           "AWS_CONTAINER_AUTHORIZATION_TOKEN=envtoken"},
-         SG_CREDS_OK, "FULLKEY", "Authorization: filetoken-1"},
-        {"full not allowed", {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://10.0.0.1/full"},
-         SG_CREDS_FAILED, NULL, NULL},
+         SG_CREDS_OK,
+         "FULLKEY",
+         "Authorization: filetoken-1"},
+        {"full not allowed",
+         {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://10.0.0.1/full"},
+         SG_CREDS_FAILED,
+         NULL,
+         NULL},
         {"token with CRLF",
          {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/full",
           "AWS_CONTAINER_AUTHORIZATION_TOKEN=a\r\nX-Evil: 1"},
-         SG_CREDS_FAILED, NULL, NULL},
-        {"HTTP 500", {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/err"},
-         SG_CREDS_FAILED, NULL, NULL},
-        {"not JSON", {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/notjson"},
-         SG_CREDS_FAILED, NULL, NULL},
-        {"no key id", {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/nokey"},
-         SG_CREDS_FAILED, NULL, NULL},
-        {"unreachable", {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/none"},
-         SG_CREDS_FAILED, NULL, NULL},
+         SG_CREDS_FAILED,
+         NULL,
+         NULL},
+        {"HTTP 500",
+         {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/err"},
+         SG_CREDS_FAILED,
+         NULL,
+         NULL},
+        {"not JSON",
+         {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/notjson"},
+         SG_CREDS_FAILED,
+         NULL,
+         NULL},
+        {"no key id",
+         {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/nokey"},
+         SG_CREDS_FAILED,
+         NULL,
+         NULL},
+        {"unreachable",
+         {"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/none"},
+         SG_CREDS_FAILED,
+         NULL,
+         NULL},
         {"not configured", {NULL}, SG_CREDS_NOT_CONFIGURED, NULL, NULL},
     };
     write_file(tmp_home, "token", "filetoken-1\n");
@@ -554,10 +698,10 @@ static void test_imds_source(void)
 
 /* ---- Web identity -------------------------------------------------------- */
 
-#define STS_OK                                                                                    \
-    "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"          \
-    "<AccessKeyId>ASIAWEB</AccessKeyId><SecretAccessKey>se&amp;c</SecretAccessKey>"             \
-    "<SessionToken>tok/+=</SessionToken><Expiration>2026-11-22T03:00:00.5Z</Expiration>"        \
+#define STS_OK                                                                                     \
+    "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"            \
+    "<AccessKeyId>ASIAWEB</AccessKeyId><SecretAccessKey>se&amp;c</SecretAccessKey>"                \
+    "<SessionToken>tok/+=</SessionToken><Expiration>2026-11-22T03:00:00.5Z</Expiration>"           \
     "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
 
 static void test_xml_and_form(void)
@@ -578,8 +722,7 @@ static void test_xml_and_form(void)
          "AccessKeyId", "<>\"'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *v = sg_creds_xml_credentials_field(cases[i].xml, strlen(cases[i].xml),
-                                                 cases[i].tag);
+        char *v = sg_creds_xml_credentials_field(cases[i].xml, strlen(cases[i].xml), cases[i].tag);
         if (cases[i].want)
             CHECK_STR(v, cases[i].want, cases[i].xml);
         else
@@ -620,25 +763,43 @@ static void test_web_identity_source(void)
         {"STS endpoint var",
          {tokvar, role, "AWS_ENDPOINT_URL_STS=http://sts.local:5000",
           "AWS_ENDPOINT_URL=http://generic.local", "AWS_REGION=eu-west-1"},
-         SG_CREDS_OK, "POST http://sts.local:5000", "RoleSessionName=streamgate-"},
-        {"generic endpoint var", {tokvar, role, "AWS_ENDPOINT_URL=http://generic.local"},
-         SG_CREDS_OK, "POST http://generic.local", NULL},
+         SG_CREDS_OK,
+         "POST http://sts.local:5000",
+         "RoleSessionName=streamgate-"},
+        {"generic endpoint var",
+         {tokvar, role, "AWS_ENDPOINT_URL=http://generic.local"},
+         SG_CREDS_OK,
+         "POST http://generic.local",
+         NULL},
         {"ignore configured endpoints",
          {tokvar, role, "AWS_ENDPOINT_URL_STS=http://sts.local:5000",
           "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true", "AWS_DEFAULT_REGION=eu-west-1"},
-         SG_CREDS_OK, "POST https://sts.eu-west-1.amazonaws.com/", NULL},
-        {"regional", {tokvar, role, "AWS_REGION=eu-west-1", "AWS_ROLE_SESSION_NAME=my-sess"},
-         SG_CREDS_OK, "POST https://sts.eu-west-1.amazonaws.com/",
+         SG_CREDS_OK,
+         "POST https://sts.eu-west-1.amazonaws.com/",
+         NULL},
+        {"regional",
+         {tokvar, role, "AWS_REGION=eu-west-1", "AWS_ROLE_SESSION_NAME=my-sess"},
+         SG_CREDS_OK,
+         "POST https://sts.eu-west-1.amazonaws.com/",
          "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A"
          "123456789012%3Arole%2Fr&RoleSessionName=my-sess&WebIdentityToken=eyJ.header%2Bpayload"
          "%2Fsig%3D%3D"},
         {"global", {tokvar, role}, SG_CREDS_OK, "POST https://sts.amazonaws.com/", NULL},
-        {"denied", {tokvar, role, "AWS_ENDPOINT_URL_STS=http://denied.local"}, SG_CREDS_FAILED,
-         NULL, NULL},
-        {"garbage", {tokvar, role, "AWS_ENDPOINT_URL_STS=http://garbage.local"}, SG_CREDS_FAILED,
-         NULL, NULL},
-        {"no token file", {"AWS_WEB_IDENTITY_TOKEN_FILE=./absent-jwt", role}, SG_CREDS_FAILED,
-         NULL, NULL},
+        {"denied",
+         {tokvar, role, "AWS_ENDPOINT_URL_STS=http://denied.local"},
+         SG_CREDS_FAILED,
+         NULL,
+         NULL},
+        {"garbage",
+         {tokvar, role, "AWS_ENDPOINT_URL_STS=http://garbage.local"},
+         SG_CREDS_FAILED,
+         NULL,
+         NULL},
+        {"no token file",
+         {"AWS_WEB_IDENTITY_TOKEN_FILE=./absent-jwt", role},
+         SG_CREDS_FAILED,
+         NULL,
+         NULL},
         {"no role", {tokvar}, SG_CREDS_NOT_CONFIGURED, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -663,8 +824,7 @@ static void test_web_identity_source(void)
             CHECK(strstr(fh.seen[0], cases[i].body_has) != NULL, "web identity %s: body [%s]",
                   cases[i].name, fh.seen[0]);
         if (strcmp(cases[i].name, "denied") == 0)
-            CHECK(strstr(err, "AccessDenied: Not authorized") != NULL, "denied reason [%s]",
-                  err);
+            CHECK(strstr(err, "AccessDenied: Not authorized") != NULL, "denied reason [%s]", err);
         sg_credentials_release(c);
         sg_creds_source_free(src);
         sg_creds_env_free(env);
@@ -688,8 +848,9 @@ static void test_chain_order(void)
     snprintf(home_var, sizeof home_var, "HOME=%s", tmp_home);
     snprintf(aws_dir, sizeof aws_dir, "%s/.aws", tmp_home);
     snprintf(jwt_var, sizeof jwt_var, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/jwt", tmp_home);
-    write_file(aws_dir, "credentials", "[default]\naws_access_key_id=PROFILEKEY\n"
-                                       "aws_secret_access_key=s\n");
+    write_file(aws_dir, "credentials",
+               "[default]\naws_access_key_id=PROFILEKEY\n"
+               "aws_secret_access_key=s\n");
     remove_file(aws_dir, "config");
     const char *env_keys = "AWS_ACCESS_KEY_ID=ENVKEY";
     const char *env_secret = "AWS_SECRET_ACCESS_KEY=s";
@@ -706,18 +867,29 @@ static void test_chain_order(void)
         const char *source;
         int requests;
     } cases[] = {
-        {"env first", {env_keys, env_secret, home_var, jwt_var, role, sts, full, imds},
-         "ENVKEY", "environment", 0},
-        {"profile second", {home_var, jwt_var, role, sts, full, imds}, "PROFILEKEY",
-         "profile:default", 0},
-        {"web identity third", {no_home, jwt_var, role, sts, full, imds}, "ASIAWEB",
-         "web-identity", 1},
+        {"env first",
+         {env_keys, env_secret, home_var, jwt_var, role, sts, full, imds},
+         "ENVKEY",
+         "environment",
+         0},
+        {"profile second",
+         {home_var, jwt_var, role, sts, full, imds},
+         "PROFILEKEY",
+         "profile:default",
+         0},
+        {"web identity third",
+         {no_home, jwt_var, role, sts, full, imds},
+         "ASIAWEB",
+         "web-identity",
+         1},
         {"container before IMDS", {no_home, full, imds}, "CONTAINERKEY", "container", 1},
         {"IMDS last", {no_home, imds}, "IMDSKEY", "imds", 3},
         {"IMDS disabled", {no_home, imds, imds_off}, NULL, NULL, 0},
         {"container excludes IMDS",
-         {no_home, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/down", imds}, NULL,
-         NULL, 1},
+         {no_home, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/down", imds},
+         NULL,
+         NULL,
+         1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct fake_http fh = {.routes = routes};
@@ -734,13 +906,12 @@ static void test_chain_order(void)
                 CHECK_STR(c->source, cases[i].source, cases[i].name);
             }
         } else {
-            CHECK(r != SG_CREDS_OK, "chain %s: found %s", cases[i].name,
-                  c ? c->access_key_id : "");
-            CHECK(strstr(err, "environment:") && strstr(err, "profile:"),
-                  "chain %s: reasons [%s]", cases[i].name, err);
+            CHECK(r != SG_CREDS_OK, "chain %s: found %s", cases[i].name, c ? c->access_key_id : "");
+            CHECK(strstr(err, "environment:") && strstr(err, "profile:"), "chain %s: reasons [%s]",
+                  cases[i].name, err);
         }
-        CHECK(fh.n_requests == cases[i].requests, "chain %s: %d requests (first %s)",
-              cases[i].name, fh.n_requests, fh.seen[0]);
+        CHECK(fh.n_requests == cases[i].requests, "chain %s: %d requests (first %s)", cases[i].name,
+              fh.n_requests, fh.seen[0]);
         sg_credentials_release(c);
         sg_creds_source_free(chain);
         sg_creds_env_free(env);
@@ -752,9 +923,9 @@ static void test_chain_order(void)
 struct script_source {
     struct sg_creds_source base;
     atomic_int fetches;
-    atomic_int fail_first;    /* this many fetches fail */
-    atomic_int fail_after;    /* fetches after this many fail (0: never) */
-    atomic_long lifetime_s;   /* expiration = now + lifetime (0: none) */
+    atomic_int fail_first;  /* this many fetches fail */
+    atomic_int fail_after;  /* fetches after this many fail (0: never) */
+    atomic_long lifetime_s; /* expiration = now + lifetime (0: none) */
 };
 
 static enum sg_creds_result script_fetch(struct sg_creds_source *s, struct sg_credentials **out,
@@ -779,8 +950,7 @@ static void script_destroy(struct sg_creds_source *s)
     free(s);
 }
 
-static const struct sg_creds_source_vtable script_vtable = {"script", script_fetch,
-                                                            script_destroy};
+static const struct sg_creds_source_vtable script_vtable = {"script", script_fetch, script_destroy};
 
 static struct script_source *script_new(int fail_first, int fail_after, long lifetime_s)
 {
@@ -904,8 +1074,7 @@ static void test_provider_keeps_old_until_expiry(void)
         sg_credentials_release(c);
         sleep_ms(20);
     }
-    CHECK(atomic_load(&s->fetches) >= 3, "refresh retried: %d fetches",
-          atomic_load(&s->fetches));
+    CHECK(atomic_load(&s->fetches) >= 3, "refresh retried: %d fetches", atomic_load(&s->fetches));
     CHECK(gaps_before_expiry == 0, "old credentials kept while valid (%d gaps)",
           gaps_before_expiry);
     CHECK(seen_null_after, "expired credentials are not handed out");

@@ -40,8 +40,8 @@ static void describe(const char *what, long long t, const struct sg_credentials 
         printf("%s t_ms=%lld source=%s akid=%s expires=%s token=%s\n", what, t, c->source,
                c->access_key_id, exp, c->session_token ? "yes" : "no");
     else
-        printf("%s source=%s akid=%s expires=%s token=%s\n", what, c->source, c->access_key_id,
-               exp, c->session_token ? "yes" : "no");
+        printf("%s source=%s akid=%s expires=%s token=%s\n", what, c->source, c->access_key_id, exp,
+               c->session_token ? "yes" : "no");
     fflush(stdout);
 }
 
@@ -125,8 +125,10 @@ int main(int argc, char **argv)
     if (argc < 2)
         return self_check();
     if (strcmp(argv[1], "--env") != 0 || parse_args(argc, argv, &a)) {
-        fprintf(stderr, "usage: %s [--env [--watch MS] [--invalidate-at MS] [--backoff-ms MS] "
-                        "[--early S]]\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s [--env [--watch MS] [--invalidate-at MS] [--backoff-ms MS] "
+                "[--early S]]\n",
+                argv[0]);
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -209,9 +209,9 @@ static void test_format_datetime(void)
         {1712514065, -1, "2024-04-07T18:21:05Z"},
         {1712514065, 123, "2024-04-07T18:21:05.123Z"},
         {1712514065, 7, "2024-04-07T18:21:05.007Z"},
-        {951782400, -1, "2000-02-29T00:00:00Z"},      /* leap day of a 400-year */
+        {951782400, -1, "2000-02-29T00:00:00Z"}, /* leap day of a 400-year */
         {951868800, -1, "2000-03-01T00:00:00Z"},
-        {4107542400, -1, "2100-03-01T00:00:00Z"},     /* 2100 is not a leap year */
+        {4107542400, -1, "2100-03-01T00:00:00Z"}, /* 2100 is not a leap year */
         {4107456000, -1, "2100-02-28T00:00:00Z"},
         {1709251199, 999, "2024-02-29T23:59:59.999Z"},
         {1735689599, -1, "2024-12-31T23:59:59Z"},
@@ -270,7 +270,7 @@ static void test_out_limit(void)
         struct sg_buf want;
         sg_buf_init(&want, limit);
         rc = sg_buf_append_str(&want, "prefix|") == 0 ? sg_event_enrich(data, &want, uuid, &err)
-                                                       : -2;
+                                                      : -2;
         CHECK(rc == 0 || rc == -1, "limit %zu: rc %d", limit, rc);
         same_indexed("limit", EVENT, sizeof EVENT - 1, limit, SG_JSON_INDEX_MAX, rc, &want, uuid,
                      &err);

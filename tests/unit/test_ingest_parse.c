@@ -99,8 +99,8 @@ static int decode_entry(const char *p, size_t len, struct decoded *d, const char
     CHECK(len > 10 && memcmp(p, "{\"Data\":\"", 9) == 0 && p[len - 1] == '}',
           "%s: entry layout [%.*s]", ctx, (int)len, p);
     if (json_is_string(data) && json_is_string(key)) {
-        int b = b64_decode(json_string_value(data), json_string_length(data), &d->data,
-                           &d->data_len);
+        int b =
+            b64_decode(json_string_value(data), json_string_length(data), &d->data, &d->data_len);
         CHECK(b == 0, "%s: Data is not base64", ctx);
         if (b == 0) {
             d->key_len = json_string_length(key);
@@ -186,8 +186,8 @@ static void check_same_result(const struct sg_ingest *a, enum sg_ingest_status s
               "%s: item %zu differs", ctx, i);
     }
     if (same_entries && a->entries.len)
-        CHECK(memcmp(a->entries.data, b->entries.data, a->entries.len) == 0,
-              "%s: entries differ", ctx);
+        CHECK(memcmp(a->entries.data, b->entries.data, a->entries.len) == 0, "%s: entries differ",
+              ctx);
 }
 
 /* ---- data-driven cases ---- */
@@ -225,7 +225,7 @@ static void run_case(const char *name)
     const char *pk = json_string_value(json_object_get(exp, "partition_key"));
     json_t *mrb = json_object_get(exp, "max_record_bytes"), *md = json_object_get(exp, "max_depth");
     CHECK(route && mode, "%s: route and mode are required", name);
-    enum sg_partition_rule rule = !pk                              ? SG_PK_CLIENT
+    enum sg_partition_rule rule = !pk                             ? SG_PK_CLIENT
                                   : strcmp(pk, "event_uuid") == 0 ? SG_PK_EVENT_UUID
                                   : strcmp(pk, "random") == 0     ? SG_PK_RANDOM
                                                                   : SG_PK_CLIENT;
@@ -350,15 +350,21 @@ static void test_record_count(void)
         int kinesis_shape;
         enum sg_ingest_status want;
     } rows[] = {
-        {1, 0, SG_INGEST_OK},   {499, 0, SG_INGEST_OK},          {500, 0, SG_INGEST_OK},
-        {500, 1, SG_INGEST_OK}, {501, 0, SG_INGEST_BAD_REQUEST}, {501, 1, SG_INGEST_BAD_REQUEST},
+        {1, 0, SG_INGEST_OK},
+        {499, 0, SG_INGEST_OK},
+        {500, 0, SG_INGEST_OK},
+        {500, 1, SG_INGEST_OK},
+        {501, 0, SG_INGEST_BAD_REQUEST},
+        {501, 1, SG_INGEST_BAD_REQUEST},
         {1000, 0, SG_INGEST_BAD_REQUEST},
     };
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
-        char *body = rows[r].kinesis_shape ? batch_body(rows[r].n, "Records", "Data", "PartitionKey")
-                                           : batch_body(rows[r].n, "records", "data", "partition-key");
+        char *body = rows[r].kinesis_shape
+                         ? batch_body(rows[r].n, "Records", "Data", "PartitionKey")
+                         : batch_body(rows[r].n, "records", "data", "partition-key");
         struct sg_ingest in;
-        enum sg_ingest_status st = sg_ingest_parse(&in, SG_ROUTE_RECORDS, &s, body, strlen(body), &lim);
+        enum sg_ingest_status st =
+            sg_ingest_parse(&in, SG_ROUTE_RECORDS, &s, body, strlen(body), &lim);
         char ctx[64];
         snprintf(ctx, sizeof ctx, "%zu records (%s)", rows[r].n,
                  rows[r].kinesis_shape ? "Records" : "records");
@@ -413,9 +419,9 @@ static void test_key_length(void)
         {"a", "a", 1, 1},
         {"a", "a", 256, 1},
         {"a", "a", 257, 0},
-        {"\xc3\xa9", "\xc3\xa9", 256, 1},             /* é: 2 bytes, 1 unit */
+        {"\xc3\xa9", "\xc3\xa9", 256, 1}, /* é: 2 bytes, 1 unit */
         {"\xc3\xa9", "\xc3\xa9", 257, 0},
-        {"\xe2\x82\xac", "\xe2\x82\xac", 256, 1},     /* €: 3 bytes, 1 unit */
+        {"\xe2\x82\xac", "\xe2\x82\xac", 256, 1}, /* €: 3 bytes, 1 unit */
         {"\xe2\x82\xac", "\xe2\x82\xac", 257, 0},
         {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", 128, 1}, /* 😀: 2 units */
         {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", 129, 0},
@@ -471,9 +477,8 @@ static void test_key_length(void)
                 }
                 check_consistent(&in, ctx);
                 struct decoded d;
-                if (in.items[0].valid &&
-                    decode_entry(in.entries.data + in.items[0].entry_off, in.items[0].entry_len,
-                                 &d, ctx) == 0) {
+                if (in.items[0].valid && decode_entry(in.entries.data + in.items[0].entry_off,
+                                                      in.items[0].entry_len, &d, ctx) == 0) {
                     CHECK(d.key_len == strlen(key) && memcmp(d.key, key, d.key_len) == 0,
                           "%s: key round trip", ctx);
                     decoded_free(&d);
@@ -542,8 +547,8 @@ static void test_size_limit(void)
               in.n_valid == 1 && in.kinesis_bytes == strlen(stored) + 1,
           "enriched size %zu want %zu", in.kinesis_bytes, strlen(stored) + 1);
     struct decoded d;
-    if (in.n_valid == 1 &&
-        decode_entry(in.entries.data + in.items[0].entry_off, in.items[0].entry_len, &d, "ev") == 0) {
+    if (in.n_valid == 1 && decode_entry(in.entries.data + in.items[0].entry_off,
+                                        in.items[0].entry_len, &d, "ev") == 0) {
         CHECK(d.data_len == strlen(stored) && memcmp(d.data, stored, d.data_len) == 0,
               "enriched bytes [%s]", (char *)d.data);
         decoded_free(&d);
@@ -574,14 +579,14 @@ static void gen_add(struct gen *g, const char *s, size_t times)
 #define EVENT_HEAD "{\"event_uuid\":\"123e4567-e89b-12d3-a456-426614174000\",\"created_at\":1,"
 
 enum body_kind {
-    B_BACKSPACE_NAME,    /* event_name of 65,000 "\b", ':', 65,000 "\b" */
-    B_WS_INSIDE,         /* an event with 1.1 MB of whitespace between its members */
-    B_WS_OUTSIDE,        /* ... and after Data */
-    B_ESCAPED_STRING,    /* tutorial shape: a string of `count` "\u00e9" (2 bytes each) */
-    B_ESCAPED_A,         /* tutorial shape: a string of `count` "\u0061" (1 byte each) */
-    B_KINESIS_ESCAPED,   /* Records shape: Data "\u00e9" x count, stored as JSON with escapes */
-    B_MEMBERS,           /* Data: an object of `count` members */
-    B_BATCH_MEMBERS,     /* /records, one record whose data has `count` members */
+    B_BACKSPACE_NAME,  /* event_name of 65,000 "\b", ':', 65,000 "\b" */
+    B_WS_INSIDE,       /* an event with 1.1 MB of whitespace between its members */
+    B_WS_OUTSIDE,      /* ... and after Data */
+    B_ESCAPED_STRING,  /* tutorial shape: a string of `count` "\u00e9" (2 bytes each) */
+    B_ESCAPED_A,       /* tutorial shape: a string of `count` "\u0061" (1 byte each) */
+    B_KINESIS_ESCAPED, /* Records shape: Data "\u00e9" x count, stored as JSON with escapes */
+    B_MEMBERS,         /* Data: an object of `count` members */
+    B_BATCH_MEMBERS,   /* /records, one record whose data has `count` members */
 };
 
 static char *gen_body(enum body_kind kind, size_t count, size_t *len)
@@ -619,8 +624,10 @@ static char *gen_body(enum body_kind kind, size_t count, size_t *len)
         break;
     case B_MEMBERS:
     case B_BATCH_MEMBERS:
-        gen_add(&g, kind == B_MEMBERS ? "{\"PartitionKey\":\"k\",\"Data\":{"
-                                      : "{\"records\":[{\"partition-key\":\"k\",\"data\":{", 1);
+        gen_add(&g,
+                kind == B_MEMBERS ? "{\"PartitionKey\":\"k\",\"Data\":{"
+                                  : "{\"records\":[{\"partition-key\":\"k\",\"data\":{",
+                1);
         for (size_t i = 0; i < count; i++) {
             snprintf(num, sizeof num, "%s\"m%zu\":0", i ? "," : "", i);
             gen_add(&g, num, 1);
@@ -642,13 +649,13 @@ static void test_size_accounting(void)
         enum sg_ingest_route route;
         unsigned max_members;
         enum sg_ingest_status want;
-        size_t stored;     /* when OK: the record's kinesis_bytes (0: not checked) */
-        const char *msg;   /* when not OK: part of the message */
+        size_t stored;   /* when OK: the record's kinesis_bytes (0: not checked) */
+        const char *msg; /* when not OK: part of the message */
     } rows[] = {
         /* defect 3: a valid event that re-escaping makes larger than 4x the
          * body's entries used to allow: 503 "out of memory" */
-        {"\\b event_name", B_BACKSPACE_NAME, 0, SG_STREAM_EVENT, SG_ROUTE_RECORD, 0,
-         SG_INGEST_OK, 0, NULL},
+        {"\\b event_name", B_BACKSPACE_NAME, 0, SG_STREAM_EVENT, SG_ROUTE_RECORD, 0, SG_INGEST_OK,
+         0, NULL},
         /* defect 4: the record limit is on what is stored */
         {"whitespace inside Data", B_WS_INSIDE, 0, SG_STREAM_EVENT, SG_ROUTE_RECORD, 0,
          SG_INGEST_OK, 0, NULL},
@@ -656,16 +663,16 @@ static void test_size_accounting(void)
          SG_INGEST_OK, 0, NULL},
         {"200,000 \\u00e9 stored decoded", B_ESCAPED_STRING, 200000, SG_STREAM_PASSTHROUGH,
          SG_ROUTE_RECORDS, 0, SG_INGEST_OK, 400001, NULL},
-        {"stored bytes at the limit", B_ESCAPED_A, 1048575, SG_STREAM_PASSTHROUGH,
-         SG_ROUTE_RECORDS, 0, SG_INGEST_OK, 1048576, NULL},
+        {"stored bytes at the limit", B_ESCAPED_A, 1048575, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORDS,
+         0, SG_INGEST_OK, 1048576, NULL},
         {"stored bytes one over", B_ESCAPED_A, 1048576, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORDS, 0,
          SG_INGEST_TOO_LARGE, 0, "records[0] is over the 1048576-byte limit"},
         /* Data stored as JSON keeps its escapes: 6 bytes each, and that counts */
         {"Records shape keeps escapes", B_KINESIS_ESCAPED, 200000, SG_STREAM_PASSTHROUGH,
          SG_ROUTE_RECORDS, 0, SG_INGEST_TOO_LARGE, 0, "over the 1048576-byte limit"},
         /* defect 6: members per object, a named limit */
-        {"1,023 members", B_MEMBERS, 1023, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORD, 0,
-         SG_INGEST_OK, 0, NULL},
+        {"1,023 members", B_MEMBERS, 1023, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORD, 0, SG_INGEST_OK,
+         0, NULL},
         {"10,000 members", B_MEMBERS, 10000, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORD, 0,
          SG_INGEST_OK, 0, NULL},
         {"10,001 members", B_MEMBERS, 10001, SG_STREAM_PASSTHROUGH, SG_ROUTE_RECORD, 0,
@@ -706,7 +713,8 @@ static void test_size_accounting(void)
     /* An enriched event exactly at the limit, and one byte over it. */
     struct sg_stream_config ev = stream(SG_STREAM_EVENT, SG_PK_CLIENT);
     struct gen g = {NULL, 0, 0};
-    gen_add(&g, "{\"PartitionKey\":\"k\",\"Data\":" EVENT_HEAD "\"event_name\":\"a:b\",\"p\":\"", 1);
+    gen_add(&g, "{\"PartitionKey\":\"k\",\"Data\":" EVENT_HEAD "\"event_name\":\"a:b\",\"p\":\"",
+            1);
     gen_add(&g, "x", 1000000);
     gen_add(&g, "\"}}", 1);
     struct sg_ingest_limits big = {10 * 1024 * 1024, 64, 500, 0};
@@ -792,7 +800,8 @@ static void test_request_errors(void)
         size_t len = rows[i].len ? rows[i].len : strlen(rows[i].body);
         enum sg_ingest_status st = sg_ingest_parse(&in, rows[i].route, &s, rows[i].body, len, &lim);
         CHECK(st == SG_INGEST_BAD_REQUEST, "request error row %zu: status %d", i, (int)st);
-        CHECK(strstr(in.message, rows[i].msg) != NULL && strlen(in.message) > strlen("Invalid request body: "),
+        CHECK(strstr(in.message, rows[i].msg) != NULL &&
+                  strlen(in.message) > strlen("Invalid request body: "),
               "row %zu: message [%s] lacks [%s]", i, in.message, rows[i].msg);
         CHECK(in.n_valid == 0 && in.entries.len == 0, "row %zu: nothing kept", i);
         sg_ingest_free(&in);
@@ -811,7 +820,8 @@ static void test_request_errors(void)
             body[o++] = ']';
         o += (size_t)snprintf(body + o, sizeof body - o, ",\"PartitionKey\":\"k\"}");
         struct sg_stream_config pt = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
-        struct sg_ingest_limits at = {1024 * 1024, depth, 500, 0}, below = {1024 * 1024, depth - 1, 500, 0};
+        struct sg_ingest_limits at = {1024 * 1024, depth, 500, 0},
+                                below = {1024 * 1024, depth - 1, 500, 0};
         struct sg_ingest in;
         CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &pt, body, o, &at) == SG_INGEST_OK &&
                   in.n_valid == 1,

@@ -22,27 +22,46 @@ struct valid_case {
 };
 
 static const struct valid_case valid_cases[] = {
-    {DOC("{}")}, {DOC("[]")}, {DOC("0")}, {DOC("-0")}, {DOC("1")}, {DOC("-1")},
-    {DOC("123456789012345678901234567890")}, {DOC("9.99")}, {DOC("0.5")}, {DOC("-0.0")},
-    {DOC("1e5")}, {DOC("1E5")}, {DOC("1e+5")}, {DOC("1e-5")}, {DOC("1.5e-005")}, {DOC("0e0")},
-    {DOC("true")}, {DOC("false")}, {DOC("null")}, {DOC("\"\"")}, {DOC("\"abc\"")},
+    {DOC("{}")},
+    {DOC("[]")},
+    {DOC("0")},
+    {DOC("-0")},
+    {DOC("1")},
+    {DOC("-1")},
+    {DOC("123456789012345678901234567890")},
+    {DOC("9.99")},
+    {DOC("0.5")},
+    {DOC("-0.0")},
+    {DOC("1e5")},
+    {DOC("1E5")},
+    {DOC("1e+5")},
+    {DOC("1e-5")},
+    {DOC("1.5e-005")},
+    {DOC("0e0")},
+    {DOC("true")},
+    {DOC("false")},
+    {DOC("null")},
+    {DOC("\"\"")},
+    {DOC("\"abc\"")},
     {DOC(" \t\r\n{ \"a\" : [ 1 , 2 ] } \n")},
     {DOC("{\"a\":{\"b\":{\"c\":[true,false,null]}}}")},
     {DOC("\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"")},
-    {DOC("\"\\u0000\"")}, {DOC("\"\\u00e9\\u00E9\"")}, {DOC("\"\\uD83D\\uDE00\"")},
+    {DOC("\"\\u0000\"")},
+    {DOC("\"\\u00e9\\u00E9\"")},
+    {DOC("\"\\uD83D\\uDE00\"")},
     {DOC("\"\\udbff\\udfff\"")},
-    {DOC("\"\xc3\xa9\"")},             /* U+00E9 */
-    {DOC("\"\xe2\x82\xac\"")},         /* U+20AC */
-    {DOC("\"\xed\x9f\xbf\"")},         /* U+D7FF, last before the surrogates */
-    {DOC("\"\xee\x80\x80\"")},         /* U+E000, first after them */
-    {DOC("\"\xf0\x9f\x98\x80\"")},     /* U+1F600 */
-    {DOC("\"\xf4\x8f\xbf\xbf\"")},     /* U+10FFFF */
-    {DOC("\"\x7f\"")},                 /* DEL is not a control character in JSON */
+    {DOC("\"\xc3\xa9\"")},         /* U+00E9 */
+    {DOC("\"\xe2\x82\xac\"")},     /* U+20AC */
+    {DOC("\"\xed\x9f\xbf\"")},     /* U+D7FF, last before the surrogates */
+    {DOC("\"\xee\x80\x80\"")},     /* U+E000, first after them */
+    {DOC("\"\xf0\x9f\x98\x80\"")}, /* U+1F600 */
+    {DOC("\"\xf4\x8f\xbf\xbf\"")}, /* U+10FFFF */
+    {DOC("\"\x7f\"")},             /* DEL is not a control character in JSON */
     {DOC("{\"a\":1,\"b\":2,\"A\":3}")},
     {DOC("{\"a\":{\"a\":1},\"b\":{\"a\":2}}")}, /* same key in different objects */
     {DOC("[{\"a\":1},{\"a\":2}]")},
     {DOC("{\"a\":1,\"ab\":2,\"a\\u0062c\":3}")},
-    {DOC("{\"glbvs\":1,\"yacxa\":2}")},           /* same FNV-1a hash, different keys */
+    {DOC("{\"glbvs\":1,\"yacxa\":2}")}, /* same FNV-1a hash, different keys */
     {DOC("{\"glbvs\":1,\"yac\\u0078a\":2}")},
     {DOC("[[[[[[[[[[]]]]]]]]]]")},
 };
@@ -116,21 +135,21 @@ static const struct invalid_case invalid_cases[] = {
     {DOC("\"\\uD83D\\u0041\""), 1, "high surrogate"},
     {DOC("\"\\uD83D\\uD83D\""), 1, "high surrogate"},
     {DOC("\"\\uD83D\\n\""), 1, "high surrogate"},
-    {DOC("\"\x80\""), 1, "invalid UTF-8"},                 /* lone continuation */
+    {DOC("\"\x80\""), 1, "invalid UTF-8"}, /* lone continuation */
     {DOC("\"\xbf\""), 1, "invalid UTF-8"},
-    {DOC("\"\xc0\xaf\""), 1, "invalid UTF-8"},             /* overlong '/' */
-    {DOC("\"\xc1\xbf\""), 1, "invalid UTF-8"},             /* overlong */
-    {DOC("\"\xe0\x80\xaf\""), 1, "overlong"},              /* overlong 3-byte */
+    {DOC("\"\xc0\xaf\""), 1, "invalid UTF-8"}, /* overlong '/' */
+    {DOC("\"\xc1\xbf\""), 1, "invalid UTF-8"}, /* overlong */
+    {DOC("\"\xe0\x80\xaf\""), 1, "overlong"},  /* overlong 3-byte */
     {DOC("\"\xe0\x9f\xbf\""), 1, "overlong"},
-    {DOC("\"\xf0\x80\x80\xaf\""), 1, "overlong"},          /* overlong 4-byte */
+    {DOC("\"\xf0\x80\x80\xaf\""), 1, "overlong"}, /* overlong 4-byte */
     {DOC("\"\xf0\x8f\xbf\xbf\""), 1, "overlong"},
-    {DOC("\"\xed\xa0\x80\""), 1, "surrogate"},             /* U+D800 */
-    {DOC("\"\xed\xbf\xbf\""), 1, "surrogate"},             /* U+DFFF */
-    {DOC("\"\xf4\x90\x80\x80\""), 1, "out of range"},      /* U+110000 */
+    {DOC("\"\xed\xa0\x80\""), 1, "surrogate"},        /* U+D800 */
+    {DOC("\"\xed\xbf\xbf\""), 1, "surrogate"},        /* U+DFFF */
+    {DOC("\"\xf4\x90\x80\x80\""), 1, "out of range"}, /* U+110000 */
     {DOC("\"\xf5\x80\x80\x80\""), 1, "invalid UTF-8"},
     {DOC("\"\xff\""), 1, "invalid UTF-8"},
-    {DOC("\"\xc3\""), 1, "invalid UTF-8"},                 /* truncated by the quote */
-    {DOC("\"\xc3"), 1, "invalid UTF-8"},                   /* truncated by the end */
+    {DOC("\"\xc3\""), 1, "invalid UTF-8"}, /* truncated by the quote */
+    {DOC("\"\xc3"), 1, "invalid UTF-8"},   /* truncated by the end */
     {DOC("\"\xe2\x82\""), 1, "invalid UTF-8"},
     {DOC("\"\xe2\x28\xa1\""), 1, "invalid UTF-8"},
     {DOC("\"\xf0\x9f\x98\x28\""), 1, "truncated sequence"},
@@ -170,8 +189,8 @@ static void test_invalid(void)
         CHECK(rc == -1, "invalid #%zu [%.*s] accepted", i, (int)c->len, c->doc);
         if (rc != -1)
             continue;
-        CHECK(strstr(err.text, c->text) != NULL, "invalid #%zu: text [%s] lacks [%s]", i,
-              err.text, c->text);
+        CHECK(strstr(err.text, c->text) != NULL, "invalid #%zu: text [%s] lacks [%s]", i, err.text,
+              c->text);
         CHECK(err.offset == c->offset, "invalid #%zu [%s]: offset %zu, want %zu", i, err.text,
               err.offset, c->offset);
         CHECK(strncmp(err.text, "invalid JSON at offset ", 23) == 0, "#%zu prefix: %s", i,
@@ -251,7 +270,7 @@ static void test_members_limit(void)
 {
     static const struct {
         unsigned members;
-        bool repeat_first; /* one more member: a repeat of the first key */
+        bool repeat_first;    /* one more member: a repeat of the first key */
         unsigned max_members; /* 0: the default */
         int rc;
         enum sg_json_error_kind kind;
@@ -341,8 +360,8 @@ static void test_type_of(void)
         const char *v;
         enum sg_json_type t;
     } rows[] = {
-        {"{}", SG_JSON_OBJECT}, {"[]", SG_JSON_ARRAY},  {"\"\"", SG_JSON_STRING},
-        {"-1", SG_JSON_NUMBER}, {"7", SG_JSON_NUMBER},   {"true", SG_JSON_TRUE},
+        {"{}", SG_JSON_OBJECT},   {"[]", SG_JSON_ARRAY},  {"\"\"", SG_JSON_STRING},
+        {"-1", SG_JSON_NUMBER},   {"7", SG_JSON_NUMBER},  {"true", SG_JSON_TRUE},
         {"false", SG_JSON_FALSE}, {"null", SG_JSON_NULL}, {"", SG_JSON_INVALID},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -377,8 +396,8 @@ static void test_iterators(void)
     sg_json_iter_init(&it, obj);
     size_t n = 0;
     while (sg_json_object_next(&it, &k, &v)) {
-        CHECK(n < 5 && span_is(k, keys[n]) && span_is(v, vals[n]), "member %zu: [%.*s]:[%.*s]",
-              n, (int)k.len, k.ptr, (int)v.len, v.ptr);
+        CHECK(n < 5 && span_is(k, keys[n]) && span_is(v, vals[n]), "member %zu: [%.*s]:[%.*s]", n,
+              (int)k.len, k.ptr, (int)v.len, v.ptr);
         n++;
     }
     CHECK(n == 5, "5 members, got %zu", n);
@@ -421,12 +440,18 @@ static void test_object_get_and_equals(void)
         const char *tok, *lit;
         bool eq;
     } rows[] = {
-        {"\"abc\"", "abc", true},          {"\"abc\"", "ab", false},
-        {"\"ab\"", "abc", false},          {"\"\\u0061bc\"", "abc", true},
-        {"\"\\u0061bc\"", "abcd", false},  {"\"a\\\\b\"", "a\\b", true},
-        {"\"a\\\\b\"", "a\\\\b", false},   {"\"a\\nb\"", "a\nb", true},
-        {"\"\\/\"", "/", true},            {"\"\"", "", true},
-        {"\"\\u00e9\"", "\xc3\xa9", true}, {"\"\\u00e9\"", "\xc3", false},
+        {"\"abc\"", "abc", true},
+        {"\"abc\"", "ab", false},
+        {"\"ab\"", "abc", false},
+        {"\"\\u0061bc\"", "abc", true},
+        {"\"\\u0061bc\"", "abcd", false},
+        {"\"a\\\\b\"", "a\\b", true},
+        {"\"a\\\\b\"", "a\\\\b", false},
+        {"\"a\\nb\"", "a\nb", true},
+        {"\"\\/\"", "/", true},
+        {"\"\"", "", true},
+        {"\"\\u00e9\"", "\xc3\xa9", true},
+        {"\"\\u00e9\"", "\xc3", false},
         {"abc", "abc", false}, /* not a string token */
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -462,7 +487,8 @@ static void test_decode(void)
         sg_buf_init(&b, 0);
         CHECK(sg_buf_append_str(&b, "pre:") == 0, "prefix");
         CHECK(sg_json_string_decode(t, &b) == 0, "decode %zu", i);
-        CHECK(b.len == 4 + rows[i].want_len && memcmp(b.data + 4, rows[i].want, rows[i].want_len) == 0,
+        CHECK(b.len == 4 + rows[i].want_len &&
+                  memcmp(b.data + 4, rows[i].want, rows[i].want_len) == 0,
               "decode %zu: got %zu bytes", i, b.len - 4);
         sg_buf_free(&b);
 
@@ -510,11 +536,11 @@ static void test_compact(void)
     }
     struct sg_buf b;
     sg_buf_init(&b, 5);
-    CHECK(sg_json_compact(span_of("[1, 2, 3]"), &b) == SG_BUF_TOO_LARGE && b.len == 0, "past the limit");
+    CHECK(sg_json_compact(span_of("[1, 2, 3]"), &b) == SG_BUF_TOO_LARGE && b.len == 0,
+          "past the limit");
     CHECK(sg_json_compact(span_of("[1,2]"), &b) == 0 && b.len == 5, "exactly at the limit");
     sg_buf_free(&b);
 }
-
 
 /* ---- the structural index ---- */
 
@@ -545,10 +571,10 @@ static bool same_walk(struct sg_json_span v, const struct sg_json_index *idx, un
     sg_json_iter_init(&pi, v);
     sg_json_iter_init_indexed(&ii, v, idx);
     for (;;) {
-        bool pr = t == SG_JSON_OBJECT ? sg_json_object_next(&pi, &pk, &pv)
-                                      : sg_json_array_next(&pi, &pv);
-        bool ir = t == SG_JSON_OBJECT ? sg_json_object_next(&ii, &ik, &iv)
-                                      : sg_json_array_next(&ii, &iv);
+        bool pr =
+            t == SG_JSON_OBJECT ? sg_json_object_next(&pi, &pk, &pv) : sg_json_array_next(&pi, &pv);
+        bool ir =
+            t == SG_JSON_OBJECT ? sg_json_object_next(&ii, &ik, &iv) : sg_json_array_next(&ii, &iv);
         if (pr != ir)
             return false;
         if (!pr)
@@ -630,8 +656,7 @@ static void test_index_same_errors(void)
         struct sg_json_span v;
         sg_json_index_init(&idx, i % 3 == 0 ? 1 : SG_JSON_INDEX_MAX);
         int r1 = sg_json_validate(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &e1);
-        int r2 = sg_json_validate_indexed(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &e2,
-                                          &idx);
+        int r2 = sg_json_validate_indexed(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &e2, &idx);
         CHECK(r1 == r2 && e1.offset == e2.offset && strcmp(e1.text, e2.text) == 0,
               "invalid #%zu: [%s] vs [%s]", i, e1.text, e2.text);
         sg_json_index_free(&idx);

@@ -56,8 +56,8 @@ static void test_classify_code(void)
         {"ns#ResourceNotFoundException:http://x", SG_KINESIS_FATAL},
         {"", SG_KINESIS_FATAL},
         {"Throttling", SG_KINESIS_FATAL},
-        {"throttlingexception", SG_KINESIS_FATAL},        /* case-sensitive */
-        {"ThrottlingExceptionX", SG_KINESIS_FATAL},       /* whole code only */
+        {"throttlingexception", SG_KINESIS_FATAL},  /* case-sensitive */
+        {"ThrottlingExceptionX", SG_KINESIS_FATAL}, /* whole code only */
         {"XInternalFailure", SG_KINESIS_FATAL},
         {"HTTP 500", SG_KINESIS_FATAL},
     };
@@ -100,12 +100,14 @@ static void test_classify_call(void)
          "shard shardId-000000000001\"}",
          NULL, SG_KINESIS_THROTTLED, "ProvisionedThroughputExceededException",
          "Rate exceeded for shard shardId-000000000001"},
-        {400, "{\"__type\":\"ExpiredTokenException\",\"message\":\"The security token included in "
-              "the request is expired\"}",
+        {400,
+         "{\"__type\":\"ExpiredTokenException\",\"message\":\"The security token included in "
+         "the request is expired\"}",
          NULL, SG_KINESIS_EXPIRED_TOKEN, "ExpiredTokenException",
          "The security token included in the request is expired"},
-        {403, "{\"__type\":\"com.amazon.coral.service#AccessDeniedException\",\"Message\":\"User: x "
-              "is not authorized\"}",
+        {403,
+         "{\"__type\":\"com.amazon.coral.service#AccessDeniedException\",\"Message\":\"User: x "
+         "is not authorized\"}",
          NULL, SG_KINESIS_FATAL, "AccessDeniedException", "User: x is not authorized"},
         {400, "{\"__type\":\"LimitExceededException\"}", NULL, SG_KINESIS_THROTTLED,
          "LimitExceededException", "{\"__type\":\"LimitExceededException\"}"},
@@ -132,10 +134,11 @@ static void test_classify_call(void)
         {400, "{\"__type\":\"SomethingNew\",\"message\":\"m\"}", NULL, SG_KINESIS_FATAL,
          "SomethingNew", "m"},
         /* x-amzn-ErrorType only */
-        {400, "", "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.kinesis/",
+        {400, "",
+         "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.kinesis/",
          SG_KINESIS_FATAL, "ResourceNotFoundException", ""},
-        {400, NULL, "ProvisionedThroughputExceededException:http://internal.amazon.com/", SG_KINESIS_THROTTLED,
-         "ProvisionedThroughputExceededException", ""},
+        {400, NULL, "ProvisionedThroughputExceededException:http://internal.amazon.com/",
+         SG_KINESIS_THROTTLED, "ProvisionedThroughputExceededException", ""},
         {403, "not json", "ExpiredTokenException", SG_KINESIS_EXPIRED_TOKEN,
          "ExpiredTokenException", "not json"},
         {400, "{\"message\":\"no type\"}", "aws#InternalFailure:http://x", SG_KINESIS_RETRYABLE,
@@ -152,9 +155,14 @@ static void test_classify_call(void)
          NULL, SG_KINESIS_FATAL, "ValidationException", "line1 line2  [31mred"},
         {400, "{\"__type\":\"ValidationException\",\"message\":\"caf\\u00e9\"}", NULL,
          SG_KINESIS_FATAL, "ValidationException", "caf\xc3\xa9"},
-        {400, "{\"__type\":\"ValidationException\",\"message\":\"Value '\xd0\x96\xf0\x9f\x98\x80' at\"}",
+        {400,
+         "{\"__type\":\"ValidationException\",\"message\":\"Value '\xd0\x96\xf0\x9f\x98\x80' at\"}",
          NULL, SG_KINESIS_FATAL, "ValidationException", "Value '\xd0\x96\xf0\x9f\x98\x80' at"},
-        {500, "a\x01" "b\x7f" "c\xff", NULL, SG_KINESIS_RETRYABLE, "HTTP 500", "a b c\xef\xbf\xbd"},
+        {500,
+         "a\x01"
+         "b\x7f"
+         "c\xff",
+         NULL, SG_KINESIS_RETRYABLE, "HTTP 500", "a b c\xef\xbf\xbd"},
         /* overlong, surrogate, truncated sequences are not UTF-8 */
         {500, "\xc0\xaf|\xed\xa0\x80|\xe2\x82", NULL, SG_KINESIS_RETRYABLE, "HTTP 500",
          "\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd"},
@@ -220,9 +228,9 @@ static void test_pk_units(void)
     } rows[] = {
         {"", 0},
         {"a", 1},
-        {"\xc3\xa9", 1},             /* é: 2 bytes, 1 unit */
-        {"\xe2\x82\xac", 1},         /* €: 3 bytes, 1 unit */
-        {"\xf0\x9f\x98\x80", 2},     /* 😀: 4 bytes, a surrogate pair */
+        {"\xc3\xa9", 1},         /* é: 2 bytes, 1 unit */
+        {"\xe2\x82\xac", 1},     /* €: 3 bytes, 1 unit */
+        {"\xf0\x9f\x98\x80", 2}, /* 😀: 4 bytes, a surrogate pair */
         {"a\xd0\x96\xf0\x9f\x98\x80z", 5},
         {"\xef\xbf\xbd", 1}, /* U+FFFD, what a lone surrogate escape decodes to */
     };
@@ -273,16 +281,18 @@ static void test_encode_exact(void)
     static const char bin[] = {'\0', '\x01', '\xff', '{', '"'};
     CHECK(sg_kinesis_append_entry(&b, bin, sizeof bin, "q\"b\\s/\n\x01\x1f\xc3\xa9", 11, NULL) == 0,
           "entry with an escaped key");
-    CHECK_STREQ(b.data + mark,
-                "{\"Data\":\"AAH/eyI=\",\"PartitionKey\":\"q\\\"b\\\\s/\\n\\u0001\\u001f\xc3\xa9\"}",
-                "escaped entry bytes");
+    CHECK_STREQ(
+        b.data + mark,
+        "{\"Data\":\"AAH/eyI=\",\"PartitionKey\":\"q\\\"b\\\\s/\\n\\u0001\\u001f\xc3\xa9\"}",
+        "escaped entry bytes");
     CHECK(sg_buf_append_char(&b, ',') == 0, "comma");
     mark = b.len;
     CHECK(sg_kinesis_append_entry(&b, "", 0, "k", 1, NULL) == 0, "empty data");
     CHECK_STREQ(b.data + mark, "{\"Data\":\"\",\"PartitionKey\":\"k\"}", "empty data bytes");
     CHECK(sg_buf_append_char(&b, ',') == 0, "comma");
     mark = b.len;
-    CHECK(sg_kinesis_append_entry(&b, "hi", 2, "k", 1, "170141183460469231731687303715884105728") == 0,
+    CHECK(sg_kinesis_append_entry(&b, "hi", 2, "k", 1, "170141183460469231731687303715884105728") ==
+              0,
           "entry with an explicit hash key");
     CHECK_STREQ(b.data + mark,
                 "{\"Data\":\"aGk=\",\"PartitionKey\":\"k\","
@@ -300,7 +310,8 @@ static void test_encode_exact(void)
         CHECK(json_object_size(root) == 2 && json_is_array(recs) && json_array_size(recs) == 4,
               "shape");
         CHECK_STREQ(json_string_value(json_object_get(root, "StreamName")), "events", "StreamName");
-        const char *pk = json_string_value(json_object_get(json_array_get(recs, 1), "PartitionKey"));
+        const char *pk =
+            json_string_value(json_object_get(json_array_get(recs, 1), "PartitionKey"));
         CHECK(pk && strcmp(pk, "q\"b\\s/\n\x01\x1f\xc3\xa9") == 0, "decoded key");
         const char *d = json_string_value(json_object_get(json_array_get(recs, 1), "Data"));
         unsigned char dec[16];
@@ -316,9 +327,10 @@ static void test_encode_exact(void)
     CHECK(sg_kinesis_append_head(&b, "arn:aws:kinesis:us-east-1:123456789012:stream/x", 1) == 0,
           "arn head");
     CHECK(sg_kinesis_append_tail(&b) == 0, "arn tail");
-    CHECK_STREQ(b.data,
-                "{\"StreamARN\":\"arn:aws:kinesis:us-east-1:123456789012:stream/x\",\"Records\":[]}",
-                "arn body");
+    CHECK_STREQ(
+        b.data,
+        "{\"StreamARN\":\"arn:aws:kinesis:us-east-1:123456789012:stream/x\",\"Records\":[]}",
+        "arn body");
     root = json_loadb(b.data, b.len, 0, &jerr);
     CHECK(root && json_is_array(json_object_get(root, "Records")), "arn body parses");
     json_decref(root);
@@ -391,7 +403,8 @@ static void test_encode_limit(void)
     size_t before = b.len;
     char data[100];
     memset(data, 'd', sizeof data);
-    CHECK(sg_kinesis_append_entry(&b, data, sizeof data, "k", 1, NULL) == -1, "entry past the limit");
+    CHECK(sg_kinesis_append_entry(&b, data, sizeof data, "k", 1, NULL) == -1,
+          "entry past the limit");
     CHECK(b.len == before, "length restored: %zu vs %zu", b.len, before);
     CHECK(sg_kinesis_append_entry(&b, "ab", 2, "k", 1, NULL) == 0, "a small entry still fits");
     CHECK(b.len == before + strlen("{\"Data\":\"YWI=\",\"PartitionKey\":\"k\"}") &&
@@ -541,7 +554,8 @@ static void test_parse_partial(void)
 
     /* empty or non-string SequenceNumber is not success */
     CHECK(parse("{\"Records\":[{\"SequenceNumber\":\"\",\"ShardId\":\"s\"},"
-                "{\"SequenceNumber\":5,\"ShardId\":\"s\"},{\"SequenceNumber\":\"1\",\"ShardId\":\"\"}]}",
+                "{\"SequenceNumber\":5,\"ShardId\":\"s\"},{\"SequenceNumber\":\"1\",\"ShardId\":"
+                "\"\"}]}",
                 3, &c, &err) == 0 &&
               c.n == 3,
           "odd sequence numbers");
@@ -585,7 +599,8 @@ static void test_parse_malformed(void)
     struct sg_kinesis_error err;
     const char *body = "{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"}]}trailing";
     memset(&c, 0, sizeof c);
-    CHECK(sg_kinesis_parse_put_records(body, strlen(body) - 8, 1, collect, &c, &err) == 0 && c.n == 1,
+    CHECK(sg_kinesis_parse_put_records(body, strlen(body) - 8, 1, collect, &c, &err) == 0 &&
+              c.n == 1,
           "len bounds the body");
 }
 

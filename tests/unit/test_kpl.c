@@ -149,7 +149,8 @@ static void test_round_trip(void)
             CHECK(d.key_len[k] == strlen(want_key) &&
                       memcmp(d.keys[k], want_key, d.key_len[k]) == 0,
                   "row %zu record %zu key", i, j);
-            CHECK(d.rec_len[j] == strlen(data[j]) && memcmp(d.rec_data[j], data[j], d.rec_len[j]) == 0,
+            CHECK(d.rec_len[j] == strlen(data[j]) &&
+                      memcmp(d.rec_data[j], data[j], d.rec_len[j]) == 0,
                   "row %zu record %zu data", i, j);
         }
         sg_buf_free(&out);

@@ -15,17 +15,18 @@
 
 static const struct {
     const char *in;
-    size_t len; /* 0: strlen */
+    size_t len;       /* 0: strlen */
     const char *want; /* the JSON text written */
 } rows[] = {
     {"/streams/events/record", 0, "\"/streams/events/record\""},
     {"/streams/ev\xffnts/record", 0, "\"/streams/ev\\\\xffnts/record\""},
-    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 0, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
-    {"\xc0\x80", 0, "\"\\\\xc0\\\\x80\""},                  /* overlong NUL */
-    {"\xe0\x80\xaf", 0, "\"\\\\xe0\\\\x80\\\\xaf\""},        /* overlong '/' */
-    {"\xed\xa0\x80", 0, "\"\\\\xed\\\\xa0\\\\x80\""},        /* a surrogate */
+    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 0,
+     "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+    {"\xc0\x80", 0, "\"\\\\xc0\\\\x80\""},                       /* overlong NUL */
+    {"\xe0\x80\xaf", 0, "\"\\\\xe0\\\\x80\\\\xaf\""},            /* overlong '/' */
+    {"\xed\xa0\x80", 0, "\"\\\\xed\\\\xa0\\\\x80\""},            /* a surrogate */
     {"\xf4\x90\x80\x80", 0, "\"\\\\xf4\\\\x90\\\\x80\\\\x80\""}, /* past U+10FFFF */
-    {"ab\xe2\x82", 0, "\"ab\\\\xe2\\\\x82\""},               /* cut at the end */
+    {"ab\xe2\x82", 0, "\"ab\\\\xe2\\\\x82\""},                   /* cut at the end */
     {"q\"b\\s\n\x01", 0, "\"q\\\"b\\\\s\\u000a\\u0001\""},
     {"a\0b", 3, "\"a\\u0000b\""},
     {"", 0, "\"\""},
@@ -43,7 +44,8 @@ int main(void)
         /* jansson refuses invalid UTF-8 in its input: it parses only if the
          * line would. */
         json_error_t err;
-        json_t *j = b.data ? json_loadb(b.data, b.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err) : NULL;
+        json_t *j =
+            b.data ? json_loadb(b.data, b.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err) : NULL;
         CHECK(j && json_is_string(j), "row %zu is a JSON string: %s", i, j ? "" : err.text);
         json_decref(j);
         sg_buf_free(&b);

@@ -17,8 +17,8 @@
 #include <jansson.h>
 
 #include "check.h"
-#include "hash_key.h"
 #include "config.h"
+#include "hash_key.h"
 #include "kinesis_codec.h"
 #include "kinesis_transport.h"
 #include "pipeline.h"
@@ -59,8 +59,8 @@ struct script {
     struct queued_reply replies[MAX_CALLS];
     size_t n_replies;
     enum sg_transport_start start_result; /* what start() answers */
-    const char *summary; /* DescribeStreamSummary's answer */
-    const char *shards;  /* ListShards' answer */
+    const char *summary;                  /* DescribeStreamSummary's answer */
+    const char *shards;                   /* ListShards' answer */
     size_t list_calls;
     int wakeups, rejected_credentials, freed;
 };
@@ -76,8 +76,9 @@ static void queue(struct script *sc, size_t call, enum sg_transport_outcome outc
     struct queued_reply *q = &sc->replies[sc->n_replies++];
     q->ctx = sc->calls[call].ctx;
     snprintf(q->body, sizeof q->body, "%s", body ? body : "");
-    q->reply = (struct sg_kinesis_reply){outcome, status, q->body, strlen(q->body), "",
-                                         outcome == SG_TRANSPORT_ANSWERED ? "" : body};
+    q->reply = (struct sg_kinesis_reply){outcome, status,
+                                         q->body, strlen(q->body),
+                                         "",      outcome == SG_TRANSPORT_ANSWERED ? "" : body};
     sc->calls[call].answered = 1;
 }
 
@@ -205,7 +206,8 @@ static enum sg_submit_result submit(struct sg_pipeline *p, struct request *rq)
     size_t bytes = 0;
     for (size_t i = 0; i < rq->ticket.n_results; i++)
         bytes += rq->records[i].kinesis_bytes;
-    enum sg_submit_result rc = sg_pipeline_submit(p, 0, &rq->records[0], rq->ticket.n_results, bytes);
+    enum sg_submit_result rc =
+        sg_pipeline_submit(p, 0, &rq->records[0], rq->ticket.n_results, bytes);
     if (rc == SG_SUBMIT_OK)
         sg_ticket_release(&rq->ticket);
     return rc;
@@ -277,8 +279,8 @@ struct fixture {
 #define Q3 "255211775190703847597530955573826158591"
 #define Q3N "255211775190703847597530955573826158592"
 #define QMAX "340282366920938463463374607431768211455"
-#define SHARD(id, a, b)                                                                           \
-    "{\"ShardId\":\"shardId-00000000000" id "\",\"HashKeyRange\":{\"StartingHashKey\":\"" a   \
+#define SHARD(id, a, b)                                                                            \
+    "{\"ShardId\":\"shardId-00000000000" id "\",\"HashKeyRange\":{\"StartingHashKey\":\"" a        \
     "\",\"EndingHashKey\":\"" b "\"}}"
 static const char *const four_shards = "{\"Shards\":[" SHARD("0", "0", Q1) "," SHARD(
     "1", Q1N, Q2) "," SHARD("2", Q2N, Q3) "," SHARD("3", Q3N, QMAX) "]}";
@@ -347,9 +349,9 @@ static void after_backoff(struct fixture *f)
     turns(f, 2);
 }
 
-#define OK3                                                                                       \
+#define OK3                                                                                        \
     "{\"FailedRecordCount\":0,\"Records\":[{\"SequenceNumber\":\"11\",\"ShardId\":\"shardId-0\"}," \
-    "{\"SequenceNumber\":\"12\",\"ShardId\":\"shardId-0\"},"                                      \
+    "{\"SequenceNumber\":\"12\",\"ShardId\":\"shardId-0\"},"                                       \
     "{\"SequenceNumber\":\"13\",\"ShardId\":\"shardId-1\"}]}"
 
 /* ---- cases --------------------------------------------------------------------------------- */
@@ -470,7 +472,8 @@ static void test_refused_call_is_not_retried(void)
           "{\"__type\":\"ResourceNotFoundException\",\"message\":\"Stream events not found\"}");
     turns(&f, 1);
     CHECK(rq.done_calls == 1, "answered at once");
-    CHECK(rq.results[0].outcome == SG_OUTCOME_REFUSED && rq.results[1].outcome == SG_OUTCOME_REFUSED,
+    CHECK(rq.results[0].outcome == SG_OUTCOME_REFUSED &&
+              rq.results[1].outcome == SG_OUTCOME_REFUSED,
           "both refused (502)");
     CHECK_STREQ(result_a(&rq, 0), "ResourceNotFoundException", "Kinesis' code");
     after_backoff(&f);
@@ -502,7 +505,9 @@ static void test_refusal_isolates_the_record(void)
                 continue;
             size_t n = count_entries(sc);
             queue(f.sc, c, SG_TRANSPORT_ANSWERED, sent_key(sc, "i", 3) ? 400 : 200,
-                  sent_key(sc, "i", 3) ? refusal : n == 2 ? ok : ok1);
+                  sent_key(sc, "i", 3) ? refusal
+                  : n == 2             ? ok
+                                       : ok1);
         }
         turns(&f, 2);
     }
@@ -529,7 +534,8 @@ static void test_unreachable_refuses_submits(void)
     queue(f.sc, (size_t)last_put(f.sc), SG_TRANSPORT_UNREACHABLE, 0, "Couldn't connect");
     turns(&f, 1);
     make_request(&later, "v", 1, 10000);
-    CHECK(submit(f.p, &later) == SG_SUBMIT_UNREACHABLE, "submits fail fast while the endpoint is unreachable");
+    CHECK(submit(f.p, &later) == SG_SUBMIT_UNREACHABLE,
+          "submits fail fast while the endpoint is unreachable");
     fake_now += 20000;
     turns(&f, 3);
     CHECK(rq.done_calls == 1 && rq.results[0].outcome == SG_OUTCOME_UNAVAILABLE,
@@ -682,8 +688,8 @@ static size_t answer_put(struct fixture *f, size_t call, long fail, long elsewhe
     json_t *root = json_loads(f->sc->calls[call].body, 0, NULL);
     json_t *recs = json_object_get(root, "Records");
     char body[8192];
-    size_t o = (size_t)snprintf(body, sizeof body, "{\"FailedRecordCount\":%d,\"Records\":[",
-                                fail >= 0);
+    size_t o =
+        (size_t)snprintf(body, sizeof body, "{\"FailedRecordCount\":%d,\"Records\":[", fail >= 0);
     for (size_t i = 0; i < json_array_size(recs); i++) {
         json_t *e = json_array_get(recs, i);
         const char *ehk = json_string_value(json_object_get(e, "ExplicitHashKey"));
@@ -729,7 +735,8 @@ static void test_aggregates_by_shard(void)
     CHECK(a.rq.done_calls == 1, "completed once");
     for (size_t i = 0; i < 8; i++) {
         CHECK(a.rq.results[i].outcome == SG_OUTCOME_OK, "record %zu stored", i);
-        const char *shard = a.rq.results[i].text ? a.rq.results[i].text + strlen(result_a(&a.rq, i)) + 1 : "";
+        const char *shard =
+            a.rq.results[i].text ? a.rq.results[i].text + strlen(result_a(&a.rq, i)) + 1 : "";
         char want[32];
         snprintf(want, sizeof want, "shardId-00000000000%d", shard_of(a.rq.records[i].hash));
         CHECK_STREQ(shard, want, "each record answered with the shard its key hashes to");
@@ -814,7 +821,8 @@ static void test_misplaced_aggregate_resent_after_new_map(void)
     CHECK(last_put(f.sc) > c, "the records are sent again");
     /* Answer every call sent since, in case the retries left in two. */
     for (size_t k = (size_t)c + 1; k < f.sc->n_calls; k++)
-        if (!f.sc->calls[k].answered && strcmp(f.sc->calls[k].target, SG_KINESIS_TARGET_PUT_RECORDS) == 0)
+        if (!f.sc->calls[k].answered &&
+            strcmp(f.sc->calls[k].target, SG_KINESIS_TARGET_PUT_RECORDS) == 0)
             answer_put(&f, k, -1, -1);
     turns(&f, 1);
     CHECK(a.rq.done_calls == 1, "completed once");

@@ -11,10 +11,10 @@
 
 #include "batcher.h"
 #include "buf.h"
+#include "check.h"
 #include "config.h"
 #include "ingest_parse.h"
 #include "kinesis_codec.h"
-#include "check.h"
 
 /* buf.c sg_buf_append_json_string reserves the worst case (6n+2) against the
  * limit, so an append whose output fits is refused. */
@@ -28,7 +28,6 @@ static void bug_json_string_fits(void)
           b.data ? b.data : "(null)");
     sg_buf_free(&b);
 }
-
 
 struct env_var {
     const char *name, *value;
@@ -46,7 +45,8 @@ static const char *env_table(const char *name, void *ctx)
  * truncated to "warning" and accepted. */
 static void bug_log_level_env_truncated(void)
 {
-    struct env_var env[] = {{"AWS_REGION", "r"}, {"STREAMGATE_LOG_LEVEL", "warnings"}, {NULL, NULL}};
+    struct env_var env[] = {
+        {"AWS_REGION", "r"}, {"STREAMGATE_LOG_LEVEL", "warnings"}, {NULL, NULL}};
     struct sg_config cfg;
     char err[256] = "";
     int rc = sg_config_load_text("{\"streams\":[{\"name\":\"a\"}]}", env_table, env, &cfg, err,
@@ -79,9 +79,9 @@ static void bug_entry_exact_fit(void)
 {
     struct sg_buf b;
     sg_buf_init(&b, 64);
-    int rc = sg_kinesis_append_head(&b, "s", 0); /* 29 bytes */
+    int rc = sg_kinesis_append_head(&b, "s", 0);              /* 29 bytes */
     rc |= sg_kinesis_append_entry(&b, "ab", 2, "k", 1, NULL); /* 34 bytes: 63 in all */
-    rc |= sg_buf_append_char(&b, ']');                  /* 64: exactly the limit */
+    rc |= sg_buf_append_char(&b, ']');                        /* 64: exactly the limit */
     CHECK(rc == 0 && b.len == 64, "a 64-byte body refused by a 64-byte buffer (len %zu)", b.len);
     sg_buf_free(&b);
 }
@@ -150,7 +150,8 @@ static void bug_event_whole_event_error_is_413(void)
     };
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
         struct sg_ingest in;
-        enum sg_ingest_status st = parse_on(SG_STREAM_EVENT, SG_ROUTE_RECORD, bodies[i], 1 << 20, &in);
+        enum sg_ingest_status st =
+            parse_on(SG_STREAM_EVENT, SG_ROUTE_RECORD, bodies[i], 1 << 20, &in);
         CHECK(st == SG_INGEST_OK && in.n == 1 && !in.items[0].valid &&
                   strstr(in.items[0].message, "Data must be a JSON object") != NULL,
               "%s: status %d (want OK with an invalid item) message [%s]", bodies[i], (int)st,

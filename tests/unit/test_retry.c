@@ -25,11 +25,16 @@ static void test_backoff_bounds(void)
 {
     static const struct {
         unsigned base, max;
-    } cfgs[] = {{50, 2000}, {1, 1}, {1, 600000}, {60000, 600000}, {100, 100}, {7, 1000},
+    } cfgs[] = {{50, 2000},
+                {1, 1},
+                {1, 600000},
+                {60000, 600000},
+                {100, 100},
+                {7, 1000},
                 {1000, 999}, /* base above max: max wins */
                 {4000000000u, 4294967295u}};
-    static const uint64_t randoms[] = {0,          1,          2,          12345,
-                                       UINT32_MAX, 1ULL << 40, UINT64_MAX - 1, UINT64_MAX};
+    static const uint64_t randoms[] = {
+        0, 1, 2, 12345, UINT32_MAX, 1ULL << 40, UINT64_MAX - 1, UINT64_MAX};
     int bad = 0, n = 0;
     for (size_t c = 0; c < sizeof cfgs / sizeof cfgs[0]; c++)
         for (unsigned a = 0; a <= 20; a++) {
@@ -63,23 +68,19 @@ static void test_backoff_values(void)
         uint64_t random;
         int64_t want;
     } rows[] = {
-        {0, 50, 2000, 0, 0},
-        {0, 50, 2000, 50, 50},           /* the ceiling itself is reachable */
-        {0, 50, 2000, 51, 0},            /* 51 mod 51 */
-        {1, 50, 2000, 100, 100},
-        {1, 50, 2000, 101, 0},
-        {3, 50, 2000, 400, 400},         /* 50 * 8 */
-        {5, 50, 2000, 2000, 399},        /* ceiling 1600: 2000 mod 1601 */
-        {5, 50, 2000, 1600, 1600},
-        {5, 50, 2000, 1601, 0},
-        {6, 50, 2000, 2000, 2000},       /* 3200 capped to 2000 */
-        {20, 50, 2000, 2000, 2000},
-        {20, 50, 2000, 2001, 0},
-        {10, 1, 600000, 1024, 1024},
-        {10, 1, 600000, 1025, 0},
+        {0, 50, 2000, 0, 0},         {0, 50, 2000, 50, 50}, /* the ceiling itself is reachable */
+        {0, 50, 2000, 51, 0},                               /* 51 mod 51 */
+        {1, 50, 2000, 100, 100},     {1, 50, 2000, 101, 0},
+        {3, 50, 2000, 400, 400},  /* 50 * 8 */
+        {5, 50, 2000, 2000, 399}, /* ceiling 1600: 2000 mod 1601 */
+        {5, 50, 2000, 1600, 1600},   {5, 50, 2000, 1601, 0},
+        {6, 50, 2000, 2000, 2000}, /* 3200 capped to 2000 */
+        {20, 50, 2000, 2000, 2000},  {20, 50, 2000, 2001, 0},
+        {10, 1, 600000, 1024, 1024}, {10, 1, 600000, 1025, 0},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        int64_t got = sg_retry_backoff_ms(rows[i].attempt, rows[i].base, rows[i].max, rows[i].random);
+        int64_t got =
+            sg_retry_backoff_ms(rows[i].attempt, rows[i].base, rows[i].max, rows[i].random);
         CHECK(got == rows[i].want, "row %zu: got %lld want %lld", i, (long long)got,
               (long long)rows[i].want);
     }

@@ -20,10 +20,10 @@
 #define MID "127605887595351923798765477786913079295"
 #define MIDN "127605887595351923798765477786913079296"
 
-#define SHARD(id, a, b, closed)                                                                   \
-    "{\"ShardId\":\"" id "\",\"HashKeyRange\":{\"StartingHashKey\":\"" a                          \
-    "\",\"EndingHashKey\":\"" b "\"},\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"1\"" \
-    closed "}}"
+#define SHARD(id, a, b, closed)                                                                    \
+    "{\"ShardId\":\"" id "\",\"HashKeyRange\":{\"StartingHashKey\":\"" a                           \
+    "\",\"EndingHashKey\":\"" b                                                                    \
+    "\"},\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"1\"" closed "}}"
 #define OPEN ""
 #define CLOSED ",\"EndingSequenceNumber\":\"9\""
 
@@ -70,7 +70,8 @@ static void test_four_shards(void)
     expect_owner(&m, Q1N, "shardId-000000000001");
     expect_owner(&m, MAX, "shardId-000000000003");
     /* "customer-42" hashes to 273230869323448032740578469245923174832 (test_hash_key) */
-    const struct sg_shard *s = sg_shard_map_find(&m, sg_hash_key_of_partition_key("customer-42", 11));
+    const struct sg_shard *s =
+        sg_shard_map_find(&m, sg_hash_key_of_partition_key("customer-42", 11));
     CHECK(s && strcmp(s->id, "shardId-000000000003") == 0, "customer-42 -> shard 3");
     sg_shard_map_free(&m);
     CHECK(sg_shard_map_find(&m, 0) == NULL, "an empty map owns nothing");
@@ -144,7 +145,8 @@ static void test_summary(void)
         {"{\"StreamDescriptionSummary\":{\"StreamName\":\"events\",\"StreamStatus\":\"ACTIVE\","
          "\"OpenShardCount\":4}}",
          1, "ACTIVE", 0, false},
-        {"{\"StreamDescriptionSummary\":{\"StreamStatus\":\"UPDATING\",\"MaxRecordSizeInKiB\":10240,"
+        {"{\"StreamDescriptionSummary\":{\"StreamStatus\":\"UPDATING\",\"MaxRecordSizeInKiB\":"
+         "10240,"
          "\"RecordDistributionStrategy\":\"USER_PARTITION_KEY\"}}",
          1, "UPDATING", 10240, false},
         {"{\"StreamDescriptionSummary\":{\"StreamStatus\":\"ACTIVE\",\"MaxRecordSizeInKiB\":2048,"
@@ -152,7 +154,8 @@ static void test_summary(void)
          "\"RecordDistributionStrategy\":\"AUTO\"}}",
          1, "ACTIVE", 2048, true},
         /* out-of-range sizes are not believed */
-        {"{\"StreamDescriptionSummary\":{\"StreamStatus\":\"ACTIVE\",\"MaxRecordSizeInKiB\":99999}}",
+        {"{\"StreamDescriptionSummary\":{\"StreamStatus\":\"ACTIVE\",\"MaxRecordSizeInKiB\":99999}"
+         "}",
          1, "ACTIVE", 0, false},
         {"{\"StreamDescriptionSummary\":{}}", 0, "", 0, false},
         {"[]", 0, "", 0, false},
