@@ -5,6 +5,7 @@
 #include "kinesis_codec.h"
 
 #include "json_scan.h"
+#include "parse_util.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -98,27 +99,6 @@ size_t sg_kinesis_pk_units(const char *key, size_t len)
     return units;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n) (RFC 3629: no overlongs,
- * no surrogates, at most U+10FFFF), or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len = c < 0x80                 ? 1
-                 : c >= 0xC2 && c <= 0xDF ? 2
-                 : c >= 0xE0 && c <= 0xEF ? 3
-                 : c >= 0xF0 && c <= 0xF4 ? 4
-                                          : 0;
-    if (len == 0 || len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
-        (c == 0xF4 && s[1] > 0x8F))
-        return 0;
-    return len;
-}
-
 /*
  * Copies Kinesis' text for a client and a log line: valid UTF-8 is kept as
  * it is (a message quoting a partition key in Cyrillic stays readable);
@@ -132,7 +112,7 @@ static void copy_text(char *dst, size_t cap, const char *src, size_t len)
     const unsigned char *s = (const unsigned char *)src;
     size_t o = 0, room = cap - sizeof cut; /* keeps space for "..." and the NUL */
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq(s + i, len - i);
+        size_t n = sg_parse_utf8_seq(s + i, len - i);
         const char *out = n ? src + i : bad;
         size_t out_len = n ? n : sizeof bad - 1;
         if (n == 1 && (s[i] < 0x20 || s[i] == 0x7F))

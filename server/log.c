@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "parse_util.h"
 
 static enum sg_log_level min_level = SG_LOG_INFO;
 
@@ -84,27 +85,6 @@ void sg_log_fields(enum sg_log_level level, const char *fields_json, const char 
     sg_buf_free(&line);
 }
 
-/* The length of the valid UTF-8 sequence at s (RFC 3629: no overlong
- * forms, no surrogates, nothing past U+10FFFF), or 0 when there is none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len = c < 0x80                 ? 1
-                 : c >= 0xc2 && c <= 0xdf ? 2
-                 : c >= 0xe0 && c <= 0xef ? 3
-                 : c >= 0xf0 && c <= 0xf4 ? 4
-                                          : 0;
-    if (len == 0 || len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || /* overlong, surrogate */
-        (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))   /* overlong, > U+10FFFF */
-        return 0;
-    return len;
-}
-
 /* One ASCII byte, JSON-escaped when it must be. */
 static int append_ascii(struct sg_buf *b, unsigned char c)
 {
@@ -126,7 +106,7 @@ int sg_log_append_json_text(struct sg_buf *b, const char *s, unsigned long n)
     const unsigned char *u = (const unsigned char *)s;
     int rc = sg_buf_append_char(b, '"');
     for (size_t i = 0; i < n && rc == 0;) {
-        size_t len = utf8_seq(u + i, n - i);
+        size_t len = sg_parse_utf8_seq(u + i, n - i);
         if (len == 1) {
             rc |= append_ascii(b, u[i]);
         } else if (len) {

@@ -1,7 +1,8 @@
 /*
  * parse_util: small helpers shared by the modules that parse configuration
- * sections (config.c, apikeys.c, cors.c) and hex text (json_scan.c, sigv4.c,
- * apikeys.c), so each rule is written once.
+ * sections (config.c, apikeys.c, cors.c), hex text (json_scan.c, sigv4.c,
+ * apikeys.c) and UTF-8 text they pass on (kinesis_codec.c, log.c), so each
+ * rule is written once.
  */
 #ifndef SG_PARSE_UTIL_H
 #define SG_PARSE_UTIL_H
@@ -20,6 +21,10 @@ bool sg_parse_name_allowed(const char *name, const char *const *allowed);
 /* True when s[0..len) is 1..max characters of [a-zA-Z0-9_.-] (Kinesis stream
  * names; API key ids, which appear in logs and metric labels). */
 bool sg_parse_safe_name(const char *s, size_t len, size_t max);
+
+/* Length of the valid UTF-8 sequence at s[0..n) (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0 when it is not one. */
+size_t sg_parse_utf8_seq(const unsigned char *s, size_t n);
 
 /* The value of one hex digit (either case), or -1. */
 static inline int sg_parse_hex_digit(char c)
