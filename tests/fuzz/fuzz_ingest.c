@@ -133,6 +133,22 @@ static void check_entry(const struct sg_ingest *in, const struct sg_ingest_item 
     json_decref(e);
 }
 
+/* An aggregating stream's item: no entry, the raw key and data, the hash. */
+static void check_raw(const struct sg_ingest *in, const struct sg_ingest_item *it,
+                      const struct sg_stream_config *s, const struct sg_ingest_limits *lim)
+{
+    require(it->entry_len == 0 && it->raw_off <= in->entries.len &&
+            it->key_len + it->data_len <= in->entries.len - it->raw_off);
+    require(it->key_len + it->data_len == it->kinesis_bytes &&
+            it->kinesis_bytes <= lim->max_record_bytes);
+    const char *key = in->entries.data + it->raw_off;
+    size_t units = utf16_units(key, it->key_len);
+    require(units >= 1 && units <= SG_KINESIS_PK_MAX_UNITS);
+    require(it->hash == sg_hash_key_of_partition_key(key, it->key_len));
+    if (s->mode == SG_STREAM_EVENT)
+        check_event_data((const unsigned char *)key + it->key_len, it->data_len);
+}
+
 static void check_ok(const struct sg_ingest *in, enum sg_ingest_route route,
                      const struct sg_stream_config *s, const struct sg_ingest_limits *lim)
 {
@@ -147,6 +163,10 @@ static void check_ok(const struct sg_ingest *in, enum sg_ingest_route route,
         }
         valid++;
         bytes += it->kinesis_bytes;
+        if (s->aggregation == SG_AGG_KPL) {
+            check_raw(in, it, s, lim);
+            continue;
+        }
         require(it->entry_len > 0 && it->entry_off >= end && it->entry_off <= in->entries.len &&
                 it->entry_len <= in->entries.len - it->entry_off);
         end = it->entry_off + it->entry_len;
@@ -227,6 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const struct sg_stream_config streams[] = {
         {.name = "events", .stream_name = "events", .mode = SG_STREAM_EVENT},
         {.name = "raw", .stream_name = "raw", .mode = SG_STREAM_PASSTHROUGH},
+        {.name = "kpl", .stream_name = "kpl", .mode = SG_STREAM_EVENT, .aggregation = SG_AGG_KPL},
     };
     static const struct sg_ingest_limits limits[] = {
         {.max_record_bytes = 1024 * 1024,
@@ -235,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {.max_record_bytes = 300, .max_depth = 8, .max_records = 4, .max_members = 5},
     };
     const char *body = (const char *)data;
-    for (size_t s = 0; s < 2; s++)
+    for (size_t s = 0; s < sizeof streams / sizeof streams[0]; s++)
         for (size_t l = 0; l < 2; l++) {
             run(body, size, SG_ROUTE_RECORD, &streams[s], &limits[l]);
             run(body, size, SG_ROUTE_RECORDS, &streams[s], &limits[l]);
