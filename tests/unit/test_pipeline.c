@@ -718,6 +718,20 @@ static size_t answer_put(struct fixture *f, size_t call, long fail, long elsewhe
     return n;
 }
 
+/* The first entry of a call that is an aggregate (it has an explicit hash
+ * key), or -1. */
+static long first_aggregate(const struct script *sc, size_t call)
+{
+    json_t *root = json_loads(sc->calls[call].body, 0, NULL);
+    json_t *recs = json_object_get(root, "Records");
+    long agg = -1;
+    for (size_t i = 0; i < json_array_size(recs) && agg < 0; i++)
+        if (json_object_get(json_array_get(recs, i), "ExplicitHashKey"))
+            agg = (long)i;
+    json_decref(root);
+    return agg;
+}
+
 static void test_aggregates_by_shard(void)
 {
     struct fixture f;
@@ -758,14 +772,7 @@ static void test_failed_aggregate_retried_whole(void)
     fake_now += 20;
     turns(&f, 1);
     long c = last_put(f.sc);
-    /* Fail the first aggregate (an entry with an explicit hash key). */
-    json_t *root = json_loads(f.sc->calls[c].body, 0, NULL);
-    json_t *recs = json_object_get(root, "Records");
-    long agg = -1;
-    for (size_t i = 0; i < json_array_size(recs) && agg < 0; i++)
-        if (json_object_get(json_array_get(recs, i), "ExplicitHashKey"))
-            agg = (long)i;
-    json_decref(root);
+    long agg = first_aggregate(f.sc, (size_t)c); /* fail it */
     CHECK(agg >= 0, "the call holds an aggregate");
     answer_put(&f, (size_t)c, agg, -1);
     turns(&f, 1);
@@ -798,13 +805,7 @@ static void test_misplaced_aggregate_resent_after_new_map(void)
     fake_now += 20;
     turns(&f, 1);
     long c = last_put(f.sc);
-    json_t *root = json_loads(f.sc->calls[c].body, 0, NULL);
-    json_t *recs = json_object_get(root, "Records");
-    long agg = -1;
-    for (size_t i = 0; i < json_array_size(recs) && agg < 0; i++)
-        if (json_object_get(json_array_get(recs, i), "ExplicitHashKey"))
-            agg = (long)i;
-    json_decref(root);
+    long agg = first_aggregate(f.sc, (size_t)c);
     size_t lists = f.sc->list_calls;
     answer_put(&f, (size_t)c, -1, agg); /* stored, but in another shard */
     turns(&f, 1);
