@@ -6,18 +6,31 @@
  * call in flight (up to kinesis.max_in_flight per stream). HTTP threads only
  * submit (batcher.c, under the stream's lock) and wake the sender when
  * needed (the transport's wakeup). The sender cuts batches, hands them to the
- * transport, and resolves each record from the answer: success, retry later (only the failed
- * records, with backoff and jitter, while the request's deadline allows), or a final error.
- * Resolving the last record of a request completes its ticket, which resumes the waiting client
- * connection. Isolation: a batch mixes records of many clients, so one record must not decide the
- * others' answers. When Kinesis refuses a whole call for what can only be a record's content
- * (ValidationException and the like, see sg_kinesis_is_record_error), the call is split in two
- * halves, each sent again as a call of its own, until the record at fault is alone; only it is
- * answered with the refusal (502). The others are stored as usual. Records are borrowed from their
- * request (record.h); the sender never reads a record after resolving it. Readiness: every
- * kinesis.probe_interval_ms (1 s while failing) the sender calls DescribeStreamSummary for each
- * stream; PutRecords answers update the same state. While a stream's endpoint cannot be reached at
- * all, submits are refused at once (503) instead of waiting for the deadline.
+ * transport, and resolves each record from the answer: success, retry later
+ * (only the failed records, with backoff and jitter, while the request's
+ * deadline allows), or a final error. Resolving the last record of a request
+ * completes its ticket, which resumes the waiting client connection.
+ *
+ * Isolation: a batch mixes records of many clients, so one record must not
+ * decide the others' answers. When Kinesis refuses a whole call for what can
+ * only be a record's content (ValidationException and the like, see
+ * sg_kinesis_is_record_error), the call is split in two halves, each sent
+ * again as a call of its own, until the record at fault is alone; only it is
+ * answered with the refusal (502). The others are stored as usual.
+ *
+ * Aggregation: on a stream with aggregation "kpl" a call's records are packed
+ * by shard into KPL aggregates (kpl_pack.c), with the shard map that
+ * pipeline_shards.c keeps from ListShards; an aggregate's answer resolves
+ * each of its records, and one stored outside its records' shard (a reshard)
+ * has them sent again.
+ *
+ * Records are borrowed from their request (record.h); the sender never reads
+ * a record after resolving it.
+ *
+ * Readiness: every kinesis.probe_interval_ms (1 s while failing) the sender
+ * calls DescribeStreamSummary for each stream; PutRecords answers update the
+ * same state. While a stream's endpoint cannot be reached at all, submits are
+ * refused at once (503) instead of waiting for the deadline.
  */
 #ifndef SG_PIPELINE_H
 #define SG_PIPELINE_H
