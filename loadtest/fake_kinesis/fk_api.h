@@ -6,9 +6,10 @@
  * Operations: PutRecords and PutRecord (records counted, one sequence number
  * each, shard chosen from the ExplicitHashKey or else the MD5 of the
  * partition key over equal hash ranges, as Kinesis does; KPL aggregates are
- * taken apart (fk_kpl.h) so that the user records inside are counted), DescribeStreamSummary and
- * ListShards (an ACTIVE stream of the configured shard count, for readiness checks), CreateStream
- * (accepted, nothing kept). Anything else gets UnknownOperationException.
+ * taken apart (fk_kpl.h) so that the user records inside are counted),
+ * DescribeStreamSummary and ListShards (an ACTIVE stream of the configured
+ * shard count, for readiness checks), CreateStream (accepted, nothing kept).
+ * Anything else gets UnknownOperationException.
  *
  * Thread-safe: counters are atomics, the UUID set is striped (fk_uuid_set.h).
  */
