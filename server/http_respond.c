@@ -13,10 +13,9 @@
 const char *sg_respond_error_type(unsigned status)
 {
     enum sg_answer a = sg_answer_for_status(status);
-    const struct sg_answer_kind *k = sg_answer_kind(
-        a == SG_ANSWER_COUNT ? (status >= 500 ? SG_ANSWER_INTERNAL_ERROR : SG_ANSWER_BAD_REQUEST)
-                             : a);
-    return k->error_type;
+    if (a == SG_ANSWER_COUNT) /* a status outside the table: the generic type of its class */
+        a = status >= 500 ? SG_ANSWER_INTERNAL_ERROR : SG_ANSWER_BAD_REQUEST;
+    return sg_answer_kind(a)->error_type;
 }
 
 static struct MHD_Response *build(unsigned status, const struct sg_respond_ctx *ctx,
