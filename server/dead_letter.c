@@ -14,7 +14,6 @@
 #include "clock.h"
 #include "kinesis_codec.h"
 #include "log.h"
-#include "rand.h"
 #include "record.h"
 #include "refusals.h"
 
@@ -195,7 +194,8 @@ static void on_batch_done(struct sg_ticket *t)
 
 /* ---- building -------------------------------------------------------------- */
 
-/* Appends the row of refusal r as a PutRecords entry with a random key;
+/* Appends the row of refusal r as a PutRecords entry keyed by the request
+ * id, so that a request's rows share a shard and keep their order there;
  * *bytes gets its Kinesis size. Returns 0 or -1 (no memory, over the ceiling). */
 static int append_row(struct batch *b, const struct sg_dead_letter_origin *o,
                       const struct refusal *r, struct sg_buf *row, struct sg_buf *name,
@@ -218,13 +218,13 @@ static int append_row(struct batch *b, const struct sg_dead_letter_origin *o,
         .payload = r->payload,
         .payload_len = r->payload_len,
     };
-    char key[SG_UUID_LEN + 1];
-    sg_rand_uuid(key);
+    size_t key_len = strlen(b->request_id);
     sg_buf_reset(row);
     if (sg_bad_row_append(row, &br, NULL) != SG_BUF_OK ||
-        sg_kinesis_append_entry(&b->entries, row->data, row->len, key, SG_UUID_LEN, NULL) != 0)
+        sg_kinesis_append_entry(&b->entries, row->data, row->len, b->request_id, key_len, NULL) !=
+            0)
         return -1;
-    *bytes = row->len + SG_UUID_LEN;
+    *bytes = row->len + key_len;
     return 0;
 }
 
@@ -244,7 +244,8 @@ static struct batch *build(struct sg_dead_letter *dl, const struct sg_dead_lette
     b->dl = dl;
     b->n = n;
     b->stream = dl->cfg->streams[o->stream_idx].name;
-    snprintf(b->request_id, sizeof b->request_id, "%s", o->request_id);
+    /* The request id is a UUID (http_server.c): a valid partition key. */
+    snprintf(b->request_id, sizeof b->request_id, "%s", o->request_id[0] ? o->request_id : "-");
     b->results = calloc(n, sizeof *b->results);
     b->records = calloc(n, sizeof *b->records);
     /* Payloads are parts of the body, escaping at most doubles JSON text
