@@ -30,73 +30,16 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { DEFAULT_WINDOW, readCatalog } from "../../scripts/catalog/catalog.mjs";
-import { COMMON_FIELDS, composeSchema } from "../../scripts/catalog/compose.mjs";
+import { composeSchema } from "../../scripts/catalog/compose.mjs";
 import { DEFAULT_CATALOG } from "../../scripts/catalog/openapi.mjs";
-import { makeAjv } from "./ajv.mjs";
 import { generateCorpus } from "./corpus.mjs";
+import { makeOracle } from "./oracle.mjs";
 
 // A fixed clock: the corpus and the window's bounds are the same on every run.
 const NOW = Date.UTC(2026, 11, 6) / 1000;
-const INT64_MIN = -(2 ** 63); // exact as a double
-const INT64_END = 2 ** 63; // 2^63-1 is not a double: "below 2^63"
-
 const catalog = readCatalog(DEFAULT_CATALOG);
-const byName = new Map(catalog.map((t) => [t.name, t]));
 const composeFor = (t) => composeSchema(t, { now: NOW, window: DEFAULT_WINDOW });
-
-// The composed schema with the bigint range on every integer (field or item)
-// that has no bound of its own on that side.
-function withInt64(schema) {
-  const bound = (ps) => {
-    const types = Array.isArray(ps.type) ? ps.type : [ps.type];
-    if (types.includes("integer")) {
-      ps = { ...ps };
-      if (ps.minimum === undefined && ps.exclusiveMinimum === undefined) ps.minimum = INT64_MIN;
-      if (ps.maximum === undefined && ps.exclusiveMaximum === undefined) ps.exclusiveMaximum = INT64_END;
-    }
-    if (ps.items) ps = { ...ps, items: bound(ps.items) };
-    return ps;
-  };
-  const properties = Object.fromEntries(Object.entries(schema.properties).map(([k, ps]) => [k, bound(ps)]));
-  return { ...schema, properties };
-}
-
-const ajv = makeAjv({ strict: false });
-const validators = new Map(catalog.map((t) => [t.name, ajv.compile(withInt64(composeFor(t)))]));
-
-// ajv's verdict on one line: {valid, errors}.
-export function oracle(line) {
-  let ev;
-  try {
-    ev = JSON.parse(line);
-    if (typeof ev === "string") ev = JSON.parse(ev); // Data may be a string holding the event's JSON
-  } catch (e) {
-    return { valid: false, errors: [{ keyword: "json", message: e.message }] };
-  }
-  if (ev === null || typeof ev !== "object" || Array.isArray(ev))
-    return { valid: false, errors: [{ keyword: "object", message: "not an object" }] };
-  const validate = typeof ev.event_name === "string" ? validators.get(ev.event_name) : undefined;
-  if (!validate || !Object.hasOwn(byName, ev.event_name) && !byName.has(ev.event_name))
-    return { valid: false, errors: [{ keyword: "unknown_event_type", message: `event_name ${JSON.stringify(ev.event_name)}` }] };
-  const valid = validate(ev);
-  return { valid, errors: valid ? [] : validate.errors.map((e) => ({ ...e })) };
-}
-
-// "/answer_ids/2" -> "$.answer_ids[2]"
-const jsonPath = (ptr) =>
-  "$" + ptr.split("/").slice(1).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p.replaceAll("~1", "/").replaceAll("~0", "~")}`)).join("");
-
-// The rule and path the gateway must name for a single ajv error in a
-// type's own field, or null when the contract leaves it open (common fields).
-function expectedRule(e) {
-  let path;
-  if (e.keyword === "required") path = `${jsonPath(e.instancePath)}.${e.params.missingProperty}`;
-  else if (e.keyword === "additionalProperties") path = `${jsonPath(e.instancePath)}.${e.params.additionalProperty}`;
-  else path = jsonPath(e.instancePath);
-  const field = path.split(/[.[]/)[1];
-  if (!field || COMMON_FIELDS.includes(field)) return null;
-  return { rule: e.keyword, path };
-}
+const { ajv, oracle, expectedRule } = makeOracle(catalog, composeFor);
 
 // The gateway's lines for the corpus, one per event.
 function gatewayVerdicts(tool, lines) {
