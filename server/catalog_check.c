@@ -7,7 +7,10 @@
  *   exactness is the rule: integer-ness (zero fractional part) and the
  *   64-bit range are decided on the decimal digits with the exponent
  *   applied, so 9223372036854775807 passes, 9223372036854775808 does not,
- *   1.0 and 1e3 are integers and 1.5 is not. `number`'s finiteness is
+ *   1.0 and 1e3 are integers and 1.5 is not. The range acts as implied
+ *   bounds (minimum -2^63, exclusiveMaximum 2^63) where the schema sets
+ *   none on that side: a value past it breaks the schema's own bound when
+ *   there is one, else the implied one (as the composed schema says). `number`'s finiteness is
  *   decided on the magnitude (digits before the point), with strtod only at
  *   the edge (values of 309 digits). Comparisons with bounds and enum
  *   values go through a double for numbers (as ajv, which reads JSON with
@@ -104,6 +107,7 @@ static enum int_rc read_integer(struct sg_json_span t, long long *out)
         return INT_OK; /* 0, -0, 0.000e5 */
     if (last >= d.point)
         return INT_FRACTION;
+    *out = d.negative ? -1 : 1; /* the side, when out of range */
     if (d.point - first > 19)
         return INT_RANGE;
     unsigned long long v = 0;
@@ -210,10 +214,15 @@ static int check_number(const struct cat_scalar *s, struct sg_json_span v,
         enum int_rc rc = read_integer(v, &i);
         if (rc == INT_FRACTION)
             return type_fault(s, f);
-        if (rc == INT_RANGE)
-            return fault(f, "type",
-                         "must be an integer from " SG_CATALOG_INT_MIN_TEXT
-                         " to " SG_CATALOG_INT_MAX_TEXT);
+        if (rc == INT_RANGE && !finite_number(v)) /* 1e400: not a number ajv can hold */
+            return type_fault(s, f);
+        if (rc == INT_RANGE) /* past a bound of the schema, or of the bigint */
+            return check_bounds(s, i < 0 ? -1e30L : 1e30L, f) != 0 ? -1
+                   : i < 0                                         ? fault(f, "minimum",
+                                                                           "must be >= " SG_CATALOG_INT_MIN_TEXT " (a 64-bit integer)")
+                                                                   : fault(f, "exclusiveMaximum",
+                                                                           "must be < 9223372036854775808 (a 64-bit integer: at "
+                                                                                                                   "most " SG_CATALOG_INT_MAX_TEXT ")");
         x = (long double)i;
     } else {
         if (!finite_number(v))

@@ -477,6 +477,23 @@ static int check_window(const struct created_at *ca, const struct sg_event_rules
                    r->max_age_s / 86400, r->max_ahead_s);
 }
 
+/* The decoded key token `tok`, cut to fit `cap` at a character boundary.
+ * Returns its length (0 when it cannot be decoded: out of memory). */
+static size_t decoded_prefix(struct sg_json_span tok, char *dst, size_t cap)
+{
+    struct sg_buf b;
+    size_t n = 0;
+    sg_buf_init(&b, 0);
+    if (sg_json_string_decode(tok, &b) == SG_BUF_OK && b.len) {
+        n = b.len < cap ? b.len : cap;
+        while (n < b.len && n > 0 && ((unsigned char)b.data[n] & 0xc0) == 0x80)
+            n--; /* do not cut a UTF-8 sequence */
+        memcpy(dst, b.data, n);
+    }
+    sg_buf_free(&b);
+    return n;
+}
+
 /* The type's schema: the first member at fault in document order, then
  * the first required field missing in the order of `required`. */
 static int check_schema(const struct schema_walk *w, const struct event_name *nm,
@@ -487,14 +504,14 @@ static int check_schema(const struct schema_walk *w, const struct event_name *nm
         err->no_memory = 1;
         return set_err(err, "", "", "out of memory");
     }
-    if (w->faulted && !w->fault_prop) { /* the key as sent, escapes and all */
-        int n = (int)(w->fault_key.len - 2 < 64 ? w->fault_key.len - 2 : 64);
-        const char *k = w->fault_key.ptr + 1;
+    if (w->faulted && !w->fault_prop) {
+        char key[sizeof err->path - 3]; /* "$." + the key fills the path */
+        size_t n = decoded_prefix(w->fault_key, key, sizeof key);
         set_err(err, "", "additionalProperties",
                 "%s: $.%.*s is not a field of this event type (it declares "
                 "additionalProperties false)",
-                name, n, k);
-        snprintf(err->path, sizeof err->path, "$.%.*s", n, k);
+                name, (int)n, key);
+        snprintf(err->path, sizeof err->path, "$.%.*s", (int)n, key);
         return -1;
     }
     if (w->faulted) {
