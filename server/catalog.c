@@ -656,6 +656,8 @@ static int check_field_types(struct loader *l, const struct sg_catalog_type *t,
             found = true;
             if (f->kind != p->s.kind || (p->s.kind == CAT_ARRAY && f->items_kind != items)) {
                 sg_buf_reset(&l->path);
+                if (sg_buf_append_char(&l->path, '$') != SG_BUF_OK)
+                    return lfail(l, "out of memory");
                 path_push(l, "properties", 0);
                 path_push(l, p->name, 0);
                 return lfail(l,
