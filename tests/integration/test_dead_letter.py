@@ -406,9 +406,18 @@ def run_catalog(kin, client):
         check(metric(m, "streamgate_refused_events_total",
                      'stream="events",event_type="unknown",reason="unknown_event_type"') > 0,
               "an unknown type is counted as unknown")
+        # refused just before SIGTERM: the drain sends the bad rows too
+        rid = str(uuid.uuid4())
+        body = {"records": [{"data": {"event_name": "x"}, "partition-key": "k"}] * 50}
+        status, _, _ = request(gw.base, "PUT", "/streams/events/records", body,
+                               {"x-api-key": KEY, "x-amzn-RequestId": rid})
         rc = gw.stop()
-        check(rc == 0, f"gateway exits 0 ({rc})")
         gw = None
+        check(status == 400 and rc == 0, f"refused, then SIGTERM: exits 0 ({status}, {rc})")
+        rows = [r for r in wait_rows(client, "events-dead-letter",
+                                       before + sum(len(v) for v in expect.values()) + 50)
+                if r.get("request_id") == rid]
+        check(len(rows) == 50, f"the bad rows refused before SIGTERM are stored ({len(rows)})")
     finally:
         if gw:
             gw.stop()
