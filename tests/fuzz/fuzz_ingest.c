@@ -24,6 +24,10 @@
  *   - the structural index changes nothing: the same body parsed with the
  *     index off and bounded to 3 containers (partial) gives the same status,
  *     message, items and entries (entries compared unless keys are random).
+ *   - the bad row of every refusal (bad_row.h: each invalid item, the
+ *     record over the size limit, a body that is not JSON, whatever its
+ *     bytes) is valid JSON of at most SG_BAD_ROW_MAX bytes whose payload
+ *     decodes to the bytes as sent (or a prefix when cut).
  * A broken property calls abort(), which libFuzzer and the replay runner
  * both report as a crash.
  */
@@ -33,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bad_row.h"
 #include "config.h"
 #include "ingest_parse.h"
 #include "json_scan.h"
@@ -220,6 +225,41 @@ static void check_compacted(const char *body, size_t len, enum sg_ingest_route r
     sg_buf_free(&c);
 }
 
+/* One refusal's bad row: valid JSON, bounded, its payload the bytes sent. */
+static void check_bad_row(const char *payload, size_t len, bool utf8)
+{
+    struct sg_bad_row_reason reason = {"$.x", "type", "m"};
+    struct sg_bad_row row = {1, 1, &reason, 1, "n", 1, "events", "r", NULL, payload, len};
+    struct sg_buf b;
+    bool cut;
+    sg_buf_init(&b, SG_BAD_ROW_MAX);
+    require(sg_bad_row_append(&b, &row, &cut) == SG_BUF_OK);
+    json_t *root = json_loadb(b.data, b.len, JSON_ALLOW_NUL, NULL); /* a raw NUL is \u0000 */
+    require(root != NULL);
+    json_t *p = json_object_get(root, "payload");
+    require(json_is_string(p));
+    size_t n = json_string_length(p);
+    if (utf8)
+        require(cut ? n < len && memcmp(json_string_value(p), payload, n) == 0
+                    : n == len && memcmp(json_string_value(p), payload, n) == 0);
+    json_decref(root);
+    sg_buf_free(&b);
+}
+
+static void check_bad_rows(const char *body, size_t len, const struct sg_ingest *in,
+                           enum sg_ingest_status st)
+{
+    if (st == SG_INGEST_BAD_REQUEST && in->not_json)
+        check_bad_row(body, len, false);
+    for (size_t i = 0; i < in->n && (st == SG_INGEST_OK || st == SG_INGEST_TOO_LARGE); i++) {
+        const struct sg_ingest_item *it = &in->items[i];
+        if (it->valid)
+            continue;
+        require(it->data_off <= len && it->data_sent_len <= len - it->data_off);
+        check_bad_row(body + it->data_off, it->data_sent_len, true);
+    }
+}
+
 static void run(const char *body, size_t len, enum sg_ingest_route route,
                 const struct sg_stream_config *s, const struct sg_ingest_limits *lim)
 {
@@ -231,6 +271,7 @@ static void run(const char *body, size_t len, enum sg_ingest_route route,
         require(in.message[0] != '\0' &&
                 (st == SG_INGEST_BAD_REQUEST || st == SG_INGEST_TOO_LARGE));
     check_compacted(body, len, route, s, lim, &in, st);
+    check_bad_rows(body, len, &in, st);
     static const size_t bounds[] = {0, 3};
     for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
         struct sg_ingest again;
