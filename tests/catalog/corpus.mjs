@@ -16,10 +16,11 @@
 // inside), no more digits than a double holds next to a bound
 // (1.0000000000000001 is 1 to JSON.parse), no underflow (1e-400 is 0).
 // Those bounds are the C unit tests' (tests/unit/test_catalog*.c), where
-// the exact text is known. Lone surrogates (\ud800 alone) are left out too:
-// RFC 8259 leaves their meaning open and I-JSON forbids them; JSON.parse
-// keeps them, a strict parser refuses the text. Duplicate member names are
-// left out for the same reason (JSON.parse keeps the last).
+// the exact text is known. Lone surrogates (\ud800 alone) and duplicate
+// member names are left out too: RFC 8259 leaves their meaning open, I-JSON
+// forbids them, and the gateway refuses them as invalid JSON while
+// JSON.parse keeps the surrogate and the last duplicate. Nesting deeper
+// than limits.max_json_depth is a limit of the body, not of the schema.
 import { COMMON_FIELDS, DERIVED_FIELDS } from "../../scripts/catalog/compose.mjs";
 
 // mulberry32: small, seeded, the same sequence on every machine.
