@@ -442,7 +442,7 @@ export function generateCorpus({ catalog, composeFor, now, window, seed = 17, va
     }
     // additionalProperties: an undeclared field, another type's field, a derived one, a near-miss name.
     for (const extra of ["extra_field", "amount", "user_id", "event_type", "created_datetime", "Event_uuid", "lesson_id", "x".repeat(200),
-      "é".repeat(60), "a" + "😀".repeat(40), "\u0000", "a\"b", "a\\b", "\ud83d\ude00"]) {
+      "é".repeat(60), "a" + "😀".repeat(40), "\u0000", "a\"b", "a\\b", "\ud83d\ude00", "__proto__", "constructor", ""]) {
       const ev = eventOf(rng, type, composed, now, window);
       if (extra in ev && !DERIVED_FIELDS.includes(extra)) continue;
       ev[extra] = rng.pick([1, "x", null, true, [], { a: 1 }]);
@@ -473,7 +473,8 @@ export function generateCorpus({ catalog, composeFor, now, window, seed = 17, va
     const r = rng.next();
     if (r < 0.4) ev.event_name = rng.pick(NAME_RULE_CASES);
     else if (r < 0.6) ev.event_name = rng.pick(["payment:order:complete", "pament:order:completed", "payment", "payment:order",
-      "account:created:extra", "lesson:started:x", "order", "unknown:type", "a:b", "x"]);
+      "account:created:extra", "lesson:started:x", "order", "unknown:type", "a:b", "x", "__proto__", "constructor",
+      "to_string", "payment:order:completed_", "payment:order:completedx", "payment:order:complete_d"]);
     else if (r < 0.7) ev.event_name = rng.pick([1, null, true, ["a:b"], { a: "b" }]);
     // else: the type's own name, escaped by the serializer below
     push("event_name", type, ev, r >= 0.7 ? rng.pick(["all", "nonascii", "mixed"]) : undefined);
