@@ -132,3 +132,32 @@ test("README's example events are valid for the example catalog, except the ones
   }
   assert.ok(checked >= 6, `README example events checked: ${checked}`);
 });
+
+// The example catalog is also the differential test's ground: together its
+// documents use every keyword the contract supports, in every position.
+test("the example catalog uses every supported keyword (and every format, nullable types, nullable items)", () => {
+  const used = new Set();
+  const note = (ps, where) => {
+    for (const k of Object.keys(ps)) used.add(`${where}${k}`);
+    if (Array.isArray(ps.type)) used.add(`${where}type[null]`);
+    if (ps.format) used.add(`format:${ps.format}`);
+    if (ps.enum?.includes(null)) used.add("enum[null]");
+    if (ps.additionalProperties !== undefined) used.add(`additionalProperties:${ps.additionalProperties}`);
+  };
+  for (const t of catalog) {
+    note(t.doc, "top.");
+    for (const ps of Object.values(t.doc.properties)) {
+      note(ps, "");
+      used.add(`type:${[ps.type].flat().find((x) => x !== "null")}`);
+      if (ps.items) note(ps.items, "items.");
+    }
+  }
+  const want = ["top.$schema", "top.$id", "top.title", "top.description", "top.examples", "top.$comment", "top.type",
+    "top.properties", "top.required", "top.additionalProperties", "additionalProperties:true", "additionalProperties:false",
+    "type", "type[null]", "enum", "enum[null]", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "minLength", "maxLength", "format", "format:date", "format:date-time", "format:uuid", "items", "minItems", "maxItems",
+    "description", "examples", "$comment", "items.type", "items.type[null]", "items.minimum", "items.maxLength",
+    "type:string", "type:integer", "type:number", "type:boolean", "type:array"];
+  assert.deepEqual(want.filter((k) => !used.has(k)), [], "keywords the example catalog does not use");
+  assert.deepEqual([...used].filter((k) => /(^|\.)(pattern|properties|\$ref|allOf|anyOf|oneOf|not|if)$/.test(k) && k !== "top.properties"), []);
+});
