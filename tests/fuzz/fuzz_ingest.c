@@ -21,6 +21,9 @@
  *     does not count: the same body compacted (whitespace dropped) gives
  *     the same status, items, stored bytes and sizes (the record limit is
  *     on the stored bytes, not on the body's);
+ *   - the event stream is parsed once more with a catalog (every keyword)
+ *     and the created_at window: the same properties hold, and every
+ *     invalid item carries a rule id and a path;
  *   - the structural index changes nothing: the same body parsed with the
  *     index off and bounded to 3 containers (partial) gives the same status,
  *     message, items and entries (entries compared unless keys are random).
@@ -38,6 +41,7 @@
 #include <string.h>
 
 #include "bad_row.h"
+#include "catalog.h"
 #include "config.h"
 #include "ingest_parse.h"
 #include "json_scan.h"
@@ -163,7 +167,7 @@ static void check_ok(const struct sg_ingest *in, enum sg_ingest_route route,
     for (size_t i = 0; i < in->n; i++) {
         const struct sg_ingest_item *it = &in->items[i];
         if (!it->valid) {
-            require(it->message[0] != '\0');
+            require(it->message[0] != '\0' && it->rule[0] != '\0' && it->path[0] != '\0');
             continue;
         }
         valid++;
@@ -283,6 +287,39 @@ static void run(const char *body, size_t len, enum sg_ingest_route route,
     sg_ingest_free(&in);
 }
 
+/* A catalog for the event stream with rules: every keyword, a closed and
+ * an open type (built once). */
+static const char catalog_doc[] =
+    "{\"type\":\"object\",\"properties\":{"
+    "\"amount\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"maximum\":1e6},"
+    "\"currency\":{\"type\":\"string\",\"enum\":[\"EUR\",\"USD\",\"\\u00e9\"]},"
+    "\"qty\":{\"type\":[\"integer\",\"null\"],\"minimum\":1,\"exclusiveMaximum\":100},"
+    "\"code\":{\"type\":\"string\",\"minLength\":2,\"maxLength\":4},"
+    "\"on\":{\"type\":\"string\",\"format\":\"date\"},"
+    "\"at\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\"},"
+    "\"id\":{\"type\":\"string\",\"format\":\"uuid\"},"
+    "\"ok\":{\"type\":\"boolean\",\"const\":true},"
+    "\"tags\":{\"type\":\"array\",\"items\":{\"type\":[\"string\",\"null\"],\"maxLength\":3},"
+    "\"minItems\":1,\"maxItems\":3}},"
+    "\"required\":[\"amount\"],\"additionalProperties\":false}";
+static const char open_doc[] =
+    "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}}}";
+
+static const struct sg_event_rules *catalog_rules(void)
+{
+    static struct sg_event_rules rules;
+    static struct sg_catalog *cat;
+    if (!cat) {
+        struct sg_catalog_source src[] = {{"a.b.json", catalog_doc, sizeof catalog_doc - 1},
+                                          {"a.json", open_doc, sizeof open_doc - 1}};
+        char err[512];
+        cat = sg_catalog_new(src, 2, err, sizeof err);
+        require(cat != NULL);
+        rules = (struct sg_event_rules){cat, false, 3650 * 86400LL, 86400};
+    }
+    return &rules;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const struct sg_stream_config streams[] = {
@@ -302,5 +339,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             run(body, size, SG_ROUTE_RECORD, &streams[s], &limits[l]);
             run(body, size, SG_ROUTE_RECORDS, &streams[s], &limits[l]);
         }
+    /* The event stream with a catalog (and the window around 2024-04-07). */
+    struct sg_ingest_limits with = limits[0];
+    with.rules = catalog_rules();
+    with.now = 1712514065;
+    run(body, size, SG_ROUTE_RECORD, &streams[0], &with);
+    run(body, size, SG_ROUTE_RECORDS, &streams[0], &with);
     return 0;
 }
