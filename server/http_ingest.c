@@ -7,7 +7,8 @@
  * it into ready-made PutRecords entries (ingest_parse.c), submit the valid
  * records all at once and suspend the connection: no thread waits for
  * Kinesis. The ticket's completion resumes the connection and the answer is
- * built from each record's own outcome.
+ * built from each record's own outcome. Refused events are handed to
+ * dead_letter.c before the answer, which never waits for them.
  */
 #include "http_internal.h"
 
