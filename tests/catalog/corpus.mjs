@@ -465,7 +465,6 @@ export function generateCorpus({ catalog, composeFor, now, window, seed = 17, va
       if (rng.chance(0.5)) push("created_at", type, { ...base(), created_at: c });
   }
   // Event names: the rule, unknown types, escapes of a known name.
-  const names = catalog.map((t) => t.name);
   for (let i = 0; i < 150; i++) {
     const type = rng.pick(catalog);
     const composed = composeFor(type);
@@ -489,6 +488,5 @@ export function generateCorpus({ catalog, composeFor, now, window, seed = 17, va
     const around = rng.pick(["", "", "", " ", "\n", "\t\r\n ", "\ufeff", "\u00a0", "x"]);
     push("string_event", type, rng.chance(0.5) ? around + text : text + around);
   }
-  void names;
   return cases;
 }
