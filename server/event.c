@@ -161,7 +161,7 @@ static int find_event(struct sg_json_span data, const struct sg_json_limits *lim
 /* Which of the names this module knows the key token decodes to. One
  * decode per key instead of a comparison per name; the longest name is 16
  * bytes, so a key that does not decode into 24 is none of them. */
-static enum key_kind key_kind(struct sg_json_span k)
+static inline __attribute__((always_inline)) enum key_kind key_kind(struct sg_json_span k)
 {
     static const struct {
         const char *name;
