@@ -430,7 +430,9 @@ static void test_directory(void)
     c = sg_catalog_load(dir, err, sizeof err);
     CHECK(!c && strstr(err, "cannot open the directory"), "missing dir: [%s]", err);
 
-    char tmpl[] = "/tmp/sg_catalog_XXXXXX";
+    char tmpl[1024];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tmpl, sizeof tmpl, "%s/sg_catalog_XXXXXX", tmp && *tmp ? tmp : P_tmpdir);
     if (mkdtemp(tmpl)) {
         c = sg_catalog_load(tmpl, err, sizeof err);
         CHECK(!c && strstr(err, "no event types"), "empty dir: [%s]", err);
