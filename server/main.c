@@ -322,11 +322,11 @@ int main(int argc, char **argv)
                cfg.n_streams, cfg.listen_host, cfg.listen_port);
         for (size_t i = 0; i < pol->n_streams; i++)
             if (pol->streams[i].catalog)
-                printf("stream %s: catalog %s, %zu event type(s)\n", pol->streams[i].name,
-                       sg_config_find_stream(&cfg, pol->streams[i].name,
-                                             strlen(pol->streams[i].name))
-                           ->catalog,
-                       sg_catalog_count(pol->streams[i].catalog));
+                printf(
+                    "stream %s: catalog %s, %zu event type(s)\n", pol->streams[i].name,
+                    sg_config_find_stream(&cfg, pol->streams[i].name, strlen(pol->streams[i].name))
+                        ->catalog,
+                    sg_catalog_count(pol->streams[i].catalog));
         sg_policy_release(pol);
         return 0;
     }
