@@ -327,6 +327,10 @@ int main(int argc, char **argv)
                     sg_config_find_stream(&cfg, pol->streams[i].name, strlen(pol->streams[i].name))
                         ->catalog,
                     sg_catalog_count(pol->streams[i].catalog));
+        for (size_t i = 0; i < cfg.n_streams; i++)
+            if (cfg.streams[i].dead_letter_stream[0])
+                printf("stream %s: refused events kept in %s\n", cfg.streams[i].name,
+                       cfg.streams[i].dead_letter_stream);
         sg_policy_release(pol);
         return 0;
     }
