@@ -486,18 +486,37 @@ static int check_window(const struct created_at *ca, const struct sg_event_rules
                    r->max_age_s / 86400, r->max_ahead_s);
 }
 
-/* The decoded key token `tok`, cut to fit `cap` at a character boundary.
- * Returns its length (0 when it cannot be decoded: out of memory). */
+/* The decoded key token `tok` for a path, cut to fit `cap` at a character
+ * boundary; control characters are written as \uXXXX, so a key holding
+ * NUL or a newline shows in the message instead of cutting it. Returns its
+ * length (0 when it cannot be decoded: out of memory). */
 static size_t decoded_prefix(struct sg_json_span tok, char *dst, size_t cap)
 {
     struct sg_buf b;
     size_t n = 0;
     sg_buf_init(&b, 0);
-    if (sg_json_string_decode(tok, &b) == SG_BUF_OK && b.len) {
-        n = b.len < cap ? b.len : cap;
-        while (n < b.len && n > 0 && ((unsigned char)b.data[n] & 0xc0) == 0x80)
-            n--; /* do not cut a UTF-8 sequence */
-        memcpy(dst, b.data, n);
+    if (sg_json_string_decode(tok, &b) == SG_BUF_OK) {
+        for (size_t i = 0; i < b.len; i++) {
+            unsigned char c = (unsigned char)b.data[i];
+            if (c < 0x20 || c == 0x7f) {
+                if (n + 6 > cap)
+                    break;
+                static const char hex[] = "0123456789abcdef";
+                memcpy(dst + n, "\\u00", 4);
+                dst[n + 4] = hex[c >> 4];
+                dst[n + 5] = hex[c & 15];
+                n += 6;
+                continue;
+            }
+            size_t len = 1; /* a whole UTF-8 sequence or nothing */
+            while (i + len < b.len && ((unsigned char)b.data[i + len] & 0xc0) == 0x80)
+                len++;
+            if (n + len > cap)
+                break;
+            memcpy(dst + n, b.data + i, len);
+            n += len;
+            i += len - 1;
+        }
     }
     sg_buf_free(&b);
     return n;

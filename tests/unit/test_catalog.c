@@ -588,6 +588,13 @@ static void test_stream_rules(void)
     CHECK(run_event(extra, &r, NOW, &e) == -1 && strcmp(e.rule, "additionalProperties") == 0 &&
               strcmp(e.path, "$.xy") == 0,
           "additionalProperties: [%s] %s", e.path, e.message);
+    /* A key holding control characters shows them escaped, not cut at NUL. */
+    const char *nul =
+        EV("shop:order:placed", ",\"amount\":1,\"currency\":\"EUR\",\"a\\u0000b\\n\":1");
+    CHECK(run_event(nul, &r, NOW, &e) == -1 && strcmp(e.rule, "additionalProperties") == 0 &&
+              strcmp(e.path, "$.a\\u0000b\\u000a") == 0 &&
+              strstr(e.message, "$.a\\u0000b\\u000a is not a field"),
+          "control characters in a key: [%s] %s", e.path, e.message);
     const char *open = EV("shop:item:viewed", ",\"sku\":\"a\",\"anything\":{\"x\":[1]}");
     CHECK(run_event(open, &r, NOW, &e) == 0, "open type keeps extra members: %s", e.message);
 
