@@ -10,7 +10,10 @@
 --
 -- Environment: SG_INVALID_SHARE and SG_DUP_SHARE (fractions, default 0),
 -- SG_STREAM (default events), SG_API_KEY (sent as x-api-key),
--- SG_PARTITION_KEY=1 (single route: send PartitionKey too).
+-- SG_PARTITION_KEY=1 (single route: send PartitionKey too), SG_SEED (a
+-- fixed random seed: the same events every run, for the callgrind measure),
+-- SG_REQUESTS (each wrk thread stops after that many answers; with -c1 the
+-- workload is then a fixed count of requests one after another).
 local M = {}
 
 local FRAGMENTS = 16
@@ -161,7 +164,8 @@ end
 
 -- A generator for wrk thread tid of run run. next() returns json, uuid, kind.
 function M.generator(run, tid)
-    math.randomseed(os.time() + tid * 7919 + run % 65536)
+    local seed = tonumber(os.getenv("SG_SEED") or "")
+    math.randomseed(seed and seed + tid * 7919 or os.time() + tid * 7919 + run % 65536)
     local types = M.load_spec()
     local frags = {}
     for i, t in ipairs(types) do
@@ -209,6 +213,19 @@ function M.generator(run, tid)
         return json, kind
     end
 
+    -- One valid event whose event_uuid is prefix .. R .. pos3, R being a
+    -- 9-hex request part filled in later: returns the JSON before R and after
+    -- it (records.lua pre-builds its bodies from these, so a request only
+    -- sets R; pos < 4096).
+    g.prefix = prefix
+    function g.split(pos)
+        local ti = math.random(ntypes)
+        local frag = frags[ti][math.random(FRAGMENTS)]
+        local tail = string.format("%03x", pos)
+        return '{"event_uuid":"' .. prefix, tail .. '","event_name":"' .. types[ti].name
+            .. '","created_at":' .. os.time() .. frag .. "}", tail
+    end
+
     function g.next()
         g.generated = g.generated + 1
         inv_acc = inv_acc + g.invalid_share
@@ -248,9 +265,15 @@ function M.headers()
 end
 
 -- Counts one answer by status, in the thread's global sg_statuses table.
+-- With SG_REQUESTS set, stops the thread once it has that many answers.
 sg_statuses = {}
+local answers, max_answers = 0, tonumber(os.getenv("SG_REQUESTS") or "")
 function M.count_status(status)
     sg_statuses[status] = (sg_statuses[status] or 0) + 1
+    answers = answers + 1
+    if max_answers and answers >= max_answers then
+        wrk.thread:stop()
+    end
 end
 
 -- Shared wrk hooks: thread numbering and the done() summary.

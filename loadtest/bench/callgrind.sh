@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The repeatable measure of issue 21: instructions per event of each route,
+# which do not depend on the machine or on the other processes on it (wall
+# clock figures do). The Release gateway runs under callgrind (instrumentation
+# on once it is healthy) with bench/bench.json against fake_kinesis; one
+# client (wrk -t1 -c1, a fixed seed) sends a fixed workload one request after
+# another, and each phase is counted apart (callgrind_control -z / -d):
+#
+#   batch          40 requests of 500 events (~330 bytes, the 100 types) to
+#                  /streams/events/records
+#   batch_catalog  the same to events_catalog (the catalog of the 100 types)
+#   batch_kpl      the same to events_kpl (KPL aggregation)
+#   single         2,000 requests of one event to /streams/events/record
+#
+# For each phase it prints the instructions per event (user space, every
+# thread of the gateway: the HTTP threads, the senders, the answer), checks
+# that fake_kinesis received every event before the last answer was read, and
+# prints the top functions (exclusive) with their instructions per event.
+#
+# Usage: loadtest/bench/callgrind.sh [--phases a,b,...] [--build DIR] [--top N]
+#   --phases  phases to run (default: all four, in the order above)
+#   --build   a Release build dir (default build-load, built here)
+#   --top     functions listed per phase (default 12)
+# Needs valgrind, wrk, curl and python3. Everything listens on 127.0.0.1 and
+# is stopped on exit; the callgrind files stay in the printed directory.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PHASES=batch,batch_catalog,batch_kpl,single
+BUILD=build-load
+TOP=12
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --phases) PHASES=$2; shift 2 ;;
+    --build) BUILD=$2; shift 2 ;;
+    --top) TOP=$2; shift 2 ;;
+    *) echo "usage: $0 [--phases a,b] [--build DIR] [--top N]" >&2; exit 2 ;;
+    esac
+done
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/sg-callgrind.XXXXXX")
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+[ -f "$BUILD/CMakeCache.txt" ] ||
+    cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSG_BUILD_TESTS=OFF >"$LOGS/cmake.log"
+cmake --build "$BUILD" -j2 --target streamgate fake_kinesis >"$LOGS/build.log"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+stat_of() { curl -sf "http://127.0.0.1:$FK_PORT/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"; }
+
+"$BUILD/fake_kinesis" --port 0 --threads 1 --shards 4 >"$LOGS/fake_kinesis.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do
+    FK_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$LOGS/fake_kinesis.log")
+    [ -n "$FK_PORT" ] && break
+    sleep 0.1
+done
+GW_PORT=$(free_port)
+STREAMGATE_LISTEN="127.0.0.1:$GW_PORT" AWS_ENDPOINT_URL_KINESIS="http://127.0.0.1:$FK_PORT" \
+    AWS_ACCESS_KEY_ID=AKIDBENCHMARK AWS_SECRET_ACCESS_KEY=bench-secret-not-real \
+    AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$LOGS/callgrind.out" \
+    "$BUILD/streamgate" --config loadtest/bench/bench.json >"$LOGS/streamgate.log" 2>&1 &
+GW_PID=$!
+PIDS+=("$GW_PID")
+for _ in $(seq 600); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$GW_PORT/healthz")" = 200 ] && break
+    sleep 0.1
+done
+# wrk's main thread sleeps for its whole duration even when its thread stops
+# after SG_REQUESTS answers: run it in the background, wait until fake_kinesis
+# has the events, give the last answer a second, and interrupt it (SIGINT:
+# it prints its summary).
+drive() { # stream script requests per log
+    local expected=$(($3 * $4)) before got
+    before=$(stat_of user_records)
+    SG_STREAM=$1 SG_SEED=11 SG_REQUESTS=$3 wrk -t1 -c1 -d3600s -s "loadtest/wrk/$2" \
+        "http://127.0.0.1:$GW_PORT" -- "$4" >"$5" 2>&1 &
+    local wrk_pid=$!
+    for _ in $(seq 3000); do
+        got=$(($(stat_of user_records) - before))
+        [ "$got" -ge "$expected" ] && break
+        sleep 0.2
+    done
+    sleep 1
+    kill -INT "$wrk_pid"
+    wait "$wrk_pid" || true
+    GOT=$got
+}
+# A first request of each kind outside the count (connections, caches).
+drive events records.lua 2 500 "$LOGS/warm.log"
+drive events_kpl records.lua 2 500 "$LOGS/warm-kpl.log"
+callgrind_control -i on "$GW_PID" >/dev/null 2>&1
+
+IFS=, read -r -a LIST <<<"$PHASES"
+for phase in "${LIST[@]}"; do
+    case "$phase" in
+    batch) stream=events script=records.lua requests=40 per=500 ;;
+    batch_catalog) stream=events_catalog script=records.lua requests=40 per=500 ;;
+    batch_kpl) stream=events_kpl script=records.lua requests=40 per=500 ;;
+    single) stream=events script=record.lua requests=2000 per=1 ;;
+    *) echo "unknown phase $phase" >&2; exit 2 ;;
+    esac
+    callgrind_control -z "$GW_PID" >/dev/null 2>&1
+    drive "$stream" "$script" "$requests" "$per" "$LOGS/wrk-$phase.log"
+    got=$GOT
+    callgrind_control -d "$phase" "$GW_PID" >/dev/null 2>&1
+    expected=$((requests * per))
+    acked=$(sed -n 's/.* events_acked=\([0-9]*\).*/\1/p' "$LOGS/wrk-$phase.log")
+    file=$(ls -t "$LOGS"/callgrind.out.* | head -1)
+    mv "$file" "$LOGS/$phase.callgrind"
+    total=$(callgrind_annotate "$LOGS/$phase.callgrind" 2>/dev/null |
+        sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+    printf '%s: %s requests of %s to %s, %s events acknowledged, %s received by fake_kinesis;' \
+        "$phase" "$requests" "$per" "$stream" "${acked:-?}" "$got"
+    printf ' %d instructions per event\n' "$((total / expected))"
+    # name (the library's for a function without symbols) and its share.
+    callgrind_annotate "$LOGS/$phase.callgrind" 2>/dev/null | grep -v 'PROGRAM TOTALS' |
+        sed -n 's/^ *\([0-9,][0-9,]*\) *([ 0-9.]*%) *\(.*\)$/\1 \2/p' | head -n "$TOP" |
+        awk -v n="$expected" '{
+            c = $1; gsub(",", "", c); f = $2; lib = $NF
+            sub(/^.*:/, "", f); gsub(/[\[\]]/, "", lib); sub(/^.*\//, "", lib)
+            if (f ~ /^0x/) f = f " (" lib ")"
+            printf "    %8.0f  %s\n", c / n, f }'
+done
+echo "callgrind files in $LOGS"
