@@ -12,7 +12,7 @@
 
 #include "bad_row.h"
 #include "clock.h"
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 #include "log.h"
 #include "record.h"
 #include "refusals.h"

@@ -11,7 +11,7 @@
 
 #include "answer.h"
 #include "config.h"
-#include "creds.h"
+#include "creds/creds.h"
 #include "dead_letter.h"
 #include "pipeline.h"
 #include "policy.h"

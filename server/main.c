@@ -28,7 +28,7 @@
 #include "catalog.h"
 #include "clock.h"
 #include "config.h"
-#include "creds.h"
+#include "creds/creds.h"
 #include "gateway.h"
 #include "http_server.h"
 #include "log.h"

@@ -46,7 +46,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "creds.h"
+#include "creds/creds.h"
 #include "record.h"
 
 struct sg_pipeline;

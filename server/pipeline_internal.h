@@ -21,10 +21,10 @@
 
 #include "batcher.h"
 #include "buf.h"
-#include "kinesis_transport.h"
-#include "kpl_pack.h"
+#include "kinesis/kinesis_transport.h"
+#include "kinesis/kpl_pack.h"
+#include "kinesis/shard_map.h"
 #include "pipeline.h"
-#include "shard_map.h"
 
 enum health { HEALTH_UNKNOWN = 0, HEALTH_OK, HEALTH_FAILING, HEALTH_UNREACHABLE };
 

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kinesis_codec.h"
-#include "kinesis_http.h"
+#include "kinesis/kinesis_codec.h"
+#include "kinesis/kinesis_http.h"
+#include "kinesis/shard_map.h"
 #include "pipeline_internal.h"
-#include "shard_map.h"
 
 #define PROBE_ANSWER_LIMIT 65536
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 #include "log.h"
 #include "pipeline_internal.h"
 

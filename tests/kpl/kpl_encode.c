@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kinesis_codec.h"
-#include "kpl.h"
-#include "kpl_pack.h"
+#include "kinesis/kinesis_codec.h"
+#include "kinesis/kpl.h"
+#include "kinesis/kpl_pack.h"
 
 static int emit(struct sg_kpl_agg *a)
 {

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "kinesis_codec.h"
-#include "kinesis_transport.h"
+#include "kinesis/kinesis_codec.h"
+#include "kinesis/kinesis_transport.h"
 #include "pipeline_internal.h"
 
 static int64_t fake_now = 1000000;

@@ -4,7 +4,7 @@
  * parse/format at the bounds of the 128-bit space, and shard range lookup
  * over ranges laid out as ListShards returns them.
  */
-#include "hash_key.h"
+#include "kinesis/hash_key.h"
 
 #include "check.h"
 

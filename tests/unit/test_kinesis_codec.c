@@ -7,7 +7,7 @@
  *   - the request encoder: exact bytes, and the whole body parses (jansson);
  *   - sg_kinesis_parse_put_records: per-record outcomes, malformed answers.
  */
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>

@@ -5,7 +5,7 @@
  * partition keys sharing a table entry. tests/kpl/ checks the same encoder
  * against awslabs' own decoder (npm aws-kinesis-agg).
  */
-#include "kpl.h"
+#include "kinesis/kpl.h"
 
 #include <openssl/evp.h>
 #include <stdint.h>

@@ -7,14 +7,14 @@
  * limits leave the rest for the next call. The aggregates' bytes are checked
  * against awslabs' decoder in tests/kpl.
  */
-#include "kpl_pack.h"
+#include "kinesis/kpl_pack.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 
 #define N_MAX 600
 

@@ -18,9 +18,9 @@
 
 #include "check.h"
 #include "config.h"
-#include "hash_key.h"
-#include "kinesis_codec.h"
-#include "kinesis_transport.h"
+#include "kinesis/hash_key.h"
+#include "kinesis/kinesis_codec.h"
+#include "kinesis/kinesis_transport.h"
 #include "pipeline.h"
 #include "pipeline_internal.h"
 #include "record.h"

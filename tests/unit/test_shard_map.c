@@ -6,7 +6,7 @@
  * broken answers refused with a reason, and the summary's status, maximum
  * record size and record distribution strategy.
  */
-#include "shard_map.h"
+#include "kinesis/shard_map.h"
 
 #include "check.h"
 

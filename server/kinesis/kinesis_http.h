@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "config.h"
-#include "creds.h"
+#include "creds/creds.h"
 #include "sigv4.h"
 
 #define SG_KINESIS_TARGET_DESCRIBE_SUMMARY "Kinesis_20131202.DescribeStreamSummary"
