@@ -182,13 +182,14 @@ static int append_aggregated(struct sg_pipeline *p, struct call *c)
 static int build_body(struct sg_pipeline *p, struct call *c, size_t entry_bytes)
 {
     const struct sg_stream_config *sc = c->s->cfg;
-    int is_arn = sc->stream_arn[0] != '\0';
+    int is_arn;
+    const char *id = sg_pipeline_stream_id(sc, &is_arn);
     bool aggregate = sg_pipeline_aggregating(c->s) && c->n > 1;
     size_t max_entries = c->n < p->cfg->batch_max_records ? c->n : p->cfg->batch_max_records;
     c->groups = calloc(aggregate ? max_entries : c->n, sizeof *c->groups);
     sg_buf_init(&c->body, 0);
     if (!c->groups || sg_buf_reserve(&c->body, entry_bytes + c->n + BODY_OVERHEAD) != 0 ||
-        sg_kinesis_append_head(&c->body, is_arn ? sc->stream_arn : sc->stream_name, is_arn) != 0)
+        sg_kinesis_append_head(&c->body, id, is_arn) != 0)
         return -1;
     if ((aggregate ? append_aggregated(p, c) : append_plain(c)) != 0)
         return -1;

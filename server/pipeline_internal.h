@@ -26,6 +26,14 @@
 #include "kinesis/shard_map.h"
 #include "pipeline.h"
 
+/* The stream a Kinesis call names: its ARN when configured (*is_arn set),
+ * else its name. Borrowed from the stream's configuration. */
+static inline const char *sg_pipeline_stream_id(const struct sg_stream_config *sc, int *is_arn)
+{
+    *is_arn = sc->stream_arn[0] != '\0';
+    return *is_arn ? sc->stream_arn : sc->stream_name;
+}
+
 enum health { HEALTH_UNKNOWN = 0, HEALTH_OK, HEALTH_FAILING, HEALTH_UNREACHABLE };
 
 struct stream {

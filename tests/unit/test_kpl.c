@@ -1,5 +1,5 @@
 /*
- * test_kpl: server/kpl.h: aggregates decoded again by a protobuf reader
+ * test_kpl: server/kinesis/kpl.h: aggregates decoded again by a protobuf reader
  * written here from the wire-format spec (not from kpl.c), the digest, the
  * size accounting against the encoded bytes, the maximum, and consecutive
  * partition keys sharing a table entry. tests/kpl/ checks the same encoder

@@ -1,5 +1,5 @@
 /*
- * test_kpl_pack: server/kpl_pack.h over a four-shard map: every record goes
+ * test_kpl_pack: server/kinesis/kpl_pack.h over a four-shard map: every record goes
  * out exactly once, in a group whose records all belong to one shard (their
  * hash in that shard's range), in arrival order within the shard; groups of
  * one are the record's own entry, aggregates carry the first record's key and

@@ -1,5 +1,5 @@
 /*
- * test_shard_map: server/shard_map.h over ListShards and
+ * test_shard_map: server/kinesis/shard_map.h over ListShards and
  * DescribeStreamSummary answers shaped as Kinesis (and kinesalite) send
  * them: four even shards, the same stream after a split (closed parent,
  * two open children, listed out of order over two pages), gaps, overlaps and
