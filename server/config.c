@@ -44,6 +44,9 @@ static const struct num_setting num_settings[] = {
     {"limits", "max_connections", F(max_connections), NUM_UINT, 16, 1000000},
     {"limits", "max_header_bytes", F(max_header_bytes), NUM_SIZE, 4096, 1024 * 1024},
     {"limits", "idle_timeout_s", F(idle_timeout_s), NUM_UINT, 1, 3600},
+    {"limits", "header_timeout_s", F(header_timeout_s), NUM_UINT, 1, 3600},
+    {"limits", "body_grace_s", F(body_grace_s), NUM_UINT, 0, 3600},
+    {"limits", "body_min_bytes_per_s", F(body_min_rate), NUM_SIZE, 0, 1024 * MIB},
     {"limits", "queue_max_records", F(queue_max_records), NUM_SIZE, 1, 100000000},
     {"limits", "queue_max_bytes", F(queue_max_bytes), NUM_SIZE, MIB, 64 * 1024 * MIB},
     {"kinesis", "linger_ms", F(linger_ms), NUM_UINT, 0, 1000},
@@ -92,6 +95,13 @@ void sg_config_defaults(struct sg_config *cfg)
     cfg->max_connections = 10000;
     cfg->max_header_bytes = 16384; /* API Gateway allows 10,240 bytes of header values */
     cfg->idle_timeout_s = 75;      /* longer than the ALB's 60 s idle timeout */
+    /* Slow clients (README, Slow clients): a head is at most 16 KiB and
+     * the ALB forwards it at once; 10 s is ample for a slow mobile link
+     * and bounds a trickled head. A body may start slowly (5 s grace at
+     * Kestrel), then must average 1 KiB/s: a 2G link does 5+. */
+    cfg->header_timeout_s = 10;
+    cfg->body_grace_s = 10;
+    cfg->body_min_rate = 1024;
     cfg->queue_max_records = 100000;
     cfg->queue_max_bytes = 64 * MIB;
     cfg->linger_ms = 5;

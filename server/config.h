@@ -63,7 +63,10 @@ struct sg_config {
     unsigned max_connections;
     size_t max_header_bytes; /* request line + headers, per connection */
     unsigned idle_timeout_s;
-    size_t queue_max_records; /* per stream, queued + in flight */
+    unsigned header_timeout_s; /* a request head, whole (http_conns.c) */
+    unsigned body_grace_s;     /* then a body must keep body_min_rate */
+    size_t body_min_rate;      /* bytes per second, on average; 0: no rule */
+    size_t queue_max_records;  /* per stream, queued + in flight */
     size_t queue_max_bytes;
 
     /* kinesis */

@@ -18,6 +18,7 @@
 
 #include "answer.h"
 #include "buf.h"
+#include "conn_guard.h"
 #include "gateway.h"
 #include "http_head.h"
 #include "http_respond.h"
@@ -65,8 +66,9 @@ struct sg_http_request {
     bool started;      /* the access handler has run for this request */
     bool answered_raw; /* answered by sg_http_gate_answer_raw: close */
     struct sg_http_request *gate_next, **gate_pprev; /* on one of http_gate.c's lists */
-    bool in_first_call;           /* answers now may be deferred (see defer_ok) */
-    bool defer_ok;                /* the body may be read and dropped before answering */
+    struct sg_http_conn *guard; /* the connection's record (http_conns.c), borrowed; may be NULL */
+    bool in_first_call;         /* answers now may be deferred (see defer_ok) */
+    bool defer_ok;              /* the body may be read and dropped before answering */
     struct MHD_Response *pending; /* a deferred answer, owned; queued on the last call */
     unsigned pending_status;
     const char *target_raw; /* libmicrohttpd's request target, borrowed: only its
@@ -139,5 +141,41 @@ void sg_http_ingest_free(struct sg_http_request *req);
  * queueing a response, or MHD_NO to drop the connection. */
 enum MHD_Result sg_http_ops_handle(struct sg_http_request *req, const char *path);
 bool sg_http_ops_is_path(const char *path);
+
+/* ---- connections and the slow-client guard (http_conns.c) ------------- */
+
+struct sg_http_conns; /* the open connections of one listener */
+struct sg_http_conn;  /* one connection's record */
+struct sg_http_guard; /* the housekeeping thread */
+
+/* A listener's set, with the limits of gw->cfg (borrowed). NULL when out
+ * of memory. */
+struct sg_http_conns *sg_http_conns_new(struct sg_gateway *gw);
+void sg_http_conns_free(struct sg_http_conns *s); /* NULL-safe; after the daemon stopped */
+
+/* MHD_OPTION_NOTIFY_CONNECTION (cls: the listener's set). */
+void sg_http_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code);
+
+/* The record of `conn` (NULL when untracked). On the connection's thread. */
+struct sg_http_conn *sg_http_conn_of(struct MHD_Connection *conn);
+
+/* Moves the connection to `phase`, starting now (NULL-safe; on the
+ * connection's thread). */
+void sg_http_conn_set_phase(struct sg_http_conn *c, enum sg_conn_phase phase);
+enum sg_conn_phase sg_http_conn_phase(const struct sg_http_conn *c);
+
+/* Counts body bytes received in the body phase (NULL-safe). */
+void sg_http_conn_add_body(struct sg_http_conn *c, size_t n);
+
+/* Why the guard closed the connection, or SG_CONN_OPEN (NULL-safe). */
+enum sg_conn_close_reason sg_http_conn_reason(struct sg_http_conn *c);
+
+/* Starts the housekeeping thread over up to two sets (NULL entries are
+ * skipped; borrowed, must outlive the guard). NULL on failure. */
+struct sg_http_guard *sg_http_guard_start(struct sg_http_conns *const *sets, size_t n);
+
+/* Stops and joins the thread (NULL-safe). Before the daemons stop. */
+void sg_http_guard_stop(struct sg_http_guard *g);
 
 #endif

@@ -23,6 +23,7 @@ struct listener {
     struct sg_gateway *gw;
     bool ops_only;
     bool metrics;
+    struct sg_http_conns *conns; /* its open connections (http_conns.c) */
 };
 
 /* Pool room past max_header_bytes: the answer's header lines (a few hundred
@@ -32,6 +33,7 @@ struct listener {
 struct sg_http_server {
     struct MHD_Daemon *daemon, *ops_daemon;
     struct listener traffic, ops;
+    struct sg_http_guard *guard;
     unsigned port, ops_port;
 };
 
@@ -213,6 +215,11 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     req->policy = sg_policy_slot_get(&l->gw->policy);
     atomic_fetch_add(&l->gw->active_requests, 1);
     sg_http_gate_track(req);
+    req->guard = sg_http_conn_of(conn);
+    /* A later request's head counts from its request line (the idle
+     * deadline bounded the wait for it); the first one's from the accept. */
+    if (sg_http_conn_phase(req->guard) == SG_CONN_IDLE)
+        sg_http_conn_set_phase(req->guard, SG_CONN_HEAD);
     return req;
 }
 
@@ -263,6 +270,11 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
     req->in_first_call = true;
     enum MHD_Result ret = route(l, req);
     req->in_first_call = false;
+    /* A body to read (kept or read and dropped) is held to the minimum
+     * rate; otherwise the request is being answered. */
+    bool reading =
+        info.body != SG_HEAD_BODY_NONE && (req->state != SG_REQ_RESPONDED || req->pending != NULL);
+    sg_http_conn_set_phase(req->guard, reading ? SG_CONN_BODY : SG_CONN_BUSY);
     if (info.body == SG_HEAD_BODY_CHUNKED && req->state != SG_REQ_RESPONDED)
         sg_http_gate_track_chunked(req); /* so that a chunk error is answered as ours */
     return ret;
@@ -279,8 +291,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO; /* on_uri ran out of memory: drop the connection */
     if (!req->started)
         return first_call(cls, req, method, version);
-    if (*upload_data_size == 0)
+    if (*upload_data_size == 0) {
         sg_http_gate_untrack(req); /* the body is complete */
+        if (sg_http_conn_phase(req->guard) == SG_CONN_BODY)
+            sg_http_conn_set_phase(req->guard, SG_CONN_BUSY);
+    } else {
+        sg_http_conn_add_body(req->guard, *upload_data_size);
+    }
     if (req->pending) {
         if (*upload_data_size) {
             req->body_bytes += *upload_data_size; /* read and dropped */
@@ -339,6 +356,35 @@ static void access_log(const struct sg_http_request *req, enum MHD_RequestTermin
     sg_buf_free(&b);
 }
 
+/* A request whose connection the guard closed: no answer went out; the
+ * access log has the status the rule stands for and why. */
+static void closed_by_guard(struct sg_http_request *req)
+{
+    enum sg_conn_close_reason r = sg_http_conn_reason(req->guard);
+    if (r == SG_CONN_OPEN || req->status != 0)
+        return;
+    const struct sg_config *cfg = req->gw->cfg;
+    switch (r) {
+    case SG_CONN_HEADER_TIMEOUT:
+        req->status = 408;
+        snprintf(req->error, sizeof req->error,
+                 "closed: the head was not whole within %us (limits.header_timeout_s)",
+                 cfg->header_timeout_s);
+        break;
+    case SG_CONN_BODY_TOO_SLOW:
+        req->status = 408;
+        snprintf(req->error, sizeof req->error,
+                 "closed: the body came slower than %zu bytes/s (limits.body_min_bytes_per_s)",
+                 cfg->body_min_rate);
+        break;
+    default:
+        req->status = 503;
+        snprintf(req->error, sizeof req->error,
+                 "closed: shed at the connection limit (limits.max_connections)");
+        break;
+    }
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -367,6 +413,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         sg_log(SG_LOG_ERROR, "request %s completed with records pending", req->request_id);
         return;
     }
+    closed_by_guard(req);
+    /* The connection waits for its next request (or is about to close). */
+    sg_http_conn_set_phase(req->guard, SG_CONN_IDLE);
     if (gw->cfg->access_log)
         access_log(req, toe);
     sg_http_ingest_free(req);
@@ -417,9 +466,14 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
         /* First, so that no message goes to libmicrohttpd's stderr logger. */
         MHD_OPTION_EXTERNAL_LOGGER, sg_http_gate_mhd_log, l, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
+        (unsigned int)cfg->max_connections,
+        /* The guard (http_conns.c) ends idle connections at idle_timeout_s;
+         * libmicrohttpd's own idle timeout, a second later, still ends a
+         * client that stops reading its answer. */
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->idle_timeout_s + 1,
+        MHD_OPTION_NOTIFY_CONNECTION, sg_http_conns_notify, l->conns, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, l, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
         /* The pool holds the head, the read buffer and the answer's header
          * lines: with only max_header_bytes, a head just under it left no
          * room for the answer, which was then never sent. The gateway
@@ -443,13 +497,17 @@ struct sg_http_server *sg_http_server_start(struct sg_gateway *gw)
     if (!s)
         return NULL;
     bool separate_ops = cfg->ops_host[0] != '\0';
-    s->traffic = (struct listener){gw, false, !separate_ops};
-    s->ops = (struct listener){gw, true, true};
-    s->daemon =
-        start_daemon(cfg, &s->traffic, cfg->listen_host, cfg->listen_port, cfg->threads, &s->port);
+    s->traffic = (struct listener){gw, false, !separate_ops, sg_http_conns_new(gw)};
+    s->ops = (struct listener){gw, true, true, separate_ops ? sg_http_conns_new(gw) : NULL};
+    if (s->traffic.conns && (!separate_ops || s->ops.conns))
+        s->daemon = start_daemon(cfg, &s->traffic, cfg->listen_host, cfg->listen_port, cfg->threads,
+                                 &s->port);
     if (s->daemon && separate_ops)
         s->ops_daemon = start_daemon(cfg, &s->ops, cfg->ops_host, cfg->ops_port, 1, &s->ops_port);
-    if (!s->daemon || (separate_ops && !s->ops_daemon)) {
+    struct sg_http_conns *sets[2] = {s->traffic.conns, s->ops.conns};
+    if (s->daemon && (!separate_ops || s->ops_daemon))
+        s->guard = sg_http_guard_start(sets, 2);
+    if (!s->daemon || (separate_ops && !s->ops_daemon) || !s->guard) {
         sg_http_server_stop(s);
         return NULL;
     }
@@ -477,9 +535,12 @@ void sg_http_server_stop(struct sg_http_server *s)
 {
     if (!s)
         return;
+    sg_http_guard_stop(s->guard); /* first: it reaches into the daemons' sockets */
     if (s->ops_daemon)
         MHD_stop_daemon(s->ops_daemon);
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    sg_http_conns_free(s->traffic.conns);
+    sg_http_conns_free(s->ops.conns);
     free(s);
 }
