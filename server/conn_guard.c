@@ -58,9 +58,12 @@ enum sg_conn_close_reason sg_conn_guard_sheddable(const struct sg_conn_view *v, 
     case SG_CONN_IDLE:
         return SG_CONN_SHED_IDLE;
     case SG_CONN_BODY:
-        /* Still in its grace but already too slow: the rule would close it
-         * later anyway. A body keeping up is never shed. */
-        return body_below_rate(v, now_ms, lim) ? SG_CONN_SHED_BODY : SG_CONN_OPEN;
+        /* Still in its grace but already too slow over its first second at
+         * least: the rule would close it later anyway. A body keeping up,
+         * or too young to judge, is never shed. */
+        return now_ms - v->since_ms >= SG_CONN_SHED_BODY_MIN_MS && body_below_rate(v, now_ms, lim)
+                   ? SG_CONN_SHED_BODY
+                   : SG_CONN_OPEN;
     case SG_CONN_BUSY:
         break;
     }

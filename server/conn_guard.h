@@ -49,6 +49,9 @@ enum sg_conn_close_reason {
     SG_CONN_REASON_COUNT
 };
 
+/* A body is judged for shedding after this long at the earliest. */
+#define SG_CONN_SHED_BODY_MIN_MS 1000
+
 struct sg_conn_limits {
     int64_t header_timeout_ms;
     int64_t idle_timeout_ms;

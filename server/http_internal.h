@@ -27,10 +27,11 @@
 #include "record.h"
 
 enum sg_req_state {
-    SG_REQ_RECEIVING = 0,        /* reading the body */
-    SG_REQ_DISCARDING,           /* body over the limit: read and drop, then 413 */
-    SG_REQ_DISCARDING_NO_MEMORY, /* no memory for the body: read and drop, then 503 */
-    SG_REQ_WAITING,              /* suspended until the ticket completes */
+    SG_REQ_RECEIVING = 0,         /* reading the body */
+    SG_REQ_DISCARDING,            /* body over the limit: read and drop, then 413 */
+    SG_REQ_DISCARDING_NO_MEMORY,  /* no memory for the body: read and drop, then 503 */
+    SG_REQ_DISCARDING_BAD_CODING, /* not the stated gzip/deflate: read and drop, then 415 */
+    SG_REQ_WAITING,               /* suspended until the ticket completes */
     SG_REQ_RESPONDED,
 };
 
@@ -55,10 +56,13 @@ struct sg_http_request {
     char method[8];
     char path[160];
     int64_t start_ms;
-    unsigned status; /* the status answered, for the access log */
-    char error[96];  /* short reason for the access log, no payload */
-    struct sg_buf body;
-    size_t body_bytes; /* received, for the access log */
+    unsigned status;            /* the status answered, for the access log */
+    char error[96];             /* short reason for the access log, no payload */
+    struct sg_buf body;         /* decompressed when the body is encoded */
+    size_t body_bytes;          /* received (as sent, compressed or not), for the access log */
+    enum sg_coding coding;      /* the body's Content-Encoding */
+    struct sg_inflate *inflate; /* its decoder, owned; NULL for identity */
+    enum sg_inflate_result coding_error; /* why a body is SG_REQ_DISCARDING_BAD_CODING */
     struct sg_ingest ingest;
     struct sg_record *records; /* n_valid of them, borrowed by the pipeline */
     struct sg_result *results; /* one per input record */

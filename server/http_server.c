@@ -267,6 +267,7 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
                             sg_http_head_message(&head));
     }
     req->defer_ok = can_defer(&info);
+    req->coding = info.coding;
     req->in_first_call = true;
     enum MHD_Result ret = route(l, req);
     req->in_first_call = false;
