@@ -124,7 +124,10 @@ static int build_records(struct sg_http_request *req)
         return -1;
     req->ticket.results = req->results;
     req->ticket.n_results = in->n;
-    req->ticket.deadline_ms = req->start_ms + req->gw->cfg->deadline_ms;
+    /* From the body's end, not the request's start: a body uploaded
+     * slowly (10 MiB at 256 KiB/s takes 40 s) must not reach Kinesis with
+     * its time already spent. */
+    req->ticket.deadline_ms = sg_clock_ms() + req->gw->cfg->deadline_ms;
     req->ticket.done = on_ticket_done;
     atomic_store(&req->ticket.pending, in->n_valid + 1);
     struct sg_record *prev = NULL;
