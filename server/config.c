@@ -65,8 +65,8 @@ static const struct num_setting num_settings[] = {
 
 /* api_keys and cors are read by policy.c (reloadable on SIGHUP). */
 static const char *const top_keys[] = {
-    "listen",   "ops_listen", "threads",  "log_level", "access_log", "limits", "kinesis",
-    "shutdown", "streams",    "api_keys", "cors",      "_comment",   NULL};
+    "listen",   "ops_listen", "threads",  "log_level", "access_log", "limits",          "kinesis",
+    "shutdown", "streams",    "api_keys", "cors",      "_comment",   "trusted_proxies", NULL};
 static const char *const kinesis_str_keys[] = {"region", "endpoint", NULL};
 static const char *const stream_keys[] = {"name",
                                           "stream_name",
@@ -374,6 +374,29 @@ static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t c
     return 0;
 }
 
+/* "trusted_proxies": ["10.0.0.0/16", "fd00::/8", ...] */
+static int parse_trusted_proxies(struct sg_config *cfg, json_t *arr, char *err, size_t cap)
+{
+    if (!json_is_array(arr))
+        return sg_parse_fail(err, cap, "trusted_proxies must be an array of CIDRs");
+    if (json_array_size(arr) > SG_CONFIG_MAX_PROXIES)
+        return sg_parse_fail(err, cap, "trusted_proxies has more than %d entries",
+                             SG_CONFIG_MAX_PROXIES);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (!json_is_string(v) || sg_cidr_parse(json_string_value(v), json_string_length(v),
+                                                &cfg->trusted_proxies[i]) != 0)
+            return sg_parse_fail(err, cap,
+                                 "trusted_proxies[%zu] must be an IPv4 or IPv6 CIDR such as "
+                                 "10.0.0.0/16 or fd00::/8",
+                                 i);
+    }
+    cfg->n_trusted_proxies = json_array_size(arr);
+    return 0;
+}
+
 static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
 {
     if (!json_is_object(root))
@@ -412,6 +435,9 @@ static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
     }
     if ((x = json_object_get(root, "limits")) &&
         parse_section(cfg, x, "limits", NULL, err, cap) != 0)
+        return -1;
+    if ((x = json_object_get(root, "trusted_proxies")) &&
+        parse_trusted_proxies(cfg, x, err, cap) != 0)
         return -1;
     if ((x = json_object_get(root, "kinesis")) &&
         parse_section(cfg, x, "kinesis", kinesis_str_keys, err, cap) != 0)

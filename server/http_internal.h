@@ -42,6 +42,10 @@ enum sg_req_state {
  * answer goes at once and the connection is closed. */
 #define SG_HTTP_SKIP_BODY_MAX (64 * 1024)
 
+/* The longest X-Amzn-Trace-Id the access log keeps (the ALB's is about 40
+ * bytes, with Self= and custom fields well under this). */
+#define SG_HTTP_TRACE_ID_MAX 256
+
 struct sg_http_request {
     struct sg_gateway *gw;
     struct MHD_Connection *conn;
@@ -71,9 +75,11 @@ struct sg_http_request {
     bool answered_raw; /* answered by sg_http_gate_answer_raw: close */
     struct sg_http_request *gate_next, **gate_pprev; /* on one of http_gate.c's lists */
     struct sg_http_conn *guard; /* the connection's record (http_conns.c), borrowed; may be NULL */
-    bool in_first_call;         /* answers now may be deferred (see defer_ok) */
-    bool defer_ok;              /* the body may be read and dropped before answering */
-    struct MHD_Response *pending; /* a deferred answer, owned; queued on the last call */
+    char client_ip[SG_IP_TEXT_MAX]; /* from X-Forwarded-For via a trusted proxy; "" = the peer */
+    char trace_id[SG_HTTP_TRACE_ID_MAX + 1]; /* X-Amzn-Trace-Id via a trusted proxy */
+    bool in_first_call;                      /* answers now may be deferred (see defer_ok) */
+    bool defer_ok;                           /* the body may be read and dropped before answering */
+    struct MHD_Response *pending;            /* a deferred answer, owned; queued on the last call */
     unsigned pending_status;
     const char *target_raw; /* libmicrohttpd's request target, borrowed: only its
                              * address is used, on the first handler call */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -223,6 +224,58 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return req;
 }
 
+/* Joins every X-Forwarded-For line, in order, as one list. */
+struct xff_join {
+    char buf[4096];
+    size_t len;
+    bool cut;
+};
+
+static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    struct xff_join *j = cls;
+    if (key_size != 15 || strncasecmp(key, "X-Forwarded-For", 15) != 0 || !value)
+        return MHD_YES;
+    if (j->len + value_size + 2 > sizeof j->buf) {
+        /* Too long to read whole: the entries the proxies added are on the
+         * right, so keep the rightmost lines only. */
+        j->cut = true;
+        j->len = 0;
+        if (value_size + 1 > sizeof j->buf)
+            return MHD_YES;
+    }
+    if (j->len)
+        j->buf[j->len++] = ',';
+    memcpy(j->buf + j->len, value, value_size);
+    j->len += value_size;
+    return MHD_YES;
+}
+
+/* The caller's address and trace id, when the TCP peer is a trusted proxy
+ * (trusted_proxies): from X-Forwarded-For, the right-most address that is
+ * not a trusted proxy. From any other peer both headers are ignored. */
+static void client_address(struct sg_http_request *req)
+{
+    const struct sg_config *cfg = req->gw->cfg;
+    if (!cfg->n_trusted_proxies)
+        return;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    struct sg_ip peer, client;
+    if (!ci || sg_ip_from_sockaddr(ci->client_addr, &peer) != 0 ||
+        !sg_cidr_match(cfg->trusted_proxies, cfg->n_trusted_proxies, &peer))
+        return;
+    struct xff_join j = {.len = 0};
+    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, join_xff, &j);
+    if (sg_xff_client(j.buf, j.len, cfg->trusted_proxies, cfg->n_trusted_proxies, &client))
+        sg_ip_format(&client, req->client_ip, sizeof req->client_ip);
+    const char *trace = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Amzn-Trace-Id");
+    if (trace)
+        snprintf(req->trace_id, sizeof req->trace_id, "%s", trace);
+}
+
 /* Whether an answer decided now may wait until the body is read (keeping
  * the connection): only for a short body of known length that the client
  * sends without waiting for 100 Continue. */
@@ -257,6 +310,7 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
     if (req->answered_raw)
         return MHD_NO; /* answered from the libmicrohttpd log hook: close */
     sg_http_request_headers_in(req);
+    client_address(req);
     struct sg_http_head head;
     struct sg_head_info info;
     enum sg_head_verdict v = sg_http_gate_check(req, &head, method, version, &info);
@@ -321,16 +375,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void access_log(const struct sg_http_request *req, enum MHD_RequestTerminationCode toe)
 {
+    char ip[SG_IP_TEXT_MAX] = "";
+    struct sg_ip peer;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    char ip[INET6_ADDRSTRLEN] = "";
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof ip);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
-    }
+    if (req->client_ip[0])
+        snprintf(ip, sizeof ip, "%s", req->client_ip);
+    else if (ci && sg_ip_from_sockaddr(ci->client_addr, &peer) == 0)
+        sg_ip_format(&peer, ip, sizeof ip);
     struct sg_buf b;
     sg_buf_init(&b, 4096);
     int rc = sg_buf_printf(&b, "{\"type\":\"access\",\"requestId\":\"%s\",\"ip\":\"%s\",",
@@ -348,6 +400,8 @@ static void access_log(const struct sg_http_request *req, enum MHD_RequestTermin
     const char *kid = req->api_key_id ? req->api_key_id : "";
     rc |= sg_buf_append_json_string(&b, kid, strlen(kid));
     rc |= sg_buf_printf(&b, ",\"bytes\":%zu", req->body_bytes);
+    rc |= sg_buf_append_str(&b, ",\"traceId\":");
+    rc |= sg_log_append_json_text(&b, req->trace_id, strlen(req->trace_id));
     rc |= sg_buf_append_str(&b, ",\"error\":");
     rc |= sg_log_append_json_text(&b, req->error, strlen(req->error));
     rc |= sg_buf_printf(&b, ",\"completed\":%s}",
