@@ -44,6 +44,7 @@
 #include "clock.h"
 #include "http_internal.h"
 #include "log.h"
+#include "mhd_compat.h" /* item 5 */
 
 #define SG_HTTP_CONNS_TICK_MS 50
 

@@ -16,6 +16,7 @@
 #include "http_internal.h"
 #include "http_respond.h"
 #include "log.h"
+#include "mhd_compat.h"
 
 /* What one daemon serves: the traffic listener serves everything (but
  * /metrics when a separate operations listener exists); the operations
@@ -26,10 +27,6 @@ struct listener {
     bool metrics;
     struct sg_http_conns *conns; /* its open connections (http_conns.c) */
 };
-
-/* Pool room past max_header_bytes: the answer's header lines (a few hundred
- * bytes, CORS included) and read-buffer growth with some margin. */
-#define SG_HTTP_POOL_SLACK ((size_t)16 * 1024)
 
 struct sg_http_server {
     struct MHD_Daemon *daemon, *ops_daemon;
@@ -534,7 +531,7 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
          * room for the answer, which was then never sent. The gateway
          * enforces max_header_bytes itself (431, http_head.c); heads beyond
          * the pool get libmicrohttpd's own 431. */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes + SG_HTTP_POOL_SLACK,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes + SG_MHD_POOL_SLACK,
         MHD_OPTION_END);
     if (!d) {
         sg_log(SG_LOG_ERROR, "cannot listen on %s:%u", host, port);
@@ -548,6 +545,11 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
 struct sg_http_server *sg_http_server_start(struct sg_gateway *gw)
 {
     const struct sg_config *cfg = gw->cfg;
+    char why[512];
+    if (sg_mhd_version_check(why, sizeof why) != 0) {
+        sg_log(SG_LOG_ERROR, "%s", why);
+        return NULL;
+    }
     struct sg_http_server *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
