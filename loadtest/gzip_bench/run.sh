@@ -56,7 +56,8 @@ PY
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_log_port() { # file
     for _ in $(seq 100); do
-        p=$(grep -o '"port":[0-9]*' "$1" 2>/dev/null | head -1 | cut -d: -f2) && [ -n "$p" ] && { echo "$p"; return; }
+        p=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$1")
+        [ -n "$p" ] && { echo "$p"; return; }
         sleep 0.1
     done
     return 1
@@ -68,9 +69,13 @@ FK_PORT=$(wait_log_port "$TMP/fk.log") || { cat "$TMP/fk.log"; exit 1; }
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
-printf '| coding | bytes per batch as sent | events/s | gateway CPU per event | p50 | p99 | non-200 |\n|---|--:|--:|--:|--:|--:|--:|\n'
-for coding in $CODINGS; do
-    for run in $(seq "$RUNS"); do
+# Runs alternate between the codings (plain, gzip, deflate, plain, ...) so
+# that a busy neighbour on a shared machine weighs on each alike; the table
+# has every run, then the medians.
+ROWS="$TMP/rows"
+: >"$ROWS"
+for run in $(seq "$RUNS"); do
+    for coding in $CODINGS; do
         GW_PORT=$(free_port)
         STREAMGATE_LISTEN="127.0.0.1:$GW_PORT" AWS_ENDPOINT_URL_KINESIS="http://127.0.0.1:$FK_PORT" \
             AWS_ACCESS_KEY_ID=AKIDBENCHMARK AWS_SECRET_ACCESS_KEY=bench-secret-not-real \
@@ -83,16 +88,25 @@ for coding in $CODINGS; do
         out=$(SG_BODIES="$TMP/$coding" SG_BODY_COUNT=$N_BODIES SG_CODING=$coding \
             wrk -t2 -c32 -d"${DURATION}s" -s "$HERE/bodies.lua" "http://127.0.0.1:$GW_PORT")
         c1=$(cpu_ticks "$GW")
-        kill -TERM "$GW"; wait "$GW" 2>/dev/null || true
+        kill -TERM "$GW"
+        wait "$GW" 2>/dev/null || true
         res=$(echo "$out" | grep SG_RESULT)
-        acked=$(echo "$res" | sed 's/.*acked=\([0-9]*\).*/\1/')
-        non200=$(echo "$res" | sed 's/.*non200=\([0-9]*\).*/\1/')
-        p50=$(echo "$res" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')
-        p99=$(echo "$res" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/')
-        awk -v c="$coding" -v run="$run" -v a="$acked" -v d="$DURATION" -v t=$((c1 - c0)) -v hz="$HZ" \
-            -v sz="$(cat "$TMP/$coding/size")" -v p50="$p50" -v p99="$p99" -v n="$non200" \
-            'BEGIN { printf "| %s (run %d) | %d | %.0f | %.2f us | %s ms | %s ms | %d |\n",
-                     c, run, sz, a / d, a ? t / hz / a * 1e6 : 0, p50, p99, n }'
+        field() { echo "$res" | sed "s/.*$1=\([0-9.]*\).*/\1/"; }
+        # coding run bytes events/s cpu_us p50 p99 non200
+        awk -v c="$coding" -v run="$run" -v a="$(field acked)" -v d="$DURATION" -v t=$((c1 - c0)) \
+            -v hz="$HZ" -v sz="$(cat "$TMP/$coding/size")" -v p50="$(field p50_ms)" \
+            -v p99="$(field p99_ms)" -v n="$(field non200)" \
+            'BEGIN { printf "%s %d %d %.0f %.2f %s %s %d\n", c, run, sz, a / d,
+                     a ? t / hz / a * 1e6 : 0, p50, p99, n }' >>"$ROWS"
     done
+done
+printf '| coding | run | bytes per batch as sent | events/s | gateway CPU per event | p50 | p99 | non-200 |\n'
+printf '|---|--:|--:|--:|--:|--:|--:|--:|\n'
+awk '{ printf "| %s | %d | %d | %d | %.2f us | %s ms | %s ms | %d |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$ROWS"
+median() { sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2)'; }
+for coding in $CODINGS; do
+    ev=$(awk -v c="$coding" '$1 == c { print $4 }' "$ROWS" | median)
+    cpu=$(awk -v c="$coding" '$1 == c { print $5 }' "$ROWS" | median)
+    printf '| %s | median | %s | %s | %s us | | | |\n' "$coding" "$(cat "$TMP/$coding/size")" "$ev" "$cpu"
 done
 rm -rf "$TMP"
