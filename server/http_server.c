@@ -28,6 +28,13 @@ struct listener {
     struct sg_http_conns *conns; /* its open connections (http_conns.c) */
 };
 
+/* New connections wait here while the daemon is at its connection limit
+ * (libmicrohttpd stops accepting then) until the guard sheds slots; a SYN
+ * that finds it full is dropped and retried by the client a second later.
+ * The kernel caps it at net.core.somaxconn (4096 by default since Linux
+ * 5.4). */
+#define SG_HTTP_LISTEN_BACKLOG 4096
+
 struct sg_http_server {
     struct MHD_Daemon *daemon, *ops_daemon;
     struct listener traffic, ops;
@@ -524,7 +531,7 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
          * client that stops reading its answer. */
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->idle_timeout_s + 1,
         MHD_OPTION_NOTIFY_CONNECTION, sg_http_conns_notify, l->conns, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, l, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+        on_completed, l, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)SG_HTTP_LISTEN_BACKLOG,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
         /* The pool holds the head, the read buffer and the answer's header
          * lines: with only max_header_bytes, a head just under it left no

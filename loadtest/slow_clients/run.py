@@ -66,6 +66,17 @@ def upload_batch(port, rate, out):
                 "send_s": round(sent_s, 1), "total_s": round(time.monotonic() - t0, 1)})
 
 
+def listen_overflows():
+    """The kernel's count of SYNs dropped at a full listen queue."""
+    with open("/proc/net/netstat") as f:
+        lines = f.read().splitlines()
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            d = dict(zip(names.split()[1:], values.split()[1:]))
+            return int(d.get("ListenOverflows", 0))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--heads", type=int, default=4000)
@@ -87,6 +98,7 @@ def main():
         cfg["access_log"] = False
         gw = Gateway(cfg, kin.endpoint)
         base_rss = gw.rss_kib()
+        overflows0 = listen_overflows()
         upload = {}
         t = threading.Timer(args.ramp + 5, upload_batch, (gw.port, 256 * 1024, upload))
         t.start()
@@ -112,6 +124,7 @@ def main():
             "closed_by_gateway_seen": res["closed_by_server"],
             "connections_closed_total": closed,
             "upload_10mib_256kibps": upload,
+            "listen_queue_overflows": listen_overflows() - overflows0,
         }
         print(json.dumps(summary, indent=1))
         ok = (summary["good_200"] == summary["good_requests"] and summary["good_over_1s"] == 0
