@@ -129,6 +129,7 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
     rc |= sg_buf_printf(
         b, "# TYPE streamgate_connections_open gauge\nstreamgate_connections_open %zu\n",
         atomic_load(&gw->connections_open));
+    rc |= sg_dead_letter_metrics(gw->dead_letter, b);
     uint64_t cred_loaded, cred_failed;
     sg_creds_provider_stats(gw->creds, &cred_loaded, &cred_failed);
     rc |= sg_buf_printf(b,
