@@ -38,7 +38,7 @@ def upload_batch(port, rate, out):
     pad = "x" * 20000
     for i in range(500):
         recs.append({"data": {"event_uuid": str(uuid.uuid4()), "event_name": "slow:upload",
-                              "created_at": 1, "pad": pad}})
+                              "created_at": int(time.time()), "pad": pad}})
     body = json.dumps({"records": recs}).encode()
     body = body[:-1] + b" " * (10 * 1024 * 1024 - len(body)) + b"}"
     t0 = time.monotonic()

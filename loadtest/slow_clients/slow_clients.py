@@ -79,7 +79,8 @@ async def attacker(kind, port, interval, stop, stats):
 def good_request(port, timeout=10.0):
     """One valid PUT on a fresh connection: (status or None, seconds)."""
     body = json.dumps({"Data": {"event_uuid": str(uuid.uuid4()),
-                                "event_name": "slow:good", "created_at": 1}}).encode()
+                                "event_name": "slow:good",
+                                "created_at": int(time.time())}}).encode()
     t0 = time.monotonic()
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
