@@ -31,9 +31,9 @@
  *
  * Threads: the phase fields are written by the connection's MHD thread and
  * read by the housekeeping thread (atomics, relaxed: a stale value at worst
- * closes a connection at its deadline); the list, the count and the reason
- * are under `mu`, a leaf lock (nothing is called while holding it but
- * shutdown(2)).
+ * closes a connection at its deadline); the list and the counts are under
+ * `mu`, a leaf lock (nothing is called while holding it but shutdown(2)),
+ * and so is the writing of a connection's close reason (read lock-free).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -52,7 +52,8 @@ struct sg_http_conn {
     struct sg_http_conn *prev, *next; /* in the set's list, under mu */
     struct sg_http_conns *set;
     int fd;
-    enum sg_conn_close_reason reason; /* under mu: set once, before the shutdown */
+    atomic_int reason; /* enum sg_conn_close_reason: written once under mu, before the
+                        * shutdown; read without it */
     atomic_int phase;
     atomic_int_fast64_t since_ms;
     atomic_uint_fast64_t body_bytes;
@@ -133,12 +134,8 @@ void sg_http_conn_add_body(struct sg_http_conn *c, size_t n)
 
 enum sg_conn_close_reason sg_http_conn_reason(struct sg_http_conn *c)
 {
-    if (!c)
-        return SG_CONN_OPEN;
-    pthread_mutex_lock(&c->set->mu);
-    enum sg_conn_close_reason r = c->reason;
-    pthread_mutex_unlock(&c->set->mu);
-    return r;
+    /* No lock: once per request, and the guard's pass may hold it a while. */
+    return c ? (enum sg_conn_close_reason)atomic_load(&c->reason) : SG_CONN_OPEN;
 }
 
 struct sg_http_conn *sg_http_conn_of(struct MHD_Connection *conn)
@@ -186,7 +183,7 @@ static void closed(struct sg_http_conns *s, struct sg_http_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     s->open--;
-    enum sg_conn_close_reason r = c->reason;
+    enum sg_conn_close_reason r = (enum sg_conn_close_reason)atomic_load(&c->reason);
     if (r != SG_CONN_OPEN)
         s->closing--;
     pthread_mutex_unlock(&s->mu);
@@ -216,9 +213,9 @@ void sg_http_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_
 /* Under mu. */
 static void condemn(struct sg_http_conns *s, struct sg_http_conn *c, enum sg_conn_close_reason r)
 {
-    if (c->reason != SG_CONN_OPEN)
+    if (atomic_load(&c->reason) != SG_CONN_OPEN)
         return;
-    c->reason = r;
+    atomic_store(&c->reason, (int)r);
     s->closing++;
     shutdown(c->fd, SHUT_RDWR);
 }
@@ -229,7 +226,7 @@ static void pass(struct sg_http_conns *s, int64_t now)
     pthread_mutex_lock(&s->mu);
     size_t n = 0;
     for (struct sg_http_conn *c = s->head; c && n < s->cap; c = c->next) {
-        if (c->reason != SG_CONN_OPEN)
+        if (atomic_load(&c->reason) != SG_CONN_OPEN)
             continue;
         s->conns[n] = c;
         s->views[n] = (struct sg_conn_view){
