@@ -19,14 +19,14 @@ locals {
 
   # Shared by both tables: Athena computes partitions instead of listing them.
   projection = {
-    "projection.enabled"            = "true"
-    "projection.event_type.type"    = "enum"
-    "projection.event_type.values"  = join(",", var.event_types)
-    "projection.dt.type"            = "date"
-    "projection.dt.format"          = "yyyy-MM-dd"
-    "projection.dt.range"           = "${var.projection_start_date},NOW"
-    "projection.dt.interval"        = "1"
-    "projection.dt.interval.unit"   = "DAYS"
+    "projection.enabled"           = "true"
+    "projection.event_type.type"   = "enum"
+    "projection.event_type.values" = join(",", var.event_types)
+    "projection.dt.type"           = "date"
+    "projection.dt.format"         = "yyyy-MM-dd"
+    "projection.dt.range"          = "${var.projection_start_date},NOW"
+    "projection.dt.interval"       = "1"
+    "projection.dt.interval.unit"  = "DAYS"
   }
 
   glue_arn_prefix = "arn:${data.aws_partition.current.partition}:glue:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
