@@ -26,8 +26,10 @@ variables {
   stream_aggregation    = { events = "kpl" }
 }
 
-run "firehose_layout" {
-  # The S3 layout both delivery streams write and deploy/local reproduces.
+# One apply of the mocked environment, every assertion on it (each run costs a
+# whole plan and apply).
+run "dev" {
+  # ---- Firehose: the S3 layout both delivery streams write and deploy/local reproduces.
   assert {
     condition     = module.stack.firehose_destinations.parquet.prefix == "parquet/events/event_type=!{partitionKeyFromQuery:event_type}/dt=!{partitionKeyFromQuery:dt}/"
     error_message = "Parquet prefix is ${module.stack.firehose_destinations.parquet.prefix}"
@@ -56,8 +58,10 @@ run "firehose_layout" {
     error_message = "Both delivery streams must extract {event_type, dt} with JQ-1.6 as deploy/local does."
   }
   assert {
-    condition     = alltrue([for zone, d in module.stack.firehose_destinations : one(d.dynamic_partitioning_configuration).enabled && one(d.processing_configuration).enabled])
-    error_message = "Dynamic partitioning and record processing must be on for both delivery streams."
+    condition = alltrue([for zone, d in module.stack.firehose_destinations :
+      one(d.dynamic_partitioning_configuration).enabled && one(d.processing_configuration).enabled && one(d.cloudwatch_logging_options).enabled
+    ])
+    error_message = "Dynamic partitioning, record processing and error logging must be on for both delivery streams."
   }
 
   # Parquet: converted through the Glue table; raw: GZIP JSON lines, converted by nothing.
@@ -78,10 +82,8 @@ run "firehose_layout" {
     )
     error_message = "The raw delivery stream must write GZIP JSON lines, unconverted."
   }
-}
 
-run "glue_columns" {
-  # Columns: every enriched field of config/event-fields.json, in order, except
+  # ---- Glue. Columns: every enriched field of config/event-fields.json, in order, except
   # the partition keys (Hive refuses a name that is both).
   assert {
     condition = module.stack.glue_tables.events.columns == [
@@ -97,6 +99,19 @@ run "glue_columns" {
     ]
     error_message = "Glue events partition keys must be event_type (as in config/event-fields.json) and dt."
   }
+  # Athena's projection finds exactly the partitions the delivery streams write.
+  assert {
+    condition = alltrue([for t in ["events", "events_raw"] :
+      module.stack.glue_tables[t].location_template == "${module.stack.glue_tables[t].location}${join("/", [for k in module.stack.glue_tables[t].partition_keys : "${k.name}=$${${k.name}}"])}/"
+    ])
+    error_message = "The projection's storage.location.template must be the location followed by the partition keys."
+  }
+  assert {
+    condition = alltrue([for t, zone in { events = "parquet", events_raw = "raw" } :
+      module.stack.firehose_destinations[zone].prefix == "${trimprefix(module.stack.glue_tables[t].location, "s3://${module.stack.lake_bucket}/")}${join("/", [for k in module.stack.glue_tables[t].partition_keys : "${k.name}=!{partitionKeyFromQuery:${k.name}}"])}/"
+    ])
+    error_message = "Each delivery stream must write below its table's location, partitioned by the table's partition keys."
+  }
   assert {
     condition = (
       module.stack.glue_tables.events.location == "s3://${module.stack.lake_bucket}/parquet/events/" &&
@@ -105,9 +120,8 @@ run "glue_columns" {
     )
     error_message = "The Glue tables must read the prefixes the delivery streams write."
   }
-}
 
-run "encryption" {
+  # ---- Encryption at rest.
   assert {
     condition     = length(module.stack.stream_encryption) == 2 && alltrue([for s, e in module.stack.stream_encryption : e.encryption_type == "KMS" && e.kms_key_id != null])
     error_message = "Every stream (events and raw) must be KMS-encrypted: ${jsonencode(module.stack.stream_encryption)}"
@@ -120,10 +134,8 @@ run "encryption" {
     )
     error_message = "The lake bucket must default to SSE-KMS with its key and a bucket key."
   }
-}
 
-run "alarms" {
-  # FailedConversion only exists for the delivery stream that converts.
+  # ---- Alarms. FailedConversion only exists for the delivery stream that converts.
   assert {
     condition     = contains(module.stack.alarm_names, "streamgate-dev-firehose-streamgate-dev-events-parquet-conversion-failed")
     error_message = "The Parquet delivery stream needs its FailedConversion alarm."
