@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -159,9 +160,9 @@ def prepare(work, moto, env):
     write_overrides(env_dir, moto.endpoint, os.path.join(work, f"{env}.tfstate"))
     with open(os.path.join(env_dir, "terraform.tfvars.json"), "w") as f:
         json.dump(account_inputs(moto, env), f, indent=2)
-    if terraform(env_dir, "init").returncode != 0:
-        raise SystemExit("terraform init failed")
-    return env_dir
+    ok = terraform(env_dir, "init").returncode == 0
+    check(ok, f"{env}: terraform init")
+    return env_dir if ok else None
 
 
 def planned_resources(env_dir):
@@ -268,6 +269,18 @@ def verify_dev(moto):
     check(all(pab.values()) and len(pab) == 4, f"public access block {pab}")
     check(s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled", "bucket versioning")
 
+    elbv2 = moto.client("elbv2")
+    tgs = elbv2.describe_target_groups()["TargetGroups"]
+    check([(t["HealthCheckPath"], t["TargetType"], t["Port"]) for t in tgs] == [("/readyz", "ip", 8080)],
+          f"target group {[(t['HealthCheckPath'], t['TargetType'], t['Port']) for t in tgs]}")
+    ecs = moto.client("ecs")
+    td = ecs.describe_task_definition(taskDefinition=name)["taskDefinition"]
+    main = [c for c in td["containerDefinitions"] if c["name"] == "streamgate"]
+    check(len(main) == 1 and main[0].get("logConfiguration", {}).get("logDriver") == "awslogs"
+          and main[0].get("stopTimeout", 0) >= 25 and "healthCheck" in main[0],
+          "task definition: streamgate container with awslogs, stopTimeout, health check")
+    check(task and td.get("taskRoleArn", "").endswith(f"/{task[0]}"), f"task definition runs as the task role: {td.get('taskRoleArn')}")
+
     cw = moto.client("cloudwatch")
     alarms = [a for page in cw.get_paginator("describe_alarms").paginate() for a in page["MetricAlarms"]]
     conversion = [a for a in alarms if a["MetricName"] == "FailedConversion.Records"]
@@ -278,9 +291,22 @@ def verify_dev(moto):
     return events_arn
 
 
+def plan_prod(work, moto):
+    prod_dir = prepare(work, moto, "prod")
+    if not prod_dir:
+        return
+    plan = terraform(prod_dir, "plan", "-out=tfplan")
+    check(plan.returncode == 0, "prod plans against moto")
+    if plan.returncode == 0:
+        created = planned_resources(prod_dir)
+        check(any(".aws_redshiftserverless_workgroup." in a for a in created), "prod plans the Redshift workgroup")
+        log(f"prod: {len(created)} resources to create (not applied: moto has no Redshift Serverless)")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="sg-tf-moto-")
     moto = None
+    prod = None
     dev_dir = None
     applied = False
     try:
@@ -288,15 +314,13 @@ def main():
         moto = Moto(os.path.join(work, "moto.log"))
         log(f"moto on {moto.endpoint}")
 
-        prod_dir = prepare(work, moto, "prod")
-        plan = terraform(prod_dir, "plan", "-out=tfplan")
-        check(plan.returncode == 0, "prod plans against moto")
-        if plan.returncode == 0:
-            created = planned_resources(prod_dir)
-            check(any(".aws_redshiftserverless_workgroup." in a for a in created), "prod plans the Redshift workgroup")
-            log(f"prod: {len(created)} resources to create (not applied: moto has no Redshift Serverless)")
+        # prod is only planned: in parallel with dev, whose apply mostly waits on the provider's waiters.
+        prod = threading.Thread(target=plan_prod, args=(work, moto))
+        prod.start()
 
         dev_dir = prepare(work, moto, "dev")
+        if not dev_dir:
+            return
         plan = terraform(dev_dir, "plan", "-out=tfplan")
         check(plan.returncode == 0, "dev plans against moto")
         if plan.returncode != 0:
@@ -312,6 +336,8 @@ def main():
         if apply.returncode == 0:
             verify_dev(moto)
     finally:
+        if prod is not None:
+            prod.join()
         if applied and dev_dir:
             destroy = terraform(dev_dir, "destroy", "-auto-approve")
             check(destroy.returncode == 0, "dev destroys against moto")
@@ -321,8 +347,8 @@ def main():
         if moto:
             moto.stop()
         shutil.rmtree(work, ignore_errors=True)
-    finish("terraform against moto")
 
 
 if __name__ == "__main__":
-    main()
+    main()  # returns early after a failed init or plan, with the failure recorded
+    finish("terraform against moto")
