@@ -4,8 +4,8 @@
 # engines that do not read projection (Redshift Spectrum, EMR, Glue ETL).
 #
 # The Parquet table's columns are the fields every event has after the
-# gateway's enrichment (config/event-fields.json); scripts/check_terraform.mjs
-# compares the two. event_type is a partition key and so is not also declared
+# gateway's enrichment (config/event-fields.json); terraform test
+# (environments/dev/tests) compares the two. event_type is a partition key and so is not also declared
 # as a column (Hive refuses a name that is both); its value comes from the
 # event_type=... path segment, which Firehose fills from the same field.
 
