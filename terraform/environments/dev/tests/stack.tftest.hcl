@@ -87,7 +87,7 @@ run "dev" {
   # the partition keys (Hive refuses a name that is both).
   assert {
     condition = module.stack.glue_tables.events.columns == [
-      for f in flatten([for group, fields in jsondecode(file("../../../config/event-fields.json")) : fields if group != "_comment"]) :
+      for f in flatten([for group, fields in jsondecode(file("../../../config/event-fields.json")) : fields if !startswith(group, "_")]) :
       { name = f.name, type = f.type } if !contains(module.stack.glue_tables.events.partition_keys[*].name, f.name)
     ]
     error_message = "Glue events columns ${jsonencode(module.stack.glue_tables.events.columns)} differ from config/event-fields.json."
