@@ -48,6 +48,7 @@ missing() {
 }
 finish() {
     if [ ${#failed[@]} -gt 0 ]; then
+        local IFS=';'
         say "${#failed[@]} stage(s) failed in $((SECONDS - started)) s: ${failed[*]}"
         exit 1
     fi
@@ -80,6 +81,7 @@ trap cleanup EXIT
 # inherited variables, arguments or workspace.
 while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^TF_(VAR_|CLI_ARGS|WORKSPACE|DATA_DIR|PLUGIN_CACHE|LOG)' || true)
 export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+: >"$TF_CLI_CONFIG_FILE" # written below, once the mirror is known
 
 # ---- 2. formatting (needs no provider) -----------------------------------------------------
 if terraform fmt -check -recursive -diff terraform >"$work/fmt.log" 2>&1; then
@@ -141,15 +143,18 @@ for d in "$work"/src/terraform/environments/*/ "$work"/src/terraform/modules/*/;
 validated=0
 for root in "${roots[@]}"; do
     rel=${root#"$work"/src/}
-    log="$work/$(echo "$rel" | tr / _).log"
-    if (cd "$root" && terraform init -backend=false -no-color >"$log" 2>&1 && terraform validate -no-color >>"$log" 2>&1); then
-        validated=$((validated + 1))
-    else
-        cat "$log"
+    log="$work/$(echo "$rel" | tr / _)"
+    if ! (cd "$root" && terraform init -backend=false -no-color >"$log.init" 2>&1); then
+        cat "$log.init"
+        fail "init $rel"
+    elif ! (cd "$root" && terraform validate -no-color >"$log.validate" 2>&1); then
+        cat "$log.validate"
         fail "validate $rel"
+    else
+        validated=$((validated + 1))
     fi
 done
-say "ok: init -backend=false + validate in $validated of ${#roots[@]} roots ($((SECONDS - started)) s)"
+say "init -backend=false + validate: $validated of ${#roots[@]} roots passed ($((SECONDS - started)) s)"
 
 # ---- 4. terraform test ------------------------------------------------------------------------------
 tested=0
