@@ -31,6 +31,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 failed=()
+skipped=0
 started=$SECONDS
 
 say() { echo "check_terraform: $*"; }
@@ -44,6 +45,7 @@ missing() {
         fail "$1 (required when CI=true)"
     else
         say "skipped: $1"
+        skipped=$((skipped + 1))
     fi
 }
 finish() {
@@ -52,7 +54,7 @@ finish() {
         say "${#failed[@]} stage(s) failed in $((SECONDS - started)) s: ${failed[*]}"
         exit 1
     fi
-    say "passed in $((SECONDS - started)) s"
+    say "passed in $((SECONDS - started)) s$([ "$skipped" -eq 0 ] || echo ", $skipped stage(s) skipped")"
     exit 0
 }
 
@@ -124,6 +126,7 @@ say "provider mirror: $(ls "$mirror/registry.terraform.io/hashicorp/aws" | tr '\
 # ---- 5 (background). against moto --------------------------------------------------------
 if [ -n "${SG_TF_NO_MOTO:-}" ] && [ "${CI:-}" != "true" ]; then
     say "skipped: the plan/apply/destroy against moto (SG_TF_NO_MOTO is set)"
+    skipped=$((skipped + 1))
 elif command -v python3 >/dev/null && python3 -c 'import boto3, moto' 2>/dev/null; then
     python3 -u tests/terraform/moto_apply.py >"$work/moto.log" 2>&1 &
     moto_pid=$!
