@@ -5,6 +5,10 @@
  *   PUT .../record   {"Data": <JSON value>, "PartitionKey": "..."}
  *   PUT .../records  {"records": [{"data": <value>, "partition-key": "..."}]}
  *                 or {"Records": [{"Data": <value>, "PartitionKey": "..."}]}
+ * On event streams each event is checked by event.h's rules, with the
+ * stream's catalog, unknown-type rule and created_at window given in
+ * sg_ingest_limits.rules; an invalid record's error names its rule and
+ * JSON path (sg_ingest_item.rule, .path).
  * Stored bytes: on event streams the enriched event (event.h); on
  * pass-through streams the compact JSON of Data, except that a string `data`
  * in the tutorial shape is stored as the string's own bytes, as API
@@ -26,10 +30,12 @@
 #ifndef SG_INGEST_PARSE_H
 #define SG_INGEST_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
 #include "config.h"
+#include "event.h"
 #include "hash_key.h"
 
 enum sg_ingest_route { SG_ROUTE_RECORD = 0, SG_ROUTE_RECORDS };
@@ -51,8 +57,18 @@ struct sg_ingest_item {
      * for the sender to pack into aggregates by shard. */
     size_t raw_off, key_len, data_len;
     sg_hash_key hash;
-    char field[32];    /* when invalid: the field at fault */
-    char message[224]; /* when invalid: the rule broken */
+    char field[32];      /* when invalid: the field at fault */
+    char message[224];   /* when invalid: the rule broken */
+    char path[96];       /* when invalid: JSON path of the value at fault in the event ("$.amount",
+                            "$.tags[2]", "$"), or the record's member ("PartitionKey") */
+    char rule[32];       /* when invalid: the rule id (event.h sg_event_error, or
+                            partition_key, json) */
+    char event_type[65]; /* when invalid: the event_type when the event's name is a catalog
+                            type, "" otherwise (a bounded metric label) */
+    /* The record's Data value exactly as sent (the whole record when it has
+     * none or is not an object): offset and length in the body, for the
+     * bad row of a refused event (dead_letter.h). */
+    size_t data_off, data_sent_len;
 };
 
 struct sg_ingest {
@@ -61,6 +77,10 @@ struct sg_ingest {
     size_t kinesis_bytes;  /* of the valid items */
     struct sg_buf entries; /* owned */
     char message[256];     /* when the whole request failed */
+    /* The whole request failed: not_json when the body is not JSON at all;
+     * SG_INGEST_TOO_LARGE for a record: items[n - 1] is that record. */
+    bool not_json;
+    const char *_body; /* the body, borrowed during the parse only */
 };
 
 struct sg_ingest_limits {
@@ -68,6 +88,11 @@ struct sg_ingest_limits {
     unsigned max_depth;
     unsigned max_records; /* 500 */
     unsigned max_members; /* per object; 0: SG_JSON_MAX_MEMBERS_DEFAULT */
+    /* Event streams: the stream's rules (catalog, unknown types, created_at
+     * window: event.h) and the clock they are checked against (Unix
+     * seconds). NULL rules: the event contract only. */
+    const struct sg_event_rules *rules;
+    long long now;
 };
 
 /*

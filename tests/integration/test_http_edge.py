@@ -37,7 +37,7 @@ REFUSED = []       # event_uuids refused: none may be stored
 def event_body(tag):
     u = str(uuid.uuid4())
     return u, json.dumps({"Data": {"event_uuid": u, "event_name": "edge:" + tag,
-                                   "created_at": 1}}).encode()
+                                   "created_at": 1712514065}}).encode()
 
 
 def read_response(c, head=False, timeout=5.0):
