@@ -78,6 +78,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 # A fresh environment for terraform: only this script's CLI config, no
 # inherited variables, arguments or workspace.

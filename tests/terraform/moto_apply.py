@@ -43,6 +43,8 @@ ACCOUNT = "123456789012"  # moto's default account
 SERVICES = ["applicationautoscaling", "cloudwatch", "cloudwatchlogs", "ec2", "ecs", "elbv2",
             "firehose", "glue", "iam", "kinesis", "kms", "redshiftdata", "redshiftserverless",
             "s3", "sts"]
+INTERRUPTED = []  # the signal that stopped this run, if any
+CHILDREN = set()  # running terraform processes, killed on SIGTERM
 
 
 def log(msg):
@@ -140,8 +142,17 @@ def account_inputs(moto, env):
 def terraform(env_dir, *args, timeout=600):
     cmd = ["terraform", args[0], "-no-color", "-input=false", *args[1:]]
     start = time.time()
-    proc = subprocess.run(cmd, cwd=env_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=timeout)
+    with subprocess.Popen(cmd, cwd=env_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as child:
+        CHILDREN.add(child)
+        try:
+            out, _ = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            out, _ = child.communicate()
+            out += f"\nkilled after {timeout} s"
+        finally:
+            CHILDREN.discard(child)
+    proc = subprocess.CompletedProcess(cmd, child.returncode, out)
     took = time.time() - start
     tail = [l for l in proc.stdout.splitlines() if l.strip()][-1:] or [""]
     log(f"terraform {args[0]} ({os.path.basename(env_dir)}): exit {proc.returncode}, {took:.0f} s: {tail[0]}")
@@ -303,7 +314,20 @@ def plan_prod(work, moto):
         log(f"prod: {len(created)} resources to create (not applied: moto has no Redshift Serverless)")
 
 
+
+
+def on_signal(signum, _frame):
+    """SIGTERM/SIGINT (ctest timeout, the check script's cleanup): stop moto and
+    remove the copy, without the long destroy (moto's state dies with it)."""
+    INTERRUPTED.append(signum)
+    for child in list(CHILDREN):
+        child.kill()
+    raise SystemExit(128 + signum)
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     work = tempfile.mkdtemp(prefix="sg-tf-moto-")
     moto = None
     prod = None
@@ -315,7 +339,7 @@ def main():
         log(f"moto on {moto.endpoint}")
 
         # prod is only planned: in parallel with dev, whose apply mostly waits on the provider's waiters.
-        prod = threading.Thread(target=plan_prod, args=(work, moto))
+        prod = threading.Thread(target=plan_prod, args=(work, moto), daemon=True)
         prod.start()
 
         dev_dir = prepare(work, moto, "dev")
@@ -336,9 +360,9 @@ def main():
         if apply.returncode == 0:
             verify_dev(moto)
     finally:
-        if prod is not None:
+        if prod is not None and not INTERRUPTED:
             prod.join()
-        if applied and dev_dir:
+        if applied and dev_dir and not INTERRUPTED:
             destroy = terraform(dev_dir, "destroy", "-auto-approve")
             check(destroy.returncode == 0, "dev destroys against moto")
             if destroy.returncode == 0 and moto:
@@ -347,6 +371,8 @@ def main():
         if moto:
             moto.stop()
         shutil.rmtree(work, ignore_errors=True)
+        if INTERRUPTED:
+            print("terraform against moto: interrupted", flush=True)
 
 
 if __name__ == "__main__":
