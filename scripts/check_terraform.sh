@@ -140,7 +140,7 @@ mkdir -p "$work/src/deploy"
 cp -r terraform config "$work/src/"
 cp -r deploy/ecs "$work/src/deploy/"
 find "$work/src/terraform" \( -name .terraform -o -name .terraform.lock.hcl -o -name '*.tfstate*' \
-    -o -name '*_override.tf' -o -name '*.tfvars' \) -prune -exec rm -rf {} +
+    -o -name '*_override.tf' -o -name override.tf -o -name '*.tfvars' -o -name '*.tfvars.json' \) -prune -exec rm -rf {} +
 
 roots=()
 for d in "$work"/src/terraform/environments/*/ "$work"/src/terraform/modules/*/; do roots+=("${d%/}"); done

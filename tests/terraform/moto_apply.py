@@ -54,8 +54,9 @@ def log(msg):
 def copy_sources(work):
     for rel in ("terraform", "config", os.path.join("deploy", "ecs")):
         shutil.copytree(os.path.join(ROOT, rel), os.path.join(work, rel),
-                        ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl",
-                                                      "*.tfstate*", "*_override.tf"))
+                        ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*",
+                                                      "*_override.tf", "override.tf", "*.tfvars",
+                                                      "*.tfvars.json"))
 
 
 def write_overrides(env_dir, endpoint, state):
