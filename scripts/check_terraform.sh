@@ -28,8 +28,7 @@
 # cannot run and still runs the others. SG_TF_NO_MOTO=1 skips stage 5 for a
 # quick local run (ignored when CI=true).
 set -uo pipefail
-cd "$(dirname "$0")/.."
-repo=$PWD
+cd "$(dirname "$0")/.." || exit 1
 failed=()
 skipped=0
 started=$SECONDS
@@ -73,6 +72,7 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sg-check-terraform.XXXXXX")
 moto_pid=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null && wait "$moto_pid" 2>/dev/null
     rm -rf "$work"
@@ -122,7 +122,7 @@ if find "$mirror/registry.terraform.io/hashicorp/aws" -maxdepth 1 -name '*.zip' 
     export TF_PLUGIN_CACHE_DIR="$work/plugin-cache" TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE=true
     mkdir -p "$TF_PLUGIN_CACHE_DIR"
 fi
-say "provider mirror: $(ls "$mirror/registry.terraform.io/hashicorp/aws" | tr '\n' ' ')"
+say "provider mirror: $mirror, hashicorp/aws $(cd "$mirror/registry.terraform.io/hashicorp/aws" && echo *)"
 
 # ---- 5 (background). against moto --------------------------------------------------------
 if [ -n "${SG_TF_NO_MOTO:-}" ] && [ "${CI:-}" != "true" ]; then

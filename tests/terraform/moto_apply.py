@@ -206,12 +206,13 @@ def verify_dev(moto):
     firehose = moto.client("firehose")
     query = "{event_type: .event_type, dt: .created_datetime[0:10]}"
     for zone, base in (("parquet", "parquet/events/"), ("raw", "raw/events/")):
-        desc = firehose.describe_delivery_stream(DeliveryStreamName=f"{name}-events-{zone}")["DeliveryStreamDescription"]
+        desc = firehose.describe_delivery_stream(
+            DeliveryStreamName=f"{name}-events-{zone}")["DeliveryStreamDescription"]
         source = desc.get("Source", {}).get("KinesisStreamSourceDescription", {})
         check(source.get("KinesisStreamARN") == events_arn, f"{zone}: source {source}")
         s3 = desc["Destinations"][0]["ExtendedS3DestinationDescription"]
-        check(s3["Prefix"] == f"{base}event_type=!{{partitionKeyFromQuery:event_type}}/dt=!{{partitionKeyFromQuery:dt}}/",
-              f"{zone}: prefix {s3['Prefix']}")
+        partitions = "event_type=!{partitionKeyFromQuery:event_type}/dt=!{partitionKeyFromQuery:dt}/"
+        check(s3["Prefix"] == base + partitions, f"{zone}: prefix {s3['Prefix']}")
         check(s3["ErrorOutputPrefix"] == f"errors/{zone}/!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/",
               f"{zone}: error prefix {s3['ErrorOutputPrefix']}")
         check(s3.get("DynamicPartitioningConfiguration", {}).get("Enabled") is True, f"{zone}: dynamic partitioning")
@@ -221,8 +222,8 @@ def verify_dev(moto):
               f"{zone}: metadata extraction {procs.get('MetadataExtraction')}")
         conv = s3.get("DataFormatConversionConfiguration", {})
         if zone == "parquet":
-            check(conv.get("Enabled") is True and "ParquetSerDe" in conv.get("OutputFormatConfiguration", {}).get("Serializer", {}),
-                  f"parquet: conversion {conv}")
+            serializer = conv.get("OutputFormatConfiguration", {}).get("Serializer", {})
+            check(conv.get("Enabled") is True and "ParquetSerDe" in serializer, f"parquet: conversion {conv}")
             schema = conv.get("SchemaConfiguration", {})
             check(schema.get("DatabaseName") == "streamgate_dev_events" and schema.get("TableName") == "events",
                   f"parquet: schema {schema}")
@@ -236,7 +237,8 @@ def verify_dev(moto):
     table = glue.get_table(DatabaseName="streamgate_dev_events", Name="events")["Table"]
     cols = [{"Name": c["Name"], "Type": c["Type"]} for c in table["StorageDescriptor"]["Columns"]]
     check(cols == fields_columns(), f"glue events columns {cols}")
-    check([k["Name"] for k in table["PartitionKeys"]] == ["event_type", "dt"], f"glue partition keys {table['PartitionKeys']}")
+    keys = [k["Name"] for k in table["PartitionKeys"]]
+    check(keys == ["event_type", "dt"], f"glue partition keys {keys}")
     check(table["StorageDescriptor"]["Location"] == "s3://example-streamgate-dev-lake/parquet/events/",
           f"glue location {table['StorageDescriptor']['Location']}")
     check(table["Parameters"].get("projection.event_type.values") == "payment,order", "glue projection values")
@@ -252,11 +254,12 @@ def verify_dev(moto):
         actions = {a for s in stmts for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
         resources = {r for s in stmts for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])}
         check(all(s["Effect"] == "Allow" for s in stmts), "task policy: only Allow statements")
-        check(actions == {"kinesis:PutRecords", "kinesis:PutRecord", "kinesis:DescribeStreamSummary", "kinesis:ListShards"},
-              f"task policy actions {actions}")
+        gateway_calls = {"kinesis:PutRecords", "kinesis:PutRecord", "kinesis:DescribeStreamSummary", "kinesis:ListShards"}
+        check(actions == gateway_calls, f"task policy actions {actions}")
         check(resources == {events_arn, streams["raw"]["StreamARN"]}, f"task policy resources {resources}")
     execution = [r for r in roles if r.startswith(f"{name}-exec-")]
-    attached = [p["PolicyName"] for r in execution for p in iam.list_attached_role_policies(RoleName=r)["AttachedPolicies"]]
+    attached = [p["PolicyName"] for r in execution
+                for p in iam.list_attached_role_policies(RoleName=r)["AttachedPolicies"]]
     check(attached == ["AmazonECSTaskExecutionRolePolicy"], f"execution role policies {attached}")
     delivery = [r for r in roles if r.startswith(f"{name}-events-parquet-")]
     check(len(delivery) == 1, f"one Parquet delivery role: {delivery}")
@@ -291,7 +294,8 @@ def verify_dev(moto):
     check(len(main) == 1 and main[0].get("logConfiguration", {}).get("logDriver") == "awslogs"
           and main[0].get("stopTimeout", 0) >= 25 and "healthCheck" in main[0],
           "task definition: streamgate container with awslogs, stopTimeout, health check")
-    check(task and td.get("taskRoleArn", "").endswith(f"/{task[0]}"), f"task definition runs as the task role: {td.get('taskRoleArn')}")
+    check(task and td.get("taskRoleArn", "").endswith(f"/{task[0]}"),
+          f"task definition runs as the task role: {td.get('taskRoleArn')}")
 
     cw = moto.client("cloudwatch")
     alarms = [a for page in cw.get_paginator("describe_alarms").paginate() for a in page["MetricAlarms"]]
@@ -355,7 +359,8 @@ def main():
         applied = True
         apply = terraform(dev_dir, "apply", "tfplan")
         check(apply.returncode == 0, "dev applies against moto")
-        state = subprocess.run(["terraform", "state", "list"], cwd=dev_dir, stdout=subprocess.PIPE, text=True).stdout.split()
+        state = subprocess.run(["terraform", "state", "list"], cwd=dev_dir, stdout=subprocess.PIPE,
+                               text=True).stdout.split()
         managed = [a for a in state if ".data." not in a and not a.startswith("data.")]
         check(len(managed) == len(created), f"dev: {len(managed)} of {len(created)} planned resources in the state")
         if apply.returncode == 0:
