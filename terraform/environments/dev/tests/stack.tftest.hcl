@@ -4,7 +4,9 @@
 #     partition query and JSON engine from this Terraform and rebuilds the lake
 #     with them; the literals below are that contract.
 #   - The Glue Parquet table's columns are the enriched event fields of
-#     config/event-fields.json, computed from that file here.
+#     config/event-fields.json, computed from that file here (tables built from
+#     config/catalog/*.json would be checked the same way: fileset() and
+#     jsondecode(file()), never a copied list).
 # Run: scripts/check_terraform.sh (or terraform init -backend=false &&
 # terraform test in this environment, with the provider installed).
 
