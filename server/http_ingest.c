@@ -91,17 +91,7 @@ static enum MHD_Result respond_ingest_error(struct sg_http_request *req, enum sg
 }
 
 /* The first invalid item's message, prefixed with its place in a batch. */
-static enum MHD_Result respond_all_invalid(struct sg_http_request *req)
-{
-    const struct sg_ingest_item *it = &req->ingest.items[0];
-    char msg[320];
-    if (req->route == SG_RT_RECORD)
-        snprintf(msg, sizeof msg, "%s", it->message);
-    else
-        snprintf(msg, sizeof msg, "no valid records; records[0]: %s", it->message);
-    atomic_fetch_add(&req->gw->events_rejected, req->ingest.n);
-    return sg_http_fail(req, SG_ANSWER_BAD_REQUEST, msg);
-}
+static enum MHD_Result respond_all_invalid(struct sg_http_request *req);
 
 static void on_ticket_done(struct sg_ticket *t)
 {
@@ -322,6 +312,36 @@ static enum MHD_Result respond_batch(struct sg_http_request *req)
         rc |= append_batch_entry(&b, &req->results[i], &req->ingest.items[i], i > 0);
     rc |= sg_buf_append_char(&b, ']');
     return reply_ok(req, &b, rc);
+}
+
+/* No record of the request is valid. /record: 400 with the rule broken.
+ * /records: 400 too (a client that only reads the status must not retry the
+ * same body), and besides the message the body carries the usual
+ * FailedRecordCount and one InvalidEvent entry per record, in order, so a
+ * batch of refused events says what is wrong with each. */
+static enum MHD_Result respond_all_invalid(struct sg_http_request *req)
+{
+    const struct sg_ingest_item *it = &req->ingest.items[0];
+    char msg[320];
+    atomic_fetch_add(&req->gw->events_rejected, req->ingest.n);
+    if (req->route == SG_RT_RECORD) {
+        snprintf(msg, sizeof msg, "%s", it->message);
+        return sg_http_fail(req, SG_ANSWER_BAD_REQUEST, msg);
+    }
+    snprintf(msg, sizeof msg, "no valid records; records[0]: %s", it->message);
+    const struct sg_result invalid = {.outcome = SG_OUTCOME_INVALID};
+    struct sg_buf b;
+    sg_buf_init(&b, 0);
+    int rc = sg_buf_append_char(&b, '{');
+    rc |= append_member(&b, "message", msg, false);
+    rc |= sg_buf_printf(&b, ",\"FailedRecordCount\":%zu,\"Records\":[", req->ingest.n);
+    for (size_t i = 0; i < req->ingest.n && rc == 0; i++)
+        rc |= append_batch_entry(&b, &invalid, &req->ingest.items[i], i > 0);
+    rc |= sg_buf_append_str(&b, "]}");
+    enum MHD_Result ret =
+        rc ? sg_http_fail(req, SG_ANSWER_BAD_REQUEST, msg) : sg_http_reply(req, 400, b.data, b.len);
+    sg_buf_free(&b);
+    return ret;
 }
 
 enum MHD_Result sg_http_ingest_continue(struct sg_http_request *req, const char *data,
