@@ -23,12 +23,12 @@ data "aws_vpc" "this" {
 }
 
 locals {
-  region        = data.aws_region.current.name
-  log_group     = "/ecs/${var.name}"
-  container     = "streamgate"
-  stream_arns   = distinct([for s in var.streams : s.stream_arn])
-  alb_resource  = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
-  ecs_resource  = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"
+  region       = data.aws_region.current.name
+  log_group    = "/ecs/${var.name}"
+  container    = "streamgate"
+  stream_arns  = distinct([for s in var.streams : s.stream_arn])
+  alb_resource = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
+  ecs_resource = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"
 
   gateway_config = merge({
     listen    = "0.0.0.0:8080"
