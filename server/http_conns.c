@@ -169,7 +169,7 @@ static void opened(struct sg_http_conns *s, struct MHD_Connection *conn, void **
     s->head = c;
     s->open++;
     pthread_mutex_unlock(&s->mu);
-    atomic_fetch_add_explicit(&s->gw->connections_open, 1, memory_order_relaxed);
+    sg_metrics_add(&s->gw->metrics, SG_M_CONNECTIONS_OPEN, 1);
 }
 
 static void closed(struct sg_http_conns *s, struct sg_http_conn *c)
@@ -194,7 +194,7 @@ static void closed(struct sg_http_conns *s, struct sg_http_conn *c)
         r = idle ? SG_CONN_IDLE_TIMEOUT : SG_CONN_CLOSED_OTHER;
     }
     atomic_fetch_add_explicit(&s->gw->connections_closed[r], 1, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&s->gw->connections_open, 1, memory_order_relaxed);
+    sg_metrics_sub(&s->gw->metrics, SG_M_CONNECTIONS_OPEN, 1);
     free(c);
 }
 

@@ -206,8 +206,8 @@ static enum MHD_Result process_body(struct sg_http_request *req)
         atomic_store(&req->ticket.pending, 0);
         return sg_http_fail(req, SG_ANSWER_UNAVAILABLE, submit_refusal(sub));
     }
-    atomic_fetch_add(&gw->events_accepted, req->ingest.n_valid);
-    atomic_fetch_add(&gw->events_rejected, req->ingest.n - req->ingest.n_valid);
+    sg_metrics_add(&gw->metrics, SG_M_EVENTS_ACCEPTED, req->ingest.n_valid);
+    sg_metrics_add(&gw->metrics, SG_M_EVENTS_REJECTED, req->ingest.n - req->ingest.n_valid);
     req->state = SG_REQ_WAITING;
     MHD_suspend_connection(req->conn);
     sg_ticket_release(&req->ticket); /* may resume at once if all are done */
@@ -336,7 +336,7 @@ static enum MHD_Result respond_all_invalid(struct sg_http_request *req)
 {
     const struct sg_ingest_item *it = &req->ingest.items[0];
     char msg[320];
-    atomic_fetch_add(&req->gw->events_rejected, req->ingest.n);
+    sg_metrics_add(&req->gw->metrics, SG_M_EVENTS_REJECTED, req->ingest.n);
     if (req->route == SG_RT_RECORD) {
         snprintf(msg, sizeof msg, "%s", it->message);
         return sg_http_fail(req, SG_ANSWER_BAD_REQUEST, msg);

@@ -54,7 +54,7 @@ void sg_probe_complete(struct sg_pipeline *p, struct call *c, const struct sg_ki
     }
     atomic_store(&p->reachable, r->outcome == SG_TRANSPORT_ANSWERED);
     if (h != HEALTH_OK)
-        atomic_fetch_add(&p->probe_failures, 1);
+        sg_metrics_add(&p->metrics, SG_M_READINESS_PROBE_FAILURES, 1);
     sg_pipeline_set_health(p, s, h, why);
     /* Check again soon while failing, so recovery is noticed quickly. */
     unsigned next = p->cfg->probe_interval_ms;
@@ -92,5 +92,5 @@ void sg_probe_start(struct sg_pipeline *p, struct stream *s, int64_t now)
     }
     sg_pipeline_track_call(p, c);
     s->probing = true;
-    atomic_fetch_add(&p->probes, 1);
+    sg_metrics_add(&p->metrics, SG_M_READINESS_PROBES, 1);
 }
