@@ -12,7 +12,7 @@
 
 #include "bad_row.h"
 #include "clock.h"
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 #include "log.h"
 #include "record.h"
 #include "refusals.h"
@@ -21,7 +21,7 @@ struct sg_dead_letter {
     const struct sg_config *cfg;
     struct sg_pipeline *pipeline;
     struct sg_refusals *refusals;
-    atomic_uint_fast64_t rows, written, failed;
+    struct sg_metrics metrics;       /* the dead-letter rows of metrics.h */
     atomic_int_fast64_t last_log_ms; /* monotonic; loss lines at most one a second */
     atomic_uint_fast64_t suppressed;
 };
@@ -127,7 +127,7 @@ static size_t collect(const struct sg_dead_letter_origin *o, const struct sg_ing
 static void lose(struct sg_dead_letter *dl, const char *stream, const char *request_id, size_t n,
                  const char *why)
 {
-    atomic_fetch_add(&dl->failed, n);
+    sg_metrics_add(&dl->metrics, SG_M_DEAD_LETTER_FAILED, n);
     int64_t now = sg_clock_ms(), last = atomic_load(&dl->last_log_ms);
     if (now - last < 1000 || !atomic_compare_exchange_strong(&dl->last_log_ms, &last, now)) {
         atomic_fetch_add(&dl->suppressed, 1);
@@ -161,7 +161,7 @@ static void on_batch_done(struct sg_ticket *t)
             lost++;
             first = first ? first : &b->results[i];
         }
-    atomic_fetch_add(&b->dl->written, b->n - lost);
+    sg_metrics_add(&b->dl->metrics, SG_M_DEAD_LETTER_WRITTEN, b->n - lost);
     if (lost) {
         const char *a = first->text ? first->text : "no answer";
         const char *m = first->text ? first->text + strlen(first->text) + 1 : "";
@@ -308,34 +308,17 @@ void sg_dead_letter_keep(struct sg_dead_letter *dl, const struct sg_dead_letter_
         free_batch(b);
         return;
     }
-    atomic_fetch_add(&dl->rows, n);
+    sg_metrics_add(&dl->metrics, SG_M_DEAD_LETTER_ROWS, n);
     sg_ticket_release(&b->ticket); /* may complete (and free) it at once */
 }
 
-void sg_dead_letter_get_stats(struct sg_dead_letter *dl, struct sg_dead_letter_stats *out)
+void sg_dead_letter_read_metrics(struct sg_dead_letter *dl, struct sg_metrics_snapshot *into)
 {
-    out->rows = atomic_load(&dl->rows);
-    out->written = atomic_load(&dl->written);
-    out->failed = atomic_load(&dl->failed);
+    sg_metrics_read(&dl->metrics, into);
+    sg_refusals_read_metrics(dl->refusals, into);
 }
 
-int sg_dead_letter_metrics(struct sg_dead_letter *dl, struct sg_buf *out)
+int sg_dead_letter_write_refusals(struct sg_dead_letter *dl, struct sg_buf *out)
 {
-    struct sg_dead_letter_stats st;
-    sg_dead_letter_get_stats(dl, &st);
-    int rc = sg_refusals_write(dl->refusals, out);
-    rc |= sg_buf_printf(
-        out,
-        "# HELP streamgate_dead_letter_rows_total Bad rows handed to the dead-letter streams.\n"
-        "# TYPE streamgate_dead_letter_rows_total counter\n"
-        "streamgate_dead_letter_rows_total %llu\n"
-        "# HELP streamgate_dead_letter_written_total Bad rows stored in a dead-letter stream.\n"
-        "# TYPE streamgate_dead_letter_written_total counter\n"
-        "streamgate_dead_letter_written_total %llu\n"
-        "# HELP streamgate_dead_letter_failed_total Bad rows lost: not built, not admitted, or "
-        "not stored before the request's deadline.\n"
-        "# TYPE streamgate_dead_letter_failed_total counter\n"
-        "streamgate_dead_letter_failed_total %llu\n",
-        (unsigned long long)st.rows, (unsigned long long)st.written, (unsigned long long)st.failed);
-    return rc;
+    return sg_refusals_write(dl->refusals, out);
 }

@@ -47,12 +47,6 @@ struct sg_dead_letter_origin {
     size_t body_len;
 };
 
-struct sg_dead_letter_stats {
-    uint64_t rows;    /* bad rows handed to the pipeline */
-    uint64_t written; /* stored in a dead-letter stream */
-    uint64_t failed;  /* lost: not built, not admitted, or not stored by the deadline */
-};
-
 /* A new context over cfg and p (both borrowed; both must outlive it, and
  * the pipeline must be freed first: it resolves every batch). NULL on OOM. */
 struct sg_dead_letter *sg_dead_letter_new(const struct sg_config *cfg, struct sg_pipeline *p);
@@ -69,10 +63,12 @@ void sg_dead_letter_free(struct sg_dead_letter *dl);
 void sg_dead_letter_keep(struct sg_dead_letter *dl, const struct sg_dead_letter_origin *o,
                          const struct sg_ingest *in, enum sg_ingest_status st);
 
-void sg_dead_letter_get_stats(struct sg_dead_letter *dl, struct sg_dead_letter_stats *out);
+/* Adds the dead-letter rows of metrics.h (bad rows handed over, written,
+ * lost) and the unlabelled refusals into `into`. Thread-safe. */
+void sg_dead_letter_read_metrics(struct sg_dead_letter *dl, struct sg_metrics_snapshot *into);
 
-/* Appends the Prometheus text of the refusal and dead-letter counters.
- * Returns 0, or the buffer's failure. */
-int sg_dead_letter_metrics(struct sg_dead_letter *dl, struct sg_buf *out);
+/* Appends the sample lines of streamgate_refused_events_total (refusals.h).
+ * Returns 0, or the buffer's failure. Thread-safe. */
+int sg_dead_letter_write_refusals(struct sg_dead_letter *dl, struct sg_buf *out);
 
 #endif

@@ -11,8 +11,10 @@
 
 #include "answer.h"
 #include "config.h"
-#include "creds.h"
+#include "conn_guard.h"
+#include "creds/creds.h"
 #include "dead_letter.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "policy.h"
 
@@ -28,7 +30,10 @@ struct sg_gateway {
     atomic_size_t active_requests;      /* begun, not yet completed */
     /* by route and answer (answer.h); the last slot counts other statuses */
     atomic_uint_fast64_t responses[SG_RT_COUNT][SG_ANSWER_COUNT + 1];
-    atomic_uint_fast64_t events_accepted, events_rejected;
+    /* connections of the listeners, closed by reason (conn_guard.h) */
+    atomic_uint_fast64_t connections_closed[SG_CONN_REASON_COUNT];
+    /* the events and open-connection rows of metrics.h */
+    struct sg_metrics metrics;
 };
 
 /* Counts a response of `status` on `route`. */

@@ -3,13 +3,15 @@
  *   GET /healthz  the process is alive (ALB/ECS liveness): always 200.
  *   GET /readyz   ready for traffic: not draining, credentials present and
  *                 Kinesis answering; otherwise 503 with the reason.
- *   GET /metrics  Prometheus text format (counters are atomics, read here).
+ *   GET /metrics  Prometheus text format: every metric of the table in
+ *                 metrics.h, read from its owner here.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "http_internal.h"
 #include "http_respond.h"
+#include "metrics.h"
 #include "pipeline.h"
 
 bool sg_http_ops_is_path(const char *path)
@@ -47,11 +49,17 @@ static enum MHD_Result readyz(struct sg_http_request *req)
 
 static const char *const route_names[SG_RT_COUNT] = {"record", "records", "ops", "other"};
 
-/* One Prometheus histogram from cumulative-by-bucket counts. */
-static int histogram(struct sg_buf *b, const char *name, const char *help, const uint64_t *counts,
+/* What the sample lines of the labelled families and histograms read. */
+struct metrics_ctx {
+    struct sg_gateway *gw;
+    const struct sg_pipeline_stats *st;
+};
+
+/* One Prometheus histogram's samples from per-bucket counts. */
+static int histogram(struct sg_buf *b, const char *name, const uint64_t *counts,
                      const unsigned *bounds, size_t n, double scale, double sum)
 {
-    int rc = sg_buf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    int rc = 0;
     uint64_t cum = 0;
     for (size_t i = 0; i < n; i++) {
         cum += counts[i];
@@ -64,12 +72,9 @@ static int histogram(struct sg_buf *b, const char *name, const char *help, const
     return rc;
 }
 
-static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
+static int responses(struct sg_gateway *gw, const char *name, struct sg_buf *b)
 {
-    struct sg_pipeline_stats st;
-    sg_pipeline_get_stats(gw->pipeline, &st);
-    int rc = sg_buf_append_str(b, "# HELP streamgate_http_responses_total Responses by route "
-                                  "and status.\n# TYPE streamgate_http_responses_total counter\n");
+    int rc = 0;
     for (int r = 0; r < SG_RT_COUNT; r++)
         for (int i = 0; i <= SG_ANSWER_COUNT; i++) {
             uint64_t v = atomic_load(&gw->responses[r][i]);
@@ -78,66 +83,56 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
             char code[8];
             snprintf(code, sizeof code, "%u",
                      i < SG_ANSWER_COUNT ? sg_answer_kind((enum sg_answer)i)->status : 0);
-            rc |= sg_buf_printf(
-                b, "streamgate_http_responses_total{route=\"%s\",status=\"%s\"} %llu\n",
-                route_names[r], i < SG_ANSWER_COUNT ? code : "other", (unsigned long long)v);
+            rc |= sg_buf_printf(b, "%s{route=\"%s\",status=\"%s\"} %llu\n", name, route_names[r],
+                                i < SG_ANSWER_COUNT ? code : "other", (unsigned long long)v);
         }
-    rc |= sg_buf_printf(
-        b,
-        "# TYPE streamgate_events_accepted_total counter\nstreamgate_events_accepted_total %llu\n"
-        "# TYPE streamgate_events_rejected_total counter\nstreamgate_events_rejected_total %llu\n"
-        "# TYPE streamgate_putrecords_calls_total counter\nstreamgate_putrecords_calls_total %llu\n"
-        "# TYPE streamgate_putrecords_call_failures_total counter\n"
-        "streamgate_putrecords_call_failures_total %llu\n"
-        "# TYPE streamgate_records_sent_total counter\nstreamgate_records_sent_total %llu\n"
-        "# TYPE streamgate_kinesis_records_sent_total counter\n"
-        "streamgate_kinesis_records_sent_total %llu\n"
-        "# TYPE streamgate_aggregates_misplaced_total counter\n"
-        "streamgate_aggregates_misplaced_total %llu\n"
-        "# TYPE streamgate_records_ok_total counter\nstreamgate_records_ok_total %llu\n"
-        "# TYPE streamgate_records_retried_total counter\nstreamgate_records_retried_total %llu\n"
-        "# TYPE streamgate_records_failed_total counter\nstreamgate_records_failed_total %llu\n"
-        "# TYPE streamgate_throttled_total counter\nstreamgate_throttled_total %llu\n"
-        "# TYPE streamgate_putrecords_calls_split_total counter\n"
-        "streamgate_putrecords_calls_split_total %llu\n"
-        "# TYPE streamgate_putrecords_latency_ms_sum counter\n"
-        "streamgate_putrecords_latency_ms_sum %llu\n"
-        "# TYPE streamgate_inflight_calls gauge\nstreamgate_inflight_calls %u\n"
-        "# TYPE streamgate_queue_records gauge\nstreamgate_queue_records %zu\n"
-        "# TYPE streamgate_queue_bytes gauge\nstreamgate_queue_bytes %zu\n",
-        (unsigned long long)atomic_load(&gw->events_accepted),
-        (unsigned long long)atomic_load(&gw->events_rejected), (unsigned long long)st.calls,
-        (unsigned long long)st.call_failures, (unsigned long long)st.records_sent,
-        (unsigned long long)st.kinesis_records_sent, (unsigned long long)st.aggregates_misplaced,
-        (unsigned long long)st.records_ok, (unsigned long long)st.records_retried,
-        (unsigned long long)st.records_failed, (unsigned long long)st.throttled,
-        (unsigned long long)st.calls_split, (unsigned long long)st.latency_ms_sum, st.in_flight,
-        st.queued_records, st.queued_bytes);
-    rc |= histogram(b, "streamgate_putrecords_latency_seconds", "PutRecords call latency.",
-                    st.latency_buckets, sg_latency_bucket_ms, SG_LATENCY_BUCKETS, 0.001,
-                    (double)st.latency_ms_sum / 1000.0);
-    rc |= histogram(b, "streamgate_putrecords_batch_records", "Records per PutRecords call.",
-                    st.batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, 1.0,
-                    (double)st.batch_records_sum);
-    rc |= sg_dead_letter_metrics(gw->dead_letter, b);
-    uint64_t cred_loaded, cred_failed;
-    sg_creds_provider_stats(gw->creds, &cred_loaded, &cred_failed);
-    rc |= sg_buf_printf(b,
-                        "# HELP streamgate_credential_loads_total Credentials loaded (first "
-                        "load and refreshes).\n# TYPE streamgate_credential_loads_total counter\n"
-                        "streamgate_credential_loads_total %llu\n"
-                        "# TYPE streamgate_credential_load_failures_total counter\n"
-                        "streamgate_credential_load_failures_total %llu\n",
-                        (unsigned long long)cred_loaded, (unsigned long long)cred_failed);
-    rc |= sg_buf_printf(b,
-                        "# TYPE streamgate_readiness_probes_total counter\n"
-                        "streamgate_readiness_probes_total %llu\n"
-                        "# TYPE streamgate_readiness_probe_failures_total counter\n"
-                        "streamgate_readiness_probe_failures_total %llu\n"
-                        "# TYPE streamgate_ready gauge\nstreamgate_ready %d\n",
-                        (unsigned long long)st.probes, (unsigned long long)st.probe_failures,
-                        st.ready && !atomic_load(&gw->draining));
     return rc;
+}
+
+static int connections_closed(struct sg_gateway *gw, const char *name, struct sg_buf *b)
+{
+    int rc = 0;
+    for (int r = SG_CONN_OPEN + 1; r < SG_CONN_REASON_COUNT; r++)
+        rc |= sg_buf_printf(b, "%s{reason=\"%s\"} %llu\n", name,
+                            sg_conn_reason_name((enum sg_conn_close_reason)r),
+                            (unsigned long long)atomic_load(&gw->connections_closed[r]));
+    return rc;
+}
+
+static int samples(void *arg, enum sg_metric id, struct sg_buf *b)
+{
+    const struct metrics_ctx *m = arg;
+    const char *name = sg_metric_info(id)->name;
+    switch (id) {
+    case SG_M_HTTP_RESPONSES:
+        return responses(m->gw, name, b);
+    case SG_M_CONNECTIONS_CLOSED:
+        return connections_closed(m->gw, name, b);
+    case SG_M_REFUSED_EVENTS:
+        return sg_dead_letter_write_refusals(m->gw->dead_letter, b);
+    case SG_M_PUTRECORDS_LATENCY_SECONDS:
+        return histogram(b, name, m->st->latency_buckets, sg_latency_bucket_ms, SG_LATENCY_BUCKETS,
+                         0.001, (double)m->st->latency_ms_sum / 1000.0);
+    case SG_M_PUTRECORDS_BATCH_RECORDS:
+        return histogram(b, name, m->st->batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS,
+                         1.0, (double)m->st->batch_records_sum);
+    default:
+        return -1; /* a family of the table without samples here */
+    }
+}
+
+static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
+{
+    struct sg_pipeline_stats st;
+    sg_pipeline_get_stats(gw->pipeline, &st);
+    struct sg_metrics_snapshot s = {0};
+    sg_metrics_read(&gw->metrics, &s);
+    sg_pipeline_read_metrics(gw->pipeline, &s);
+    sg_dead_letter_read_metrics(gw->dead_letter, &s);
+    sg_creds_provider_read_metrics(gw->creds, &s);
+    s.v[SG_M_READY] = st.ready && !atomic_load(&gw->draining);
+    struct metrics_ctx ctx = {gw, &st};
+    return sg_metrics_write(b, &s, samples, &ctx);
 }
 
 static enum MHD_Result metrics(struct sg_http_request *req)

@@ -22,7 +22,7 @@
 
 #include "event.h"
 #include "json_scan.h"
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 #include "rand.h"
 
 /* Per record, beyond what the body's bytes account for: the JSON around an

@@ -36,7 +36,7 @@
 #include "buf.h"
 #include "config.h"
 #include "event.h"
-#include "hash_key.h"
+#include "kinesis/hash_key.h"
 
 enum sg_ingest_route { SG_ROUTE_RECORD = 0, SG_ROUTE_RECORDS };
 

@@ -28,7 +28,7 @@
 #include "catalog.h"
 #include "clock.h"
 #include "config.h"
-#include "creds.h"
+#include "creds/creds.h"
 #include "gateway.h"
 #include "http_server.h"
 #include "log.h"
@@ -231,11 +231,11 @@ static void shutdown_gracefully(struct sg_gateway *gw, struct sg_http_server *ht
     sg_http_server_quiesce(http);
     sg_pipeline_drain(gw->pipeline, cfg->drain_timeout_ms);
     wait_for_answers(gw, sg_clock_ms() + 2000);
-    struct sg_pipeline_stats st;
-    sg_pipeline_get_stats(gw->pipeline, &st);
+    struct sg_metrics_snapshot m = {0};
+    sg_pipeline_read_metrics(gw->pipeline, &m);
     fflush(stdout);
     sg_log(SG_LOG_INFO, "drained: %llu records accepted by Kinesis, %llu failed, %zu requests open",
-           (unsigned long long)st.records_ok, (unsigned long long)st.records_failed,
+           (unsigned long long)m.v[SG_M_RECORDS_OK], (unsigned long long)m.v[SG_M_RECORDS_FAILED],
            (size_t)atomic_load(&gw->active_requests));
 }
 

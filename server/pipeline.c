@@ -22,8 +22,8 @@
 #include "batcher.h"
 #include "buf.h"
 #include "clock.h"
-#include "kinesis_codec.h"
-#include "kinesis_transport.h"
+#include "kinesis/kinesis_codec.h"
+#include "kinesis/kinesis_transport.h"
 #include "log.h"
 #include "pipeline_internal.h"
 #include "rand.h"
@@ -79,7 +79,8 @@ static void finish(struct sg_pipeline *p, struct stream *s, struct sg_record *r,
                    enum sg_outcome outcome, const char *a, const char *b)
 {
     sg_batcher_release(s->batcher, 1, r->kinesis_bytes);
-    atomic_fetch_add(outcome == SG_OUTCOME_OK ? &p->records_ok : &p->records_failed, 1);
+    sg_metrics_add(&p->metrics, outcome == SG_OUTCOME_OK ? SG_M_RECORDS_OK : SG_M_RECORDS_FAILED,
+                   1);
     sg_record_resolve(r, outcome, a, b); /* r may be freed from here on */
 }
 
@@ -89,7 +90,7 @@ static void retry_or_fail(struct sg_pipeline *p, struct stream *s, struct sg_rec
                           const char *msg, int64_t now)
 {
     if (st == SG_KINESIS_THROTTLED)
-        atomic_fetch_add(&p->throttled, 1);
+        sg_metrics_add(&p->metrics, SG_M_THROTTLED, 1);
     struct sg_retry_plan plan = sg_retry_plan_for(
         st, unreachable, r->attempts, now, r->ticket->deadline_ms, atomic_load(&p->stop),
         p->cfg->backoff_base_ms, p->cfg->backoff_max_ms, sg_rand_u64());
@@ -101,7 +102,7 @@ static void retry_or_fail(struct sg_pipeline *p, struct stream *s, struct sg_rec
     }
     r->attempts++;
     r->not_before_ms = plan.not_before_ms;
-    atomic_fetch_add(&p->records_retried, 1);
+    sg_metrics_add(&p->metrics, SG_M_RECORDS_RETRIED, 1);
     sg_batcher_requeue(s->batcher, r);
 }
 
@@ -182,13 +183,14 @@ static int append_aggregated(struct sg_pipeline *p, struct call *c)
 static int build_body(struct sg_pipeline *p, struct call *c, size_t entry_bytes)
 {
     const struct sg_stream_config *sc = c->s->cfg;
-    int is_arn = sc->stream_arn[0] != '\0';
+    int is_arn;
+    const char *id = sg_pipeline_stream_id(sc, &is_arn);
     bool aggregate = sg_pipeline_aggregating(c->s) && c->n > 1;
     size_t max_entries = c->n < p->cfg->batch_max_records ? c->n : p->cfg->batch_max_records;
     c->groups = calloc(aggregate ? max_entries : c->n, sizeof *c->groups);
     sg_buf_init(&c->body, 0);
     if (!c->groups || sg_buf_reserve(&c->body, entry_bytes + c->n + BODY_OVERHEAD) != 0 ||
-        sg_kinesis_append_head(&c->body, is_arn ? sc->stream_arn : sc->stream_name, is_arn) != 0)
+        sg_kinesis_append_head(&c->body, id, is_arn) != 0)
         return -1;
     if ((aggregate ? append_aggregated(p, c) : append_plain(c)) != 0)
         return -1;
@@ -267,9 +269,9 @@ static void start_call(struct sg_pipeline *p, struct stream *s, struct sg_record
     }
     sg_pipeline_track_call(p, c);
     s->in_flight++;
-    atomic_fetch_add(&p->in_flight, 1);
-    atomic_fetch_add(&p->records_sent, c->n);
-    atomic_fetch_add(&p->kinesis_records_sent, c->n_groups);
+    sg_metrics_add(&p->metrics, SG_M_INFLIGHT_CALLS, 1);
+    sg_metrics_add(&p->metrics, SG_M_RECORDS_SENT, c->n);
+    sg_metrics_add(&p->metrics, SG_M_KINESIS_RECORDS_SENT, c->n_groups);
     atomic_fetch_add(&p->batch_records_sum, c->n_groups);
     observe(p->batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, c->n_groups);
 }
@@ -320,7 +322,7 @@ static void on_record_result(void *ctx, size_t i, const struct sg_kinesis_result
      * again once the map is read anew. */
     bool misplaced = ok && g->count > 1 && !landed_in_shard(rc->c, g, res->shard_id);
     if (misplaced) {
-        atomic_fetch_add(&rc->p->aggregates_misplaced, 1);
+        sg_metrics_add(&rc->p->metrics, SG_M_AGGREGATES_MISPLACED, 1);
         sg_shards_stale(rc->p, s, rc->now);
     }
     struct sg_record *r = g->first;
@@ -388,7 +390,7 @@ static void call_failed(struct sg_pipeline *p, struct call *c, struct sg_record 
     enum sg_kinesis_status st = sg_kinesis_classify_call(answered ? reply->http_status : 0, why,
                                                          why_len, reply->error_type, &err);
     bool unreachable = reply->outcome == SG_TRANSPORT_UNREACHABLE;
-    atomic_fetch_add(&p->call_failures, 1);
+    sg_metrics_add(&p->metrics, SG_M_PUTRECORDS_CALL_FAILURES, 1);
     /* Rotated or expired credentials: fetch new ones now, so the next calls
      * use them. */
     if (sg_kinesis_is_auth_error(err.code))
@@ -400,7 +402,7 @@ static void call_failed(struct sg_pipeline *p, struct call *c, struct sg_record 
                  !atomic_load(&p->stop);
     warn_call_failure(s, &err, split ? c->n : 0, now);
     if (split) {
-        atomic_fetch_add(&p->calls_split, 1);
+        sg_metrics_add(&p->metrics, SG_M_PUTRECORDS_CALLS_SPLIT, 1);
         isolate(s, list, c->n);
         return;
     }
@@ -414,13 +416,13 @@ static void complete_put_records(struct sg_pipeline *p, struct call *c,
     struct stream *s = c->s;
     struct sg_record *list = c->records;
     c->records = NULL;
-    atomic_fetch_add(&p->calls, 1);
-    atomic_fetch_add(&p->latency_ms_sum, (uint64_t)(now - c->started_ms));
+    sg_metrics_add(&p->metrics, SG_M_PUTRECORDS_CALLS, 1);
+    sg_metrics_add(&p->metrics, SG_M_PUTRECORDS_LATENCY_MS_SUM, (uint64_t)(now - c->started_ms));
     observe(p->latency_buckets, sg_latency_bucket_ms, SG_LATENCY_BUCKETS,
             (uint64_t)(now - c->started_ms));
     atomic_store(&p->reachable, reply->outcome == SG_TRANSPORT_ANSWERED);
     s->in_flight--;
-    atomic_fetch_sub(&p->in_flight, 1);
+    sg_metrics_sub(&p->metrics, SG_M_INFLIGHT_CALLS, 1);
 
     struct sg_kinesis_error err;
     if (reply->outcome == SG_TRANSPORT_ANSWERED && reply->http_status == 200) {
@@ -431,7 +433,7 @@ static void complete_put_records(struct sg_pipeline *p, struct call *c,
                 sg_pipeline_set_health(p, s, HEALTH_OK, NULL);
             return;
         }
-        atomic_fetch_add(&p->call_failures, 1);
+        sg_metrics_add(&p->metrics, SG_M_PUTRECORDS_CALL_FAILURES, 1);
         fail_all(p, s, list, SG_KINESIS_RETRYABLE, false, err.code, err.message);
         return;
     }
@@ -695,7 +697,7 @@ void sg_pipeline_abandon(struct sg_pipeline *p)
         p->transport->ops->cancel(p->transport, c);
         if (c->kind == CALL_PUT_RECORDS) {
             c->s->in_flight--;
-            atomic_fetch_sub(&p->in_flight, 1);
+            sg_metrics_sub(&p->metrics, SG_M_INFLIGHT_CALLS, 1);
         }
         struct sg_record *list = c->records;
         c->records = NULL;
@@ -775,21 +777,8 @@ size_t sg_pipeline_stream_max_record_bytes(struct sg_pipeline *p, size_t stream_
 void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out)
 {
     memset(out, 0, sizeof *out);
-    out->calls = atomic_load(&p->calls);
-    out->call_failures = atomic_load(&p->call_failures);
-    out->records_sent = atomic_load(&p->records_sent);
-    out->records_ok = atomic_load(&p->records_ok);
-    out->records_retried = atomic_load(&p->records_retried);
-    out->records_failed = atomic_load(&p->records_failed);
-    out->kinesis_records_sent = atomic_load(&p->kinesis_records_sent);
-    out->aggregates_misplaced = atomic_load(&p->aggregates_misplaced);
-    out->throttled = atomic_load(&p->throttled);
-    out->calls_split = atomic_load(&p->calls_split);
-    out->latency_ms_sum = atomic_load(&p->latency_ms_sum);
-    out->in_flight = atomic_load(&p->in_flight);
     out->kinesis_reachable = atomic_load(&p->reachable);
-    out->probes = atomic_load(&p->probes);
-    out->probe_failures = atomic_load(&p->probe_failures);
+    out->latency_ms_sum = sg_metrics_get(&p->metrics, SG_M_PUTRECORDS_LATENCY_MS_SUM);
     out->batch_records_sum = atomic_load(&p->batch_records_sum);
     for (size_t i = 0; i <= SG_LATENCY_BUCKETS; i++)
         out->latency_buckets[i] = atomic_load(&p->latency_buckets[i]);
@@ -807,10 +796,15 @@ void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out)
                  h == HEALTH_UNKNOWN ? "waiting for the first Kinesis check" : s->reason);
     }
     pthread_mutex_unlock(&p->mu);
+}
+
+void sg_pipeline_read_metrics(struct sg_pipeline *p, struct sg_metrics_snapshot *into)
+{
+    sg_metrics_read(&p->metrics, into);
     for (size_t i = 0; i < p->n_streams; i++) {
         struct sg_batcher_stats st;
         sg_batcher_get_stats(p->streams[i].batcher, &st);
-        out->queued_records += st.outstanding_records;
-        out->queued_bytes += st.outstanding_bytes;
+        into->v[SG_M_QUEUE_RECORDS] += st.outstanding_records;
+        into->v[SG_M_QUEUE_BYTES] += st.outstanding_bytes;
     }
 }

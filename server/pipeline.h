@@ -46,7 +46,8 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "creds.h"
+#include "creds/creds.h"
+#include "metrics.h"
 #include "record.h"
 
 struct sg_pipeline;
@@ -57,26 +58,14 @@ struct sg_pipeline;
 extern const unsigned sg_latency_bucket_ms[SG_LATENCY_BUCKETS];
 extern const unsigned sg_batch_bucket_records[SG_BATCH_BUCKETS];
 
+/* Readiness and the histograms; the counters are read with
+ * sg_pipeline_read_metrics. */
 struct sg_pipeline_stats {
-    uint64_t calls;                /* PutRecords calls completed (any outcome) */
-    uint64_t call_failures;        /* calls that failed as a whole */
-    uint64_t records_sent;         /* record sends, retries included */
-    uint64_t kinesis_records_sent; /* PutRecords entries sent (aggregates count once) */
-    uint64_t aggregates_misplaced; /* aggregates stored outside their shard (resharding) */
-    uint64_t records_ok;
-    uint64_t records_retried;
-    uint64_t records_failed; /* resolved with an error */
-    uint64_t throttled;      /* throttling answers (per record or per call) */
-    uint64_t calls_split;    /* refused calls split to isolate a record (isolation) */
-    uint64_t latency_ms_sum; /* of completed calls */
-    unsigned in_flight;
-    size_t queued_records; /* admitted, not yet resolved, all streams */
-    size_t queued_bytes;
     bool kinesis_reachable; /* the last call got an HTTP answer */
     bool ready;             /* every stream's last check passed */
     char not_ready_reason[192];
-    uint64_t probes, probe_failures;
-    /* cumulative counts per bucket; the last slot is +Inf */
+    uint64_t latency_ms_sum; /* of completed calls: the latency histogram's sum */
+    /* counts per bucket; the last slot is +Inf */
     uint64_t latency_buckets[SG_LATENCY_BUCKETS + 1];
     uint64_t batch_buckets[SG_BATCH_BUCKETS + 1];
     uint64_t batch_records_sum;
@@ -125,5 +114,9 @@ size_t sg_pipeline_dead_letter_index(struct sg_pipeline *p, size_t stream_idx);
 size_t sg_pipeline_stream_max_record_bytes(struct sg_pipeline *p, size_t stream_idx);
 
 void sg_pipeline_get_stats(struct sg_pipeline *p, struct sg_pipeline_stats *out);
+
+/* Adds the pipeline's rows of metrics.h (PutRecords calls, records, probes,
+ * calls in flight, queued records and bytes) into `into`. Thread-safe. */
+void sg_pipeline_read_metrics(struct sg_pipeline *p, struct sg_metrics_snapshot *into);
 
 #endif

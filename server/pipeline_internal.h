@@ -21,10 +21,19 @@
 
 #include "batcher.h"
 #include "buf.h"
-#include "kinesis_transport.h"
-#include "kpl_pack.h"
+#include "kinesis/kinesis_transport.h"
+#include "kinesis/kpl_pack.h"
+#include "kinesis/shard_map.h"
+#include "metrics.h"
 #include "pipeline.h"
-#include "shard_map.h"
+
+/* The stream a Kinesis call names: its ARN when configured (*is_arn set),
+ * else its name. Borrowed from the stream's configuration. */
+static inline const char *sg_pipeline_stream_id(const struct sg_stream_config *sc, int *is_arn)
+{
+    *is_arn = sc->stream_arn[0] != '\0';
+    return *is_arn ? sc->stream_arn : sc->stream_name;
+}
 
 enum health { HEALTH_UNKNOWN = 0, HEALTH_OK, HEALTH_FAILING, HEALTH_UNREACHABLE };
 
@@ -100,13 +109,11 @@ struct sg_pipeline {
     atomic_bool stop;       /* sender exits once nothing is outstanding */
     pthread_mutex_t mu;     /* guards stream reasons; pairs with idle_cv for drain */
     pthread_cond_t idle_cv; /* on CLOCK_MONOTONIC, like every other wait */
-    /* statistics, written by the sender (atomics: read by /metrics) */
-    atomic_uint_fast64_t calls, call_failures, records_sent, records_ok, records_retried,
-        records_failed, throttled, latency_ms_sum, calls_split, kinesis_records_sent,
-        aggregates_misplaced;
-    atomic_uint in_flight;
+    /* statistics, written by the sender (atomics: read by /metrics): the
+     * PutRecords, record and probe rows of metrics.h, and the histograms */
+    struct sg_metrics metrics;
     atomic_bool reachable;
-    atomic_uint_fast64_t probes, probe_failures, batch_records_sum;
+    atomic_uint_fast64_t batch_records_sum;
     atomic_uint_fast64_t latency_buckets[SG_LATENCY_BUCKETS + 1];
     atomic_uint_fast64_t batch_buckets[SG_BATCH_BUCKETS + 1];
 };

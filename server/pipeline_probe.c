@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kinesis_codec.h"
-#include "kinesis_http.h"
+#include "kinesis/kinesis_api.h"
+#include "kinesis/kinesis_codec.h"
+#include "kinesis/shard_map.h"
 #include "pipeline_internal.h"
-#include "shard_map.h"
 
 #define PROBE_ANSWER_LIMIT 65536
 
@@ -54,7 +54,7 @@ void sg_probe_complete(struct sg_pipeline *p, struct call *c, const struct sg_ki
     }
     atomic_store(&p->reachable, r->outcome == SG_TRANSPORT_ANSWERED);
     if (h != HEALTH_OK)
-        atomic_fetch_add(&p->probe_failures, 1);
+        sg_metrics_add(&p->metrics, SG_M_READINESS_PROBE_FAILURES, 1);
     sg_pipeline_set_health(p, s, h, why);
     /* Check again soon while failing, so recovery is noticed quickly. */
     unsigned next = p->cfg->probe_interval_ms;
@@ -68,18 +68,15 @@ void sg_probe_start(struct sg_pipeline *p, struct stream *s, int64_t now)
 {
     s->next_probe_ms = now + p->cfg->probe_interval_ms;
     const struct sg_stream_config *sc = s->cfg;
-    int is_arn = sc->stream_arn[0] != '\0';
     struct call *c = calloc(1, sizeof *c);
     if (!c)
         return;
     c->s = s, c->kind = CALL_PROBE, c->started_ms = now;
     sg_buf_init(&c->body, 4096);
-    const char *name = is_arn ? sc->stream_arn : sc->stream_name;
-    int rc = sg_buf_append_str(&c->body, is_arn ? "{\"StreamARN\":" : "{\"StreamName\":");
-    rc |= sg_buf_append_json_string(&c->body, name, strlen(name));
-    rc |= sg_buf_append_char(&c->body, '}');
+    int is_arn;
+    const char *id = sg_pipeline_stream_id(sc, &is_arn);
     enum sg_transport_start started = SG_TRANSPORT_START_FAILED;
-    if (rc == 0) {
+    if (sg_kinesis_append_stream_body(&c->body, id, is_arn) == 0) {
         struct sg_kinesis_request req = {SG_KINESIS_TARGET_DESCRIBE_SUMMARY, c->body.data,
                                          c->body.len, (int64_t)p->cfg->connect_timeout_ms * 2,
                                          PROBE_ANSWER_LIMIT};
@@ -95,5 +92,5 @@ void sg_probe_start(struct sg_pipeline *p, struct stream *s, int64_t now)
     }
     sg_pipeline_track_call(p, c);
     s->probing = true;
-    atomic_fetch_add(&p->probes, 1);
+    sg_metrics_add(&p->metrics, SG_M_READINESS_PROBES, 1);
 }

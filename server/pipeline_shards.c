@@ -16,14 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_api.h"
+#include "kinesis/kinesis_codec.h"
 #include "log.h"
 #include "pipeline_internal.h"
 
 #define SHARDS_REFRESH_MS 60000
 #define SHARDS_RETRY_MS 1000
 #define SHARDS_ANSWER_LIMIT (8u * 1024u * 1024u)
-#define TARGET_LIST_SHARDS "Kinesis_20131202.ListShards"
 #define NEXT_TOKEN_MAX 2048
 
 static int list_body(struct sg_buf *b, const struct sg_stream_config *sc, const char *token)
@@ -33,11 +33,9 @@ static int list_body(struct sg_buf *b, const struct sg_stream_config *sc, const 
         rc |= sg_buf_append_json_string(b, token, strlen(token));
         return rc | sg_buf_append_char(b, '}');
     }
-    int is_arn = sc->stream_arn[0] != '\0';
-    const char *name = is_arn ? sc->stream_arn : sc->stream_name;
-    int rc = sg_buf_append_str(b, is_arn ? "{\"StreamARN\":" : "{\"StreamName\":");
-    rc |= sg_buf_append_json_string(b, name, strlen(name));
-    return rc | sg_buf_append_char(b, '}');
+    int is_arn;
+    const char *id = sg_pipeline_stream_id(sc, &is_arn);
+    return sg_kinesis_append_stream_body(b, id, is_arn);
 }
 
 void sg_shards_start(struct sg_pipeline *p, struct stream *s, int64_t now, const char *token)
@@ -50,7 +48,7 @@ void sg_shards_start(struct sg_pipeline *p, struct stream *s, int64_t now, const
     sg_buf_init(&c->body, NEXT_TOKEN_MAX + 4096);
     enum sg_transport_start started = SG_TRANSPORT_START_FAILED;
     if (list_body(&c->body, s->cfg, token) == 0) {
-        struct sg_kinesis_request req = {TARGET_LIST_SHARDS, c->body.data, c->body.len,
+        struct sg_kinesis_request req = {SG_KINESIS_TARGET_LIST_SHARDS, c->body.data, c->body.len,
                                          (int64_t)p->cfg->call_timeout_ms, SHARDS_ANSWER_LIMIT};
         started = p->transport->ops->start(p->transport, &req, c);
     }

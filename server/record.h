@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hash_key.h"
+#include "kinesis/hash_key.h"
 
 /* The final answer for one record; also the candidate answer while it waits
  * to be retried (what it would be if its deadline passed now). */

@@ -161,26 +161,23 @@ uint64_t sg_refusals_get(struct sg_refusals *r, const char *stream, const char *
 
 int sg_refusals_write(struct sg_refusals *r, struct sg_buf *out)
 {
-    int rc = sg_buf_append_str(out, "# HELP streamgate_refused_events_total Events refused by "
-                                    "validation, by stream, event type and rule.\n"
-                                    "# TYPE streamgate_refused_events_total counter\n");
+    const char *name = sg_metric_info(SG_M_REFUSED_EVENTS)->name;
+    int rc = 0;
     pthread_mutex_lock(&r->mu);
     for (size_t i = 0; i < r->cap; i++) {
         const struct slot *s = &r->slots[i];
         if (s->stream)
-            rc |= sg_buf_printf(out,
-                                "streamgate_refused_events_total{stream=\"%s\",event_type=\"%s\","
-                                "reason=\"%s\"} %llu\n",
-                                s->stream, s->event_type, sg_refusals_rules[s->rule],
+            rc |= sg_buf_printf(out, "%s{stream=\"%s\",event_type=\"%s\",reason=\"%s\"} %llu\n",
+                                name, s->stream, s->event_type, sg_refusals_rules[s->rule],
                                 (unsigned long long)s->count);
     }
-    uint64_t unlabelled = r->unlabelled;
     pthread_mutex_unlock(&r->mu);
-    rc |= sg_buf_printf(out,
-                        "# HELP streamgate_refused_events_unlabelled_total Refused events past "
-                        "the label sets kept.\n"
-                        "# TYPE streamgate_refused_events_unlabelled_total counter\n"
-                        "streamgate_refused_events_unlabelled_total %llu\n",
-                        (unsigned long long)unlabelled);
     return rc;
+}
+
+void sg_refusals_read_metrics(struct sg_refusals *r, struct sg_metrics_snapshot *into)
+{
+    pthread_mutex_lock(&r->mu);
+    into->v[SG_M_REFUSED_EVENTS_UNLABELLED] += r->unlabelled;
+    pthread_mutex_unlock(&r->mu);
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "metrics.h"
 
 struct sg_refusals;
 
@@ -43,8 +44,12 @@ void sg_refusals_count(struct sg_refusals *r, const char *stream, const char *ev
 uint64_t sg_refusals_get(struct sg_refusals *r, const char *stream, const char *event_type,
                          const char *rule);
 
-/* Appends the Prometheus text of both counters. Returns 0 or the buffer's
+/* Appends the sample lines of streamgate_refused_events_total, one per
+ * label set (its head comes from metrics.h). Returns 0 or the buffer's
  * failure. */
 int sg_refusals_write(struct sg_refusals *r, struct sg_buf *out);
+
+/* Adds the refusals counted without labels into `into` (metrics.h). */
+void sg_refusals_read_metrics(struct sg_refusals *r, struct sg_metrics_snapshot *into);
 
 #endif

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 #include "record.h"
 
 /* "Full jitter" exponential backoff

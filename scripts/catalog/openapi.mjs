@@ -47,7 +47,7 @@ const ERRORS = {
     "Body over the route's limit (2 MiB /record, 10 MiB /records), or a record as stored (data + partition key) over 1 MiB.",
     "Request body is over the 2097152-byte limit"],
   415: ["UnsupportedMediaTypeException",
-    "Content-Type is not application/json, or a Content-Encoding other than identity.",
+    "Content-Type is not application/json, a Content-Encoding other than identity, gzip or deflate, or a compressed body that is not what its Content-Encoding says.",
     "Unsupported Media Type: send Content-Type: application/json"],
   429: ["TooManyRequestsException", "Over the API key's rate; retry after Retry-After.", "Too Many Requests"],
   431: ["RequestHeaderFieldsTooLargeException", "Request line + header fields over limits.max_header_bytes.",

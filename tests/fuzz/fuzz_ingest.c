@@ -45,7 +45,7 @@
 #include "config.h"
 #include "ingest_parse.h"
 #include "json_scan.h"
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

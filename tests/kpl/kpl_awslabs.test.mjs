@@ -1,8 +1,8 @@
-// The KPL aggregates of server/kpl.c decoded by awslabs' own de-aggregator
+// The KPL aggregates of server/kinesis/kpl.c decoded by awslabs' own de-aggregator
 // (npm aws-kinesis-agg, the module Lambda consumers use), checksums on:
 // every user record comes back with its partition key and bytes, in order,
 // and no aggregate passes its maximum size. Then whole PutRecords calls
-// packed by server/kpl_pack.c for streams of several shards: every user
+// packed by server/kinesis/kpl_pack.c for streams of several shards: every user
 // record of an aggregate hashes into the shard its ExplicitHashKey names (the
 // check KCL makes before it keeps a sub-record), and nothing is lost.
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 /*
- * kpl_encode: a test driver for server/kpl.h and kpl_pack.h. Reads user
+ * kpl_encode: a test driver for server/kinesis/kpl.h and kpl_pack.h. Reads user
  * records from stdin, one per line as "<partition key>\t<data>".
  *   kpl_encode MAX_BYTES: packs them into aggregates of at most MAX_BYTES (a
  *     new one whenever the current one is full) and prints each aggregate as
@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kinesis_codec.h"
-#include "kpl.h"
-#include "kpl_pack.h"
+#include "kinesis/kinesis_codec.h"
+#include "kinesis/kpl.h"
+#include "kinesis/kpl_pack.h"
 
 static int emit(struct sg_kpl_agg *a)
 {

@@ -19,7 +19,7 @@
 
 #include "buf.h"
 #include "check.h"
-#include "creds_internal.h"
+#include "creds/creds_internal.h"
 
 static bool str_is(const char *got, const char *want)
 {

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "creds_internal.h"
+#include "creds/creds_internal.h"
 
 static long long now_ms(void)
 {

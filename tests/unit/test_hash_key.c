@@ -1,10 +1,10 @@
 /*
- * test_hash_key: server/hash_key.h: the MD5 hash keys of partition keys
+ * test_hash_key: server/kinesis/hash_key.h: the MD5 hash keys of partition keys
  * (expected values computed independently, with Python's hashlib), decimal
  * parse/format at the bounds of the 128-bit space, and shard range lookup
  * over ranges laid out as ListShards returns them.
  */
-#include "hash_key.h"
+#include "kinesis/hash_key.h"
 
 #include "check.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_kinesis_codec: server/kinesis_codec.h.
+ * test_kinesis_codec: server/kinesis/kinesis_codec.h.
  *   - sg_kinesis_classify_code: every listed code, "ns#Code:url" forms,
  *     unknown codes;
  *   - sg_kinesis_classify_call: transport failures, JSON error bodies,
@@ -7,7 +7,7 @@
  *   - the request encoder: exact bytes, and the whole body parses (jansson);
  *   - sg_kinesis_parse_put_records: per-record outcomes, malformed answers.
  */
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>

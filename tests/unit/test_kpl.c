@@ -1,11 +1,11 @@
 /*
- * test_kpl: server/kpl.h: aggregates decoded again by a protobuf reader
+ * test_kpl: server/kinesis/kpl.h: aggregates decoded again by a protobuf reader
  * written here from the wire-format spec (not from kpl.c), the digest, the
  * size accounting against the encoded bytes, the maximum, and consecutive
  * partition keys sharing a table entry. tests/kpl/ checks the same encoder
  * against awslabs' own decoder (npm aws-kinesis-agg).
  */
-#include "kpl.h"
+#include "kinesis/kpl.h"
 
 #include <openssl/evp.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * test_kpl_pack: server/kpl_pack.h over a four-shard map: every record goes
+ * test_kpl_pack: server/kinesis/kpl_pack.h over a four-shard map: every record goes
  * out exactly once, in a group whose records all belong to one shard (their
  * hash in that shard's range), in arrival order within the shard; groups of
  * one are the record's own entry, aggregates carry the first record's key and
@@ -7,14 +7,14 @@
  * limits leave the rest for the next call. The aggregates' bytes are checked
  * against awslabs' decoder in tests/kpl.
  */
-#include "kpl_pack.h"
+#include "kinesis/kpl_pack.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 
 #define N_MAX 600
 

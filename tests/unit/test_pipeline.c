@@ -18,12 +18,20 @@
 
 #include "check.h"
 #include "config.h"
-#include "hash_key.h"
-#include "kinesis_codec.h"
-#include "kinesis_transport.h"
+#include "kinesis/hash_key.h"
+#include "kinesis/kinesis_codec.h"
+#include "kinesis/kinesis_transport.h"
 #include "pipeline.h"
 #include "pipeline_internal.h"
 #include "record.h"
+
+/* PutRecords calls in flight, as /metrics reads them. */
+static uint64_t in_flight(struct sg_pipeline *p)
+{
+    struct sg_metrics_snapshot m = {0};
+    sg_pipeline_read_metrics(p, &m);
+    return m.v[SG_M_INFLIGHT_CALLS];
+}
 
 /* ---- clock ----------------------------------------------------------------------------- */
 
@@ -409,11 +417,13 @@ static void test_partial_failure_resends_only_failed(void)
         snprintf(want, sizeof want, "2%ld", 2 + position_of(&f.sc->calls[c2], "p", i));
         CHECK_STREQ(result_a(&rq, i), want, "a resent record gets its own entry's answer");
     }
-    struct sg_pipeline_stats st;
-    sg_pipeline_get_stats(f.p, &st);
-    CHECK(st.records_retried == 2 && st.records_sent == 5 && st.throttled == 1,
-          "stats: %llu retried, %llu sent, %llu throttled", (unsigned long long)st.records_retried,
-          (unsigned long long)st.records_sent, (unsigned long long)st.throttled);
+    struct sg_metrics_snapshot st = {0};
+    sg_pipeline_read_metrics(f.p, &st);
+    CHECK(st.v[SG_M_RECORDS_RETRIED] == 2 && st.v[SG_M_RECORDS_SENT] == 5 &&
+              st.v[SG_M_THROTTLED] == 1,
+          "stats: %llu retried, %llu sent, %llu throttled",
+          (unsigned long long)st.v[SG_M_RECORDS_RETRIED],
+          (unsigned long long)st.v[SG_M_RECORDS_SENT], (unsigned long long)st.v[SG_M_THROTTLED]);
     teardown(&f);
 }
 
@@ -517,9 +527,10 @@ static void test_refusal_isolates_the_record(void)
     CHECK(rq.results[3].outcome == SG_OUTCOME_REFUSED, "only the record at fault is refused");
     CHECK_STREQ(result_a(&rq, 3), "ValidationException", "with Kinesis' code");
     CHECK(count_puts(f.sc) == 5, "4 -> 2 + 2 -> 1 + 1: five calls (%zu)", count_puts(f.sc));
-    struct sg_pipeline_stats st;
-    sg_pipeline_get_stats(f.p, &st);
-    CHECK(st.calls_split == 2, "two splits (%llu)", (unsigned long long)st.calls_split);
+    struct sg_metrics_snapshot st = {0};
+    sg_pipeline_read_metrics(f.p, &st);
+    CHECK(st.v[SG_M_PUTRECORDS_CALLS_SPLIT] == 2, "two splits (%llu)",
+          (unsigned long long)st.v[SG_M_PUTRECORDS_CALLS_SPLIT]);
     teardown(&f);
 }
 
@@ -597,7 +608,7 @@ static void test_answers_out_of_order(void)
     turns(&f, 1);
     long cb = last_put(f.sc);
     CHECK(ca >= 0 && cb > ca && sent_key(&f.sc->calls[cb], "b", 2), "two calls in flight");
-    CHECK(f.p->in_flight == 2, "in flight: %u", (unsigned)f.p->in_flight);
+    CHECK(in_flight(f.p) == 2, "in flight: %llu", (unsigned long long)in_flight(f.p));
     queue(f.sc, (size_t)cb, SG_TRANSPORT_ANSWERED, 200, OK3);
     queue(f.sc, (size_t)ca, SG_TRANSPORT_ANSWERED, 200,
           "{\"FailedRecordCount\":0,\"Records\":[{\"SequenceNumber\":\"31\",\"ShardId\":\"x\"},"
@@ -606,7 +617,7 @@ static void test_answers_out_of_order(void)
     CHECK(a.done_calls == 1 && b.done_calls == 1, "both completed once");
     CHECK_STREQ(result_a(&a, 1), "32", "a's records get a's answer");
     CHECK_STREQ(result_a(&b, 0), "11", "b's records get b's answer");
-    CHECK(f.p->in_flight == 0, "nothing in flight");
+    CHECK(in_flight(f.p) == 0, "nothing in flight");
     teardown(&f);
 }
 
@@ -652,7 +663,7 @@ static void test_drain_with_calls_in_flight(void)
           "its records are answered 503");
     CHECK(b.done_calls == 1 && b.results[0].outcome == SG_OUTCOME_UNAVAILABLE,
           "queued records are answered 503");
-    CHECK(f.p->in_flight == 0 && f.p->active == NULL, "nothing left in flight");
+    CHECK(in_flight(f.p) == 0 && f.p->active == NULL, "nothing left in flight");
     teardown(&f);
 }
 
@@ -857,10 +868,10 @@ static void test_aggregates_by_shard(void)
         snprintf(want, sizeof want, "shardId-00000000000%d", shard_of(a.rq.records[i].hash));
         CHECK_STREQ(shard, want, "each record answered with the shard its key hashes to");
     }
-    struct sg_pipeline_stats st;
-    sg_pipeline_get_stats(f.p, &st);
-    CHECK(st.records_sent == 8 && st.kinesis_records_sent == entries, "8 user records in %llu",
-          (unsigned long long)st.kinesis_records_sent);
+    struct sg_metrics_snapshot st = {0};
+    sg_pipeline_read_metrics(f.p, &st);
+    CHECK(st.v[SG_M_RECORDS_SENT] == 8 && st.v[SG_M_KINESIS_RECORDS_SENT] == entries,
+          "8 user records in %llu", (unsigned long long)st.v[SG_M_KINESIS_RECORDS_SENT]);
     teardown(&f);
 }
 
@@ -912,10 +923,10 @@ static void test_misplaced_aggregate_resent_after_new_map(void)
     answer_put(&f, (size_t)c, -1, agg); /* stored, but in another shard */
     turns(&f, 1);
     CHECK(a.rq.done_calls == 0, "the misplaced aggregate's records are not acknowledged");
-    struct sg_pipeline_stats st;
-    sg_pipeline_get_stats(f.p, &st);
-    CHECK(st.aggregates_misplaced == 1, "only that aggregate counted (%llu)",
-          (unsigned long long)st.aggregates_misplaced);
+    struct sg_metrics_snapshot st = {0};
+    sg_pipeline_read_metrics(f.p, &st);
+    CHECK(st.v[SG_M_AGGREGATES_MISPLACED] == 1, "only that aggregate counted (%llu)",
+          (unsigned long long)st.v[SG_M_AGGREGATES_MISPLACED]);
     turns(&f, 2);
     CHECK(f.sc->list_calls == lists + 1, "the shard map is read again at once");
     after_backoff(&f);

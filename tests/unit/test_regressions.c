@@ -14,7 +14,7 @@
 #include "check.h"
 #include "config.h"
 #include "ingest_parse.h"
-#include "kinesis_codec.h"
+#include "kinesis/kinesis_codec.h"
 
 /* buf.c sg_buf_append_json_string reserves the worst case (6n+2) against the
  * limit, so an append whose output fits is refused. */

@@ -1,12 +1,12 @@
 /*
- * test_shard_map: server/shard_map.h over ListShards and
+ * test_shard_map: server/kinesis/shard_map.h over ListShards and
  * DescribeStreamSummary answers shaped as Kinesis (and kinesalite) send
  * them: four even shards, the same stream after a split (closed parent,
  * two open children, listed out of order over two pages), gaps, overlaps and
  * broken answers refused with a reason, and the summary's status, maximum
  * record size and record distribution strategy.
  */
-#include "shard_map.h"
+#include "kinesis/shard_map.h"
 
 #include "check.h"
 

@@ -16,7 +16,7 @@
  * directory is missing and everything else passed.
  */
 #include "check.h"
-#include "sigv4.h"
+#include "kinesis/sigv4.h"
 
 #include <dirent.h>
 #include <jansson.h>

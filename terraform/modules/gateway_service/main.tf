@@ -16,13 +16,19 @@
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
+# The ALB's nodes connect from the VPC: the gateway believes their
+# X-Forwarded-For (the access log's client address) and no one else's.
+data "aws_vpc" "this" {
+  id = var.vpc_id
+}
+
 locals {
-  region        = data.aws_region.current.name
-  log_group     = "/ecs/${var.name}"
-  container     = "streamgate"
-  stream_arns   = distinct([for s in var.streams : s.stream_arn])
-  alb_resource  = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
-  ecs_resource  = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"
+  region       = data.aws_region.current.name
+  log_group    = "/ecs/${var.name}"
+  container    = "streamgate"
+  stream_arns  = distinct([for s in var.streams : s.stream_arn])
+  alb_resource = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
+  ecs_resource = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"
 
   gateway_config = merge({
     listen    = "0.0.0.0:8080"
@@ -45,6 +51,7 @@ locals {
       partition_key = s.partition_key
       aggregation   = s.aggregation
     }]
+    trusted_proxies = [data.aws_vpc.this.cidr_block]
   }, length(var.limits) > 0 ? { limits = var.limits } : {})
 
   task_definition = jsondecode(templatefile(var.task_definition_template, {

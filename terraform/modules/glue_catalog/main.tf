@@ -4,8 +4,8 @@
 # engines that do not read projection (Redshift Spectrum, EMR, Glue ETL).
 #
 # The Parquet table's columns are the fields every event has after the
-# gateway's enrichment (config/event-fields.json); scripts/check_terraform.mjs
-# compares the two. event_type is a partition key and so is not also declared
+# gateway's enrichment (config/event-fields.json); terraform test
+# (environments/dev/tests) compares the two. event_type is a partition key and so is not also declared
 # as a column (Hive refuses a name that is both); its value comes from the
 # event_type=... path segment, which Firehose fills from the same field.
 
@@ -19,14 +19,14 @@ locals {
 
   # Shared by both tables: Athena computes partitions instead of listing them.
   projection = {
-    "projection.enabled"            = "true"
-    "projection.event_type.type"    = "enum"
-    "projection.event_type.values"  = join(",", var.event_types)
-    "projection.dt.type"            = "date"
-    "projection.dt.format"          = "yyyy-MM-dd"
-    "projection.dt.range"           = "${var.projection_start_date},NOW"
-    "projection.dt.interval"        = "1"
-    "projection.dt.interval.unit"   = "DAYS"
+    "projection.enabled"           = "true"
+    "projection.event_type.type"   = "enum"
+    "projection.event_type.values" = join(",", var.event_types)
+    "projection.dt.type"           = "date"
+    "projection.dt.format"         = "yyyy-MM-dd"
+    "projection.dt.range"          = "${var.projection_start_date},NOW"
+    "projection.dt.interval"       = "1"
+    "projection.dt.interval.unit"  = "DAYS"
   }
 
   glue_arn_prefix = "arn:${data.aws_partition.current.partition}:glue:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"

@@ -62,3 +62,34 @@ output "redshift_workgroup" {
   description = "Redshift Serverless workgroup, or null when Redshift is disabled."
   value       = var.enable_redshift ? module.redshift[0].workgroup_name : null
 }
+
+output "firehose_destinations" {
+  description = "S3 destination of each delivery stream as applied (parquet, raw): prefixes, partition query, format conversion. deploy/local reads the same settings from this Terraform."
+  value = {
+    parquet = module.firehose_parquet.s3_destination
+    raw     = module.firehose_raw.s3_destination
+  }
+}
+
+output "glue_tables" {
+  description = "Glue tables by name: location, columns and partition keys."
+  value       = module.catalog.tables
+}
+
+output "stream_encryption" {
+  description = "Server-side encryption of every stream, by stream name."
+  value = merge(
+    { (module.events_stream.name) = module.events_stream.encryption },
+    { for s, m in module.passthrough_stream : m.name => m.encryption },
+  )
+}
+
+output "lake_bucket_encryption" {
+  description = "Default encryption of the lake bucket."
+  value       = module.lake_bucket.encryption
+}
+
+output "gateway_task_policy" {
+  description = "The gateway task role's inline policy (JSON)."
+  value       = module.gateway.task_policy
+}

@@ -16,18 +16,10 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "kinesis_api.h"
 
-#define SG_KINESIS_TARGET_PUT_RECORDS "Kinesis_20131202.PutRecords"
-#define SG_KINESIS_CONTENT_TYPE "application/x-amz-json-1.1"
-#define SG_KINESIS_MAX_RECORDS 500
-/* PartitionKey: 1-256 "characters" as Kinesis counts them: UTF-16 code
- * units (a Java String's length), so a character outside the Basic
- * Multilingual Plane (4 bytes of UTF-8, e.g. an emoji) counts as 2. */
-#define SG_KINESIS_PK_MAX_UNITS 256
 #define SG_KINESIS_ERROR_MESSAGE_MAX 1024 /* Kinesis' error text kept for the client */
 #define SG_KINESIS_BODY_TAIL_LEN 2        /* "]}" */
-#define SG_KINESIS_SEQ_MAX 129            /* SequenceNumber: 0|([1-9]\d{0,128}) */
-#define SG_KINESIS_SHARD_MAX 128          /* ShardId */
 
 /* What the sender does with a record or a whole call. */
 enum sg_kinesis_status {

@@ -6,14 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kinesis_codec.h"
+#include "kinesis_api.h"
 
 int sg_kinesis_endpoint_init(struct sg_kinesis_endpoint *ep, const struct sg_config *cfg)
 {
     if (cfg->endpoint[0])
         snprintf(ep->url, sizeof ep->url, "%s", cfg->endpoint);
     else
-        snprintf(ep->url, sizeof ep->url, "https://kinesis.%s.amazonaws.com/", cfg->region);
+        snprintf(ep->url, sizeof ep->url, SG_KINESIS_ENDPOINT_FORMAT, cfg->region);
     const char *h = strstr(ep->url, "://");
     if (!h)
         return -1;
@@ -61,7 +61,8 @@ struct curl_slist *sg_kinesis_signed_headers(const struct sg_kinesis_endpoint *e
     size_t nh = cr->session_token ? 5 : 4;
     struct sg_sigv4_request req = {"POST", ep->path, "", h, nh, body, len, true};
     struct sg_sigv4_credentials sc = {cr->access_key_id, cr->secret_access_key, cr->session_token};
-    if (sg_sigv4_authorization(keys, &req, &sc, region, "kinesis", date, authz, sizeof authz) != 0)
+    if (sg_sigv4_authorization(keys, &req, &sc, region, SG_KINESIS_SERVICE, date, authz,
+                               sizeof authz) != 0)
         return NULL;
     struct curl_slist *l = NULL;
     for (size_t i = 0; i < nh; i++)

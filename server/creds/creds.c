@@ -149,8 +149,9 @@ struct sg_creds_provider {
     pthread_t thread;
     bool thread_started;
 
-    /* Fetch outcomes, for /metrics (read from any thread). */
-    atomic_uint_fast64_t fetches_ok, fetches_failed;
+    /* Fetch outcomes, for /metrics (read from any thread): the
+     * credential rows of metrics.h. */
+    struct sg_metrics metrics;
 
     /* Inputs of the default chain, owned (NULL for new_source). */
     struct sg_creds_env *env;
@@ -257,7 +258,7 @@ static void refresh_once(struct sg_creds_provider *p)
     enum sg_creds_result r = sg_creds_source_fetch(p->source, &fresh, err, sizeof err);
     time_t now = time(NULL);
     if (r == SG_CREDS_OK) {
-        atomic_fetch_add(&p->fetches_ok, 1);
+        sg_metrics_add(&p->metrics, SG_M_CREDENTIAL_LOADS, 1);
         time_t expiration = fresh->expiration;
         log_loaded(p, fresh);
         swap_current(p, fresh);
@@ -266,7 +267,7 @@ static void refresh_once(struct sg_creds_provider *p)
     }
     if (atomic_load(&p->stop))
         return;
-    atomic_fetch_add(&p->fetches_failed, 1);
+    sg_metrics_add(&p->metrics, SG_M_CREDENTIAL_LOAD_FAILURES, 1);
     drop_if_expired(p, now);
     int delay = p->backoff_ms;
     schedule_backoff(p);
@@ -440,8 +441,7 @@ void sg_creds_source_free(struct sg_creds_source *s)
         s->vt->destroy(s);
 }
 
-void sg_creds_provider_stats(struct sg_creds_provider *p, uint64_t *loaded, uint64_t *failed)
+void sg_creds_provider_read_metrics(struct sg_creds_provider *p, struct sg_metrics_snapshot *into)
 {
-    *loaded = atomic_load(&p->fetches_ok);
-    *failed = atomic_load(&p->fetches_failed);
+    sg_metrics_read(&p->metrics, into);
 }

@@ -206,8 +206,7 @@ enum sg_kinesis_status sg_kinesis_classify_call(long http_status, const char *bo
 
 int sg_kinesis_append_head(struct sg_buf *out, const char *stream, int is_arn)
 {
-    int rc = sg_buf_append_str(out, is_arn ? "{\"StreamARN\":" : "{\"StreamName\":");
-    rc |= sg_buf_append_json_string(out, stream, strlen(stream));
+    int rc = sg_kinesis_append_open(out, stream, is_arn);
     rc |= sg_buf_append_str(out, ",\"Records\":[");
     return rc ? -1 : 0;
 }

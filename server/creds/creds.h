@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "metrics.h"
+
 /* An immutable snapshot. Fields are read-only; secret material is wiped when
  * the last reference is released. */
 struct sg_credentials {
@@ -48,9 +50,9 @@ struct sg_credentials *sg_creds_provider_get(struct sg_creds_provider *p);
  * Returns immediately. */
 void sg_creds_provider_invalidate(struct sg_creds_provider *p);
 
-/* How many times credentials were loaded (the first time and every refresh)
- * and how many fetches failed, for /metrics. */
-void sg_creds_provider_stats(struct sg_creds_provider *p, uint64_t *loaded, uint64_t *failed);
+/* Adds how many times credentials were loaded (the first time and every
+ * refresh) and how many fetches failed into `into` (metrics.h). Thread-safe. */
+void sg_creds_provider_read_metrics(struct sg_creds_provider *p, struct sg_metrics_snapshot *into);
 
 /* Takes another reference / releases one. NULL-safe. */
 struct sg_credentials *sg_credentials_ref(struct sg_credentials *c);

@@ -13,10 +13,9 @@
 #include <time.h>
 
 #include "config.h"
-#include "creds.h"
+#include "creds/creds.h"
+#include "kinesis_api.h"
 #include "sigv4.h"
-
-#define SG_KINESIS_TARGET_DESCRIBE_SUMMARY "Kinesis_20131202.DescribeStreamSummary"
 
 struct sg_kinesis_endpoint {
     char url[600];  /* what libcurl connects to */

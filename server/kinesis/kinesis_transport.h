@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "creds.h"
+#include "creds/creds.h"
 
 /* One call to make. Everything is borrowed until the call is reported or
  * cancelled. */
