@@ -226,6 +226,9 @@ static const char *text_b(const struct sg_result *r)
     return r->text ? r->text + strlen(r->text) + 1 : "";
 }
 
+/* Bytes reserved per entry of a batch answer (see respond_batch). */
+#define ANSWER_ENTRY_GUESS 112
+
 static int append_member(struct sg_buf *b, const char *name, const char *value, bool comma)
 {
     int rc = comma ? sg_buf_append_char(b, ',') : 0;
@@ -287,12 +290,18 @@ static enum MHD_Result respond_single(struct sg_http_request *req)
 static int append_batch_entry(struct sg_buf *b, const struct sg_result *r,
                               const struct sg_ingest_item *it, bool comma)
 {
+    static const char ok_open[] = ",{\"SequenceNumber\":", ok_mid[] = ",\"ShardId\":";
+    if (r->outcome == SG_OUTCOME_OK) { /* the usual entry: its names as literals */
+        const char *seq = text_a(r), *shard = text_b(r);
+        int rc = sg_buf_append(b, ok_open + !comma, sizeof ok_open - 1 - !comma);
+        rc |= sg_buf_append_json_string(b, seq, strlen(seq));
+        rc |= sg_buf_append(b, ok_mid, sizeof ok_mid - 1);
+        rc |= sg_buf_append_json_string(b, shard, strlen(shard));
+        return rc | sg_buf_append_char(b, '}');
+    }
     int rc = comma ? sg_buf_append_char(b, ',') : 0;
     rc |= sg_buf_append_char(b, '{');
-    if (r->outcome == SG_OUTCOME_OK) {
-        rc |= append_member(b, "SequenceNumber", text_a(r), false);
-        rc |= append_member(b, "ShardId", text_b(r), true);
-    } else if (r->outcome == SG_OUTCOME_INVALID) {
+    if (r->outcome == SG_OUTCOME_INVALID) {
         rc |= append_member(b, "ErrorCode", "InvalidEvent", false);
         rc |= append_member(b, "ErrorMessage", it->message, true);
     } else {
@@ -320,7 +329,11 @@ static enum MHD_Result respond_batch(struct sg_http_request *req)
         return respond_single_error(req, first_kinesis_failure);
     struct sg_buf b;
     sg_buf_init(&b, 0);
-    int rc = sg_buf_printf(&b, "{\"FailedRecordCount\":%zu,\"Records\":[", failed);
+    /* Room for the usual answer at once (a stored entry is about 100 bytes:
+     * a 56-digit sequence number, a shard id, the names) instead of doubling
+     * from nothing; a larger answer still grows. */
+    int rc = sg_buf_reserve(&b, 64 + n * ANSWER_ENTRY_GUESS) != SG_BUF_OK;
+    rc |= sg_buf_printf(&b, "{\"FailedRecordCount\":%zu,\"Records\":[", failed);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc |= append_batch_entry(&b, &req->results[i], &req->ingest.items[i], i > 0);
     rc |= sg_buf_append_char(&b, ']');
