@@ -70,6 +70,16 @@ for _ in $(seq 600); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$GW_PORT/healthz")" = 200 ] && break
     sleep 0.1
 done
+# callgrind_control, retried: under load it may miss the instrumented
+# process's answer the first time.
+cg() {
+    for _ in 1 2 3 4 5; do
+        callgrind_control "$@" >/dev/null 2>&1 && return 0
+        sleep 1
+    done
+    echo "callgrind_control $* failed" >&2
+    return 1
+}
 # wrk's main thread sleeps for its whole duration even when its thread stops
 # after SG_REQUESTS answers: run it in the background, wait until fake_kinesis
 # has the events, give the last answer a second, and interrupt it (SIGINT:
@@ -93,7 +103,7 @@ drive() { # stream script requests per log
 # A first request of each kind outside the count (connections, caches).
 drive events records.lua 2 500 "$LOGS/warm.log"
 drive events_kpl records.lua 2 500 "$LOGS/warm-kpl.log"
-callgrind_control -i on "$GW_PID" >/dev/null 2>&1
+cg -i on "$GW_PID"
 
 IFS=, read -r -a LIST <<<"$PHASES"
 for phase in "${LIST[@]}"; do
@@ -104,10 +114,10 @@ for phase in "${LIST[@]}"; do
     single) stream=events script=record.lua requests=2000 per=1 ;;
     *) echo "unknown phase $phase" >&2; exit 2 ;;
     esac
-    callgrind_control -z "$GW_PID" >/dev/null 2>&1
+    cg -z "$GW_PID"
     drive "$stream" "$script" "$requests" "$per" "$LOGS/wrk-$phase.log"
     got=$GOT
-    callgrind_control -d "$phase" "$GW_PID" >/dev/null 2>&1
+    cg -d "$phase" "$GW_PID"
     expected=$((requests * per))
     acked=$(sed -n 's/.* events_acked=\([0-9]*\).*/\1/p' "$LOGS/wrk-$phase.log")
     file=$(ls -t "$LOGS"/callgrind.out.* | head -1)
