@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "lit.h"
 #include "parse_util.h"
 
 /* Output bytes of the character at s[i] escaped for a JSON string, and the
@@ -35,7 +36,7 @@ static size_t escaped_char(const unsigned char *s, size_t n, size_t i, char esc[
             esc[1] = short_form[c];
             return 2;
         }
-        memcpy(esc + 1, "u00", 3);
+        memcpy(esc + 1, SG_LIT("u00"));
         esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
         return 6;
     }
@@ -49,8 +50,8 @@ static size_t escaped_char(const unsigned char *s, size_t n, size_t i, char esc[
         *copy = true;
         return seq;
     }
-    memcpy(esc, "\xEF\xBF\xBD", 3); /* U+FFFD REPLACEMENT CHARACTER, for one bad byte */
-    return 3;
+    memcpy(esc, SG_LIT("\xEF\xBF\xBD")); /* U+FFFD REPLACEMENT CHARACTER, for one bad byte */
+    return SG_LIT_LEN("\xEF\xBF\xBD");
 }
 
 enum sg_buf_result sg_bad_row_append_capped(struct sg_buf *out, const char *s, size_t n, size_t cap,

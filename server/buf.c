@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lit.h"
+
 void sg_buf_init(struct sg_buf *b, size_t limit)
 {
     b->data = NULL;
@@ -170,7 +172,7 @@ enum sg_buf_result sg_buf_append_json_string(struct sg_buf *b, const char *s, si
         } else if (c == '\t') {
             *o++ = '\\', *o++ = 't';
         } else {
-            memcpy(o, "\\u00", 4);
+            memcpy(o, SG_LIT("\\u00"));
             o[4] = hex[c >> 4];
             o[5] = hex[c & 15];
             o += 6;

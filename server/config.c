@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "event.h"
 #include "json_scan.h"
+#include "lit.h"
 #include "log.h"
 #include "parse_util.h"
 
@@ -429,7 +430,7 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, con
         if (copy_str(s->stream_arn, sizeof s->stream_arn, arn, path, err, cap) != 0)
             return -1;
         const char *sname = strstr(s->stream_arn, ":stream/");
-        if (strncmp(s->stream_arn, "arn:", 4) != 0 || !strstr(s->stream_arn, ":kinesis:") ||
+        if (!SG_LIT_PREFIX(s->stream_arn, "arn:") || !strstr(s->stream_arn, ":kinesis:") ||
             !sname || !sg_config_valid_stream_name(sname + 8, strlen(sname + 8)))
             return sg_parse_fail(
                 err, cap, "%s must look like arn:aws:kinesis:REGION:ACCOUNT:stream/NAME", path);
@@ -612,8 +613,8 @@ static int validate(struct sg_config *cfg, char *err, size_t cap)
     if (!cfg->region[0])
         return sg_parse_fail(err, cap,
                              "kinesis.region is not set (set AWS_REGION or kinesis.region)");
-    if (cfg->endpoint[0] && strncmp(cfg->endpoint, "http://", 7) != 0 &&
-        strncmp(cfg->endpoint, "https://", 8) != 0)
+    if (cfg->endpoint[0] && !SG_LIT_PREFIX(cfg->endpoint, "http://") &&
+        !SG_LIT_PREFIX(cfg->endpoint, "https://"))
         return sg_parse_fail(err, cap, "kinesis.endpoint must start with http:// or https://");
     if (cfg->backoff_max_ms < cfg->backoff_base_ms)
         return sg_parse_fail(err, cap, "kinesis.backoff_max_ms must be >= kinesis.backoff_base_ms");

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lit.h"
 #include "parse_util.h"
 
 struct sg_cors {
@@ -63,7 +64,7 @@ static size_t scan_scheme(const char *s, size_t len)
     while (i < len &&
            (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
         i++;
-    return len - i >= 3 && memcmp(s + i, "://", 3) == 0 ? i : 0;
+    return len - i >= SG_LIT_LEN("://") && memcmp(s + i, SG_LIT("://")) == 0 ? i : 0;
 }
 
 /* A host name (letters, digits, '-', '.') or a bracketed IPv6 literal. */
@@ -83,9 +84,9 @@ static size_t scan_host(const char *s, size_t len)
 
 static unsigned default_port(const char *scheme, size_t n)
 {
-    if ((n == 4 && memcmp(scheme, "http", 4) == 0) || (n == 2 && memcmp(scheme, "ws", 2) == 0))
+    if (SG_LIT_EQ(scheme, n, "http") || SG_LIT_EQ(scheme, n, "ws"))
         return 80;
-    if ((n == 5 && memcmp(scheme, "https", 5) == 0) || (n == 3 && memcmp(scheme, "wss", 3) == 0))
+    if (SG_LIT_EQ(scheme, n, "https") || SG_LIT_EQ(scheme, n, "wss"))
         return 443;
     return 0;
 }
@@ -128,8 +129,8 @@ static int canonical_origin(const char *s, size_t len, char *out)
     size_t o = 0;
     for (size_t i = 0; i < sl; i++)
         out[o++] = lower(s[i]);
-    memcpy(out + o, "://", 3);
-    o += 3;
+    memcpy(out + o, SG_LIT("://"));
+    o += SG_LIT_LEN("://");
     for (size_t i = 0; i < hl; i++)
         out[o++] = lower(host[i]);
     out[o] = '\0';

@@ -48,6 +48,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lit.h"
+
 #define F_UUID "event_uuid"
 #define F_NAME "event_name"
 #define F_CREATED "created_at"
@@ -502,7 +504,7 @@ static size_t decoded_prefix(struct sg_json_span tok, char *dst, size_t cap)
                 if (n + 6 > cap)
                     break;
                 static const char hex[] = "0123456789abcdef";
-                memcpy(dst + n, "\\u00", 4);
+                memcpy(dst + n, SG_LIT("\\u00"));
                 dst[n + 4] = hex[c >> 4];
                 dst[n + 5] = hex[c & 15];
                 n += 6;

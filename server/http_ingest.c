@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "http_respond.h"
+#include "lit.h"
 #include "pipeline.h"
 #include "retry.h"
 
@@ -47,7 +48,7 @@ static bool json_content_type(const char *ct)
     size_t n = strcspn(ct, ";");
     while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
         n--;
-    return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+    return SG_LIT_EQ_NOCASE(ct, n, "application/json");
 }
 
 enum MHD_Result sg_http_ingest_begin(struct sg_http_request *req)

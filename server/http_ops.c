@@ -11,6 +11,7 @@
 
 #include "http_internal.h"
 #include "http_respond.h"
+#include "lit.h"
 #include "metrics.h"
 #include "pipeline.h"
 
@@ -163,7 +164,7 @@ enum MHD_Result sg_http_ops_handle(struct sg_http_request *req, const char *path
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
         return sg_http_method_not_allowed(req, "GET, HEAD");
     if (strcmp(path, "/healthz") == 0)
-        return sg_http_reply(req, 200, "{\"status\":\"ok\"}", 15);
+        return sg_http_reply(req, 200, SG_LIT("{\"status\":\"ok\"}"));
     if (strcmp(path, "/readyz") == 0)
         return readyz(req);
     return metrics(req);

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "http_internal.h"
 #include "http_respond.h"
+#include "lit.h"
 #include "log.h"
 #include "mhd_compat.h"
 
@@ -240,7 +241,7 @@ static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *
 {
     (void)kind;
     struct xff_join *j = cls;
-    if (key_size != 15 || strncasecmp(key, "X-Forwarded-For", 15) != 0 || !value)
+    if (!SG_LIT_EQ_NOCASE(key, key_size, "X-Forwarded-For") || !value)
         return MHD_YES;
     if (j->len + value_size + 2 > sizeof j->buf) {
         /* Too long to read whole: the entries the proxies added are on the

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "lit.h"
 #include "parse_util.h"
 
 static enum sg_log_level min_level = SG_LOG_INFO;
@@ -79,7 +80,7 @@ void sg_log_fields(enum sg_log_level level, const char *fields_json, const char 
         rc |= sg_buf_append_char(&line, ',');
         rc |= sg_buf_append_str(&line, fields_json);
     }
-    rc |= sg_buf_append(&line, "}\n", 2);
+    rc |= sg_buf_append(&line, SG_LIT("}\n"));
     if (rc == 0)
         fwrite(line.data, 1, line.len, stdout);
     sg_buf_free(&line);

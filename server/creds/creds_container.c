@@ -23,6 +23,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lit.h"
+
 #define ECS_HOST "http://169.254.170.2"
 #define SG_CREDS_URL_MAX 2048
 
@@ -165,7 +167,7 @@ static enum sg_creds_result container_fetch(struct sg_creds_source *s, struct sg
         .headers = headers,
         .connect_timeout_ms = SG_CREDS_CONTAINER_CONNECT_MS,
         .timeout_ms = SG_CREDS_CONTAINER_TOTAL_MS,
-        .no_proxy = strncasecmp(url, "http:", 5) == 0,
+        .no_proxy = SG_LIT_PREFIX_NOCASE(url, "http:"),
     };
     if (c->http->send(c->http->ctx, &req, &resp, err, errlen))
         goto out;

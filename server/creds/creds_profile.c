@@ -28,6 +28,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lit.h"
+
 #define SG_CREDS_PATH_MAX 4096
 
 /* ---- INI reading --------------------------------------------------------- */
@@ -60,9 +62,11 @@ static bool section_matches(struct span name, const char *profile, bool config_s
         return span_eq(name, profile);
     if (strcmp(profile, "default") == 0 && span_eq(name, "default"))
         return true;
-    if (name.n < 8 || memcmp(name.p, "profile", 7) != 0 || !isspace((unsigned char)name.p[7]))
+    const size_t word = SG_LIT_LEN("profile");
+    if (name.n <= word || memcmp(name.p, SG_LIT("profile")) != 0 ||
+        !isspace((unsigned char)name.p[word]))
         return false;
-    return span_eq(trim(name.p + 7, name.n - 7), profile);
+    return span_eq(trim(name.p + word, name.n - word), profile);
 }
 
 /* State of one scan over an INI text for one key of one profile. */

@@ -5,6 +5,7 @@
 #include "kinesis_codec.h"
 
 #include "json_scan.h"
+#include "lit.h"
 #include "parse_util.h"
 
 #include <jansson.h>
@@ -215,9 +216,9 @@ int sg_kinesis_append_entry(struct sg_buf *out, const void *data, size_t len, co
                             size_t pk_len, const char *ehk)
 {
     size_t before = out->len;
-    int rc = sg_buf_append(out, "{\"Data\":\"", 9);
+    int rc = sg_buf_append(out, SG_LIT("{\"Data\":\""));
     rc |= sg_buf_append_base64(out, data, len);
-    rc |= sg_buf_append(out, "\",\"PartitionKey\":", 17);
+    rc |= sg_buf_append(out, SG_LIT("\",\"PartitionKey\":"));
     rc |= sg_buf_append_json_string(out, pk, pk_len);
     if (ehk) {
         rc |= sg_buf_append_str(out, ",\"ExplicitHashKey\":\"");
@@ -234,7 +235,7 @@ int sg_kinesis_append_entry(struct sg_buf *out, const void *data, size_t len, co
 
 int sg_kinesis_append_tail(struct sg_buf *out)
 {
-    return sg_buf_append(out, "]}", SG_KINESIS_BODY_TAIL_LEN);
+    return sg_buf_append(out, SG_LIT("]}"));
 }
 
 /* The members of one response entry, decoded into fixed buffers. */

@@ -19,7 +19,6 @@
 #include "kinesis_api.h"
 
 #define SG_KINESIS_ERROR_MESSAGE_MAX 1024 /* Kinesis' error text kept for the client */
-#define SG_KINESIS_BODY_TAIL_LEN 2        /* "]}" */
 
 /* What the sender does with a record or a whole call. */
 enum sg_kinesis_status {

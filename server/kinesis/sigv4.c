@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lit.h"
 #include "parse_util.h"
 
 #define SHA256_LEN 32
@@ -470,15 +471,15 @@ static int derive_signing_key(const char *secret, const char *date8, const char 
                               const char *service, unsigned char out[SHA256_LEN])
 {
     size_t secret_len = strlen(secret);
-    size_t k_secret_len = 4 + secret_len;
+    size_t k_secret_len = SG_LIT_LEN("AWS4") + secret_len;
     unsigned char *k_secret = malloc(k_secret_len);
     unsigned char k_a[SHA256_LEN], k_b[SHA256_LEN];
     int rc = -1;
 
     if (!k_secret)
         goto cleanup;
-    memcpy(k_secret, "AWS4", 4);
-    memcpy(k_secret + 4, secret, secret_len);
+    memcpy(k_secret, SG_LIT("AWS4"));
+    memcpy(k_secret + SG_LIT_LEN("AWS4"), secret, secret_len);
     if (hmac_sha256(k_secret, k_secret_len, date8, 8, k_a) != 0 ||
         hmac_sha256(k_a, SHA256_LEN, region, strlen(region), k_b) != 0 ||
         hmac_sha256(k_b, SHA256_LEN, service, strlen(service), k_a) != 0 ||
