@@ -291,12 +291,12 @@ static enum MHD_Result respond_single(struct sg_http_request *req)
 static int append_batch_entry(struct sg_buf *b, const struct sg_result *r,
                               const struct sg_ingest_item *it, bool comma)
 {
-    static const char ok_open[] = ",{\"SequenceNumber\":", ok_mid[] = ",\"ShardId\":";
     if (r->outcome == SG_OUTCOME_OK) { /* the usual entry: its names as literals */
         const char *seq = text_a(r), *shard = text_b(r);
-        int rc = sg_buf_append(b, ok_open + !comma, sizeof ok_open - 1 - !comma);
+        int rc = comma ? sg_buf_append(b, SG_LIT(",{\"SequenceNumber\":"))
+                       : sg_buf_append(b, SG_LIT("{\"SequenceNumber\":"));
         rc |= sg_buf_append_json_string(b, seq, strlen(seq));
-        rc |= sg_buf_append(b, ok_mid, sizeof ok_mid - 1);
+        rc |= sg_buf_append(b, SG_LIT(",\"ShardId\":"));
         rc |= sg_buf_append_json_string(b, shard, strlen(shard));
         return rc | sg_buf_append_char(b, '}');
     }
