@@ -1,6 +1,6 @@
 /*
  * parse_util: small helpers shared by the modules that parse configuration
- * sections (config.c, apikeys.c, cors.c), hex text (json_scan.c, sigv4.c,
+ * sections (config.c, apikeys.c, cors.c), hex text (json_validate.c, sigv4.c,
  * apikeys.c) and UTF-8 text they pass on (kinesis_codec.c, log.c), so each
  * rule is written once.
  */

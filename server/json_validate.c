@@ -1,5 +1,6 @@
 /*
- * json_scan: strict RFC 8259 validation and span navigation (see json_scan.h).
+ * json_validate: strict RFC 8259 validation, optionally recording the
+ * structural index (see json_scan.h; json_index.c reads the index).
  *
  * Design
  *   sg_json_validate is a single forward pass driven by a three-state machine
@@ -24,9 +25,6 @@
  *   degrade one object to comparing each key against the earlier ones, but
  *   never beyond max_members keys per object: that limit bounds the worst
  *   case.
- *
- *   Navigation (iterators, object_get, compact, decode) trusts that its spans
- *   come from a validated document and does not re-check the grammar.
  *
  *   Structural index (optional). Navigating a validated document used to
  *   re-walk every value it stepped over: on the batch route each event's bytes
@@ -64,30 +62,16 @@
  *     decoded or compacted output, and a failed decode or compaction
  *     leaves the output buffer as it was.
  */
-#include "json_scan.h"
+#include "json_scan_internal.h"
 
-#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse_util.h"
-
 #define INLINE_TABLE_SIZE (2u * SG_JSON_INLINE_KEYS) /* power of two: load <= 1/2 */
-#define ARRAY_MARK UINT32_MAX     /* open[] entry of an array (objects hold a key index) */
-#define NO_ENT UINT_MAX           /* a container the index did not record */
-#define END_MASK 0x7fffffffu      /* sg_json_index_ent.end: the end offset ... */
-#define END_WS 0x80000000u        /* ... and this bit: whitespace inside */
-#define INDEX_MAX_DOC 0x7fffffffu /* longer documents are not indexed (31-bit ends) */
-
-/* One container of an indexed document (offsets from the document's start). */
-struct sg_json_index_ent {
-    uint32_t start; /* of the '{' or '[' */
-    uint32_t end;   /* one past the closing bracket | END_WS; while open: whitespace count */
-    uint32_t next;  /* first entry after this container's subtree */
-};
+#define ARRAY_MARK UINT32_MAX /* open[] entry of an array (objects hold a key index) */
 
 struct key_ent {
     uint32_t off; /* of the raw key token, from the start of the document */
@@ -120,24 +104,7 @@ struct scanner {
     uint32_t table_inline[INLINE_TABLE_SIZE];
 };
 
-/* ---- small shared helpers ---- */
-
-static inline bool is_ws(char c)
-{
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
-static inline bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static inline const char *skip_ws(const char *p, const char *end)
-{
-    while (p < end && is_ws(*p))
-        p++;
-    return p;
-}
+/* ---- small helpers ---- */
 
 /* The validator's whitespace skip: also counts the bytes, so the index can
  * tell whether a container holds any (the common case adds 0). */
@@ -146,20 +113,6 @@ static inline void scan_ws(struct scanner *s)
     const char *q = skip_ws(s->p, s->end);
     s->nws += (size_t)(q - s->p);
     s->p = q;
-}
-
-/* Reads four hex digits at p (the caller checked there are four bytes). */
-static int hex4(const char *p, unsigned *out)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = sg_parse_hex_digit(p[i]);
-        if (h < 0)
-            return -1;
-        v = (v << 4) | (unsigned)h;
-    }
-    *out = v;
-    return 0;
 }
 
 static uint32_t fnv1a(uint32_t h, unsigned char c)
@@ -290,46 +243,6 @@ static const bool plain_string_byte[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
-
-/* Eight string bytes a time (SWAR), for the validator and the walks: the
- * string loops were the largest costs per event after SHA-256 (issue 21).
- * In `hit`, a lane's high bit is set when its byte equals one of the bytes
- * looked for (the has-zero trick on w XOR the byte) or, for plain_lanes, is
- * below 0x20 or 0x80 and above. A borrow only leaves a lane that is a hit
- * itself, so the lowest set bit always marks the first true hit. */
-#define LANES_ONES 0x0101010101010101u
-#define LANES_HIGHS 0x8080808080808080u
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SWAR_STRINGS 1
-static inline uint64_t lanes_equal(uint64_t w, unsigned char c)
-{
-    uint64_t x = w ^ (LANES_ONES * c);
-    return (x - LANES_ONES) & ~x & LANES_HIGHS;
-}
-
-/* Bytes from p that plain_string_byte accepts, a multiple of 8 (the
- * caller's byte loop finishes). */
-static inline const char *plain_lanes(const char *p, const char *end)
-{
-    while (end - p >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        uint64_t control_or_high = (((w - LANES_ONES * 0x20) & ~w) | w) & LANES_HIGHS;
-        uint64_t hit = lanes_equal(w, '"') | lanes_equal(w, '\\') | control_or_high;
-        if (hit)
-            return p;
-        p += 8;
-    }
-    return p;
-}
-#else
-#define SWAR_STRINGS 0
-static inline const char *plain_lanes(const char *p, const char *end)
-{
-    (void)end;
-    return p;
-}
-#endif
 
 /* Scans the string token at s->p (a quote); [out] escaped: it holds a '\'. */
 static int scan_string(struct scanner *s, bool *escaped)
@@ -497,37 +410,6 @@ static void pop(struct scanner *s)
     if (s->idx)
         index_close(s);
     s->p++;
-}
-
-/* Decodes strings one byte at a time, for comparing decoded keys. */
-struct dcursor {
-    const char *p;
-    const char *end;
-    unsigned char pending[4];
-    unsigned pi, pn;
-};
-
-static size_t decode_escape(const char **pp, const char *end, unsigned char out[4]);
-
-static void dcursor_init(struct dcursor *c, const char *tok, size_t len)
-{
-    c->p = tok + 1;
-    c->end = tok + (len >= 2 ? len - 1 : 1);
-    c->pi = c->pn = 0;
-}
-
-/* Returns the next decoded byte, or -1 at the end of the string. */
-static int dcursor_next(struct dcursor *c)
-{
-    if (c->pi < c->pn)
-        return c->pending[c->pi++];
-    if (c->p >= c->end)
-        return -1;
-    if (*c->p != '\\')
-        return (unsigned char)*c->p++;
-    c->pn = (unsigned)decode_escape(&c->p, c->end, c->pending);
-    c->pi = 0;
-    return c->pn ? c->pending[c->pi++] : -1;
 }
 
 static uint32_t hash_key(const char *tok, size_t len, bool escaped)
@@ -826,453 +708,4 @@ int sg_json_validate_limited(const char *buf, size_t len, const struct sg_json_l
         value->len = (size_t)(s.value_end - start);
     }
     return 0;
-}
-
-/* ---- navigation over validated spans ---- */
-
-enum sg_json_type sg_json_type_of(struct sg_json_span v)
-{
-    if (v.len == 0)
-        return SG_JSON_INVALID;
-    switch (v.ptr[0]) {
-    case '{':
-        return SG_JSON_OBJECT;
-    case '[':
-        return SG_JSON_ARRAY;
-    case '"':
-        return SG_JSON_STRING;
-    case 't':
-        return SG_JSON_TRUE;
-    case 'f':
-        return SG_JSON_FALSE;
-    case 'n':
-        return SG_JSON_NULL;
-    default:
-        return v.ptr[0] == '-' || is_digit(v.ptr[0]) ? SG_JSON_NUMBER : SG_JSON_INVALID;
-    }
-}
-
-/* Returns the end of the string token at p (a quote). The span was
- * validated, so the first quote not escaped ends the string. Eight bytes a
- * time where the machine is little-endian (no call: event strings are
- * short); elsewhere memchr finds candidates, and a quote is escaped exactly
- * when an odd run of backslashes precedes it. */
-static const char *skip_string(const char *p, const char *end)
-{
-    const char *q = p + 1;
-#if SWAR_STRINGS
-    /* The first '"' or '\\' eight bytes a time; a backslash skips the byte
-     * it escapes (validated: \uXXXX's digits are neither). */
-    for (;;) {
-        while (end - q >= 8) {
-            uint64_t w;
-            memcpy(&w, q, 8);
-            uint64_t hit = lanes_equal(w, '"') | lanes_equal(w, '\\');
-            if (hit) {
-                q += __builtin_ctzll(hit) / 8;
-                break;
-            }
-            q += 8;
-        }
-        while (q < end && *q != '"' && *q != '\\')
-            q++;
-        if (q >= end)
-            return end;
-        if (*q == '"')
-            return q + 1;
-        if (end - q <= 2)
-            return end;
-        q += 2;
-    }
-#else
-    const char *from = q; /* the byte before `from` is always a quote */
-    while (from < end) {
-        const char *e = memchr(from, '"', (size_t)(end - from));
-        if (!e)
-            return end;
-        const char *b = e;
-        while (b > from && b[-1] == '\\')
-            b--;
-        if (((e - b) & 1) == 0)
-            return e + 1;
-        from = e + 1;
-    }
-    return end;
-#endif
-}
-
-/* Bytes skip_value must look at inside a container. */
-static const bool structural[256] = {
-    ['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true};
-
-static const char *skip_value(const char *p, const char *end)
-{
-    if (p >= end)
-        return end;
-    if (*p == '"')
-        return skip_string(p, end);
-    if (*p != '{' && *p != '[') { /* scalar: runs to the next delimiter */
-        while (p < end && !is_ws(*p) && *p != ',' && *p != '}' && *p != ']' && *p != ':')
-            p++;
-        return p;
-    }
-    size_t depth = 0;
-    while (p < end) {
-        char c = *p;
-        if (c == '"') {
-            p = skip_string(p, end);
-            continue;
-        }
-        if (c == '{' || c == '[')
-            depth++;
-        else if ((c == '}' || c == ']') && --depth == 0)
-            return p + 1;
-        p++;
-        /* Numbers, literals, ',' and ':' between the structural bytes. */
-        while (p < end && !structural[(unsigned char)*p])
-            p++;
-    }
-    return end;
-}
-
-/* ---- the structural index ---- */
-
-void sg_json_index_init(struct sg_json_index *idx, size_t max_containers)
-{
-    memset(idx, 0, sizeof *idx);
-    idx->_max = max_containers < SG_JSON_INDEX_MAX ? (unsigned)max_containers : SG_JSON_INDEX_MAX;
-}
-
-void sg_json_index_free(struct sg_json_index *idx)
-{
-    if (!idx)
-        return;
-    free(idx->_ents);
-    idx->_ents = NULL;
-    idx->_n = idx->_cap = 0;
-    idx->_ready = false;
-}
-
-/* The entry of container `v` (exactly its span), or NO_ENT. */
-static unsigned index_find(const struct sg_json_index *x, struct sg_json_span v)
-{
-    if (!x || !x->_ready || x->_n == 0 || v.len < 2)
-        return NO_ENT;
-    uintptr_t p = (uintptr_t)v.ptr, base = (uintptr_t)x->_base;
-    if (p < base || p - base >= x->_len || v.len > x->_len - (p - base))
-        return NO_ENT;
-    uint32_t off = (uint32_t)(p - base);
-    unsigned lo = 0, hi = x->_n;
-    while (lo < hi) {
-        unsigned mid = lo + (hi - lo) / 2;
-        if (x->_ents[mid].start < off)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo >= x->_n || x->_ents[lo].start != off ||
-        (x->_ents[lo].end & END_MASK) != off + (uint32_t)v.len)
-        return NO_ENT;
-    return lo;
-}
-
-bool sg_json_is_compact(const struct sg_json_index *idx, struct sg_json_span v)
-{
-    unsigned e = index_find(idx, v);
-    return e != NO_ENT && !(idx->_ents[e].end & END_WS);
-}
-
-/* The end of the container value at p, from the iterator's cursor, or NULL
- * when the index cannot vouch for it (the caller then scans). */
-static const char *index_jump(struct sg_json_iter *it, const char *p)
-{
-    const struct sg_json_index *x = it->_idx;
-    if (!x || it->_next >= x->_n)
-        return NULL;
-    const struct sg_json_index_ent *e = &x->_ents[it->_next];
-    /* p lies inside the iterated container, hence inside the document. */
-    if ((uintptr_t)p - (uintptr_t)x->_base != e->start)
-        return NULL;
-    const char *q = x->_base + (e->end & END_MASK);
-    if (q <= p || q > it->_end)
-        return NULL;
-    it->_next = e->next;
-    return q;
-}
-
-/* The end of the value at p: jumped when it is an indexed container. */
-static inline const char *iter_skip_value(struct sg_json_iter *it, const char *p, const char *end)
-{
-    if (it->_idx && p < end && (*p == '{' || *p == '[')) {
-        const char *q = index_jump(it, p);
-        if (q)
-            return q;
-    }
-    return skip_value(p, end);
-}
-
-void sg_json_iter_init(struct sg_json_iter *it, struct sg_json_span container)
-{
-    it->_idx = NULL;
-    it->_next = 0;
-    if (container.len >= 2 && (container.ptr[0] == '{' || container.ptr[0] == '[')) {
-        it->_pos = container.ptr + 1;
-        it->_end = container.ptr + container.len - 1; /* the closing bracket */
-    } else {
-        it->_pos = it->_end = container.ptr;
-    }
-}
-
-void sg_json_iter_init_indexed(struct sg_json_iter *it, struct sg_json_span container,
-                               const struct sg_json_index *idx)
-{
-    sg_json_iter_init(it, container);
-    unsigned e = it->_pos != it->_end ? index_find(idx, container) : NO_ENT;
-    if (e != NO_ENT) {
-        it->_idx = idx;
-        it->_next = e + 1; /* pre-order: the first container inside, if any */
-    }
-}
-
-bool sg_json_object_next(struct sg_json_iter *it, struct sg_json_span *key,
-                         struct sg_json_span *value)
-{
-    const char *end = it->_end;
-    const char *p = skip_ws(it->_pos, end);
-    if (p < end && *p == ',')
-        p = skip_ws(p + 1, end);
-    if (p >= end || *p != '"') {
-        it->_pos = end;
-        return false;
-    }
-    key->ptr = p;
-    p = skip_string(p, end);
-    key->len = (size_t)(p - key->ptr);
-    p = skip_ws(p, end);
-    if (p < end && *p == ':')
-        p = skip_ws(p + 1, end);
-    value->ptr = p;
-    p = iter_skip_value(it, p, end);
-    value->len = (size_t)(p - value->ptr);
-    it->_pos = p;
-    return true;
-}
-
-bool sg_json_array_next(struct sg_json_iter *it, struct sg_json_span *value)
-{
-    const char *end = it->_end;
-    const char *p = skip_ws(it->_pos, end);
-    if (p < end && *p == ',')
-        p = skip_ws(p + 1, end);
-    const char *v = p;
-    p = iter_skip_value(it, p, end);
-    if (p == v) { /* end of the array (or not an array at all) */
-        it->_pos = end;
-        return false;
-    }
-    value->ptr = v;
-    value->len = (size_t)(p - v);
-    it->_pos = p;
-    return true;
-}
-
-bool sg_json_string_equals(struct sg_json_span tok, const char *lit)
-{
-    size_t n = strlen(lit);
-    if (tok.len < 2 || tok.ptr[0] != '"')
-        return false;
-    const char *s = tok.ptr + 1;
-    size_t raw = tok.len - 2;
-    if (raw < n) /* decoding never lengthens a string */
-        return false;
-    if (!memchr(s, '\\', raw))
-        return raw == n && memcmp(s, lit, n) == 0;
-    struct dcursor c;
-    dcursor_init(&c, tok.ptr, tok.len);
-    for (size_t i = 0; i < n; i++)
-        if (dcursor_next(&c) != (unsigned char)lit[i])
-            return false;
-    return dcursor_next(&c) < 0;
-}
-
-static size_t utf8_encode(unsigned cp, unsigned char out[4])
-{
-    if (cp < 0x80) {
-        out[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (unsigned char)(0xC0 | (cp >> 6));
-        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (unsigned char)(0xE0 | (cp >> 12));
-        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (unsigned char)(0xF0 | (cp >> 18));
-    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/*
- * Decodes the escape at *pp (a backslash) of a validated string into UTF-8
- * and moves past it. Returns the byte count (0 only on a malformed escape,
- * which validation has excluded; a lone surrogate then becomes U+FFFD).
- */
-static size_t decode_escape(const char **pp, const char *end, unsigned char out[4])
-{
-    const char *p = *pp;
-    unsigned cp, lo;
-    if (end - p < 2) {
-        *pp = end;
-        return 0;
-    }
-    *pp = p + 2;
-    switch (p[1]) {
-    case 'b':
-        out[0] = '\b';
-        return 1;
-    case 'f':
-        out[0] = '\f';
-        return 1;
-    case 'n':
-        out[0] = '\n';
-        return 1;
-    case 'r':
-        out[0] = '\r';
-        return 1;
-    case 't':
-        out[0] = '\t';
-        return 1;
-    case 'u':
-        break;
-    default:
-        out[0] = (unsigned char)p[1];
-        return 1; /* '"', '\\', '/' */
-    }
-    if (end - p < 6 || hex4(p + 2, &cp) != 0) {
-        *pp = end;
-        return 0;
-    }
-    *pp = p + 6;
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (end - p >= 12 && p[6] == '\\' && p[7] == 'u' && hex4(p + 8, &lo) == 0 && lo >= 0xDC00 &&
-            lo <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            *pp = p + 12;
-        } else {
-            cp = 0xFFFD;
-        }
-    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-        cp = 0xFFFD;
-    }
-    return utf8_encode(cp, out);
-}
-
-enum sg_buf_result sg_json_string_decode(struct sg_json_span tok, struct sg_buf *out)
-{
-    if (tok.len < 2)
-        return SG_BUF_OK;
-    const char *p = tok.ptr + 1, *end = tok.ptr + tok.len - 1;
-    size_t before = out->len;
-    /* The raw length bounds the decoded one; the limit applies to the
-     * decoded text, so an escaped string over the limit may still fit. */
-    enum sg_buf_result rc = sg_buf_reserve_upto(out, (size_t)(end - p));
-    while (rc == SG_BUF_OK && p < end) {
-        const char *bs = memchr(p, '\\', (size_t)(end - p));
-        const char *stop = bs ? bs : end;
-        if (stop > p)
-            rc = sg_buf_append(out, p, (size_t)(stop - p));
-        p = stop;
-        if (rc == SG_BUF_OK && p < end) {
-            unsigned char u[4];
-            size_t n = decode_escape(&p, end, u);
-            if (n)
-                rc = sg_buf_append(out, u, n);
-        }
-    }
-    if (rc != SG_BUF_OK)
-        sg_buf_truncate(out, before); /* all or nothing */
-    return rc;
-}
-
-int sg_json_string_decode_to(struct sg_json_span tok, char *dst, size_t cap, size_t *len)
-{
-    size_t n = 0;
-    *len = 0;
-    if (tok.len < 2)
-        return 0;
-    const char *p = tok.ptr + 1, *end = tok.ptr + tok.len - 1;
-    while (p < end) {
-        const char *bs = memchr(p, '\\', (size_t)(end - p));
-        size_t run = (size_t)((bs ? bs : end) - p);
-        if (run > cap - n)
-            return -1;
-        if (run)
-            memcpy(dst + n, p, run);
-        n += run;
-        p += run;
-        if (p < end) {
-            unsigned char u[4];
-            size_t k = decode_escape(&p, end, u);
-            if (k > cap - n)
-                return -1;
-            if (k)
-                memcpy(dst + n, u, k);
-            n += k;
-        }
-    }
-    *len = n;
-    return 0;
-}
-
-bool sg_json_object_get(struct sg_json_span object, const char *name, struct sg_json_span *value)
-{
-    struct sg_json_iter it;
-    struct sg_json_span k, v;
-    sg_json_iter_init(&it, object);
-    while (sg_json_object_next(&it, &k, &v)) {
-        if (sg_json_string_equals(k, name)) {
-            *value = v;
-            return true;
-        }
-    }
-    return false;
-}
-
-enum sg_buf_result sg_json_compact_indexed(struct sg_json_span v, const struct sg_json_index *idx,
-                                           struct sg_buf *out)
-{
-    /* Nothing to drop: the same bytes, and the same all-or-nothing append. */
-    if (sg_json_is_compact(idx, v))
-        return sg_buf_append(out, v.ptr, v.len);
-    return sg_json_compact(v, out);
-}
-
-enum sg_buf_result sg_json_compact(struct sg_json_span v, struct sg_buf *out)
-{
-    if (v.len == 0)
-        return SG_BUF_OK;
-    /* Compact output is never longer than its input, so this reserve
-     * usually makes the appends infallible; the limit applies to the output
-     * (whitespace does not count), so only the room left is reserved. */
-    size_t before = out->len;
-    enum sg_buf_result rc = sg_buf_reserve_upto(out, v.len);
-    const char *p = v.ptr, *end = v.ptr + v.len;
-    while (rc == SG_BUF_OK && p < end) {
-        const char *run = p;
-        while (p < end && !is_ws(*p))
-            p = *p == '"' ? skip_string(p, end) : p + 1;
-        if (p > run)
-            rc = sg_buf_append(out, run, (size_t)(p - run));
-        p = skip_ws(p, end);
-    }
-    if (rc != SG_BUF_OK)
-        sg_buf_truncate(out, before); /* all or nothing */
-    return rc;
 }
