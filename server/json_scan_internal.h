@@ -74,8 +74,9 @@ static inline uint64_t lanes_equal(uint64_t w, unsigned char c)
     return (x - LANES_ONES) & ~x & LANES_HIGHS;
 }
 
-/* Bytes from p that plain_string_byte accepts, a multiple of 8 (the
- * caller's byte loop finishes). */
+/* The first byte from p that plain_string_byte refuses, eight bytes a time
+ * while eight remain (the caller's byte loop does the rest). Reading past
+ * the string's closing quote is fine: the bytes are in [p, end). */
 static inline const char *plain_lanes(const char *p, const char *end)
 {
     while (end - p >= 8) {
@@ -84,7 +85,7 @@ static inline const char *plain_lanes(const char *p, const char *end)
         uint64_t control_or_high = (((w - LANES_ONES * 0x20) & ~w) | w) & LANES_HIGHS;
         uint64_t hit = lanes_equal(w, '"') | lanes_equal(w, '\\') | control_or_high;
         if (hit)
-            return p;
+            return p + __builtin_ctzll(hit) / 8;
         p += 8;
     }
     return p;
