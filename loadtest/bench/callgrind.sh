@@ -134,6 +134,6 @@ for phase in "${LIST[@]}"; do
             c = $1; gsub(",", "", c); f = $2; lib = $NF
             sub(/^.*:/, "", f); gsub(/[\[\]]/, "", lib); sub(/^.*\//, "", lib)
             if (f ~ /^0x/) f = f " (" lib ")"
-            printf "    %8.0f  %s\n", c / n, f }'
+            printf "    %8.0f  %s\n", c / n, f }' || true # head closes the pipe early
 done
 echo "callgrind files in $LOGS"
