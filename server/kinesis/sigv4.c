@@ -26,7 +26,7 @@
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,28 +70,73 @@ struct segment {
 
 /* ---- crypto primitives ---------------------------------------------------- */
 
-static int sha256(const void *data, size_t len, unsigned char out[SHA256_LEN])
+/* SHA-256 looked up once. Passing EVP_sha256() to EVP_Digest or HMAC makes
+ * OpenSSL 3 fetch the implementation, allocate a context (and for HMAC a MAC
+ * object) on every call: with a signature per PutRecords call that was
+ * about 40k instructions per call beside the hashing itself (issue 21,
+ * phase single of loadtest/bench/callgrind.sh). */
+static EVP_MD *fetched_sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    fetched_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL); /* kept for the process */
+#endif
+}
+
+static const EVP_MD *sha256_md(void)
+{
+    pthread_once(&sha256_once, fetch_sha256);
+    return fetched_sha256 ? fetched_sha256 : EVP_sha256();
+}
+
+/* One digest over up to two pieces, in a context the caller owns. */
+static int digest2(EVP_MD_CTX *c, const void *a, size_t a_len, const void *b, size_t b_len,
+                   unsigned char out[SHA256_LEN])
 {
     unsigned int out_len = 0;
-
-    /* EVP_Digest wants a non-NULL pointer even for zero bytes on some versions */
-    if (!EVP_Digest(data ? data : "", len, out, &out_len, EVP_sha256(), NULL) ||
+    if (!EVP_DigestInit_ex(c, sha256_md(), NULL) || !EVP_DigestUpdate(c, a, a_len) ||
+        (b_len && !EVP_DigestUpdate(c, b, b_len)) || !EVP_DigestFinal_ex(c, out, &out_len) ||
         out_len != SHA256_LEN)
         return -1;
     return 0;
 }
 
+static int sha256(const void *data, size_t len, unsigned char out[SHA256_LEN])
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int rc = c ? digest2(c, data ? data : "", len, NULL, 0, out) : -1;
+    EVP_MD_CTX_free(c);
+    return rc;
+}
+
+/* HMAC-SHA256 (RFC 2104) over two digests of one context: the same bytes
+ * as OpenSSL's HMAC(), without its per-call fetch and MAC object. */
+#define HMAC_BLOCK 64
 static int hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
                        unsigned char out[SHA256_LEN])
 {
-    unsigned int out_len = 0;
-
-    if (key_len > INT_MAX)
-        return -1;
-    if (!HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, out, &out_len) ||
-        out_len != SHA256_LEN)
-        return -1;
-    return 0;
+    unsigned char k[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK], inner[SHA256_LEN];
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int rc = c ? 0 : -1;
+    if (rc == 0 && key_len > HMAC_BLOCK)
+        rc = digest2(c, key, key_len, NULL, 0, k); /* a long key is its hash */
+    else if (rc == 0)
+        memcpy(k, key, key_len);
+    for (size_t i = 0; i < HMAC_BLOCK; i++)
+        pad[i] = k[i] ^ 0x36;
+    if (rc == 0)
+        rc = digest2(c, pad, HMAC_BLOCK, msg, msg_len, inner);
+    for (size_t i = 0; i < HMAC_BLOCK; i++)
+        pad[i] = k[i] ^ 0x5c;
+    if (rc == 0)
+        rc = digest2(c, pad, HMAC_BLOCK, inner, SHA256_LEN, out);
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(pad, sizeof pad);
+    OPENSSL_cleanse(inner, sizeof inner);
+    EVP_MD_CTX_free(c);
+    return rc;
 }
 
 /* Lower-case hex, as SigV4 uses for hashes and the signature. */
