@@ -431,7 +431,8 @@ static int canonical_headers(const struct sg_sigv4_header *headers, size_t n, st
             if (sg_buf_append_char(out, ',') != 0)
                 goto cleanup;
         } else if ((i > 0 && sg_buf_append_char(out, '\n') != 0) ||
-                   sg_buf_printf(out, "%s:", sorted[i].name) != 0 ||
+                   sg_buf_append_str(out, sorted[i].name) != 0 ||
+                   sg_buf_append_char(out, ':') != 0 ||
                    (i > 0 && sg_buf_append_char(signed_headers, ';') != 0) ||
                    sg_buf_append_str(signed_headers, sorted[i].name) != 0) {
             goto cleanup;
@@ -463,7 +464,9 @@ int sg_sigv4_canonical_request(const struct sg_sigv4_request *req, struct sg_buf
     sh_start = signed_headers->len;
     if (sha256_hex(req->body, req->body_len, payload_hash) != 0)
         return -1;
-    if (sg_buf_printf(out, "%s\n", req->method) != 0 ||
+    /* Appends, not printf: the canonical request is built on every call
+     * (vsnprintf was ~15k instructions of a call, issue 21). */
+    if (sg_buf_append_str(out, req->method) != 0 || sg_buf_append_char(out, '\n') != 0 ||
         canonical_uri(req->path, req->normalize_path, out) != 0 ||
         sg_buf_append_char(out, '\n') != 0 ||
         canonical_query(req->query ? req->query : "", out) != 0 ||
@@ -471,7 +474,7 @@ int sg_sigv4_canonical_request(const struct sg_sigv4_request *req, struct sg_buf
         canonical_headers(req->headers, req->n_headers, out, signed_headers) != 0 ||
         sg_buf_append_char(out, '\n') != 0 ||
         sg_buf_append(out, signed_headers->data + sh_start, signed_headers->len - sh_start) != 0 ||
-        sg_buf_printf(out, "\n%s", payload_hash) != 0)
+        sg_buf_append_char(out, '\n') != 0 || sg_buf_append(out, payload_hash, HEX_LEN) != 0)
         return -1;
     return 0;
 }
@@ -502,8 +505,20 @@ int sg_sigv4_string_to_sign(const char *amz_date, const char *region, const char
         return -1;
     if (sha256_hex(canonical_request, canonical_len, creq_hash) != 0)
         return -1;
-    return sg_buf_printf(out, ALGORITHM "\n%s\n%.8s/%s/%s/" TERMINATOR "\n%s", amz_date, amz_date,
-                         region, service, creq_hash);
+    size_t before = out->len;
+    int rc = sg_buf_append(out, SG_LIT(ALGORITHM "\n"));
+    rc |= sg_buf_append(out, amz_date, SG_SIGV4_AMZ_DATE_LEN);
+    rc |= sg_buf_append_char(out, '\n');
+    rc |= sg_buf_append(out, amz_date, 8);
+    rc |= sg_buf_append_char(out, '/');
+    rc |= sg_buf_append_str(out, region);
+    rc |= sg_buf_append_char(out, '/');
+    rc |= sg_buf_append_str(out, service);
+    rc |= sg_buf_append(out, SG_LIT("/" TERMINATOR "\n"));
+    rc |= sg_buf_append(out, creq_hash, HEX_LEN);
+    if (rc)
+        sg_buf_truncate(out, before); /* all or nothing, as one printf was */
+    return rc ? -1 : 0;
 }
 
 /* ---- Task 3: signing key ------------------------------------------------------ */
