@@ -22,3 +22,23 @@ output "crawler_name" {
   description = "Crawler name, or null when no crawler is created."
   value       = var.create_crawler ? aws_glue_crawler.partitions[0].name : null
 }
+
+output "bad_table_name" {
+  description = "Bad-row table name (refused events)."
+  value       = aws_glue_catalog_table.bad_events.name
+}
+
+output "event_types" {
+  description = "The event_type values partition projection knows, from the catalog."
+  value       = local.event_types
+}
+
+output "view_names" {
+  description = "event_name -> its Athena view (first copy per event_uuid, typed columns)."
+  value       = { for n, t in local.catalog_types : n => aws_glue_catalog_table.type_view[n].name }
+}
+
+output "columns" {
+  description = "Columns of the Parquet table, in order (name and Glue type)."
+  value       = [for c in aws_glue_catalog_table.events.storage_descriptor[0].columns : { name = c.name, type = c.type }]
+}
