@@ -47,3 +47,8 @@ output "gateway_config" {
   description = "The gateway config the tasks run with."
   value       = local.gateway_config
 }
+
+output "task_policy" {
+  description = "The task role's inline policy (JSON): what streamgate itself may call."
+  value       = aws_iam_role_policy.task.policy
+}

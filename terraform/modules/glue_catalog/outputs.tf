@@ -38,7 +38,13 @@ output "view_names" {
   value       = { for n, t in local.catalog_types : n => aws_glue_catalog_table.type_view[n].name }
 }
 
-output "columns" {
-  description = "Columns of the Parquet table, in order (name and Glue type)."
-  value       = [for c in aws_glue_catalog_table.events.storage_descriptor[0].columns : { name = c.name, type = c.type }]
+output "tables" {
+  description = "Each table by name: its location, columns and partition keys (name and type), as applied."
+  value = {
+    for t in [aws_glue_catalog_table.events, aws_glue_catalog_table.events_raw, aws_glue_catalog_table.bad_events] : t.name => {
+      location       = t.storage_descriptor[0].location
+      columns        = [for c in t.storage_descriptor[0].columns : { name = c.name, type = c.type }]
+      partition_keys = [for c in t.partition_keys : { name = c.name, type = c.type }]
+    }
+  }
 }

@@ -22,3 +22,11 @@ output "kms_key_arn" {
   description = "Customer managed key ARN when one is used, else null (the AWS managed key needs no IAM grant)."
   value       = startswith(var.kms_key_id, "arn:") ? var.kms_key_id : null
 }
+
+output "encryption" {
+  description = "Server-side encryption of the stream as applied: encryption_type and kms_key_id."
+  value = {
+    encryption_type = aws_kinesis_stream.this.encryption_type
+    kms_key_id      = aws_kinesis_stream.this.kms_key_id
+  }
+}

@@ -100,8 +100,9 @@ locals {
       threshold           = 0
       comparison_operator = "GreaterThanThreshold"
     } },
-    { for f in toset(var.firehose_names) : "firehose-${f}-conversion-failed" => {
-      description         = "Records of ${f} failed Parquet conversion (schema mismatch); they are in errors/format-conversion-failed/."
+    # Only the delivery streams that convert: the raw JSON one never reports FailedConversion.
+    { for f, prefix in var.conversion_error_prefixes : "firehose-${f}-conversion-failed" => {
+      description         = "Records of ${f} failed Parquet conversion (schema mismatch); they are in ${prefix}."
       namespace           = "AWS/Firehose"
       metric_name         = "FailedConversion.Records"
       dimensions          = { DeliveryStreamName = f }

@@ -29,6 +29,17 @@ variable "firehose_names" {
   }
 }
 
+variable "conversion_error_prefixes" {
+  description = "Delivery streams that convert records to Parquet, each with the S3 prefix its failed conversions land in (firehose_to_s3's format_conversion_error_prefix). Only these get a FailedConversion alarm."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for f, p in var.conversion_error_prefixes : can(regex("^[a-zA-Z0-9_.-]{1,64}$", f)) && endswith(p, "/")])
+    error_message = "conversion_error_prefixes keys must be delivery stream names, each with a prefix ending in /."
+  }
+}
+
 variable "firehose_buffering_interval_seconds" {
   description = "Largest buffer interval of the watched delivery streams (the freshness threshold derives from it)."
   type        = number

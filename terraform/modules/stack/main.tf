@@ -210,4 +210,10 @@ module "monitoring" {
   ecs_service_name                    = module.gateway.service_name
   alarm_actions                       = var.alarm_topic_arns
   tags                                = local.tags
+
+  # Only the Parquet stream converts, so only it gets a FailedConversion alarm.
+  conversion_error_prefixes = {
+    for f in [module.firehose_parquet, module.firehose_raw, module.firehose_bad] : f.name => f.format_conversion_error_prefix
+    if f.format_conversion_error_prefix != null
+  }
 }
