@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command for the whole local pipeline: installs dependencies, builds,
 # starts kinesalite, creates the streams of config/local.json (events with 4
-# shards, raw with 1), waits until they are ACTIVE, runs streamgate, and once
+# shards, raw with 1, and events-dead-letter with 1 for the events stream's
+# refused events), waits until they are ACTIVE, runs streamgate, and once
 # /readyz answers 200 starts the local delivery (deploy/local/delivery.mjs:
 # the stand-in for Firehose + S3 + Glue, writing the lake that
 # scripts/lake.sh queries) and prints its "ready" line. Runs in the
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 KINESIS_PORT=${KINESIS_PORT:-4567}
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
 LAKE_DIR=${STREAMGATE_LAKE_DIR:-lake}
-STREAMS=("events 4" "raw 1")
+STREAMS=("events 4" "raw 1" "events-dead-letter 1")
 
 die() { echo "run-local: $*" >&2; exit 1; }
 
@@ -89,7 +90,8 @@ for s in "${STREAMS[@]}"; do
     done
     [ $active = 1 ] || die "stream $name did not become ACTIVE"
 done
-echo "kinesalite on 127.0.0.1:$KINESIS_PORT with streams events (4 shards) and raw (1 shard)"
+echo "kinesalite on 127.0.0.1:$KINESIS_PORT with streams events (4 shards), raw (1 shard)" \
+    "and events-dead-letter (1 shard)"
 
 build-local/streamgate --config config/local.json &
 GATEWAY=$!

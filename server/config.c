@@ -73,6 +73,7 @@ static const char *const stream_keys[] = {"name",
                                           "aggregation",
                                           "aggregation_max_bytes",
                                           "aggregation_linger_ms",
+                                          "dead_letter_stream",
                                           "_comment",
                                           NULL};
 
@@ -282,6 +283,29 @@ static int parse_aggregation(struct sg_stream_config *s, json_t *obj, size_t idx
     return 0;
 }
 
+/* dead_letter_stream: a Kinesis stream name other than the stream's own
+ * (bad rows mixed into the events would reach the lake as events). */
+static int parse_dead_letter(struct sg_stream_config *s, json_t *v, size_t idx, char *err,
+                             size_t cap)
+{
+    char path[96];
+    snprintf(path, sizeof path, "streams[%zu].dead_letter_stream", idx);
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v) ||
+        !sg_config_valid_stream_name(json_string_value(v), json_string_length(v)))
+        return sg_parse_fail(
+            err, cap, "%s must be a Kinesis stream name: 1-128 characters of [a-zA-Z0-9_.-]", path);
+    memcpy(s->dead_letter_stream, json_string_value(v), json_string_length(v) + 1);
+    const char *own = s->stream_name;
+    if (s->stream_arn[0])
+        own = strstr(s->stream_arn, ":stream/") + 8; /* checked by parse_stream */
+    if (strcmp(s->dead_letter_stream, own) == 0)
+        return sg_parse_fail(err, cap, "%s must name another stream than the stream's own (%s)",
+                             path, own);
+    return 0;
+}
+
 static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, char *err, size_t cap)
 {
     static const char *const modes[] = {"event", "passthrough", NULL};
@@ -340,6 +364,8 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
         return sg_parse_fail(err, cap, "%s \"event_uuid\" needs mode \"event\"", path);
     s->mode = (enum sg_stream_mode)mode;
     s->partition_key = (enum sg_partition_rule)pk;
+    if (parse_dead_letter(s, json_object_get(obj, "dead_letter_stream"), idx, err, cap) != 0)
+        return -1;
     return parse_aggregation(s, obj, idx, err, cap);
 }
 

@@ -43,6 +43,9 @@ struct sg_stream_config {
     enum sg_aggregation aggregation;
     size_t aggregation_max_bytes;   /* one aggregated Kinesis record, framing included */
     unsigned aggregation_linger_ms; /* longest wait to fill aggregates */
+    /* Kinesis stream that keeps this stream's refused events as bad rows
+     * (bad_row.h, dead_letter.h); "" = none. */
+    char dead_letter_stream[SG_STREAM_NAME_MAX + 1];
 };
 
 struct sg_config {

@@ -12,6 +12,7 @@
 #include "answer.h"
 #include "config.h"
 #include "creds.h"
+#include "dead_letter.h"
 #include "pipeline.h"
 #include "policy.h"
 
@@ -21,9 +22,10 @@ struct sg_gateway {
     const struct sg_config *cfg;
     struct sg_pipeline *pipeline;
     struct sg_creds_provider *creds;
-    struct sg_policy_slot policy;  /* API keys, CORS, limits: swapped on SIGHUP */
-    atomic_bool draining;          /* SIGTERM seen: /readyz answers 503 */
-    atomic_size_t active_requests; /* begun, not yet completed */
+    struct sg_dead_letter *dead_letter; /* refusal counters and bad rows (dead_letter.h) */
+    struct sg_policy_slot policy;       /* API keys, CORS, limits: swapped on SIGHUP */
+    atomic_bool draining;               /* SIGTERM seen: /readyz answers 503 */
+    atomic_size_t active_requests;      /* begun, not yet completed */
     /* by route and answer (answer.h); the last slot counts other statuses */
     atomic_uint_fast64_t responses[SG_RT_COUNT][SG_ANSWER_COUNT + 1];
     atomic_uint_fast64_t events_accepted, events_rejected;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "clock.h"
 #include "http_respond.h"
@@ -148,6 +149,28 @@ static int build_records(struct sg_http_request *req)
     return 0;
 }
 
+/* Counts the request's refused events and keeps them as bad rows on the
+ * stream's dead-letter stream (dead_letter.h); the answer does not wait. */
+static void keep_refused(struct sg_http_request *req, enum sg_ingest_status st)
+{
+    if (st == SG_INGEST_OK && req->ingest.n_valid == req->ingest.n)
+        return; /* nothing refused: the usual case costs nothing */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    struct sg_dead_letter_origin o = {
+        .stream_idx = req->stream_idx,
+        .request_id = req->request_id,
+        .api_key_id = req->api_key_id,
+        .received_at_ms = wall - (sg_clock_ms() - req->start_ms),
+        .refused_at_ms = wall,
+        .deadline_ms = req->start_ms + req->gw->cfg->deadline_ms,
+        .body = req->body.data ? req->body.data : "",
+        .body_len = req->body.len,
+    };
+    sg_dead_letter_keep(req->gw->dead_letter, &o, &req->ingest, st);
+}
+
 static enum MHD_Result process_body(struct sg_http_request *req)
 {
     struct sg_gateway *gw = req->gw;
@@ -161,6 +184,7 @@ static enum MHD_Result process_body(struct sg_http_request *req)
     enum sg_ingest_status st = sg_ingest_parse(
         &req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS, req->stream,
         req->body.data, req->body.len, &lim);
+    keep_refused(req, st);
     sg_buf_free(&req->body); /* the entries hold everything from here on */
     if (st != SG_INGEST_OK)
         return respond_ingest_error(req, st);

@@ -119,6 +119,7 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
     rc |= histogram(b, "streamgate_putrecords_batch_records", "Records per PutRecords call.",
                     st.batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, 1.0,
                     (double)st.batch_records_sum);
+    rc |= sg_dead_letter_metrics(gw->dead_letter, b);
     uint64_t cred_loaded, cred_failed;
     sg_creds_provider_stats(gw->creds, &cred_loaded, &cred_failed);
     rc |= sg_buf_printf(b,

@@ -198,6 +198,9 @@ static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item 
     bool is_object = sg_json_type_of(obj) == SG_JSON_OBJECT;
     if (is_object)
         find_members(obj, idx, sh, &data, &key_value);
+    struct sg_json_span sent = data.ptr ? data : obj;
+    it->data_off = (size_t)(sent.ptr - out->_body);
+    it->data_sent_len = sent.len;
     if (!is_object) {
         item_error(it, "", "each record must be a JSON object");
     } else if (!data.ptr) {
@@ -240,9 +243,12 @@ static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_st
             char where[48] = "the record";
             if (list_name[0])
                 snprintf(where, sizeof where, "%s[%zu]", list_name, i);
-            return request_error(out, SG_INGEST_TOO_LARGE,
-                                 "%s is over the %zu-byte limit (data + partition key)", where,
-                                 lim->max_record_bytes);
+            out->n = i + 1; /* the record at fault is the last item */
+            request_error(out, SG_INGEST_TOO_LARGE,
+                          "%s is over the %zu-byte limit (data + partition key)", where,
+                          lim->max_record_bytes);
+            item_error(it, "", "%s", out->message);
+            return SG_INGEST_TOO_LARGE;
         }
         if (rc == REC_NO_MEMORY)
             return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
@@ -319,6 +325,7 @@ static enum sg_ingest_status json_error(struct sg_ingest *out, const struct sg_j
     };
     if (jerr->kind == SG_JSON_ERR_NO_MEMORY)
         return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
+    out->not_json = jerr->kind == SG_JSON_ERR_SYNTAX;
     return request_error(out, SG_INGEST_BAD_REQUEST, "Invalid request body: %s%s", jerr->text,
                          limit_key[jerr->kind]);
 }
@@ -329,6 +336,7 @@ static enum sg_ingest_status parse_body(struct sg_ingest *out, enum sg_ingest_ro
                                         struct sg_json_index *idx)
 {
     memset(out, 0, sizeof *out);
+    out->_body = body;
     /* The entries' ceiling, from the body's size. A record stores at most 4x
      * its data's bytes: an enriched event is its members (never longer
      * once compacted) plus event_type and event_subtype, which repeat
@@ -346,6 +354,7 @@ static enum sg_ingest_status parse_body(struct sg_ingest *out, enum sg_ingest_ro
         return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
     struct sg_json_span root;
     struct sg_json_error jerr;
+    out->not_json = len == 0;
     if (len == 0)
         return request_error(out, SG_INGEST_BAD_REQUEST, "Invalid request body: empty body");
     struct sg_json_limits jl = {lim->max_depth, lim->max_members};
@@ -367,6 +376,7 @@ enum sg_ingest_status sg_ingest_parse_bounded(struct sg_ingest *out, enum sg_ing
     struct sg_json_index idx;
     sg_json_index_init(&idx, max_index);
     enum sg_ingest_status st = parse_body(out, route, s, body, len, lim, &idx);
+    out->_body = NULL; /* items keep offsets, not pointers */
     sg_json_index_free(&idx);
     return st;
 }

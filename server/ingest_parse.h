@@ -26,6 +26,7 @@
 #ifndef SG_INGEST_PARSE_H
 #define SG_INGEST_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -53,6 +54,10 @@ struct sg_ingest_item {
     sg_hash_key hash;
     char field[32];    /* when invalid: the field at fault */
     char message[224]; /* when invalid: the rule broken */
+    /* The record's Data value exactly as sent (the whole record when it has
+     * none or is not an object): offset and length in the body, for the
+     * bad row of a refused event (dead_letter.h). */
+    size_t data_off, data_sent_len;
 };
 
 struct sg_ingest {
@@ -61,6 +66,10 @@ struct sg_ingest {
     size_t kinesis_bytes;  /* of the valid items */
     struct sg_buf entries; /* owned */
     char message[256];     /* when the whole request failed */
+    /* The whole request failed: not_json when the body is not JSON at all;
+     * SG_INGEST_TOO_LARGE for a record: items[n - 1] is that record. */
+    bool not_json;
+    const char *_body; /* the body, borrowed during the parse only */
 };
 
 struct sg_ingest_limits {

@@ -253,6 +253,9 @@ static int serve(const struct sg_config *cfg, const char *path)
     gw.pipeline = sg_pipeline_new(cfg, gw.creds);
     if (!gw.pipeline || sg_pipeline_start(gw.pipeline) != 0)
         goto out;
+    gw.dead_letter = sg_dead_letter_new(cfg, gw.pipeline);
+    if (!gw.dead_letter)
+        goto out;
     http = sg_http_server_start(&gw);
     if (!http)
         goto out;
@@ -270,7 +273,8 @@ static int serve(const struct sg_config *cfg, const char *path)
 out:
     if (http)
         sg_http_server_stop(http);
-    sg_pipeline_free(gw.pipeline);
+    sg_pipeline_free(gw.pipeline); /* resolves (and frees) every bad-row batch */
+    sg_dead_letter_free(gw.dead_letter);
     sg_creds_provider_free(gw.creds);
     sg_policy_slot_destroy(&gw.policy);
     return rc;

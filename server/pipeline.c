@@ -567,6 +567,39 @@ static void *sender_main(void *arg)
 
 /* ---- public API -------------------------------------------------------- */
 
+/* Sets up p->streams: the configured streams, then one plain stream per
+ * distinct dead_letter_stream (shared by the streams that name it). Returns
+ * how many there are. */
+static size_t add_dead_letter_streams(struct sg_pipeline *p)
+{
+    const struct sg_config *cfg = p->cfg;
+    size_t n = cfg->n_streams, n_dead = 0;
+    for (size_t i = 0; i < cfg->n_streams; i++) {
+        const char *name = cfg->streams[i].dead_letter_stream;
+        p->streams[i].cfg = &cfg->streams[i];
+        p->streams[i].dead_letter = SIZE_MAX;
+        if (!name[0])
+            continue;
+        size_t k = 0;
+        while (k < n_dead && strcmp(p->dead_cfgs[k].stream_name, name) != 0)
+            k++;
+        if (k == n_dead) {
+            struct sg_stream_config *dc = &p->dead_cfgs[n_dead++];
+            /* Bad rows are single JSON records: never aggregated; the key
+             * is the one dead_letter.c gives each row. */
+            snprintf(dc->name, sizeof dc->name, "%s", name);
+            snprintf(dc->stream_name, sizeof dc->stream_name, "%s", name);
+            dc->mode = SG_STREAM_PASSTHROUGH;
+            dc->partition_key = SG_PK_CLIENT;
+            dc->aggregation = SG_AGG_NONE;
+            p->streams[n + k].cfg = dc;
+            p->streams[n + k].dead_letter = SIZE_MAX;
+        }
+        p->streams[i].dead_letter = n + k;
+    }
+    return n + n_dead;
+}
+
 struct sg_pipeline *sg_pipeline_new_with(const struct sg_config *cfg,
                                          struct sg_kinesis_transport *transport,
                                          sg_pipeline_clock_fn now_ms)
@@ -588,12 +621,14 @@ struct sg_pipeline *sg_pipeline_new_with(const struct sg_config *cfg,
     pthread_cond_init(&p->idle_cv, &ca);
     pthread_condattr_destroy(&ca);
     atomic_store(&p->reachable, true);
-    p->n_streams = cfg->n_streams;
-    p->streams = calloc(cfg->n_streams, sizeof *p->streams);
-    if (!p->streams)
+    /* Room for a dead-letter stream per configured stream at most. */
+    p->streams = calloc(cfg->n_streams ? 2 * cfg->n_streams : 1, sizeof *p->streams);
+    p->dead_cfgs = calloc(cfg->n_streams ? cfg->n_streams : 1, sizeof *p->dead_cfgs);
+    if (!p->streams || !p->dead_cfgs)
         goto err;
-    for (size_t i = 0; i < cfg->n_streams; i++) {
-        const struct sg_stream_config *sc = &cfg->streams[i];
+    p->n_streams = add_dead_letter_streams(p);
+    for (size_t i = 0; i < p->n_streams; i++) {
+        const struct sg_stream_config *sc = p->streams[i].cfg;
         struct sg_batcher_limits lim = {cfg->linger_ms, cfg->batch_max_records,
                                         cfg->batch_max_bytes, cfg->queue_max_records,
                                         cfg->queue_max_bytes};
@@ -604,7 +639,6 @@ struct sg_pipeline *sg_pipeline_new_with(const struct sg_config *cfg,
             lim.linger_ms = sc->aggregation_linger_ms;
             lim.batch_max_records = SG_PIPELINE_KPL_CALL_RECORDS;
         }
-        p->streams[i].cfg = sc;
         if (!(p->streams[i].batcher = sg_batcher_new(&lim)))
             goto err;
     }
@@ -721,10 +755,16 @@ void sg_pipeline_free(struct sg_pipeline *p)
         sg_shard_map_free(&p->streams[i].loading);
     }
     free(p->streams);
+    free(p->dead_cfgs);
     sg_kinesis_transport_free(p->transport);
     pthread_cond_destroy(&p->idle_cv);
     pthread_mutex_destroy(&p->mu);
     free(p);
+}
+
+size_t sg_pipeline_dead_letter_index(struct sg_pipeline *p, size_t stream_idx)
+{
+    return stream_idx < p->cfg->n_streams ? p->streams[stream_idx].dead_letter : SIZE_MAX;
 }
 
 size_t sg_pipeline_stream_max_record_bytes(struct sg_pipeline *p, size_t stream_idx)

@@ -27,6 +27,12 @@
  * Records are borrowed from their request (record.h); the sender never reads
  * a record after resolving it.
  *
+ * Dead letter: each distinct dead_letter_stream of the configuration is a
+ * stream of its own here, after the configured ones: its bad rows (bad_row.h,
+ * submitted by dead_letter.c) have their own queue, batches, retries,
+ * probes and readiness, so they never share a call, nor a failure, with
+ * valid records, and the drain waits for them too.
+ *
  * Readiness: every kinesis.probe_interval_ms (1 s while failing) the sender
  * calls DescribeStreamSummary for each stream; PutRecords answers update the
  * same state. While a stream's endpoint cannot be reached at all, submits are
@@ -93,8 +99,8 @@ enum sg_submit_result {
 
 /*
  * Submits the records of one request for stream number `stream_idx` (index
- * into cfg->streams): a list linked by ->next, `n` records, `bytes` Kinesis
- * bytes. All or nothing. Thread-safe.
+ * into cfg->streams, or a dead-letter stream's index): a list linked by ->next, `n` records,
+ * `bytes` Kinesis bytes. All or nothing. Thread-safe.
  */
 enum sg_submit_result sg_pipeline_submit(struct sg_pipeline *p, size_t stream_idx,
                                          struct sg_record *first, size_t n, size_t bytes);
@@ -108,6 +114,10 @@ void sg_pipeline_drain(struct sg_pipeline *p, unsigned timeout_ms);
 
 /* Frees the pipeline (drains first with no wait if still running). NULL-safe. */
 void sg_pipeline_free(struct sg_pipeline *p);
+
+/* The index to submit stream `stream_idx`'s refused events to (its
+ * dead-letter stream), or SIZE_MAX when it has none. Thread-safe. */
+size_t sg_pipeline_dead_letter_index(struct sg_pipeline *p, size_t stream_idx);
 
 /* The stream's own maximum record size (data + partition key) as
  * DescribeStreamSummary reports it (MaxRecordSizeInKiB), or 0 while unknown.

@@ -57,6 +57,9 @@ struct stream {
     bool listing;                /* a ListShards call in flight */
     int64_t next_list_ms;
     bool auto_distribution; /* RecordDistributionStrategy AUTO: never aggregate */
+    /* The index in sg_pipeline.streams of the stream keeping this one's
+     * refused events (config dead_letter_stream), SIZE_MAX when none. */
+    size_t dead_letter;
 };
 
 enum call_kind { CALL_PUT_RECORDS = 0, CALL_PROBE, CALL_LIST_SHARDS };
@@ -85,8 +88,11 @@ struct sg_pipeline {
     const struct sg_config *cfg;
     struct sg_kinesis_transport *transport; /* owned */
     sg_pipeline_clock_fn now_ms;
+    /* The configured streams, then one per distinct dead_letter_stream
+     * (configured by dead_cfgs, owned), sent, probed and drained alike. */
     struct stream *streams;
     size_t n_streams;
+    struct sg_stream_config *dead_cfgs;
     struct call *active; /* calls in flight, sender-owned */
     pthread_t thread;
     bool started;

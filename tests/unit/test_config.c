@@ -886,6 +886,61 @@ static void test_data_dir(const char *src)
           n_invalid);
 }
 
+/* streams[].dead_letter_stream: optional, a Kinesis stream name, not the
+ * stream's own. */
+static void test_dead_letter_stream(void)
+{
+    static const struct {
+        const char *json;
+        const char *want; /* NULL: accepted */
+        const char *dead; /* when accepted: streams[0].dead_letter_stream */
+    } rows[] = {
+        {"{\"streams\":[{\"name\":\"events\"}]}", NULL, ""},
+        {"{\"streams\":[{\"name\":\"events\",\"dead_letter_stream\":null}]}", NULL, ""},
+        {"{\"streams\":[{\"name\":\"events\",\"dead_letter_stream\":\"events-dead-letter\"}]}",
+         NULL, "events-dead-letter"},
+        {"{\"streams\":[{\"name\":\"e\",\"stream_arn\":\"arn:aws:kinesis:us-east-1:1:stream/"
+         "prod\",\"dead_letter_stream\":\"e\"}]}",
+         NULL, "e"},
+        {"{\"streams\":[{\"name\":\"events\",\"dead_letter_stream\":\"\"}]}",
+         "streams[0].dead_letter_stream must be a Kinesis stream name", NULL},
+        {"{\"streams\":[{\"name\":\"events\",\"dead_letter_stream\":\"a b\"}]}",
+         "streams[0].dead_letter_stream must be a Kinesis stream name", NULL},
+        {"{\"streams\":[{\"name\":\"events\",\"dead_letter_stream\":7}]}",
+         "streams[0].dead_letter_stream must be a Kinesis stream name", NULL},
+        {"{\"streams\":[{\"name\":\"a\"},{\"name\":\"events\",\"dead_letter_stream\":"
+         "\"events\"}]}",
+         "streams[1].dead_letter_stream must name another stream than the stream's own (events)",
+         NULL},
+        {"{\"streams\":[{\"name\":\"e\",\"stream_name\":\"k\",\"dead_letter_stream\":\"k\"}]}",
+         "streams[0].dead_letter_stream must name another stream", NULL},
+        {"{\"streams\":[{\"name\":\"e\",\"stream_arn\":\"arn:aws:kinesis:us-east-1:1:stream/"
+         "prod\",\"dead_letter_stream\":\"prod\"}]}",
+         "streams[0].dead_letter_stream must name another stream", NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        if (rows[i].want) {
+            expect_error(rows[i].json, NULL, rows[i].want);
+            continue;
+        }
+        const struct sg_config *c = expect_ok(rows[i].json, NULL);
+        if (c)
+            CHECK_STREQ(c->streams[0].dead_letter_stream, rows[i].dead, rows[i].json);
+    }
+    /* 128 characters is a valid name; 129 is not. */
+    char text[512], name[130];
+    memset(name, 'd', 129);
+    name[129] = '\0';
+    snprintf(text, sizeof text, "{\"streams\":[{\"name\":\"e\",\"dead_letter_stream\":\"%s\"}]}",
+             name);
+    expect_error(text, NULL, "streams[0].dead_letter_stream");
+    name[128] = '\0';
+    snprintf(text, sizeof text, "{\"streams\":[{\"name\":\"e\",\"dead_letter_stream\":\"%s\"}]}",
+             name);
+    const struct sg_config *c = expect_ok(text, NULL);
+    CHECK(c && strlen(c->streams[0].dead_letter_stream) == 128, "128-character name");
+}
+
 int main(void)
 {
     const char *src = getenv("SG_SOURCE_DIR");
@@ -898,6 +953,7 @@ int main(void)
     test_unknown_keys();
     test_json_errors();
     test_streams();
+    test_dead_letter_stream();
     test_env();
     test_find_stream();
     test_valid_stream_name();

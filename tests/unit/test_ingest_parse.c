@@ -833,6 +833,96 @@ static void test_request_errors(void)
     }
 }
 
+#define X10 "xxxxxxxxxx"
+#define X120 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
+
+/* What a refused record's bad row needs (dead_letter.h): the Data value as
+ * sent, the body that is not JSON, the record over the size limit. */
+static void test_sent_spans(void)
+{
+    static const struct {
+        const char *name;
+        enum sg_ingest_route route;
+        const char *body;
+        enum sg_ingest_status want;
+        bool not_json;
+        size_t n;
+        const char *sent[3]; /* each item's Data as sent */
+    } cases[] = {
+        {"object kept with its spaces",
+         SG_ROUTE_RECORD,
+         "{\"Data\": { \"a\" : 1 } ,\"PartitionKey\":\"k\"}",
+         SG_INGEST_OK,
+         false,
+         1,
+         {"{ \"a\" : 1 }"}},
+        {"string-wrapped",
+         SG_ROUTE_RECORD,
+         "{\"Data\":\"{\\\"a\\\":1}\"}",
+         SG_INGEST_OK,
+         false,
+         1,
+         {"\"{\\\"a\\\":1}\""}},
+        {"batch: Data, no Data, not an object",
+         SG_ROUTE_RECORDS,
+         "{\"records\":[{\"data\":[1, 2]},{\"x\":\"\\u00e9\"},7]}",
+         SG_INGEST_OK,
+         false,
+         3,
+         {"[1, 2]", "{\"x\":\"\\u00e9\"}", "7"}},
+        {"not JSON", SG_ROUTE_RECORD, "{\"Data\": nope", SG_INGEST_BAD_REQUEST, true, 0, {NULL}},
+        {"empty", SG_ROUTE_RECORD, "", SG_INGEST_BAD_REQUEST, true, 0, {NULL}},
+        {"JSON of the wrong shape",
+         SG_ROUTE_RECORD,
+         "[1]",
+         SG_INGEST_BAD_REQUEST,
+         false,
+         0,
+         {NULL}},
+        {"too deep is JSON",
+         SG_ROUTE_RECORD,
+         "{\"Data\":[[[[[[[[[[[[1]]]]]]]]]]]]}",
+         SG_INGEST_BAD_REQUEST,
+         false,
+         0,
+         {NULL}},
+        {"second record too large",
+         SG_ROUTE_RECORDS,
+         "{\"records\":[{\"data\":1,\"partition-key\":\"k\"},{\"data\":"
+         "\"" X120 "\",\"partition-key\":\"k\"},"
+         "{\"data\":1}]}",
+         SG_INGEST_TOO_LARGE,
+         false,
+         2,
+         {"1", "\"" X120 "\""}},
+    };
+    struct sg_stream_config s = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
+    struct sg_ingest_limits lim = {100, 8, 500, 0};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sg_ingest in;
+        const char *body = cases[i].body;
+        enum sg_ingest_status st =
+            sg_ingest_parse(&in, cases[i].route, &s, body, strlen(body), &lim);
+        CHECK(st == cases[i].want, "%s: status %d", cases[i].name, (int)st);
+        CHECK(in.not_json == cases[i].not_json, "%s: not_json %d", cases[i].name, in.not_json);
+        if (cases[i].n) {
+            CHECK(in.n == cases[i].n, "%s: %zu items", cases[i].name, in.n);
+            for (size_t k = 0; k < in.n && k < cases[i].n; k++) {
+                const struct sg_ingest_item *it = &in.items[k];
+                const char *want = cases[i].sent[k];
+                CHECK(it->data_sent_len == strlen(want) &&
+                          memcmp(body + it->data_off, want, it->data_sent_len) == 0,
+                      "%s: item %zu sent as [%.*s]", cases[i].name, k, (int)it->data_sent_len,
+                      body + it->data_off);
+            }
+        }
+        if (st == SG_INGEST_TOO_LARGE && in.n)
+            CHECK(!in.items[in.n - 1].valid && strstr(in.items[in.n - 1].message, "limit"),
+                  "%s: the last item is the record at fault", cases[i].name);
+        sg_ingest_free(&in);
+    }
+}
+
 int main(void)
 {
     source_dir = getenv("SG_SOURCE_DIR");
@@ -847,5 +937,6 @@ int main(void)
     test_random_keys();
     test_request_errors();
     test_size_accounting();
+    test_sent_spans();
     return sg_check_result("test_ingest_parse");
 }

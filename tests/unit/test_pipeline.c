@@ -656,6 +656,108 @@ static void test_drain_with_calls_in_flight(void)
     teardown(&f);
 }
 
+/* ---- dead letter ----------------------------------------------------------------------- */
+
+static enum sg_submit_result submit_to(struct sg_pipeline *p, size_t idx, struct request *rq)
+{
+    if (n_submitted < sizeof submitted / sizeof submitted[0])
+        submitted[n_submitted++] = rq;
+    size_t bytes = 0;
+    for (size_t i = 0; i < rq->ticket.n_results; i++)
+        bytes += rq->records[i].kinesis_bytes;
+    enum sg_submit_result rc =
+        sg_pipeline_submit(p, idx, &rq->records[0], rq->ticket.n_results, bytes);
+    if (rc == SG_SUBMIT_OK)
+        sg_ticket_release(&rq->ticket);
+    return rc;
+}
+
+/* The PutRecords call whose body holds record <tag>-0, or -1. */
+static long put_with(const struct script *sc, const char *tag)
+{
+    for (size_t i = 0; i < sc->n_calls; i++)
+        if (strcmp(sc->calls[i].target, SG_KINESIS_TARGET_PUT_RECORDS) == 0 &&
+            sent_key(&sc->calls[i], tag, 0))
+            return (long)i;
+    return -1;
+}
+
+/* A dead_letter_stream is a stream of its own: shared by the streams that
+ * name it, probed, sent in its own calls, failing apart from the records,
+ * and drained. */
+static void test_dead_letter_streams(void)
+{
+    struct fixture f;
+    memset(&f, 0, sizeof f);
+    sg_config_defaults(&f.cfg);
+    snprintf(f.cfg.region, sizeof f.cfg.region, "us-east-1");
+    f.cfg.n_streams = 3;
+    static const char *const names[] = {"events", "raw", "other"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(f.cfg.streams[i].name, sizeof f.cfg.streams[i].name, "%s", names[i]);
+        snprintf(f.cfg.streams[i].stream_name, sizeof f.cfg.streams[i].stream_name, "%s", names[i]);
+    }
+    snprintf(f.cfg.streams[0].dead_letter_stream, sizeof f.cfg.streams[0].dead_letter_stream,
+             "dead");
+    snprintf(f.cfg.streams[1].dead_letter_stream, sizeof f.cfg.streams[1].dead_letter_stream,
+             "dead");
+    f.cfg.probe_interval_ms = 3600000;
+    f.sc = calloc(1, sizeof *f.sc);
+    f.sc->base.ops = &script_ops;
+    f.sc->shards = four_shards;
+    f.p = sg_pipeline_new_with(&f.cfg, &f.sc->base, test_clock);
+    turns(&f, 2);
+    size_t dl = sg_pipeline_dead_letter_index(f.p, 0);
+    CHECK(dl == 3 && sg_pipeline_dead_letter_index(f.p, 1) == 3,
+          "events and raw share one dead-letter stream after the configured ones (%zu)", dl);
+    CHECK(sg_pipeline_dead_letter_index(f.p, 2) == SIZE_MAX, "other has none");
+    CHECK(sg_pipeline_dead_letter_index(f.p, 3) == SIZE_MAX &&
+              sg_pipeline_dead_letter_index(f.p, 99) == SIZE_MAX,
+          "out of range: none");
+    size_t probes_dead = 0;
+    for (size_t i = 0; i < f.sc->n_calls; i++)
+        probes_dead += strstr(f.sc->calls[i].target, "DescribeStreamSummary") &&
+                       strstr(f.sc->calls[i].body, "\"StreamName\":\"dead\"");
+    CHECK(probes_dead == 1, "the dead-letter stream is probed (%zu)", probes_dead);
+    struct request ev, bad;
+    make_request(&ev, "ev", 2, 10000);
+    make_request(&bad, "bad", 2, 10000);
+    CHECK(submit_to(f.p, 0, &ev) == SG_SUBMIT_OK && submit_to(f.p, dl, &bad) == SG_SUBMIT_OK,
+          "submitted");
+    turns(&f, 1);
+    long ce = put_with(f.sc, "ev"), cb = put_with(f.sc, "bad");
+    CHECK(ce >= 0 && cb >= 0 && ce != cb, "two calls (%ld, %ld)", ce, cb);
+    if (ce < 0 || cb < 0 || ce == cb) {
+        teardown(&f);
+        return;
+    }
+    CHECK(strstr(f.sc->calls[cb].body, "\"StreamName\":\"dead\"") &&
+              !sent_key(&f.sc->calls[cb], "ev", 0) && count_entries(&f.sc->calls[cb]) == 2,
+          "bad rows go to the dead-letter stream alone: %s", f.sc->calls[cb].body);
+    CHECK(strstr(f.sc->calls[ce].body, "\"StreamName\":\"events\"") &&
+              !sent_key(&f.sc->calls[ce], "bad", 0),
+          "records go to their stream alone");
+    queue(f.sc, (size_t)cb, SG_TRANSPORT_ANSWERED, 400,
+          "{\"__type\":\"ResourceNotFoundException\",\"message\":\"Stream dead not found\"}");
+    queue(f.sc, (size_t)ce, SG_TRANSPORT_ANSWERED, 200,
+          "{\"FailedRecordCount\":0,\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"},"
+          "{\"SequenceNumber\":\"2\",\"ShardId\":\"s\"}]}");
+    turns(&f, 1);
+    CHECK(ev.done_calls == 1 && ev.results[0].outcome == SG_OUTCOME_OK &&
+              ev.results[1].outcome == SG_OUTCOME_OK,
+          "the records are stored whatever becomes of the bad rows");
+    CHECK(bad.done_calls == 1 && bad.results[0].outcome == SG_OUTCOME_REFUSED,
+          "the bad rows fail on their own");
+    /* Drain covers the dead-letter stream: a queued bad row is answered. */
+    struct request late;
+    make_request(&late, "late", 1, 10000);
+    CHECK(submit_to(f.p, dl, &late) == SG_SUBMIT_OK, "late bad row submitted");
+    sg_pipeline_drain(f.p, 0);
+    sg_pipeline_abandon(f.p);
+    CHECK(late.done_calls == 1, "drain resolves queued bad rows");
+    teardown(&f);
+}
+
 /* ---- aggregation ----------------------------------------------------------------------- */
 
 /* Records whose keys spread over the four shards, with real keys and data
@@ -871,6 +973,7 @@ int main(void)
     test_answers_out_of_order();
     test_expired_while_queued();
     test_drain_with_calls_in_flight();
+    test_dead_letter_streams();
     test_aggregates_by_shard();
     test_failed_aggregate_retried_whole();
     test_misplaced_aggregate_resent_after_new_map();
