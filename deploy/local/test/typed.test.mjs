@@ -79,15 +79,18 @@ async function put(base, path, body) {
   return { status: res.status, body: JSON.parse(await res.text()) };
 }
 
-// Starts the gateway with the catalog and the dead letter; a gateway that
-// does not know those keys yet is started without them (then the refusal
-// checks are skipped, and say so).
+// Starts the gateway with the catalog and the dead letter. A gateway that
+// does not know a key yet is started without it: without the catalog, the
+// refused events are ones the common rules refuse; without the dead letter,
+// the bad_events check is skipped and says so.
 async function gatewayWith(endpoint, catalog) {
-  try {
-    return { g: await startGateway(endpoint, { stream: { catalog, dead_letter_stream: "events-dead-letter" } }), full: true };
-  } catch (e) {
-    if (!/unknown key/.test(String(e.message))) throw e;
-    return { g: await startGateway(endpoint), full: false };
+  const tries = [{ catalog, dead_letter_stream: "events-dead-letter" }, { dead_letter_stream: "events-dead-letter" }, {}];
+  for (const stream of tries) {
+    try {
+      return { g: await startGateway(endpoint, { stream }), catalog: "catalog" in stream, deadLetter: "dead_letter_stream" in stream };
+    } catch (e) {
+      if (!/unknown key/.test(String(e.message)) || !Object.keys(stream).length) throw e;
+    }
   }
 }
 
@@ -117,7 +120,7 @@ test("a typed, deduplicated view per catalog type; refused events in bad_events;
   procs.push(k);
   await createStream(k.client, "events", 2);
   await createStream(k.client, "events-dead-letter", 1);
-  const { g, full } = await gatewayWith(k.endpoint, catalog);
+  const { g, catalog: withCatalog, deadLetter } = await gatewayWith(k.endpoint, catalog);
   procs.push(g);
   const opts = ["--catalog", catalog, "--interval-ms", "500"];
   const d = await startDelivery(k.endpoint, lake, opts);
@@ -160,14 +163,17 @@ test("a typed, deduplicated view per catalog type; refused events in bad_events;
   const dup = sent.find((e) => e.eventName === "payment:order:completed");
   for (let i = 0; i < 2; i++) assert.equal((await put(g.base, "/streams/events/record", `{"Data":${text(dup)},"PartitionKey":"retry"}`)).status, 200);
 
-  // Refused events (a gateway with the catalog and the dead letter).
-  const refused = [
-    `{"event_uuid":"${randomUUID()}","event_name":"payment:order:completed","created_at":${NOW},"amount":"12","currency":"EUR"}`,
-    `{"event_uuid":"${randomUUID()}","event_name":"no:such:type","created_at":${NOW}}`,
+  // Refused events: by the catalog when the gateway has it, else by the common rules.
+  const refused = withCatalog ? [
+    { event_name: "no:such:type", rule: "unknown_event_type", text: `{"event_uuid":"${randomUUID()}","event_name":"no:such:type","created_at":${NOW}}` },
+    { event_name: "payment:order:completed", rule: "type", path: "$.amount", text: `{"event_uuid":"${randomUUID()}","event_name":"payment:order:completed","created_at":${NOW},"amount":"12","currency":"EUR"}` },
+  ] : [
+    { event_name: "lake:test:values", rule: "created_at", path: "$.created_at", text: `{"event_uuid":"${randomUUID()}","event_name":"lake:test:values","created_at":${NOW}000,"v_int":1}` },
+    { event_name: "session:started", rule: "uuid", path: "$.event_uuid", text: `{"event_uuid":"not-a-uuid","event_name":"session:started","created_at":${NOW},"device":"ios"}` },
   ];
-  if (full) {
+  if (deadLetter) {
     for (const ev of refused) {
-      const rr = await put(g.base, "/streams/events/record", `{"Data":${ev},"PartitionKey":"bad"}`);
+      const rr = await put(g.base, "/streams/events/record", `{"Data":${ev.text},"PartitionKey":"bad"}`);
       assert.equal(rr.status, 400, JSON.stringify(rr.body));
     }
   }
@@ -232,18 +238,24 @@ test("a typed, deduplicated view per catalog type; refused events in bad_events;
     assert.equal(all.n, all.u, "one row per event_uuid");
   });
 
-  await t.test("refused events are rows of bad_events", { skip: full ? false : "this gateway has no catalog or dead_letter_stream yet" }, async () => {
+  await t.test("refused events are rows of bad_events", { skip: deadLetter ? false : "this gateway has no dead_letter_stream yet" }, async () => {
     const rows = await waitUntil("the bad rows", async () => {
       const { conn: c } = await openLake(lake, layout, { catalogDir: catalog });
-      const got = await q(c, "SELECT event_name, stream, payload, failure.reasons[1].rule AS rule, failure.reasons[1].message AS message, dt, received_at FROM bad_events ORDER BY event_name");
+      const got = await q(c, "SELECT event_name, stream, payload, failure.reasons[1].rule AS rule, failure.reasons[1].path AS path, failure.reasons[1].message AS message, dt, received_at, typeof(failure) AS ft FROM bad_events ORDER BY event_name");
       return got.length >= refused.length && got;
     });
-    assert.equal(rows.length, refused.length);
-    assert.deepEqual(rows.map((x) => x.event_name), ["no:such:type", "payment:order:completed"]);
-    assert.deepEqual(rows.map((x) => x.payload).sort(), [...refused].sort(), "the payload is the event as sent");
-    assert.deepEqual(rows.map((x) => x.rule), ["unknown_event_type", "type"]);
-    assert.match(rows[1].message, /\$\.amount/);
-    for (const x of rows) assert.equal(x.dt, x.received_at.slice(0, 10), "partitioned by the day received");
+    const want = [...refused].sort((a, b) => (a.event_name < b.event_name ? -1 : 1));
+    assert.equal(rows.length, refused.length, "one bad row per refused event");
+    assert.deepEqual(rows.map((x) => x.event_name), want.map((x) => x.event_name));
+    assert.deepEqual(rows.map((x) => x.payload), want.map((x) => x.text), "the payload is the event as sent");
+    assert.deepEqual(rows.map((x) => x.rule), want.map((x) => x.rule));
+    assert.deepEqual(rows.map((x) => x.stream), want.map(() => "events"));
+    for (const [i, x] of rows.entries()) {
+      if (want[i].path) assert.equal(x.path, want[i].path);
+      assert.ok(x.message.length > 0);
+      assert.equal(x.dt, x.received_at.slice(0, 10), "partitioned by the day received");
+    }
+    assert.match(rows[0].ft, /^STRUCT\("timestamp" VARCHAR, reasons STRUCT\(path VARCHAR, "rule" VARCHAR, message VARCHAR\)\[\]\)$/);
   });
 
   await t.test("a field added to the catalog while the delivery runs", async () => {
@@ -252,7 +264,7 @@ test("a typed, deduplicated view per catalog type; refused events in bad_events;
     const doc = { ...VALUES_TYPE, properties: { ...VALUES_TYPE.properties, v_added: { type: ["string", "null"] } } };
     writeFileSync(join(work, "next.json"), JSON.stringify(doc));
     renameSync(join(work, "next.json"), join(catalog, "lake.test.values.json"));
-    if (full) g.proc.kill("SIGHUP");
+    if (withCatalog) g.proc.kill("SIGHUP");
     const added = { eventName: "lake:test:values", uuid: randomUUID(), fields: { v_int: "5", v_added: '"new"' } };
     // The delivery takes the catalog at its next buffer; send until a file has the column.
     await waitUntil("a file with the new column", async () => {
