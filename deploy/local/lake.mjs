@@ -107,7 +107,7 @@ export async function openLake(lake, layout, { catalogDir } = {}) {
       { name: events.name, files: parquetFiles, about: `Parquet zone, ${events.prefix}` },
       { name: raw.name, files: rawFiles, about: `raw zone (GZIP JSON lines), ${raw.prefix}` },
       { name: "events_dedup", files: parquetFiles, about: `${events.name}, first copy per event_uuid` },
-      ...catalog.types.map((t) => ({ name: t.view, files: parquetFiles, about: `${t.eventName}, first copy per event_uuid` })),
+      ...catalog.types.map((t) => ({ name: t.view, files: countFiles(lake, join(events.prefix, `event_type=${t.eventType}`), ".parquet"), about: `${t.eventName}, first copy per event_uuid` })),
       { name: bad.name, files: badFiles, about: `bad rows (refused events), ${bad.prefix}` },
     ],
   };
