@@ -124,6 +124,7 @@ streamgate ready on $G (Kinesis: kinesalite on 127.0.0.1:$KINESIS_PORT). Try:
   curl -s $G/metrics
 Events land in the local lake ($LAKE_DIR) within seconds; query them with SQL:
   scripts/lake.sh --lake "$LAKE_DIR" query "SELECT event_type, dt, count(*) FROM events GROUP BY ALL"
+  scripts/lake.sh --lake "$LAKE_DIR" query "SELECT amount, currency FROM payment_order_completed"
 Ctrl-C stops the gateway, the delivery and kinesalite.
 EOF
 
