@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "event.h"
 #include "json_scan.h"
 #include "log.h"
 #include "parse_util.h"
@@ -74,6 +75,9 @@ static const char *const stream_keys[] = {"name",
                                           "aggregation_max_bytes",
                                           "aggregation_linger_ms",
                                           "dead_letter_stream",
+                                          "catalog",
+                                          "unknown_event_types",
+                                          "created_at_window",
                                           "_comment",
                                           NULL};
 
@@ -306,7 +310,83 @@ static int parse_dead_letter(struct sg_stream_config *s, json_t *v, size_t idx, 
     return 0;
 }
 
-static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, char *err, size_t cap)
+/* created_at_window {max_age_days, max_ahead_s}: defaults from event.h. */
+static int parse_window(struct sg_stream_config *s, json_t *w, size_t idx, char *err, size_t cap)
+{
+    json_int_t age, ahead;
+    s->max_age_days = SG_EVENT_MAX_AGE_DAYS_DEFAULT;
+    s->max_ahead_s = SG_EVENT_MAX_AHEAD_S_DEFAULT;
+    if (!w)
+        return 0;
+    if (!json_is_object(w))
+        return sg_parse_fail(err, cap, "streams[%zu].created_at_window must be an object", idx);
+    const char *key;
+    json_t *v;
+    json_object_foreach(w, key, v)
+    {
+        if (strcmp(key, "max_age_days") != 0 && strcmp(key, "max_ahead_s") != 0 &&
+            strcmp(key, "_comment") != 0)
+            return sg_parse_fail(err, cap, "unknown key streams[%zu].created_at_window.%s", idx,
+                                 key);
+    }
+    /* At most a century back and a year ahead: the window is about clocks
+     * and offline clients, not about dates decades away. */
+    if (stream_uint(w, "max_age_days", idx, 1, 36500, SG_EVENT_MAX_AGE_DAYS_DEFAULT, &age, err,
+                    cap) != 0 ||
+        stream_uint(w, "max_ahead_s", idx, 0, 31536000, SG_EVENT_MAX_AHEAD_S_DEFAULT, &ahead, err,
+                    cap) != 0) {
+        /* name the nested key */
+        char inner[256];
+        snprintf(inner, sizeof inner, "%s", err);
+        char *dot = strstr(inner, "].");
+        if (dot)
+            snprintf(err, cap, "streams[%zu].created_at_window.%s", idx, dot + 2);
+        return -1;
+    }
+    s->max_age_days = (unsigned)age;
+    s->max_ahead_s = (unsigned)ahead;
+    return 0;
+}
+
+/* catalog, unknown_event_types, created_at_window (event streams only).
+ * [in] base: the config file's directory ("" for the working directory). */
+static int parse_event_rules(struct sg_stream_config *s, json_t *obj, size_t idx, const char *base,
+                             char *err, size_t cap)
+{
+    static const char *const unknown[] = {"reject", "accept", NULL};
+    json_t *c = json_object_get(obj, "catalog"), *u = json_object_get(obj, "unknown_event_types");
+    json_t *w = json_object_get(obj, "created_at_window");
+    char path[96];
+    if (s->mode != SG_STREAM_EVENT && (c || u || w))
+        return sg_parse_fail(err, cap, "streams[%zu].%s needs mode \"event\"", idx,
+                             c   ? "catalog"
+                             : u ? "unknown_event_types"
+                                 : "created_at_window");
+    if (c) {
+        if (!json_is_string(c) || json_string_length(c) == 0)
+            return sg_parse_fail(err, cap, "streams[%zu].catalog must be a directory name", idx);
+        const char *dir = json_string_value(c);
+        bool relative = dir[0] != '/' && base[0];
+        int n = snprintf(s->catalog, sizeof s->catalog, "%s%s%s", relative ? base : "",
+                         relative ? "/" : "", dir);
+        if (n < 0 || (size_t)n >= sizeof s->catalog)
+            return sg_parse_fail(err, cap, "streams[%zu].catalog is too long", idx);
+    }
+    int mode = 0;
+    snprintf(path, sizeof path, "streams[%zu].unknown_event_types", idx);
+    if (u && parse_stream_enum(u, path, unknown, &mode, err, cap) != 0)
+        return -1;
+    if (u && !c)
+        return sg_parse_fail(err, cap,
+                             "%s needs a catalog (without one every event type that "
+                             "follows the event contract is accepted)",
+                             path);
+    s->accept_unknown_types = mode == 1;
+    return parse_window(s, w, idx, err, cap);
+}
+
+static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, const char *base,
+                        char *err, size_t cap)
 {
     static const char *const modes[] = {"event", "passthrough", NULL};
     static const char *const pk_rules[] = {"client", "event_uuid", "random", NULL};
@@ -364,12 +444,14 @@ static int parse_stream(struct sg_stream_config *s, json_t *obj, size_t idx, cha
         return sg_parse_fail(err, cap, "%s \"event_uuid\" needs mode \"event\"", path);
     s->mode = (enum sg_stream_mode)mode;
     s->partition_key = (enum sg_partition_rule)pk;
-    if (parse_dead_letter(s, json_object_get(obj, "dead_letter_stream"), idx, err, cap) != 0)
+    if (parse_event_rules(s, obj, idx, base, err, cap) != 0 ||
+        parse_dead_letter(s, json_object_get(obj, "dead_letter_stream"), idx, err, cap) != 0)
         return -1;
     return parse_aggregation(s, obj, idx, err, cap);
 }
 
-static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t cap)
+static int parse_streams(struct sg_config *cfg, json_t *arr, const char *base, char *err,
+                         size_t cap)
 {
     if (!json_is_array(arr))
         return sg_parse_fail(err, cap, "streams must be an array");
@@ -379,7 +461,7 @@ static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t c
     json_t *v;
     json_array_foreach(arr, i, v)
     {
-        if (parse_stream(&cfg->streams[i], v, i, err, cap) != 0)
+        if (parse_stream(&cfg->streams[i], v, i, base, err, cap) != 0)
             return -1;
         for (size_t j = 0; j < i; j++)
             if (strcmp(cfg->streams[j].name, cfg->streams[i].name) == 0)
@@ -390,7 +472,7 @@ static int parse_streams(struct sg_config *cfg, json_t *arr, char *err, size_t c
     return 0;
 }
 
-static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
+static int parse_top(struct sg_config *cfg, json_t *root, const char *base, char *err, size_t cap)
 {
     if (!json_is_object(root))
         return sg_parse_fail(err, cap, "the configuration must be a JSON object");
@@ -438,7 +520,7 @@ static int parse_top(struct sg_config *cfg, json_t *root, char *err, size_t cap)
     x = json_object_get(root, "streams");
     if (!x)
         return sg_parse_fail(err, cap, "streams is required (at least one stream)");
-    return parse_streams(cfg, x, err, cap);
+    return parse_streams(cfg, x, base, err, cap);
 }
 
 static int apply_env(struct sg_config *cfg, sg_env_lookup_fn env, void *ctx, char *err, size_t cap)
@@ -507,7 +589,8 @@ static int validate(struct sg_config *cfg, char *err, size_t cap)
     return 0;
 }
 
-int sg_config_load_text(const char *text, sg_env_lookup_fn env, void *env_ctx,
+/* [in] base: the directory relative paths in the file are resolved in. */
+static int load_text_in(const char *text, const char *base, sg_env_lookup_fn env, void *env_ctx,
                         struct sg_config *cfg, char *err, size_t err_cap)
 {
     json_error_t jerr;
@@ -516,13 +599,19 @@ int sg_config_load_text(const char *text, sg_env_lookup_fn env, void *env_ctx,
     if (!root)
         return sg_parse_fail(err, err_cap, "invalid JSON at line %d column %d: %s", jerr.line,
                              jerr.column, jerr.text);
-    int rc = parse_top(cfg, root, err, err_cap);
+    int rc = parse_top(cfg, root, base, err, err_cap);
     json_decref(root);
     if (rc == 0)
         rc = apply_env(cfg, env, env_ctx, err, err_cap);
     if (rc == 0)
         rc = validate(cfg, err, err_cap);
     return rc;
+}
+
+int sg_config_load_text(const char *text, sg_env_lookup_fn env, void *env_ctx,
+                        struct sg_config *cfg, char *err, size_t err_cap)
+{
+    return load_text_in(text, "", env, env_ctx, cfg, err, err_cap);
 }
 
 int sg_config_load(const char *path, sg_env_lookup_fn env, void *env_ctx, struct sg_config *cfg,
@@ -548,8 +637,12 @@ int sg_config_load(const char *path, sg_env_lookup_fn env, void *env_ctx, struct
     fclose(f);
     if (rc == 0 && text.len == 0)
         rc = sg_parse_fail(err, err_cap, "%s is empty", path);
+    char base[SG_CONFIG_PATH_MAX + 1] = "";
+    const char *slash = strrchr(path, '/');
+    if (slash && (size_t)(slash - path) < sizeof base)
+        memcpy(base, path, (size_t)(slash - path) + (slash == path)); /* "/x.json": "/" */
     if (rc == 0)
-        rc = sg_config_load_text(text.data, env, env_ctx, cfg, err, err_cap);
+        rc = load_text_in(text.data, base, env, env_ctx, cfg, err, err_cap);
     sg_buf_free(&text);
     return rc;
 }

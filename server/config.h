@@ -18,6 +18,7 @@
 #define SG_CONFIG_MAX_STREAMS 64
 #define SG_STREAM_NAME_MAX 128
 #define SG_STREAM_ARN_MAX 2048
+#define SG_CONFIG_PATH_MAX 1024
 
 enum sg_stream_mode { SG_STREAM_EVENT = 0, SG_STREAM_PASSTHROUGH };
 
@@ -43,6 +44,13 @@ struct sg_stream_config {
     enum sg_aggregation aggregation;
     size_t aggregation_max_bytes;   /* one aggregated Kinesis record, framing included */
     unsigned aggregation_linger_ms; /* longest wait to fill aggregates */
+    /* Event streams (event.h, catalog.h; loaded by policy.c, reloadable): */
+    char catalog[SG_CONFIG_PATH_MAX + 1]; /* the catalog directory, "" = none; a relative
+                                             "catalog" is resolved against the config
+                                             file's directory */
+    bool accept_unknown_types;            /* unknown_event_types "accept" */
+    unsigned max_age_days;                /* created_at_window.max_age_days */
+    unsigned max_ahead_s;                 /* created_at_window.max_ahead_s */
     /* Kinesis stream that keeps this stream's refused events as bad rows
      * (bad_row.h, dead_letter.h); "" = none. */
     char dead_letter_stream[SG_STREAM_NAME_MAX + 1];

@@ -75,34 +75,14 @@ void sg_dead_letter_free(struct sg_dead_letter *dl)
 
 /* ---- reasons ------------------------------------------------------------ */
 
-/* The path and rule of an item's refusal, from the field it names and its
- * message (the rules of event.c and ingest_parse.c). */
+/* The path, rule and event type of an item's refusal, as validation set
+ * them (ingest_parse.h). */
 static void item_reason(const struct sg_ingest_item *it, struct refusal *r)
 {
-    static const struct {
-        const char *field, *rule;
-    } by_field[] = {
-        {"event_uuid", "uuid"},
-        {"event_name", "event_name"},
-        {"created_at", "created_at"},
-        {"PartitionKey", "partition_key"},
-        {"partition-key", "partition_key"},
-        {"Data", "required"},
-        {"data", "required"},
-    };
-    r->event_type = "";
+    snprintf(r->path, sizeof r->path, "%s", it->path[0] ? it->path : "$");
+    r->rule = it->rule[0] ? it->rule : "other";
+    r->event_type = it->event_type;
     r->message = it->message;
-    r->rule = "json"; /* field "": the record or its Data is not an event object */
-    snprintf(r->path, sizeof r->path, "$");
-    if (!it->field[0])
-        return;
-    snprintf(r->path, sizeof r->path, "$.%s", it->field);
-    r->rule = "other";
-    for (size_t i = 0; i < sizeof by_field / sizeof by_field[0]; i++)
-        if (strcmp(it->field, by_field[i].field) == 0)
-            r->rule = by_field[i].rule;
-    if (strncmp(it->message, "missing required field", 22) == 0)
-        r->rule = "required";
 }
 
 /* The refusals of a parsed request, into rs (room for in->n + 1). */
@@ -123,7 +103,7 @@ static size_t collect(const struct sg_dead_letter_origin *o, const struct sg_ing
     if (st == SG_INGEST_TOO_LARGE && in->n > 0) {
         const struct sg_ingest_item *it = &in->items[in->n - 1];
         rs[0] = (struct refusal){
-            .it = it, .rule = "record_size", .event_type = "", .message = in->message};
+            .it = it, .rule = "record_size", .event_type = it->event_type, .message = in->message};
         snprintf(rs[0].path, sizeof rs[0].path, "$");
         n = 1;
     } else if (st == SG_INGEST_OK) {

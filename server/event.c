@@ -34,6 +34,7 @@
 #include "event.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,17 +48,44 @@
 
 #define MSG_DATA "Data must be a JSON object (the event)"
 #define MSG_UUID F_UUID " must be a UUID string like 123e4567-e89b-12d3-a456-426614174000"
-#define MSG_NAME F_NAME " must be one or more non-empty parts separated by ':'"
+#define MSG_NAME                                                                                   \
+    F_NAME " must be parts separated by ':', each 1-64 characters of a-z, 0-9 and '_', at most "   \
+           "255 bytes (e.g. payment:order:completed)"
 #define MSG_CREATED F_CREATED " must be a number of Unix seconds"
 
 #define MS_THRESHOLD ((long long)SG_EVENT_MS_THRESHOLD)
 #define MAX_SECS 253402300799LL /* 9999-12-31T23:59:59Z */
+
+/* Members met before event_name, kept until the type is known. */
+#define PENDING_MAX 32
+
+/* The catalog's part of the member walk: the type, found when the walk
+ * meets event_name, and the first member that breaks it. */
+struct schema_walk {
+    const struct sg_catalog *catalog; /* NULL: no schema checks */
+    const struct sg_catalog_type *type;
+    const struct sg_json_index *idx;
+    bool resolved;    /* event_name was met (type may still be NULL) */
+    unsigned ordinal; /* of the member being walked */
+    unsigned name_ordinal;
+    unsigned n_pending, n_before; /* members before the name: held, all */
+    uint64_t seen[(SG_CATALOG_MAX_PROPS + 63) / 64];
+    bool faulted, no_memory;
+    unsigned fault_ordinal;
+    struct sg_json_span fault_key;            /* the member's key token */
+    const struct sg_catalog_prop *fault_prop; /* NULL: not declared (additionalProperties) */
+    struct sg_catalog_fault fault;
+    /* Last: not cleared per event (written before they are read). */
+    struct sg_json_span pending_k[PENDING_MAX], pending_v[PENDING_MAX];
+    unsigned pending_o[PENDING_MAX];
+};
 
 /* The members the rules need, found in one pass. */
 struct event_fields {
     struct sg_json_span uuid, name, created;
     bool has_uuid, has_name, has_created;
     bool has_derived; /* a member step 3 drops is present */
+    struct schema_walk w;
 };
 
 enum key_kind { KEY_OTHER, KEY_UUID, KEY_NAME, KEY_CREATED, KEY_DERIVED };
@@ -68,18 +96,25 @@ struct event_name {
     size_t type_len;
     const char *subtype; /* NULL when the name has a single part */
     size_t subtype_len;
+    const char *full; /* the whole decoded name */
+    size_t full_len;
     struct sg_buf buf; /* used only when the token has escapes */
 };
 
 struct created_at {
     long long secs;
-    int millis; /* -1 when created_at has no fraction */
+    int millis;    /* -1 when created_at has no fraction */
+    bool fraction; /* a non-zero digit after the point (beyond the millis too) */
 };
 
-__attribute__((format(printf, 3, 4))) static int set_err(struct sg_event_error *err,
-                                                         const char *field, const char *fmt, ...)
+/* Fills err: the field, the rule id, the path "$.<field>" ("$" for the
+ * whole event) and the message. Returns -1. */
+__attribute__((format(printf, 4, 5))) static int
+set_err(struct sg_event_error *err, const char *field, const char *rule, const char *fmt, ...)
 {
     snprintf(err->field, sizeof err->field, "%s", field);
+    snprintf(err->rule, sizeof err->rule, "%s", rule);
+    snprintf(err->path, sizeof err->path, "$%s%s", field[0] ? "." : "", field);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap); /* may truncate a quoted JSON error */
@@ -98,18 +133,19 @@ static int find_event(struct sg_json_span data, const struct sg_json_limits *lim
         return 0;
     }
     if (t != SG_JSON_STRING)
-        return set_err(err, "", MSG_DATA);
+        return set_err(err, "", "json", MSG_DATA);
     if (sg_json_string_decode(data, inner) != 0) { /* the limit fits: only OOM */
         err->no_memory = 1;
-        return set_err(err, "", "out of memory");
+        return set_err(err, "", "", "out of memory");
     }
     if (sg_json_validate_limited(inner->data, inner->len, lim, ev, &jerr, NULL) != 0) {
         err->no_memory = jerr.kind == SG_JSON_ERR_NO_MEMORY;
-        return set_err(err, "", MSG_DATA "; the Data string does not hold valid JSON: %s",
+        return set_err(err, "", "json", MSG_DATA "; the Data string does not hold valid JSON: %s",
                        jerr.text);
     }
     if (sg_json_type_of(*ev) != SG_JSON_OBJECT)
-        return set_err(err, "", MSG_DATA "; the Data string holds JSON that is not an object");
+        return set_err(err, "", "json",
+                       MSG_DATA "; the Data string holds JSON that is not an object");
     return 0;
 }
 
@@ -149,16 +185,90 @@ static enum key_kind key_kind(struct sg_json_span k)
     return KEY_OTHER;
 }
 
+/* One member of the event's own against the type's schema. Members are
+ * met in document order except those held before event_name; the fault
+ * kept is the first in document order. */
+static void check_member(struct schema_walk *w, struct sg_json_span k, struct sg_json_span v,
+                         unsigned ordinal)
+{
+    unsigned i;
+    if (!w->type)
+        return;
+    const struct sg_catalog_prop *p = sg_catalog_type_prop(w->type, k, &i);
+    if (p)
+        w->seen[i / 64] |= 1ull << (i % 64);
+    if (w->faulted && w->fault_ordinal < ordinal)
+        return;
+    struct sg_catalog_fault f;
+    if (p ? sg_catalog_check(p, v, w->idx, &f) == 0 : !sg_catalog_type_closed(w->type))
+        return;
+    if (p && !f.rule) {
+        w->no_memory = true;
+        return;
+    }
+    w->faulted = true;
+    w->fault_ordinal = ordinal;
+    w->fault_key = k;
+    w->fault_prop = p;
+    if (p)
+        w->fault = f;
+}
+
+/* event_name met: find its type (decoded; a name longer than any type's
+ * is none), then check the members held until now. */
+static void resolve_type(struct schema_walk *w, struct sg_json_span name)
+{
+    char buf[SG_CATALOG_NAME_MAX + 1];
+    size_t n;
+    w->resolved = true;
+    w->name_ordinal = w->ordinal;
+    if (sg_json_type_of(name) == SG_JSON_STRING &&
+        sg_json_string_decode_to(name, buf, sizeof buf, &n) == 0)
+        w->type = sg_catalog_find(w->catalog, buf, n);
+    for (unsigned j = 0; j < w->n_pending; j++)
+        check_member(w, w->pending_k[j], w->pending_v[j], w->pending_o[j]);
+}
+
+/* Members before event_name past PENDING_MAX: a second walk over them (an
+ * event that puts its name after 32 other members pays for it). */
+static void check_overflow(struct schema_walk *w, struct sg_json_span ev)
+{
+    struct sg_json_iter it;
+    struct sg_json_span k, v;
+    unsigned ordinal = 0, other = 0;
+    sg_json_iter_init_indexed(&it, ev, w->idx);
+    while (sg_json_object_next(&it, &k, &v) && ordinal < w->name_ordinal) {
+        if (key_kind(k) == KEY_OTHER && other++ >= PENDING_MAX)
+            check_member(w, k, v, ordinal);
+        ordinal++;
+    }
+}
+
+static void walk_other(struct schema_walk *w, struct sg_json_span k, struct sg_json_span v)
+{
+    if (!w->catalog)
+        return;
+    if (w->resolved) {
+        check_member(w, k, v, w->ordinal);
+    } else if (w->n_pending < PENDING_MAX) {
+        w->pending_k[w->n_pending] = k;
+        w->pending_v[w->n_pending] = v;
+        w->pending_o[w->n_pending++] = w->ordinal;
+    }
+    w->n_before += !w->resolved;
+}
+
 /* Step 2a: one pass over the members (keys compared decoded; no duplicates).
+ * With a catalog, each member of the event's own is checked as it is met.
  * [in] idx: of ev's document, or NULL. */
 static void collect_fields(struct sg_json_span ev, const struct sg_json_index *idx,
                            struct event_fields *f)
 {
     struct sg_json_iter it;
     struct sg_json_span k, v;
-    memset(f, 0, sizeof *f);
+    struct schema_walk *w = &f->w;
     sg_json_iter_init_indexed(&it, ev, idx);
-    while (sg_json_object_next(&it, &k, &v)) {
+    for (w->ordinal = 0; sg_json_object_next(&it, &k, &v); w->ordinal++) {
         /* The first of each wins (keys are unique once validated anyway). */
         switch (key_kind(k)) {
         case KEY_UUID:
@@ -167,8 +277,11 @@ static void collect_fields(struct sg_json_span ev, const struct sg_json_index *i
             f->has_uuid = true;
             break;
         case KEY_NAME:
-            if (!f->has_name)
+            if (!f->has_name) {
                 f->name = v;
+                if (w->catalog)
+                    resolve_type(w, v);
+            }
             f->has_name = true;
             break;
         case KEY_CREATED:
@@ -180,9 +293,12 @@ static void collect_fields(struct sg_json_span ev, const struct sg_json_index *i
             f->has_derived = true;
             break;
         case KEY_OTHER:
+            walk_other(w, k, v);
             break;
         }
     }
+    if (w->type && w->n_before > PENDING_MAX)
+        check_overflow(w, ev);
 }
 
 static bool is_hex(char c)
@@ -207,7 +323,7 @@ static int check_uuid(struct sg_json_span tok, char uuid[SG_EVENT_UUID_LEN + 1],
     return 0;
 bad:
     uuid[0] = '\0';
-    return set_err(err, F_UUID, MSG_UUID);
+    return set_err(err, F_UUID, "uuid", MSG_UUID);
 }
 
 /* Rule: parts separated by ':', none empty. Splits off parts 1 and 2. */
@@ -233,19 +349,21 @@ static int split_name(const char *s, size_t len, struct event_name *nm)
 static int check_name(struct sg_json_span tok, struct event_name *nm, struct sg_event_error *err)
 {
     if (sg_json_type_of(tok) != SG_JSON_STRING)
-        return set_err(err, F_NAME, MSG_NAME);
+        return set_err(err, F_NAME, "event_name", MSG_NAME);
     const char *s = tok.ptr + 1;
     size_t len = tok.len - 2;
     if (memchr(s, '\\', len)) { /* escapes: split the decoded text ("\u003a" is a ':') */
         if (sg_json_string_decode(tok, &nm->buf) != 0) { /* the limit fits: only OOM */
             err->no_memory = 1;
-            return set_err(err, "", "out of memory");
+            return set_err(err, "", "", "out of memory");
         }
         s = nm->buf.data ? nm->buf.data : "";
         len = nm->buf.len;
     }
-    if (split_name(s, len, nm) != 0)
-        return set_err(err, F_NAME, MSG_NAME);
+    if (!sg_catalog_valid_event_name(s, len) || split_name(s, len, nm) != 0)
+        return set_err(err, F_NAME, "event_name", MSG_NAME);
+    nm->full = s;
+    nm->full_len = len;
     return 0;
 }
 
@@ -325,38 +443,125 @@ static int check_created_at(struct sg_json_span tok, struct created_at *ca,
 {
     struct decimal d;
     if (sg_json_type_of(tok) != SG_JSON_NUMBER)
-        return set_err(err, F_CREATED, MSG_CREATED);
+        return set_err(err, F_CREATED, "created_at", MSG_CREATED);
     split_number(tok, &d);
     if (d.negative && !all_zero(&d)) /* -0 is zero, not negative */
-        return set_err(err, F_CREATED, MSG_CREATED ", not negative");
+        return set_err(err, F_CREATED, "created_at", MSG_CREATED ", not negative");
     ca->secs = whole_seconds(&d);
     if (ca->secs >= MS_THRESHOLD)
-        return set_err(err, F_CREATED,
+        return set_err(err, F_CREATED, "created_at",
                        MSG_CREATED "; this value looks like milliseconds (>= 1e11)");
     if (ca->secs > MAX_SECS) /* implied by the threshold today; kept if it ever rises */
-        return set_err(err, F_CREATED, MSG_CREATED " before the year 10000");
+        return set_err(err, F_CREATED, "created_at", MSG_CREATED " before the year 10000");
     ca->millis = -1;
+    ca->fraction = false;
+    for (long long i = d.point < 0 ? 0 : d.point; i < (long long)(d.int_len + d.frac_len); i++)
+        ca->fraction |= digit_at(&d, i) != 0;
     if ((long long)(d.int_len + d.frac_len) > d.point) /* digits after the point */
         ca->millis = digit_at(&d, d.point) * 100 + digit_at(&d, d.point + 1) * 10 +
                      digit_at(&d, d.point + 2);
     return 0;
 }
 
-/* Step 2b: the rules, first broken one reported, in event.h's order. */
-static int check_rules(const struct event_fields *f, char uuid[SG_EVENT_UUID_LEN + 1],
-                       struct event_name *nm, struct created_at *ca, struct sg_event_error *err)
+/* Rule: now - max_age_s <= created_at <= now + max_ahead_s (exact: the
+ * whole seconds and whether a fraction follows them). */
+static int check_window(const struct created_at *ca, const struct sg_event_rules *r, long long now,
+                        struct sg_event_error *err)
+{
+    long long lo = now - r->max_age_s, hi = now + r->max_ahead_s;
+    if (ca->secs >= lo && (ca->secs < hi || (ca->secs == hi && !ca->fraction)))
+        return 0;
+    return set_err(err, F_CREATED, "created_at_window",
+                   F_CREATED " must be within the stream's created_at_window: from %lld days "
+                             "before the gateway's clock to %lld s after it",
+                   r->max_age_s / 86400, r->max_ahead_s);
+}
+
+/* The decoded key token `tok`, cut to fit `cap` at a character boundary.
+ * Returns its length (0 when it cannot be decoded: out of memory). */
+static size_t decoded_prefix(struct sg_json_span tok, char *dst, size_t cap)
+{
+    struct sg_buf b;
+    size_t n = 0;
+    sg_buf_init(&b, 0);
+    if (sg_json_string_decode(tok, &b) == SG_BUF_OK && b.len) {
+        n = b.len < cap ? b.len : cap;
+        while (n < b.len && n > 0 && ((unsigned char)b.data[n] & 0xc0) == 0x80)
+            n--; /* do not cut a UTF-8 sequence */
+        memcpy(dst, b.data, n);
+    }
+    sg_buf_free(&b);
+    return n;
+}
+
+/* The type's schema: the first member at fault in document order, then
+ * the first required field missing in the order of `required`. */
+static int check_schema(const struct schema_walk *w, const struct event_name *nm,
+                        struct sg_event_error *err)
+{
+    const char *name = sg_catalog_type_name(w->type);
+    if (w->no_memory) {
+        err->no_memory = 1;
+        return set_err(err, "", "", "out of memory");
+    }
+    if (w->faulted && !w->fault_prop) {
+        char key[sizeof err->path - 3]; /* "$." + the key fills the path */
+        size_t n = decoded_prefix(w->fault_key, key, sizeof key);
+        set_err(err, "", "additionalProperties",
+                "%s: $.%.*s is not a field of this event type (it declares "
+                "additionalProperties false)",
+                name, (int)n, key);
+        snprintf(err->path, sizeof err->path, "$.%.*s", (int)n, key);
+        return -1;
+    }
+    if (w->faulted) {
+        const char *field = sg_catalog_prop_name(w->fault_prop);
+        char item[24] = "";
+        if (w->fault.item >= 0)
+            snprintf(item, sizeof item, "[%ld]", w->fault.item);
+        set_err(err, field, w->fault.rule, "%s: $.%s%s %s", name, field, item, w->fault.what);
+        snprintf(err->path, sizeof err->path, "$.%s%s", field, item);
+        return -1;
+    }
+    for (unsigned i = 0; i < sg_catalog_type_nrequired(w->type); i++) {
+        unsigned idx = sg_catalog_type_required(w->type, i);
+        if (!(w->seen[idx / 64] & (1ull << (idx % 64)))) {
+            const char *field = sg_catalog_prop_name(sg_catalog_type_prop_at(w->type, idx));
+            return set_err(err, field, "required", "%s: $.%s is required", name, field);
+        }
+    }
+    (void)nm;
+    return 0;
+}
+
+/* Step 2b: the rules, first broken one reported, in event.h's order.
+ * [in] r: the stream's rules or NULL; now: for the window. */
+static int check_rules(const struct event_fields *f, const struct sg_event_rules *r, long long now,
+                       char uuid[SG_EVENT_UUID_LEN + 1], struct event_name *nm,
+                       struct created_at *ca, struct sg_event_error *err)
 {
     if (!f->has_uuid)
-        return set_err(err, F_UUID, "missing required field " F_UUID);
+        return set_err(err, F_UUID, "required", "missing required field " F_UUID);
     if (check_uuid(f->uuid, uuid, err) != 0)
         return -1;
     if (!f->has_name)
-        return set_err(err, F_NAME, "missing required field " F_NAME);
+        return set_err(err, F_NAME, "required", "missing required field " F_NAME);
     if (check_name(f->name, nm, err) != 0)
         return -1;
+    if (f->w.type) /* a catalog type: a bounded label for metrics */
+        snprintf(err->event_type, sizeof err->event_type, "%.*s", (int)nm->type_len, nm->type);
+    if (r && r->catalog && !f->w.type && !r->accept_unknown)
+        return set_err(err, F_NAME, "unknown_event_type",
+                       "%.*s: $.event_name is not an event type of this stream's catalog "
+                       "(unknown_event_types is \"reject\")",
+                       (int)nm->full_len, nm->full);
     if (!f->has_created)
-        return set_err(err, F_CREATED, "missing required field " F_CREATED);
-    return check_created_at(f->created, ca, err);
+        return set_err(err, F_CREATED, "required", "missing required field " F_CREATED);
+    if (check_created_at(f->created, ca, err) != 0)
+        return -1;
+    if (r && check_window(ca, r, now, err) != 0)
+        return -1;
+    return f->w.type ? check_schema(&f->w, nm, err) : 0;
 }
 
 static bool is_derived_key(struct sg_json_span key)
@@ -432,43 +637,55 @@ static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, 
 int sg_event_enrich(struct sg_json_span data, struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
                     struct sg_event_error *err)
 {
-    return sg_event_enrich_indexed(data, NULL, out, uuid, err);
+    return sg_event_enrich_with(data, NULL, out, uuid, err);
 }
 
-int sg_event_enrich_indexed(struct sg_json_span data, const struct sg_json_index *idx,
-                            struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
-                            struct sg_event_error *err)
+static void clear_err(struct sg_event_error *err)
 {
-    return sg_event_enrich_limited(data, idx, NULL, out, uuid, err);
+    err->field[0] = '\0';
+    err->message[0] = '\0';
+    err->path[0] = '\0';
+    err->rule[0] = '\0';
+    err->event_type[0] = '\0';
+    err->too_large = 0;
+    err->no_memory = 0;
 }
 
-int sg_event_enrich_limited(struct sg_json_span data, const struct sg_json_index *idx,
-                            const struct sg_json_limits *lim, struct sg_buf *out,
-                            char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err)
+int sg_event_enrich_with(struct sg_json_span data, const struct sg_event_opts *opts,
+                         struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
+                         struct sg_event_error *err)
 {
+    static const struct sg_event_opts none = {0};
     struct sg_buf inner;
     struct event_name nm = {0};
     struct event_fields f;
-    struct created_at ca = {0, -1};
+    struct created_at ca = {0, -1, false};
     struct sg_json_span ev;
     int rc = -1;
+    const struct sg_json_index *idx;
 
+    if (!opts)
+        opts = &none;
+    idx = opts->idx;
     sg_buf_init(&inner, data.len + 1);
     sg_buf_init(&nm.buf, data.len + 1);
     uuid[0] = '\0';
-    err->field[0] = '\0';
-    err->message[0] = '\0';
-    err->too_large = 0;
-    err->no_memory = 0;
-    if (find_event(data, lim, &inner, &ev, err) != 0)
+    clear_err(err);
+    if (find_event(data, opts->lim, &inner, &ev, err) != 0)
         goto done;
     if (ev.ptr != data.ptr) /* string-wrapped: the index is of another document */
         idx = NULL;
+    /* Only what the walk reads is cleared: the pending spans are written
+     * before they are read. */
+    memset(&f, 0, offsetof(struct event_fields, w));
+    memset(&f.w, 0, offsetof(struct schema_walk, pending_k));
+    f.w.catalog = opts->rules ? opts->rules->catalog : NULL;
+    f.w.idx = idx;
     collect_fields(ev, idx, &f);
-    if (check_rules(&f, uuid, &nm, &ca, err) != 0)
+    if (check_rules(&f, opts->rules, opts->now, uuid, &nm, &ca, err) != 0)
         goto done;
     if (write_event(ev, idx, f.has_derived, &nm, &ca, out) != 0) {
-        set_err(err, "", "the event is too large");
+        set_err(err, "", "record_size", "the event is too large");
         err->too_large = 1;
         goto done;
     }

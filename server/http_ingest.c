@@ -179,8 +179,12 @@ static enum MHD_Result process_body(struct sg_http_request *req)
     size_t stream_max = sg_pipeline_stream_max_record_bytes(gw->pipeline, req->stream_idx);
     if (stream_max && stream_max < max_record)
         max_record = stream_max;
-    struct sg_ingest_limits lim = {max_record, req->policy->max_json_depth,
-                                   gw->cfg->batch_max_records, req->policy->max_object_members};
+    struct sg_ingest_limits lim = {max_record,
+                                   req->policy->max_json_depth,
+                                   gw->cfg->batch_max_records,
+                                   req->policy->max_object_members,
+                                   sg_policy_event_rules(req->policy, req->stream->name),
+                                   (long long)time(NULL)};
     enum sg_ingest_status st = sg_ingest_parse(
         &req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS, req->stream,
         req->body.data, req->body.len, &lim);

@@ -48,12 +48,18 @@ static const struct shape shape_single = {"Data", "PartitionKey", 0};
 static const struct shape shape_tutorial = {"data", "partition-key", 1};
 static const struct shape shape_kinesis = {"Data", "PartitionKey", 0};
 
-static void item_error(struct sg_ingest_item *it, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void item_error(struct sg_ingest_item *it, const char *field, const char *fmt, ...)
+/* [in] rule: the rule id; the path is "$" for a record's shape, the
+ * member's name for a partition key. */
+static void item_error(struct sg_ingest_item *it, const char *field, const char *rule,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void item_error(struct sg_ingest_item *it, const char *field, const char *rule,
+                       const char *fmt, ...)
 {
     it->valid = 0;
     snprintf(it->field, sizeof it->field, "%s", field);
+    snprintf(it->rule, sizeof it->rule, "%s", rule);
+    snprintf(it->path, sizeof it->path, "%s", strcmp(rule, "partition_key") == 0 ? field : "$");
+    it->event_type[0] = '\0';
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(it->message, sizeof it->message, fmt, ap);
@@ -92,11 +98,14 @@ static enum record_rc record_data(struct sg_ingest_item *it, const struct sg_str
     if (s->mode == SG_STREAM_EVENT) {
         struct sg_event_error err;
         struct sg_json_limits jl = {lim->max_depth, lim->max_members};
-        if (sg_event_enrich_limited(data, idx, &jl, out, uuid, &err) == 0)
+        struct sg_event_opts o = {idx, &jl, lim->rules, lim->now};
+        if (sg_event_enrich_with(data, &o, out, uuid, &err) == 0)
             return REC_OK;
         if (err.no_memory)
             return REC_NO_MEMORY;
-        item_error(it, err.field, "%s", err.message);
+        item_error(it, err.field, err.rule, "%s", err.message);
+        snprintf(it->path, sizeof it->path, "%s", err.path);
+        snprintf(it->event_type, sizeof it->event_type, "%s", err.event_type);
         return err.too_large ? REC_TOO_LARGE : REC_INVALID;
     }
     enum sg_buf_result rc = (sh->raw_strings && sg_json_type_of(data) == SG_JSON_STRING)
@@ -124,11 +133,11 @@ static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *
     if (s->partition_key == SG_PK_EVENT_UUID || (!has && uuid[0]))
         return sg_buf_append_str(key, uuid);
     if (!has) {
-        item_error(it, sh->key, "%s is required on this stream", sh->key);
+        item_error(it, sh->key, "partition_key", "%s is required on this stream", sh->key);
         return -1;
     }
     if (sg_json_type_of(k) != SG_JSON_STRING) {
-        item_error(it, sh->key, "%s must be a string", sh->key);
+        item_error(it, sh->key, "partition_key", "%s must be a string", sh->key);
         return -1;
     }
     /* A key that does not even fit the buffer is over the limit. */
@@ -141,7 +150,7 @@ static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *
         snprintf(got, sizeof got, "; this one has %zu", units);
     else
         snprintf(got, sizeof got, "; this one has more than %d", SG_KINESIS_PK_MAX_UNITS);
-    item_error(it, sh->key,
+    item_error(it, sh->key, "partition_key",
                "%s must be 1-%d characters, counted as Kinesis counts them: in UTF-16 code "
                "units, where a character outside the Basic Multilingual Plane (e.g. an emoji) "
                "counts as 2%s",
@@ -202,9 +211,9 @@ static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item 
     it->data_off = (size_t)(sent.ptr - out->_body);
     it->data_sent_len = sent.len;
     if (!is_object) {
-        item_error(it, "", "each record must be a JSON object");
+        item_error(it, "", "json", "each record must be a JSON object");
     } else if (!data.ptr) {
-        item_error(it, sh->data, "%s is required", sh->data);
+        item_error(it, sh->data, "json", "%s is required", sh->data);
     } else if ((rc = record_data(it, s, sh, data, idx, lim, &bytes, uuid)) == REC_OK &&
                record_key(it, s, sh, key_value.ptr ? &key_value : NULL, uuid, &key) == 0) {
         /* The rule Kinesis applies: data as stored + partition key. */
@@ -247,7 +256,7 @@ static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_st
             request_error(out, SG_INGEST_TOO_LARGE,
                           "%s is over the %zu-byte limit (data + partition key)", where,
                           lim->max_record_bytes);
-            item_error(it, "", "%s", out->message);
+            item_error(it, "", "record_size", "%s", out->message);
             return SG_INGEST_TOO_LARGE;
         }
         if (rc == REC_NO_MEMORY)

@@ -31,6 +31,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "event.h"
 #include "hash_key.h"
 
 enum sg_ingest_route { SG_ROUTE_RECORD = 0, SG_ROUTE_RECORDS };
@@ -52,8 +53,14 @@ struct sg_ingest_item {
      * for the sender to pack into aggregates by shard. */
     size_t raw_off, key_len, data_len;
     sg_hash_key hash;
-    char field[32];    /* when invalid: the field at fault */
-    char message[224]; /* when invalid: the rule broken */
+    char field[32];      /* when invalid: the field at fault */
+    char message[224];   /* when invalid: the rule broken */
+    char path[96];       /* when invalid: JSON path of the value at fault in the event ("$.amount",
+                            "$.tags[2]", "$"), or the record's member ("PartitionKey") */
+    char rule[32];       /* when invalid: the rule id (event.h sg_event_error, or
+                            partition_key, json) */
+    char event_type[65]; /* when invalid: the event_type when the event's name is a catalog
+                            type, "" otherwise (a bounded metric label) */
     /* The record's Data value exactly as sent (the whole record when it has
      * none or is not an object): offset and length in the body, for the
      * bad row of a refused event (dead_letter.h). */
@@ -77,6 +84,11 @@ struct sg_ingest_limits {
     unsigned max_depth;
     unsigned max_records; /* 500 */
     unsigned max_members; /* per object; 0: SG_JSON_MAX_MEMBERS_DEFAULT */
+    /* Event streams: the stream's rules (catalog, unknown types, created_at
+     * window: event.h) and the clock they are checked against (Unix
+     * seconds). NULL rules: the event contract only. */
+    const struct sg_event_rules *rules;
+    long long now;
 };
 
 /*

@@ -1,6 +1,7 @@
 /*
  * policy: the settings SIGHUP may change without dropping a connection:
- * API keys, CORS, and the body and record limits.
+ * API keys, CORS, the body and record limits, and each event stream's
+ * rules (its catalog, unknown_event_types and created_at_window).
  *
  * A policy is an immutable, refcounted snapshot. Each request takes a
  * reference when it begins and drops it when it completes, so a reload
@@ -19,6 +20,14 @@
 #include "apikeys.h"
 #include "config.h"
 #include "cors.h"
+#include "event.h"
+
+/* One event stream's rules in a policy (event.h). */
+struct sg_policy_stream {
+    char name[SG_STREAM_NAME_MAX + 1]; /* the stream's public name */
+    struct sg_catalog *catalog;        /* owned reference, or NULL */
+    struct sg_event_rules rules;       /* rules.catalog == catalog */
+};
 
 struct sg_policy {
     atomic_size_t refs;
@@ -26,15 +35,23 @@ struct sg_policy {
     struct sg_cors *cors;       /* owned; disabled when not configured */
     size_t max_body_record, max_body_records, max_record_bytes;
     unsigned max_json_depth, max_object_members;
+    size_t n_streams; /* event streams of the file the policy was built from */
+    struct sg_policy_stream streams[SG_CONFIG_MAX_STREAMS];
 };
 
 /*
- * Builds a policy from `cfg` (limits) and the "api_keys" and "cors" sections
- * of the JSON file at `config_path` (NULL: neither). Returns NULL with a
- * message naming the key at fault.
+ * Builds a policy from `cfg` (limits, each event stream's rules: its
+ * catalog is loaded here) and the "api_keys" and "cors" sections of the
+ * JSON file at `config_path` (NULL: neither). Returns NULL with a message
+ * naming the key at fault (for a catalog: "streams[0].catalog: " and the
+ * loader's message).
  */
 struct sg_policy *sg_policy_new(const struct sg_config *cfg, const char *config_path, char *err,
                                 size_t err_cap);
+
+/* The rules of event stream `name` (borrowed from p), or NULL when the
+ * policy has none for it (not an event stream). */
+const struct sg_event_rules *sg_policy_event_rules(const struct sg_policy *p, const char *name);
 
 struct sg_policy *sg_policy_ref(struct sg_policy *p);
 void sg_policy_release(struct sg_policy *p); /* NULL-safe; frees at zero */
@@ -52,7 +69,9 @@ void sg_policy_slot_destroy(struct sg_policy_slot *slot);
 struct sg_policy *sg_policy_slot_get(struct sg_policy_slot *slot);
 
 /* Makes `next` (taken) current, carrying token-bucket levels over, and drops
- * the slot's reference to the previous one. */
+ * the slot's reference to the previous one. An event stream of the previous
+ * policy that `next` does not list (removed from the file: streams change
+ * only on restart, so it is still served) keeps its rules. */
 void sg_policy_slot_swap(struct sg_policy_slot *slot, struct sg_policy *next);
 
 #endif

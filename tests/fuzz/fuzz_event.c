@@ -129,7 +129,8 @@ static void check_same_enrich(struct sg_json_span v, const struct sg_json_index 
     sg_buf_init(&a, 0);
     sg_buf_init(&b, 0);
     int ra = sg_event_enrich(v, &a, ua, &ea);
-    int rb = sg_event_enrich_indexed(v, idx, &b, ub, &eb);
+    struct sg_event_opts opts = {.idx = idx};
+    int rb = sg_event_enrich_with(v, &opts, &b, ub, &eb);
     require(ra == rb && a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0));
     if (ra == 0)
         require(strcmp(ua, ub) == 0);

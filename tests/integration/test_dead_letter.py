@@ -68,6 +68,57 @@ def cut(text):
     return text, False
 
 
+def catalog_cases():
+    """One event per rule of the example catalog (config/catalog) and of the
+    event contract, with the rule and path its bad row must carry."""
+    now = int(time.time())
+
+    def ev(name, **f):
+        e = {"event_uuid": str(uuid.uuid4()), "event_name": name, "created_at": now}
+        e.update(f)
+        return e
+    u = str(uuid.uuid4())
+    return [
+        ("type", "$.amount", ev("payment:order:completed", amount="19.99", currency="EUR")),
+        ("enum", "$.currency", ev("payment:order:completed", amount=5, currency="XXX")),
+        ("const", "$.erasure_policy_version",
+         ev("account:deleted", user_id="u", reason=None, deleted_by="user",
+            erasure_policy_version=2)),
+        ("minimum", "$.qty", ev("order:created", sku="a", qty=0)),
+        ("maximum", "$.qty", ev("order:created", sku="a", qty=1001)),
+        ("exclusiveMinimum", "$.amount", ev("payment:order:completed", amount=0, currency="EUR")),
+        ("exclusiveMaximum", "$.time_s",
+         ev("quiz:answer:submitted", quiz_id=u, question_id=1, answer_ids=[1], correct=True,
+            time_s=3600)),
+        ("minLength", "$.sku", ev("order:created", sku="", qty=1)),
+        ("maxLength", "$.sku", ev("order:created", sku="x" * 65, qty=1)),
+        ("format", "$.device_id",
+         ev("app:crashed", device_id="nope", platform="ios", app_version="1", signal="OOM")),
+        ("minItems", "$.stack",
+         ev("app:crashed", device_id=u, platform="ios", app_version="1", signal="OOM", stack=[])),
+        ("maxItems", "$.tags", ev("course:enrolled", course_id=1, user_id="u",
+                                  tags=["a", "b", "c", "d", "e", "f"])),
+        ("additionalProperties", "$.extra",
+         ev("account:created", user_id="u", email="a@b.c", plan="pro", extra=1)),
+        ("required", "$.currency", ev("payment:order:completed", amount=5)),
+        # the issue's seven: a typo, case, a space, a slash, a string amount, 2100, 1970
+        ("unknown_event_type", "$.event_name",
+         ev("pament:order:completed", amount=5, currency="EUR")),
+        ("event_name", "$.event_name", ev("Payment:Order")),
+        ("event_name", "$.event_name", ev("lesson started")),
+        ("event_name", "$.event_name", ev("a/b:c")),
+        ("created_at_window", "$.created_at", ev("lesson:started", lesson_id=1,
+                                                 created_at=4102444800)),
+        ("created_at_window", "$.created_at", ev("lesson:started", lesson_id=1, created_at=0)),
+        ("created_at", "$.created_at", ev("lesson:started", lesson_id=1, created_at="now")),
+        ("required", "$.event_uuid", {"event_name": "lesson:started", "created_at": now,
+                                      "lesson_id": 1}),
+        ("uuid", "$.event_uuid", ev("lesson:started", lesson_id=1, event_uuid="nope")),
+        ("json", "$", [1, 2]),
+        ("partition_key", "partition-key", ev("lesson:started", lesson_id=1)),
+    ]
+
+
 def metrics(base):
     _, _, text = request(base, "GET", "/metrics")
     return text if isinstance(text, str) else json.dumps(text)
@@ -159,15 +210,18 @@ def test_too_large(gw, client, expect):
                     "name": "payment:order:completed", "truncated": was_cut}]
 
 
-def test_500_rules(gw, client, expect):
-    cases = rule_cases()
+def test_500_rules(gw, client, expect, cases, unique=True):
+    """500 events, each breaking a rule, cycling through `cases`."""
     records, want = [], []
     for i in range(500):
         rule, path, ev = cases[i % len(cases)]
-        if isinstance(ev, dict):
+        if isinstance(ev, dict) and unique:
             ev = dict(ev, i=i)
+        elif isinstance(ev, dict) and "event_uuid" in ev and rule != "uuid":
+            ev = dict(ev, event_uuid=str(uuid.uuid4()))
         data = json.dumps(ev)
-        records.append('{"data": %s, "partition-key": "p%d"}' % (data, i))
+        key = "" if rule == "partition_key" else "p%d" % i
+        records.append('{"data": %s, "partition-key": "%s"}' % (data, key))
         name = ev.get("event_name") if isinstance(ev, dict) else None
         want.append({"payload": data, "rule": rule, "path": path, "name": name})
     rid = str(uuid.uuid4())
@@ -180,7 +234,7 @@ def test_500_rules(gw, client, expect):
     expect[rid] = want
     # the same 500 beside one valid event on /records: 501 is over the limit, so 499 + 1
     rid2 = str(uuid.uuid4())
-    good = make_event("account:created")
+    good = make_event("session:started", device="ios")
     body2 = '{"records": [%s, {"data": %s, "partition-key": "g"}]}' % (
         ",".join(records[:499]), json.dumps(good))
     status, _, resp = put_raw(gw.base, "/streams/events/records", body2, rid2)
@@ -190,8 +244,7 @@ def test_500_rules(gw, client, expect):
     in_order = all(e.get("ErrorCode") == "InvalidEvent" for e in entries[:499])
     for i, e in enumerate(entries[:499]):
         w = want[i]
-        if w["rule"] in ("uuid", "event_name", "created_at") and \
-                w["path"][2:] not in e.get("ErrorMessage", ""):
+        if w["path"].lstrip("$.") not in e.get("ErrorMessage", ""):
             in_order = False
     check(in_order and "SequenceNumber" in (entries[-1] if entries else {}),
           "entries in order: 499 InvalidEvent naming their field, then the stored one")
@@ -199,9 +252,10 @@ def test_500_rules(gw, client, expect):
     return good
 
 
-def verify_rows(client, expect, api_key_id):
+def verify_rows(client, expect, api_key_id, skip=0):
     total = sum(len(v) for v in expect.values())
-    rows = wait_rows(client, "events-dead-letter", total)
+    rows = wait_rows(client, "events-dead-letter", skip + total)
+    rows = [r for r in rows if r.get("request_id") in expect]
     print(f"dead-letter stream: {len(rows)} bad rows for {len(expect)} requests; "
           f"first: {json.dumps(rows[0])[:300] if rows else None}", flush=True)
     check(len(rows) == total, f"{total} bad rows read back (got {len(rows)})")
@@ -280,6 +334,7 @@ def main():
         create_stream(client, "events", 2)
         create_stream(client, "events-dead-letter", 2)
         run_present(kin, client)
+        run_catalog(kin, client)
         run_missing(kin, client)
     finally:
         kin.stop()
@@ -299,7 +354,7 @@ def run_present(kin, client):
         put_raw = keyed
         test_single_payloads(gw, client, expect)
         test_not_json(gw, client, expect)
-        good = test_500_rules(gw, client, expect)
+        good = test_500_rules(gw, client, expect, rule_cases())
         test_too_large(gw, client, expect)
         put_raw = plain
         verify_rows(client, expect, "team-a")
@@ -315,6 +370,42 @@ def run_present(kin, client):
         check(metric(m, "streamgate_dead_letter_failed_total") == 0, "nothing lost")
         status, _, body = request(gw.base, "GET", "/readyz")
         check(status == 200, f"ready with the dead-letter stream there: {body}")
+        rc = gw.stop()
+        check(rc == 0, f"gateway exits 0 ({rc})")
+        gw = None
+    finally:
+        if gw:
+            gw.stop()
+
+
+def run_catalog(kin, client):
+    """With the example catalog: every catalog rule, the issue's seven events."""
+    cfg = config()
+    cfg["streams"][0]["catalog"] = os.path.join(os.environ.get("SG_SOURCE_DIR") or ".",
+                                                "config", "catalog")
+    gw = Gateway(cfg, kin.endpoint)
+    try:
+        expect = {}
+        auth = {"x-api-key": KEY}
+        global put_raw
+        plain = put_raw
+
+        def keyed(base, path, body, rid=None, headers=None):
+            return plain(base, path, body, rid, dict(auth, **(headers or {})))
+        put_raw = keyed
+        before = len(read_stream(client, "events-dead-letter"))
+        good = test_500_rules(gw, client, expect, catalog_cases(), unique=False)
+        put_raw = plain
+        verify_rows(client, expect, "team-a", skip=before)
+        stored = [json.loads(r["data"])["event_uuid"] for r in read_stream(client, "events")]
+        check(good["event_uuid"] in stored, "the valid record of the mixed body is stored")
+        m = metrics(gw.base)
+        check(metric(m, "streamgate_refused_events_total",
+                     'stream="events",event_type="payment",reason="type"') == 2 * 20,
+              "a catalog type's refusals are counted under its event_type")
+        check(metric(m, "streamgate_refused_events_total",
+                     'stream="events",event_type="unknown",reason="unknown_event_type"') > 0,
+              "an unknown type is counted as unknown")
         rc = gw.stop()
         check(rc == 0, f"gateway exits 0 ({rc})")
         gw = None

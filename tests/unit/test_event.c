@@ -78,7 +78,8 @@ static void same_indexed(const char *name, const char *input, size_t len, size_t
         CHECK(0, "%s: indexed setup", name);
         goto done;
     }
-    int rc = sg_event_enrich_indexed(data, &idx, &out, uuid, &err);
+    struct sg_event_opts opts = {.idx = &idx};
+    int rc = sg_event_enrich_with(data, &opts, &out, uuid, &err);
     CHECK(rc == want_rc && out.len == want_out->len &&
               memcmp(out.data, want_out->data, out.len) == 0,
           "%s (index bound %zu): rc %d, got [%s] want [%s]", name, bound, rc, out.data,
