@@ -1,29 +1,36 @@
 #!/usr/bin/env node
-// check_terraform.mjs: static checks of terraform/ without a terraform binary.
+// check_terraform.mjs: the checks of terraform/ that terraform itself cannot make.
 //
-// Every terraform/**/*.tf file is parsed with @cdktf/hcl2json (HashiCorp's HCL
-// parser compiled to WASM), and the rules below run over the parsed JSON:
+// scripts/check_terraform.sh runs this first, then terraform fmt, init and
+// validate in every root and module, terraform test (mocked provider) and the
+// plan/apply/destroy against moto. What terraform checks there is no longer
+// checked here: undeclared variables, module sources, arguments and required
+// variables (init/validate), the Glue columns against config/event-fields.json,
+// the Firehose prefixes, error prefixes and partition query, the task role's
+// Kinesis actions and resources, the target group and the task definition as
+// rendered (terraform test, and boto3 against moto).
+//
+// Left here, each a rule over the parsed HCL (@cdktf/hcl2json, HashiCorp's HCL
+// parser compiled to WASM) or over the repository's other files:
 //   layout      each module and environment has main.tf, variables.tf,
 //               outputs.tf, versions.tf and README.md
 //   variables   typed and described; module variables validated (except bool
-//               and tags); every var.x used is declared, every declared one used
-//   modules     every local source path exists; every argument is a variable of
-//               the called module; every required variable is passed
-//   iam         no Allow statement grants "*" / "svc:*" / wildcard actions or "*"
-//               resources on Kinesis, S3 or Glue; no NotAction/NotResource in
-//               Allow; policies come from aws_iam_policy_document; no *FullAccess
-//               managed policies; the gateway task role may only put records
-//   buckets     every aws_s3_bucket has SSE-KMS, all four public access blocks,
-//               versioning, lifecycle rules and a TLS-only bucket policy
-//   glue        the Parquet table's columns + partition keys match
-//               config/event-fields.json; Firehose prefixes and projection use
-//               the same event_type=/dt= layout; a raw JSON zone exists
-//   envs        each environment reaches every building-block module and a
-//               JSON_GZIP firehose_to_s3, directly or through the local
-//               modules it calls (the environments call modules/stack)
-//   ecs         deploy/ecs/task-definition.json.tftpl has awslogs, healthCheck,
-//               stopTimeout, nofile, task role, AWS_REGION, STREAMGATE_CONFIG;
-//               the target group checks /readyz
+//               and tags); no declared variable left unused
+//   iam         lint of every policy document: no Allow statement grants "*" /
+//               "svc:*" / wildcard actions or "*" resources on Kinesis, S3 or
+//               Glue; no NotAction/NotResource in Allow; policies come from
+//               aws_iam_policy_document; no *FullAccess managed policies
+//   buckets     every aws_s3_bucket (not only the lake's, which the tests check)
+//               has SSE-KMS, all four public access blocks, versioning,
+//               lifecycle rules and a TLS-only bucket policy
+//   envs        each environment has a backend and reaches every building-block
+//               module and a JSON_GZIP firehose_to_s3, directly or through the
+//               local modules it calls (the environments call modules/stack)
+//   ecs         deploy/ecs/task-definition.json.tftpl itself has awslogs,
+//               healthCheck, stopTimeout, nofile, task role, AWS_REGION,
+//               STREAMGATE_CONFIG
+//   fields      the gateway's enrichment code names every derived field of
+//               config/event-fields.json
 //   hygiene     no account ids or machine paths in .tf/.sql/.tftpl files
 // Each rule is a pure function returning a list of problems. Before the real
 // run, every rule is fed small inline bad examples and must report them (and a
@@ -43,11 +50,7 @@ const fieldsFile = join(repo, "config", "event-fields.json");
 const taskTemplate = join(repo, "deploy", "ecs", "task-definition.json.tftpl");
 
 const REQUIRED_FILES = ["main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"];
-const MODULE_META_ARGS = new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
 const GUARDED_SERVICES = /^(kinesis|s3|glue):/i;
-// ListShards: the shard map of streams that aggregate (KPL aggregation, server/pipeline_shards.c).
-const GATEWAY_ACTIONS = ["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:DescribeStreamSummary",
-                         "kinesis:ListShards"];
 
 // ---------------------------------------------------------------------------
 // Reporting
@@ -142,6 +145,8 @@ function ruleVariableQuality(mod, { isModule }) {
   return problems;
 }
 
+// Declared but never used (terraform validate reports the opposite, a use of
+// an undeclared variable, itself).
 function ruleVariableUse(mod) {
   const declared = new Set(Object.keys(mod.variable));
   const { variable, ...rest } = mod;
@@ -152,41 +157,7 @@ function ruleVariableUse(mod) {
     const vtext = JSON.stringify(first(bodies) ?? {});
     for (const m of vtext.matchAll(/\bvar\.([A-Za-z_][\w-]*)/g)) if (m[1] !== name) used.add(m[1]);
   }
-  const problems = [];
-  for (const u of [...used].sort()) if (!declared.has(u)) problems.push(`var.${u} is used but not declared`);
-  for (const d of [...declared].sort()) if (!used.has(d)) problems.push(`variable "${d}" is declared but never used`);
-  return problems;
-}
-
-// moduleVariables(path) -> {name: {required: bool}} of the called module, or null.
-function ruleModuleCalls(mod, dir, moduleVariables) {
-  const problems = [];
-  for (const [name, bodies] of Object.entries(mod.module)) {
-    const call = first(bodies) ?? {};
-    const src = call.source;
-    if (typeof src !== "string") {
-      problems.push(`module "${name}" has no literal source`);
-      continue;
-    }
-    if (!src.startsWith("./") && !src.startsWith("../")) continue; // registry/git: not checked here
-    const target = resolve(dir, src);
-    if (!existsSync(target) || !statSync(target).isDirectory()) {
-      problems.push(`module "${name}": source ${src} does not exist`);
-      continue;
-    }
-    const vars = moduleVariables(target);
-    if (!vars) {
-      problems.push(`module "${name}": source ${src} has no .tf files`);
-      continue;
-    }
-    for (const arg of Object.keys(call)) {
-      if (!MODULE_META_ARGS.has(arg) && !(arg in vars)) problems.push(`module "${name}": argument "${arg}" is not a variable of ${src}`);
-    }
-    for (const [v, info] of Object.entries(vars)) {
-      if (info.required && !(v in call)) problems.push(`module "${name}": required variable "${v}" of ${src} is not passed`);
-    }
-  }
-  return problems;
+  return [...declared].sort().filter((d) => !used.has(d)).map((d) => `variable "${d}" is declared but never used`);
 }
 
 function checkStatement(where, st) {
@@ -246,23 +217,6 @@ function ruleIam(mod) {
   return problems;
 }
 
-// The gateway's task role: exactly the three record-writing Kinesis actions.
-function ruleGatewayTaskRole(mod) {
-  const doc = blocks(mod, "data", "aws_iam_policy_document").find((b) => b.name === "task");
-  if (!doc) return ["no aws_iam_policy_document.task in the gateway_service module"];
-  const problems = [];
-  const kinesisActions = statements(doc.body).flatMap((st) => stringsOf(st.actions)).filter((a) => a.startsWith("kinesis:"));
-  const extra = kinesisActions.filter((a) => !GATEWAY_ACTIONS.includes(a));
-  const missing = GATEWAY_ACTIONS.filter((a) => !kinesisActions.includes(a));
-  if (extra.length) problems.push(`task role grants more than needed: ${extra.join(", ")}`);
-  if (missing.length) problems.push(`task role lacks ${missing.join(", ")}`);
-  for (const st of statements(doc.body)) {
-    const acts = stringsOf(st.actions);
-    if (acts.some((a) => !a.startsWith("kinesis:") && !a.startsWith("kms:"))) problems.push(`task role grants non-Kinesis actions: ${acts.join(", ")}`);
-  }
-  return problems;
-}
-
 function refersTo(value, bucket) {
   return typeof value === "string" && value.includes(`aws_s3_bucket.${bucket}.`);
 }
@@ -294,64 +248,6 @@ function ruleBuckets(mod) {
     const tlsOnly = doc && statements(doc.body).some((st) => st.effect === "Deny" &&
       asList(st.condition).some((c) => c.variable === "aws:SecureTransport" && stringsOf(c.values).includes("false")));
     if (!tlsOnly) p("no bucket policy denying requests without TLS (aws:SecureTransport = false)");
-  }
-  return problems;
-}
-
-// fields: parsed event-fields.json. tables: [{name, body}] of aws_glue_catalog_table.
-function ruleGlueTable(fields, tables) {
-  const problems = [];
-  const parquet = tables.filter(({ body }) => asList(body.storage_descriptor).some((sd) =>
-    asList(sd.ser_de_info).some((s) => String(s.serialization_library ?? "").includes("ParquetHiveSerDe"))));
-  if (parquet.length === 0) return ["no Parquet aws_glue_catalog_table found"];
-  const expected = [...fields.common, ...fields.derived];
-  for (const { name, body } of parquet) {
-    const p = (msg) => problems.push(`aws_glue_catalog_table.${name}: ${msg}`);
-    const columns = asList(first(body.storage_descriptor)?.columns);
-    if (columns.length === 0) p("columns must be literal blocks (the check cannot read dynamic ones)");
-    const cols = new Map(columns.map((c) => [c.name, c.type]));
-    const parts = new Map(asList(body.partition_keys).map((k) => [k.name, k.type]));
-    for (const f of expected) {
-      const t = cols.get(f.name) ?? parts.get(f.name);
-      if (t === undefined) p(`field ${f.name} (${f.type}) is neither a column nor a partition key`);
-      else if (t !== f.type) p(`field ${f.name} is ${t}, event-fields.json says ${f.type}`);
-    }
-    for (const c of cols.keys()) {
-      if (!expected.some((f) => f.name === c)) p(`column ${c} is not in config/event-fields.json`);
-      if (parts.has(c)) p(`${c} is both a column and a partition key (Hive refuses that)`);
-    }
-    const keys = [...parts.keys()];
-    if (keys.join(",") !== "event_type,dt") p(`partition keys must be event_type, dt (got ${keys.join(", ") || "none"})`);
-    if (parts.get("dt") !== undefined && parts.get("dt") !== "string") p("partition key dt must be string (yyyy-MM-dd)");
-    const params = JSON.stringify(body.parameters ?? "");
-    if (!/event_type=\$\$\{event_type\}\/dt=\$\$\{dt\}\//.test(params)) p("storage.location.template must end in event_type=${event_type}/dt=${dt}/");
-    if (!/projection\.enabled/.test(params) && !/local\.projection/.test(params)) p("partition projection is not enabled");
-  }
-  return problems;
-}
-
-// Firehose modules: Hive-style event_type=/dt= prefix from the record, error prefix.
-function ruleFirehose(mod) {
-  const problems = [];
-  const text = JSON.stringify(mod);
-  for (const { name, body } of blocks(mod, "resource", "aws_kinesis_firehose_delivery_stream")) {
-    const s3 = first(body.extended_s3_configuration);
-    if (!s3) {
-      problems.push(`aws_kinesis_firehose_delivery_stream.${name}: no extended_s3_configuration`);
-      continue;
-    }
-    if (!first(body.kinesis_source_configuration)) problems.push(`${name}: source is not a Kinesis stream`);
-    if (!s3.error_output_prefix) problems.push(`${name}: no error_output_prefix`);
-    if (first(s3.dynamic_partitioning_configuration)?.enabled !== true) problems.push(`${name}: dynamic partitioning not enabled`);
-    if (!first(s3.cloudwatch_logging_options)) problems.push(`${name}: no CloudWatch logging`);
-    if (s3.buffering_size === undefined || s3.buffering_interval === undefined) problems.push(`${name}: buffering not set`);
-    if (!/event_type=!\{partitionKeyFromQuery:event_type\}\/dt=!\{partitionKeyFromQuery:dt\}\//.test(text)) {
-      problems.push(`${name}: prefix must contain event_type=!{partitionKeyFromQuery:event_type}/dt=!{partitionKeyFromQuery:dt}/`);
-    }
-    if (/prefix[^,]*!\{timestamp:/.test(JSON.stringify(s3.prefix ?? ""))) problems.push(`${name}: prefix uses arrival time (!{timestamp:...})`);
-    if (!/event_type:\s*\.event_type/.test(text) || !/\.created_datetime\[0:10\]/.test(text)) {
-      problems.push(`${name}: jq query must take event_type and the date of created_datetime from the record`);
-    }
   }
   return problems;
 }
@@ -425,19 +321,6 @@ function ruleTaskDefinition(text) {
   return problems;
 }
 
-function ruleTargetGroup(mod) {
-  const problems = [];
-  const tgs = blocks(mod, "resource", "aws_lb_target_group");
-  if (tgs.length === 0) return ["no aws_lb_target_group"];
-  for (const { name, body } of tgs) {
-    const hc = first(body.health_check);
-    if (hc?.path !== "/readyz") problems.push(`aws_lb_target_group.${name}: health check path is not /readyz`);
-    if (body.target_type !== "ip") problems.push(`aws_lb_target_group.${name}: target_type must be ip for Fargate`);
-    if (body.deregistration_delay === undefined) problems.push(`aws_lb_target_group.${name}: deregistration_delay left at the 300 s default`);
-  }
-  return problems;
-}
-
 // No account ids or machine paths in committed .tf text.
 function ruleHygiene(name, text) {
   const problems = [];
@@ -453,17 +336,6 @@ function ruleHygiene(name, text) {
 // Self-tests: each rule must catch its bad example and accept its good one.
 
 async function selfTests() {
-  const fields = { common: [{ name: "event_uuid", type: "string" }, { name: "created_at", type: "double" }], derived: [{ name: "event_type", type: "string" }] };
-  const glueTable = (cols, parts, tmpl = "event_type=$${event_type}/dt=$${dt}/") => `
-resource "aws_glue_catalog_table" "t" {
-  name = "t"
-  parameters = { "projection.enabled" = "true", "storage.location.template" = "s3://b/p/${tmpl}" }
-  storage_descriptor {
-    ser_de_info { serialization_library = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" }
-${cols.map(([n, t]) => `    columns {\n      name = "${n}"\n      type = "${t}"\n    }`).join("\n")}
-  }
-${parts.map(([n, t]) => `  partition_keys {\n    name = "${n}"\n    type = "${t}"\n  }`).join("\n")}
-}`;
   const policy = (actions, resources, extra = "") => `
 data "aws_iam_policy_document" "p" {
   statement {
@@ -515,7 +387,6 @@ resource "aws_s3_bucket_policy" "b" {
   policy = data.aws_iam_policy_document.tls.json
 }`;
   const goodTask = readFileSync(taskTemplate, "utf8");
-  const fakeModuleVars = () => ({ name: { required: true }, size: { required: false } });
 
   // An environment that calls a stack module, and stacks with one firehose_to_s3 call.
   const envDir = join(tfRoot, "environments", "selftest");
@@ -561,31 +432,18 @@ resource "aws_iam_role_policy_attachment" "p" {
 }` }))],
     ["iam: Deny s3:* on * is allowed", false, async () => ruleIam(await parseInline({ "a.tf": policy(["s3:*"], ["*"], 'effect = "Deny"') }))],
     ["iam: scoped kinesis:PutRecords is accepted", false, async () => ruleIam(await parseInline({ "a.tf": policy(["kinesis:PutRecords"], ["${aws_kinesis_stream.s.arn}"]) }))],
-    ["gateway role: extra kinesis:GetRecords is caught", true, async () => ruleGatewayTaskRole(await parseInline({ "a.tf": policy([...GATEWAY_ACTIONS, "kinesis:GetRecords"], ["arn:x"]).replace('"p"', '"task"') }))],
-    ["gateway role: exact actions are accepted", false, async () => ruleGatewayTaskRole(await parseInline({ "a.tf": policy(GATEWAY_ACTIONS, ["arn:x"]).replace('"p"', '"task"') }))],
     ["buckets: complete bucket is accepted", false, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket }))],
     ["buckets: bucket without encryption is caught", true, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket.replace(/resource "aws_s3_bucket_server_side_encryption_configuration"[\s\S]*?\n}\n/, "") }))],
     ["buckets: SSE-S3 (AES256) is caught", true, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket.replace('"aws:kms"', '"AES256"') }))],
     ["buckets: public access block with a false flag is caught", true, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket.replace("restrict_public_buckets = true", "restrict_public_buckets = false") }))],
     ["buckets: missing TLS-only policy is caught", true, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket.replace('"aws:SecureTransport"', '"aws:SourceIp"') }))],
     ["buckets: versioning Suspended is caught", true, async () => ruleBuckets(await parseInline({ "a.tf": goodBucket.replace('"Enabled" }', '"Suspended" }') }))],
-    ["variables: undeclared var is caught", true, async () => ruleVariableUse(await parseInline({ "a.tf": 'locals { x = var.nope }' }))],
     ["variables: unused variable is caught", true, async () => ruleVariableUse(await parseInline({ "a.tf": 'variable "unused" {\n  type = string\n  description = "d"\n}' }))],
     ["variables: declared and used is accepted", false, async () => ruleVariableUse(await parseInline({ "a.tf": 'variable "x" {\n  type = string\n  description = "d"\n}\nlocals { y = "${var.x}-z" }' }))],
     ["variables: untyped, undescribed, unvalidated is caught", true, async () => ruleVariableQuality(await parseInline({ "a.tf": 'variable "x" {}' }), { isModule: true })],
-    ["modules: missing source path is caught", true, async () => ruleModuleCalls(await parseInline({ "a.tf": 'module "m" {\n  source = "./does-not-exist"\n}' }), tfRoot, fakeModuleVars)],
-    ["modules: unknown argument and missing required variable are caught", true, async () => ruleModuleCalls(await parseInline({ "a.tf": 'module "m" {\n  source = "./modules/kinesis_stream"\n  colour = "red"\n}' }), tfRoot, fakeModuleVars)],
-    ["modules: valid call is accepted", false, async () => ruleModuleCalls(await parseInline({ "a.tf": 'module "m" {\n  source = "./modules/kinesis_stream"\n  name = "s"\n}' }), tfRoot, fakeModuleVars)],
-    ["glue: matching table is accepted", false, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"], ["created_at", "double"]], [["event_type", "string"], ["dt", "string"]]) }), "resource", "aws_glue_catalog_table"))],
-    ["glue: missing field is caught", true, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"]], [["event_type", "string"], ["dt", "string"]]) }), "resource", "aws_glue_catalog_table"))],
-    ["glue: wrong type is caught", true, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"], ["created_at", "bigint"]], [["event_type", "string"], ["dt", "string"]]) }), "resource", "aws_glue_catalog_table"))],
-    ["glue: extra column is caught", true, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"], ["created_at", "double"], ["amount", "double"]], [["event_type", "string"], ["dt", "string"]]) }), "resource", "aws_glue_catalog_table"))],
-    ["glue: column that is also a partition key is caught", true, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"], ["created_at", "double"], ["event_type", "string"]], [["event_type", "string"], ["dt", "string"]]) }), "resource", "aws_glue_catalog_table"))],
-    ["glue: arrival-time layout is caught", true, async () => ruleGlueTable(fields, blocks(await parseInline({ "a.tf": glueTable([["event_uuid", "string"], ["created_at", "double"]], [["event_type", "string"], ["dt", "string"]], "year=$${year}/") }), "resource", "aws_glue_catalog_table"))],
     ["ecs: real template is accepted", false, async () => ruleTaskDefinition(goodTask)],
     ["ecs: template without stopTimeout is caught", true, async () => ruleTaskDefinition(goodTask.replace(/"stopTimeout":\s*\d+,/, ""))],
     ["ecs: template with json-file logs is caught", true, async () => ruleTaskDefinition(goodTask.replaceAll('"logDriver": "awslogs"', '"logDriver": "json-file"'))],
-    ["target group: /healthz instead of /readyz is caught", true, async () => ruleTargetGroup(await parseInline({ "a.tf": 'resource "aws_lb_target_group" "t" {\n  target_type = "ip"\n  deregistration_delay = 15\n  health_check {\n    path = "/healthz"\n  }\n}' }))],
     ["hygiene: account id in an ARN is caught", true, async () => ruleHygiene("a.tf", 'x = "arn:aws:iam::123456789012:role/r"')],
     ["hygiene: machine path is caught", true, async () => ruleHygiene("a.tf", 'x = "/home/alice/streamgate/deploy"')],
     ["raw zone: environment without JSON_GZIP firehose is caught", true, async () => ruleRawZone(await parseInline({ "a.tf": 'module "f" {\n  source = "../../modules/firehose_to_s3"\n  output_format = "PARQUET"\n}' }))],
@@ -652,12 +510,6 @@ async function main() {
   const fileCount = [...parsedByDir.keys()].reduce((n, d) => n + readdirSync(d).filter((f) => f.endsWith(".tf")).length, 0);
   report(`parse: ${fileCount} .tf files in ${parsedByDir.size} directories`, parseProblems);
 
-  const moduleVariables = (dir) => {
-    const mod = parsedByDir.get(resolve(dir));
-    if (!mod) return null;
-    return Object.fromEntries(Object.entries(mod.variable).map(([n, b]) => [n, { required: !("default" in (first(b) ?? {})) }]));
-  };
-
   const modulesDir = join(tfRoot, "modules");
   const envsDir = join(tfRoot, "environments");
   const moduleNames = existsSync(modulesDir) ? readdirSync(modulesDir).filter((d) => statSync(join(modulesDir, d)).isDirectory()).sort() : [];
@@ -673,8 +525,7 @@ async function main() {
       report(`${rel(dir)}: main.tf, variables.tf, outputs.tf, versions.tf, README.md`, ruleLayout(dir));
       if (!mod) continue;
       report(`${rel(dir)}: variables typed, described${kind === "module" ? ", validated" : ""}`, ruleVariableQuality(mod, { isModule: kind === "module" }));
-      report(`${rel(dir)}: every variable used is declared and every declared one is used`, ruleVariableUse(mod));
-      if (Object.keys(mod.module).length) report(`${rel(dir)}: module sources exist, arguments match their variables`, ruleModuleCalls(mod, dir, moduleVariables));
+      report(`${rel(dir)}: every declared variable is used`, ruleVariableUse(mod));
       if (kind === "environment") {
         const parsedAt = (d) => parsedByDir.get(resolve(d));
         report(`${rel(dir)}: composes every module (${requiredModules.join(", ")})`, ruleComposesModules(mod, dir, parsedAt, requiredModules));
@@ -696,18 +547,8 @@ async function main() {
   report(`buckets: ${bucketCount} bucket(s) with SSE-KMS, public access blocks, versioning, lifecycle, TLS-only policy`,
     bucketCount === 0 ? ["no aws_s3_bucket found"] : bucketProblems);
 
-  const gw = parsedByDir.get(join(modulesDir, "gateway_service"));
-  if (gw) {
-    report("gateway_service: task role may only PutRecords/PutRecord/DescribeStreamSummary/ListShards", ruleGatewayTaskRole(gw));
-    report("gateway_service: target group health check /readyz, ip targets, short deregistration", ruleTargetGroup(gw));
-    const tmplRef = JSON.stringify(gw).includes("templatefile(var.task_definition_template");
-    report("gateway_service: task definition rendered from the deploy/ template", tmplRef ? [] : ["module does not templatefile() var.task_definition_template"]);
-  }
   report(`deploy/ecs/task-definition.json.tftpl: awslogs, health check, stopTimeout, nofile, task role, env`,
     existsSync(taskTemplate) ? ruleTaskDefinition(readFileSync(taskTemplate, "utf8")) : ["missing"]);
-
-  const fh = parsedByDir.get(join(modulesDir, "firehose_to_s3"));
-  if (fh) report("firehose_to_s3: Kinesis source, event_type=/dt= from the record, error prefix, buffering, logging", ruleFirehose(fh));
 
   let fields;
   try {
@@ -716,9 +557,6 @@ async function main() {
     report("config/event-fields.json readable", [e.message]);
   }
   if (fields) {
-    const tables = all.flatMap(([, m]) => blocks(m, "resource", "aws_glue_catalog_table"));
-    const names = [...fields.common, ...fields.derived].map((f) => f.name).join(", ");
-    report(`glue: Parquet table matches config/event-fields.json (${names}; event_type as partition key)`, ruleGlueTable(fields, tables));
     // The gateway writes the derived fields: their names must appear in its enrichment code.
     const serverDir = join(repo, "server");
     const sources = existsSync(serverDir) ? readdirSync(serverDir).filter((f) => /^event.*\.c$/.test(f)).map((f) => readFileSync(join(serverDir, f), "utf8")).join("\n") : "";

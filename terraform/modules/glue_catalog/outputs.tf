@@ -39,12 +39,13 @@ output "view_names" {
 }
 
 output "tables" {
-  description = "Each table by name: its location, columns and partition keys (name and type), as applied."
+  description = "Each table by name: its location, the partition projection's location template, columns and partition keys (name and type), as applied."
   value = {
     for t in [aws_glue_catalog_table.events, aws_glue_catalog_table.events_raw, aws_glue_catalog_table.bad_events] : t.name => {
-      location       = t.storage_descriptor[0].location
-      columns        = [for c in t.storage_descriptor[0].columns : { name = c.name, type = c.type }]
-      partition_keys = [for c in t.partition_keys : { name = c.name, type = c.type }]
+      location          = t.storage_descriptor[0].location
+      location_template = t.parameters["storage.location.template"]
+      columns           = [for c in t.storage_descriptor[0].columns : { name = c.name, type = c.type }]
+      partition_keys    = [for c in t.partition_keys : { name = c.name, type = c.type }]
     }
   }
 }

@@ -57,3 +57,7 @@ mock_resource "aws_lb_target_group" {
 mock_resource "aws_ecs_task_definition" {
   defaults = { arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/mock:1" }
 }
+
+mock_resource "aws_redshiftserverless_workgroup" {
+  defaults = { arn = "arn:aws:redshift-serverless:eu-west-1:123456789012:workgroup/mock" }
+}

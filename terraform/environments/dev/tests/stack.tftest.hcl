@@ -27,8 +27,10 @@ variables {
   stream_aggregation    = { events = "kpl" }
 }
 
-run "firehose_layout" {
-  # The S3 layout both delivery streams write and deploy/local reproduces.
+# One apply of the mocked environment, every assertion on it (each run costs a
+# whole plan and apply).
+run "dev" {
+  # ---- Firehose: the S3 layout both delivery streams write and deploy/local reproduces.
   assert {
     condition     = module.stack.firehose_destinations.parquet.prefix == "parquet/events/event_type=!{partitionKeyFromQuery:event_type}/dt=!{partitionKeyFromQuery:dt}/"
     error_message = "Parquet prefix is ${module.stack.firehose_destinations.parquet.prefix}"
@@ -57,8 +59,10 @@ run "firehose_layout" {
     error_message = "Both delivery streams must extract {event_type, dt} with JQ-1.6 as deploy/local does."
   }
   assert {
-    condition     = alltrue([for zone, d in module.stack.firehose_destinations : one(d.dynamic_partitioning_configuration).enabled && one(d.processing_configuration).enabled])
-    error_message = "Dynamic partitioning and record processing must be on for both delivery streams."
+    condition = alltrue([for zone, d in module.stack.firehose_destinations :
+      one(d.dynamic_partitioning_configuration).enabled && one(d.processing_configuration).enabled && one(d.cloudwatch_logging_options).enabled
+    ])
+    error_message = "Dynamic partitioning, record processing and error logging must be on for both delivery streams."
   }
 
   # Parquet: converted through the Glue table; raw: GZIP JSON lines, converted by nothing.
@@ -79,11 +83,9 @@ run "firehose_layout" {
     )
     error_message = "The raw delivery stream must write GZIP JSON lines, unconverted."
   }
-}
 
-run "bad_zone" {
-  # The dead-letter stream's bad rows: GZIP JSON lines under bad/events/dt=<day received>/,
-  # read by the Glue table bad_events.
+  # ---- The bad zone: the dead-letter stream's bad rows, GZIP JSON lines under
+  # bad/events/dt=<day received>/, read by the Glue table bad_events.
   assert {
     condition     = module.stack.firehose_destinations.bad.prefix == "bad/events/dt=!{partitionKeyFromQuery:dt}/" && module.stack.firehose_destinations.bad.error_output_prefix == "errors/bad/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
     error_message = "bad prefix is ${module.stack.firehose_destinations.bad.prefix}"
@@ -98,21 +100,19 @@ run "bad_zone" {
     error_message = "The bad rows are partitioned by the day the gateway received them."
   }
   assert {
-    condition     = module.stack.firehose_destinations.bad.compression_format == "GZIP" && length(module.stack.firehose_destinations.bad.data_format_conversion_configuration) == 0
+    condition     = module.stack.firehose_destinations.bad.compression_format == "GZIP" && length(module.stack.firehose_destinations.bad.data_format_conversion_configuration) == 0 && contains(one(module.stack.firehose_destinations.bad.processing_configuration).processors[*].type, "AppendDelimiterToRecord")
     error_message = "The bad zone is GZIP JSON lines, unconverted."
   }
   assert {
-    condition     = module.stack.glue_tables.bad_events.location == "s3://${module.stack.lake_bucket}/bad/events/" && module.stack.glue_tables.bad_events.partition_keys == [{ name = "dt", type = "string" }]
+    condition     = module.stack.glue_tables.bad_events.location == "s3://${module.stack.lake_bucket}/bad/events/" && module.stack.glue_tables.bad_events.partition_keys == [{ name = "dt", type = "string" }] && module.stack.glue_tables.bad_events.location_template == "s3://${module.stack.lake_bucket}/bad/events/dt=$${dt}/"
     error_message = "bad_events must read the bad zone, partitioned by dt."
   }
   assert {
     condition     = module.stack.dead_letter_stream == "streamgate-dev-events-dead-letter"
     error_message = "The dead-letter stream is events-dead-letter (config/local.json names it so)."
   }
-}
 
-run "glue_columns" {
-  # Columns: every enriched field of config/event-fields.json, in order, except
+  # ---- Glue. Columns: every enriched field of config/event-fields.json, in order, except
   # the partition keys (Hive refuses a name that is both), then every field of
   # the event catalog once, sorted by name.
   assert {
@@ -143,6 +143,19 @@ run "glue_columns" {
     ]
     error_message = "Glue events partition keys must be event_type (as in config/event-fields.json) and dt."
   }
+  # Athena's projection finds exactly the partitions the delivery streams write.
+  assert {
+    condition = alltrue([for t in ["events", "events_raw"] :
+      module.stack.glue_tables[t].location_template == "${module.stack.glue_tables[t].location}${join("/", [for k in module.stack.glue_tables[t].partition_keys : "${k.name}=$${${k.name}}"])}/"
+    ])
+    error_message = "The projection's storage.location.template must be the location followed by the partition keys."
+  }
+  assert {
+    condition = alltrue([for t, zone in { events = "parquet", events_raw = "raw" } :
+      module.stack.firehose_destinations[zone].prefix == "${trimprefix(module.stack.glue_tables[t].location, "s3://${module.stack.lake_bucket}/")}${join("/", [for k in module.stack.glue_tables[t].partition_keys : "${k.name}=!{partitionKeyFromQuery:${k.name}}"])}/"
+    ])
+    error_message = "Each delivery stream must write below its table's location, partitioned by the table's partition keys."
+  }
   assert {
     condition = (
       module.stack.glue_tables.events.location == "s3://${module.stack.lake_bucket}/parquet/events/" &&
@@ -151,9 +164,8 @@ run "glue_columns" {
     )
     error_message = "The Glue tables must read the prefixes the delivery streams write."
   }
-}
 
-run "encryption" {
+  # ---- Encryption at rest.
   assert {
     condition     = length(module.stack.stream_encryption) == 3 && alltrue([for s, e in module.stack.stream_encryption : e.encryption_type == "KMS" && e.kms_key_id != null])
     error_message = "Every stream (events, its dead letter and raw) must be KMS-encrypted: ${jsonencode(module.stack.stream_encryption)}"
@@ -166,10 +178,8 @@ run "encryption" {
     )
     error_message = "The lake bucket must default to SSE-KMS with its key and a bucket key."
   }
-}
 
-run "alarms" {
-  # FailedConversion only exists for the delivery stream that converts.
+  # ---- Alarms. FailedConversion only exists for the delivery stream that converts.
   assert {
     condition     = contains(module.stack.alarm_names, "streamgate-dev-firehose-streamgate-dev-events-parquet-conversion-failed")
     error_message = "The Parquet delivery stream needs its FailedConversion alarm."
