@@ -61,6 +61,7 @@ class Generation {
     this.table = `buf_${n}`;
     this.raw = new Map(); // partition key string -> {keys, chunks}
     this.partIds = new Map(); // partition key string -> part_id in the Parquet table
+    this.filled = new Map(); // part_id -> Uint8Array: 1 for each column some row of it fills
     this.errors = new Map(); // "zone\0type" -> lines[]
     this.parquetRows = 0;
     this.bytes = 0;
@@ -262,8 +263,14 @@ export class LakeWriter {
       if (conv.error) {
         this.addError(g, this.parquetZone, "format-conversion-failed", r, shardId, conv.code, conv.error);
       } else {
-        if (!g.partIds.has(key)) g.partIds.set(key, g.partIds.size);
-        rows.push([conv.row, g.partIds.get(key)]);
+        if (!g.partIds.has(key)) {
+          g.partIds.set(key, g.partIds.size);
+          g.filled.set(g.partIds.size - 1, new Uint8Array(g.columns.length));
+        }
+        const id = g.partIds.get(key);
+        const filled = g.filled.get(id);
+        for (let c = 0; c < conv.row.length; c++) if (conv.row[c] !== null) filled[c] = 1;
+        rows.push([conv.row, id]);
       }
     }
     if (rows.length) await this.appendRows(g, rows);
@@ -386,16 +393,35 @@ export class LakeWriter {
 
     await Promise.all(writes);
 
-    // Parquet: one COPY, one directory per partition id.
+    // Parquet: a file per partition with the table's own columns and the
+    // catalog columns its rows fill (a type's rows leave the other types'
+    // columns NULL; readers take an absent column as NULL, by name). One
+    // COPY per set of columns, one directory per partition id: a COPY
+    // partitioned over every partition and every catalog column buffers a
+    // block per column and partition, which does not fit DuckDB's memory.
     if (g.parquetRows > 0) {
-      await this.copyConn.run(`COPY ${g.table} TO ${quoteStr(join(stage, "parquet"))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), FILENAME_PATTERN 'data_{i}')`);
+      const own = this.layout.tables.events.columns.length;
+      const sets = new Map(); // "i,j,k" -> part ids
+      for (const [id, filled] of g.filled) {
+        const cols = [];
+        for (let c = 0; c < filled.length; c++) if (c < own || filled[c]) cols.push(c);
+        const k = cols.join(",");
+        if (!sets.has(k)) sets.set(k, []);
+        sets.get(k).push(id);
+      }
       const byId = new Map([...g.partIds].map(([key, id]) => [id, g.raw.get(key).keys]));
-      for (const d of readdirSync(join(stage, "parquet"))) {
-        const id = Number(/^part_id=(\d+)$/.exec(d)?.[1]);
-        const keys = byId.get(id);
-        if (!keys) throw new Error(`unexpected Parquet output ${d}`);
-        for (const f of readdirSync(join(stage, "parquet", d))) {
-          moves.push([join(flush, "parquet", d, f), evalPrefix(this.layout.zones[this.parquetZone].prefixTemplate, { keys }) + name("parquet", ".parquet")]);
+      let s = 0;
+      for (const [k, ids] of sets) {
+        const dir = `parquet-${s++}`;
+        const cols = k.split(",").map((c) => quoteIdent(g.columns[Number(c)].name)).join(", ");
+        await this.copyConn.run(`COPY (SELECT ${cols}, part_id FROM ${g.table} WHERE part_id IN (${ids.join(",")})) TO ${quoteStr(join(stage, dir))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), FILENAME_PATTERN 'data_{i}')`);
+        for (const d of readdirSync(join(stage, dir))) {
+          const id = Number(/^part_id=(\d+)$/.exec(d)?.[1]);
+          const keys = byId.get(id);
+          if (!keys) throw new Error(`unexpected Parquet output ${d}`);
+          for (const f of readdirSync(join(stage, dir, d))) {
+            moves.push([join(flush, dir, d, f), evalPrefix(this.layout.zones[this.parquetZone].prefixTemplate, { keys }) + name("parquet", ".parquet")]);
+          }
         }
       }
     }
