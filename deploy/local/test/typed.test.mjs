@@ -121,6 +121,7 @@ test("a typed, deduplicated view per catalog type; refused events in bad_events;
   await createStream(k.client, "events", 2);
   await createStream(k.client, "events-dead-letter", 1);
   const { g, catalog: withCatalog, deadLetter } = await gatewayWith(k.endpoint, catalog);
+  t.diagnostic(`the gateway validates with the catalog: ${withCatalog}; keeps bad rows: ${deadLetter}`);
   procs.push(g);
   const opts = ["--catalog", catalog, "--interval-ms", "500"];
   const d = await startDelivery(k.endpoint, lake, opts);
