@@ -154,28 +154,40 @@ function convertValue(v, type) {
 // Returns text -> {row: [values in column order]} | {error, code}.
 export function makeConverter(columns) {
   const names = columns.map((c) => c.name.toLowerCase());
-  const bigCols = columns.some((c) => /\bbigint\b/.test(c.type));
+  // Column index by lower-case name; the bigint columns (and arrays of them).
+  const index = new Map(names.map((n, i) => [n, i]));
+  const big = new Set(columns.flatMap((c, i) => (/\bbigint\b/.test(c.type) ? [i] : [])));
+  const unsafe = (v) => (typeof v === "number" && !Number.isSafeInteger(v)) || (Array.isArray(v) && v.some((x) => typeof x === "number" && !Number.isSafeInteger(x)));
+  // The record's members by column, the first of each lower-cased name (as
+  // OpenX matches them); members that are no column are skipped.
+  const byColumn = (obj) => {
+    const vals = new Array(columns.length);
+    for (const k in obj) {
+      const i = index.get(k) ?? index.get(k.toLowerCase());
+      if (i !== undefined && vals[i] === undefined && Object.hasOwn(obj, k)) vals[i] = obj[k];
+    }
+    return vals;
+  };
   return (text) => {
     let obj;
+    let vals;
     try {
       obj = JSON.parse(text);
-      // A number that is not a safe integer: parse again, keeping its text,
-      // so that a bigint column gets the exact value.
-      if (bigCols && /\d{16}|[eE]/.test(text)) obj = JSON.parse(text, keepSource);
+      if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
+        return { code: "DataFormatConversion.MalformedData", error: "the record is not a JSON object" };
+      }
+      vals = byColumn(obj);
+      // A bigint column holding a number JSON.parse may have rounded: parse
+      // again keeping the numbers' text, so the column gets the exact value.
+      for (const i of big) {
+        if (unsafe(vals[i])) { vals = byColumn(JSON.parse(text, keepSource)); break; }
+      }
     } catch (e) {
       return { code: "DataFormatConversion.MalformedData", error: `not JSON: ${e.message}` };
     }
-    if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
-      return { code: "DataFormatConversion.MalformedData", error: "the record is not a JSON object" };
-    }
-    const lower = new Map();
-    for (const [k, v] of Object.entries(obj)) {
-      const lk = k.toLowerCase();
-      if (!lower.has(lk)) lower.set(lk, v);
-    }
     const row = new Array(columns.length);
     for (let i = 0; i < columns.length; i++) {
-      const v = lower.get(names[i]);
+      const v = vals[i];
       if (v === undefined || v === null) { row[i] = null; continue; }
       try {
         row[i] = convertValue(v, columns[i].type);
