@@ -54,14 +54,14 @@ function stamp(d) {
 // One buffer generation: what the next flush writes, with the columns it was
 // started with.
 class Generation {
-  constructor(n, columns, convert) {
+  constructor(n, schema) {
     this.n = n;
-    this.columns = columns;
-    this.convert = convert;
-    this.table = `buf_${n}`;
+    this.columns = schema?.columns ?? [];
+    this.convert = schema?.convert;
+    this.declared = schema?.declared; // event_type -> the columns its rows have
+    this.tables = new Map(); // column set key -> {name, cols}: DuckDB tables of this generation
     this.raw = new Map(); // partition key string -> {keys, chunks}
-    this.partIds = new Map(); // partition key string -> part_id in the Parquet table
-    this.filled = new Map(); // part_id -> Uint8Array: 1 for each column some row of it fills
+    this.partIds = new Map(); // partition key string -> part_id in the Parquet tables
     this.errors = new Map(); // "zone\0type" -> lines[]
     this.parquetRows = 0;
     this.bytes = 0;
@@ -116,8 +116,9 @@ export class LakeWriter {
     }
     if (stamp === this.catalogStamp) return;
     let columns;
+    let types;
     try {
-      columns = this.layout.readCatalog(this.catalogDir).columns;
+      ({ columns, types } = this.layout.readCatalog(this.catalogDir));
     } catch (e) {
       if (!this.columns.length) throw e;
       this.log({ level: "error", msg: "the catalog does not load; keeping its columns", error: e.message });
@@ -138,6 +139,26 @@ export class LakeWriter {
     this.columns = columns;
     this.convert = makeConverter(columns);
     this.catalogStamp = stamp;
+    // The columns of each event_type's rows: the table's own, then the
+    // fields of the catalog types of that event_type (rows of a type leave
+    // every other catalog column NULL). An event_type outside the catalog
+    // has the table's own columns.
+    const own = this.layout.tables.events.columns.length;
+    const at = new Map(columns.map((c, i) => [c.name, i]));
+    const set = (extra) => {
+      const mask = new Uint8Array(columns.length);
+      for (let i = 0; i < own; i++) mask[i] = 1;
+      for (const i of extra) mask[i] = 1;
+      const cols = [...mask.keys()].filter((i) => mask[i]);
+      return { mask, cols, key: cols.join(",") };
+    };
+    const byType = new Map();
+    for (const t of types) {
+      if (!byType.has(t.eventType)) byType.set(t.eventType, []);
+      byType.get(t.eventType).push(...t.fields.map((f) => at.get(f.name)));
+    }
+    this.declared = new Map([...byType].map(([et, idx]) => [et, set(idx)]));
+    this.declared.base = set([]);
   }
 
   async open() {
@@ -161,12 +182,9 @@ export class LakeWriter {
   }
 
   async newGeneration(n) {
-    if (!this.parquetZone) return new Generation(n, [], null);
+    if (!this.parquetZone) return new Generation(n, null);
     this.readCatalog();
-    const g = new Generation(n, this.columns, this.convert);
-    const cols = g.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ");
-    await this.conn.run(`CREATE TABLE ${g.table} (${cols}, part_id INTEGER)`);
-    return g;
+    return new Generation(n, { columns: this.columns, convert: this.convert, declared: this.declared });
   }
 
   onError(e) {
@@ -263,14 +281,15 @@ export class LakeWriter {
       if (conv.error) {
         this.addError(g, this.parquetZone, "format-conversion-failed", r, shardId, conv.code, conv.error);
       } else {
-        if (!g.partIds.has(key)) {
-          g.partIds.set(key, g.partIds.size);
-          g.filled.set(g.partIds.size - 1, new Uint8Array(g.columns.length));
-        }
-        const id = g.partIds.get(key);
-        const filled = g.filled.get(id);
-        for (let c = 0; c < conv.row.length; c++) if (conv.row[c] !== null) filled[c] = 1;
-        rows.push([conv.row, id]);
+        if (!g.partIds.has(key)) g.partIds.set(key, g.partIds.size);
+        // The row goes to the table of its event_type's columns, or of those
+        // and the other columns it fills (a field its type does not declare
+        // that another type does: Firehose would fill that column too).
+        const decl = g.declared.get(p.keys.event_type) ?? g.declared.base;
+        let extra = null;
+        for (let c = 0; c < conv.row.length; c++) if (conv.row[c] !== null && !decl.mask[c]) (extra ??= []).push(c);
+        const set = extra ? [...decl.cols, ...extra].sort((a, b) => a - b) : decl.cols;
+        rows.push([conv.row, g.partIds.get(key), extra ? set.join(",") : decl.key, set]);
       }
     }
     if (rows.length) await this.appendRows(g, rows);
@@ -299,11 +318,33 @@ export class LakeWriter {
     this.stats.errors++;
   }
 
+  // Rows go to one DuckDB table per column set, each with only its columns:
+  // an appender call per column and row is most of the cost, and a row of
+  // one type would otherwise append NULL to every other type's column.
   async appendRows(g, rows) {
-    const app = await this.conn.createAppender(g.table);
+    const groups = new Map();
+    for (const r of rows) {
+      if (!groups.has(r[2])) groups.set(r[2], []);
+      groups.get(r[2]).push(r);
+    }
+    for (const [key, group] of groups) {
+      let t = g.tables.get(key);
+      if (!t) {
+        t = { name: `buf_${g.n}_${g.tables.size}`, cols: group[0][3] };
+        const defs = t.cols.map((i) => `${quoteIdent(g.columns[i].name)} ${duckType(g.columns[i].type)}`).join(", ");
+        await this.conn.run(`CREATE TABLE ${t.name} (${defs}, part_id INTEGER)`);
+        g.tables.set(key, t);
+      }
+      await this.appendTo(g, t, group);
+    }
+    g.parquetRows += rows.length;
+  }
+
+  async appendTo(g, t, rows) {
+    const app = await this.conn.createAppender(t.name);
     const types = g.columns.map((c) => c.type);
     for (const [row, partId] of rows) {
-      for (let i = 0; i < row.length; i++) {
+      for (const i of t.cols) {
         const v = row[i];
         if (v === null) { app.appendNull(); continue; }
         if (types[i].startsWith("array<")) {
@@ -328,7 +369,6 @@ export class LakeWriter {
     }
     app.flushSync();
     app.closeSync();
-    g.parquetRows += rows.length;
   }
 
   // Queues a flush of the current generation (one queued at a time).
@@ -393,28 +433,18 @@ export class LakeWriter {
 
     await Promise.all(writes);
 
-    // Parquet: a file per partition with the table's own columns and the
-    // catalog columns its rows fill (a type's rows leave the other types'
-    // columns NULL; readers take an absent column as NULL, by name). One
-    // COPY per set of columns, one directory per partition id: a COPY
-    // partitioned over every partition and every catalog column buffers a
-    // block per column and partition, which does not fit DuckDB's memory.
+    // Parquet: one COPY per column set (table), one directory per partition
+    // id. A file holds the table's own columns and its event_type's catalog
+    // columns (readers take an absent column as NULL, by name), so a small
+    // file does not carry every other type's empty columns; and one COPY
+    // partitioned over every partition and every catalog column would buffer
+    // a block per column and partition, more than DuckDB's memory limit.
     if (g.parquetRows > 0) {
-      const own = this.layout.tables.events.columns.length;
-      const sets = new Map(); // "i,j,k" -> part ids
-      for (const [id, filled] of g.filled) {
-        const cols = [];
-        for (let c = 0; c < filled.length; c++) if (c < own || filled[c]) cols.push(c);
-        const k = cols.join(",");
-        if (!sets.has(k)) sets.set(k, []);
-        sets.get(k).push(id);
-      }
       const byId = new Map([...g.partIds].map(([key, id]) => [id, g.raw.get(key).keys]));
       let s = 0;
-      for (const [k, ids] of sets) {
+      for (const t of g.tables.values()) {
         const dir = `parquet-${s++}`;
-        const cols = k.split(",").map((c) => quoteIdent(g.columns[Number(c)].name)).join(", ");
-        await this.copyConn.run(`COPY (SELECT ${cols}, part_id FROM ${g.table} WHERE part_id IN (${ids.join(",")})) TO ${quoteStr(join(stage, dir))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), FILENAME_PATTERN 'data_{i}')`);
+        await this.copyConn.run(`COPY ${t.name} TO ${quoteStr(join(stage, dir))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), FILENAME_PATTERN 'data_{i}')`);
         for (const d of readdirSync(join(stage, dir))) {
           const id = Number(/^part_id=(\d+)$/.exec(d)?.[1]);
           const keys = byId.get(id);
@@ -425,7 +455,7 @@ export class LakeWriter {
         }
       }
     }
-    if (this.parquetZone) await this.copyConn.run(`DROP TABLE ${g.table}`);
+    for (const t of g.tables.values()) await this.copyConn.run(`DROP TABLE ${t.name}`);
     const records = g.count;
     // For the restart tests: die where a crash is most awkward, with every
     // file staged and no commit (STREAMGATE_LAKE_TEST_CRASH=before-commit),
