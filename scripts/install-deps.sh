@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
-              libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libssl-dev
+              libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
               curl python3 wrk jq)
 
 missing=()

@@ -120,7 +120,7 @@ PIDS+=($!)
 cat <<EOF
 streamgate ready on $G (Kinesis: kinesalite on 127.0.0.1:$KINESIS_PORT). Try:
   curl -s -X PUT $G/streams/events/record -H 'Content-Type: application/json' \\
-    -d '{"Data": {"event_uuid": "123e4567-e89b-12d3-a456-426614174000", "event_name": "payment:order:completed", "created_at": 1712514065.123}, "PartitionKey": "customer-42"}'
+    -d '{"Data": {"event_uuid": "123e4567-e89b-12d3-a456-426614174000", "event_name": "payment:order:completed", "created_at": 1712514065.123, "amount": 9.99, "currency": "EUR"}, "PartitionKey": "customer-42"}'
   curl -s $G/metrics
 Events land in the local lake ($LAKE_DIR) within seconds; query them with SQL:
   scripts/lake.sh --lake "$LAKE_DIR" query "SELECT event_type, dt, count(*) FROM events GROUP BY ALL"

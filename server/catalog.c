@@ -120,25 +120,29 @@ static bool name_in(const char *name, const char *const *list)
     return false;
 }
 
+/* Bytes of an event name: 1 for a part's characters, 2 for ':', 0 else.
+ * (Every event is checked: one load per byte instead of a chain of tests.) */
+static const unsigned char name_class[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['_'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, [':'] = 2,
+};
+
 bool sg_catalog_valid_event_name(const char *s, size_t len)
 {
-    size_t part = 0;
+    size_t start = 0; /* of the current part */
     if (len == 0 || len > SG_CATALOG_NAME_MAX)
         return false;
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == ':') {
-            if (part == 0)
-                return false;
-            part = 0;
-        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
-            if (++part > SG_CATALOG_PART_MAX)
-                return false;
-        } else {
+        unsigned char k = name_class[(unsigned char)s[i]];
+        if (k == 0 || (k == 2 && (i == start || i - start > SG_CATALOG_PART_MAX)))
             return false;
-        }
+        if (k == 2)
+            start = i + 1;
     }
-    return part > 0;
+    return len > start && len - start <= SG_CATALOG_PART_MAX;
 }
 
 static bool valid_field_name(const char *s, size_t n)

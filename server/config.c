@@ -45,6 +45,9 @@ static const struct num_setting num_settings[] = {
     {"limits", "max_connections", F(max_connections), NUM_UINT, 16, 1000000},
     {"limits", "max_header_bytes", F(max_header_bytes), NUM_SIZE, 4096, 1024 * 1024},
     {"limits", "idle_timeout_s", F(idle_timeout_s), NUM_UINT, 1, 3600},
+    {"limits", "header_timeout_s", F(header_timeout_s), NUM_UINT, 1, 3600},
+    {"limits", "body_grace_s", F(body_grace_s), NUM_UINT, 0, 3600},
+    {"limits", "body_min_bytes_per_s", F(body_min_rate), NUM_SIZE, 0, 1024 * MIB},
     {"limits", "queue_max_records", F(queue_max_records), NUM_SIZE, 1, 100000000},
     {"limits", "queue_max_bytes", F(queue_max_bytes), NUM_SIZE, MIB, 64 * 1024 * MIB},
     {"kinesis", "linger_ms", F(linger_ms), NUM_UINT, 0, 1000},
@@ -63,8 +66,8 @@ static const struct num_setting num_settings[] = {
 
 /* api_keys and cors are read by policy.c (reloadable on SIGHUP). */
 static const char *const top_keys[] = {
-    "listen",   "ops_listen", "threads",  "log_level", "access_log", "limits", "kinesis",
-    "shutdown", "streams",    "api_keys", "cors",      "_comment",   NULL};
+    "listen",   "ops_listen", "threads",  "log_level", "access_log", "limits",          "kinesis",
+    "shutdown", "streams",    "api_keys", "cors",      "_comment",   "trusted_proxies", NULL};
 static const char *const kinesis_str_keys[] = {"region", "endpoint", NULL};
 static const char *const stream_keys[] = {"name",
                                           "stream_name",
@@ -97,6 +100,13 @@ void sg_config_defaults(struct sg_config *cfg)
     cfg->max_connections = 10000;
     cfg->max_header_bytes = 16384; /* API Gateway allows 10,240 bytes of header values */
     cfg->idle_timeout_s = 75;      /* longer than the ALB's 60 s idle timeout */
+    /* Slow clients (README, Slow clients): a head is at most 16 KiB and
+     * the ALB forwards it at once; 10 s is ample for a slow mobile link
+     * and bounds a trickled head. A body may start slowly (5 s grace at
+     * Kestrel), then must average 1 KiB/s: a 2G link does 5+. */
+    cfg->header_timeout_s = 10;
+    cfg->body_grace_s = 10;
+    cfg->body_min_rate = 1024;
     cfg->queue_max_records = 100000;
     cfg->queue_max_bytes = 64 * MIB;
     cfg->linger_ms = 5;
@@ -472,6 +482,29 @@ static int parse_streams(struct sg_config *cfg, json_t *arr, const char *base, c
     return 0;
 }
 
+/* "trusted_proxies": ["10.0.0.0/16", "fd00::/8", ...] */
+static int parse_trusted_proxies(struct sg_config *cfg, json_t *arr, char *err, size_t cap)
+{
+    if (!json_is_array(arr))
+        return sg_parse_fail(err, cap, "trusted_proxies must be an array of CIDRs");
+    if (json_array_size(arr) > SG_CONFIG_MAX_PROXIES)
+        return sg_parse_fail(err, cap, "trusted_proxies has more than %d entries",
+                             SG_CONFIG_MAX_PROXIES);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (!json_is_string(v) || sg_cidr_parse(json_string_value(v), json_string_length(v),
+                                                &cfg->trusted_proxies[i]) != 0)
+            return sg_parse_fail(err, cap,
+                                 "trusted_proxies[%zu] must be an IPv4 or IPv6 CIDR such as "
+                                 "10.0.0.0/16 or fd00::/8",
+                                 i);
+    }
+    cfg->n_trusted_proxies = json_array_size(arr);
+    return 0;
+}
+
 static int parse_top(struct sg_config *cfg, json_t *root, const char *base, char *err, size_t cap)
 {
     if (!json_is_object(root))
@@ -510,6 +543,9 @@ static int parse_top(struct sg_config *cfg, json_t *root, const char *base, char
     }
     if ((x = json_object_get(root, "limits")) &&
         parse_section(cfg, x, "limits", NULL, err, cap) != 0)
+        return -1;
+    if ((x = json_object_get(root, "trusted_proxies")) &&
+        parse_trusted_proxies(cfg, x, err, cap) != 0)
         return -1;
     if ((x = json_object_get(root, "kinesis")) &&
         parse_section(cfg, x, "kinesis", kinesis_str_keys, err, cap) != 0)

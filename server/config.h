@@ -14,10 +14,12 @@
 #include <stddef.h>
 
 #include "env.h"
+#include "proxies.h"
 
 #define SG_CONFIG_MAX_STREAMS 64
 #define SG_STREAM_NAME_MAX 128
 #define SG_STREAM_ARN_MAX 2048
+#define SG_CONFIG_MAX_PROXIES 64
 #define SG_CONFIG_PATH_MAX 1024
 
 enum sg_stream_mode { SG_STREAM_EVENT = 0, SG_STREAM_PASSTHROUGH };
@@ -64,6 +66,10 @@ struct sg_config {
     unsigned threads;
     char log_level[8];
     bool access_log;
+    /* Peers whose X-Forwarded-For and X-Amzn-Trace-Id the access log
+     * believes (proxies.h); none by default. */
+    struct sg_cidr trusted_proxies[SG_CONFIG_MAX_PROXIES];
+    size_t n_trusted_proxies;
 
     /* limits */
     size_t max_body_record;  /* PUT .../record body */
@@ -74,7 +80,10 @@ struct sg_config {
     unsigned max_connections;
     size_t max_header_bytes; /* request line + headers, per connection */
     unsigned idle_timeout_s;
-    size_t queue_max_records; /* per stream, queued + in flight */
+    unsigned header_timeout_s; /* a request head, whole (http_conns.c) */
+    unsigned body_grace_s;     /* then a body must keep body_min_rate */
+    size_t body_min_rate;      /* bytes per second, on average; 0: no rule */
+    size_t queue_max_records;  /* per stream, queued + in flight */
     size_t queue_max_bytes;
 
     /* kinesis */

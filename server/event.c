@@ -9,6 +9,13 @@
  *     2. one pass over the members picks out event_uuid, event_name and
  *        created_at, and notes whether any client-sent derived member is
  *        there, then each rule is checked in the order event.h lists;
+ *        with a catalog the same pass checks the event's own members: the
+ *        type is looked up when the walk meets event_name (members met
+ *        before it, usually none, are held: up to 32 by span, the rest
+ *        walked again), and each member is checked against its property
+ *        (catalog_check.c) as it is met, keeping the first fault in
+ *        document order; required fields are a bitmap of the properties
+ *        seen, read at the end;
  *     3. the output is written: kept members (compacted, token bytes
  *        unchanged), then the derived members.
  *   With the structural index of the request body (sg_event_enrich_indexed)
@@ -28,8 +35,10 @@
  *   - Nothing is appended to `out` until every rule has passed, and the
  *     output's upper bound is reserved before the first append, so a
  *     failure leaves `out` exactly as it was.
- *   - Allocation happens only for a string-wrapped event (its decoded text)
- *     and for an event_name that contains escapes.
+ *   - Allocation happens only for a string-wrapped event (its decoded text),
+ *     for an event_name that contains escapes, for a member string over
+ *     1 KiB whose enum or format is checked, and to name an undeclared
+ *     member in an error.
  */
 #include "event.h"
 
@@ -152,7 +161,7 @@ static int find_event(struct sg_json_span data, const struct sg_json_limits *lim
 /* Which of the names this module knows the key token decodes to. One
  * decode per key instead of a comparison per name; the longest name is 16
  * bytes, so a key that does not decode into 24 is none of them. */
-static enum key_kind key_kind(struct sg_json_span k)
+static inline __attribute__((always_inline)) enum key_kind key_kind(struct sg_json_span k)
 {
     static const struct {
         const char *name;
@@ -477,18 +486,37 @@ static int check_window(const struct created_at *ca, const struct sg_event_rules
                    r->max_age_s / 86400, r->max_ahead_s);
 }
 
-/* The decoded key token `tok`, cut to fit `cap` at a character boundary.
- * Returns its length (0 when it cannot be decoded: out of memory). */
+/* The decoded key token `tok` for a path, cut to fit `cap` at a character
+ * boundary; control characters are written as \uXXXX, so a key holding
+ * NUL or a newline shows in the message instead of cutting it. Returns its
+ * length (0 when it cannot be decoded: out of memory). */
 static size_t decoded_prefix(struct sg_json_span tok, char *dst, size_t cap)
 {
     struct sg_buf b;
     size_t n = 0;
     sg_buf_init(&b, 0);
-    if (sg_json_string_decode(tok, &b) == SG_BUF_OK && b.len) {
-        n = b.len < cap ? b.len : cap;
-        while (n < b.len && n > 0 && ((unsigned char)b.data[n] & 0xc0) == 0x80)
-            n--; /* do not cut a UTF-8 sequence */
-        memcpy(dst, b.data, n);
+    if (sg_json_string_decode(tok, &b) == SG_BUF_OK) {
+        for (size_t i = 0; i < b.len; i++) {
+            unsigned char c = (unsigned char)b.data[i];
+            if (c < 0x20 || c == 0x7f) {
+                if (n + 6 > cap)
+                    break;
+                static const char hex[] = "0123456789abcdef";
+                memcpy(dst + n, "\\u00", 4);
+                dst[n + 4] = hex[c >> 4];
+                dst[n + 5] = hex[c & 15];
+                n += 6;
+                continue;
+            }
+            size_t len = 1; /* a whole UTF-8 sequence or nothing */
+            while (i + len < b.len && ((unsigned char)b.data[i + len] & 0xc0) == 0x80)
+                len++;
+            if (n + len > cap)
+                break;
+            memcpy(dst + n, b.data + i, len);
+            n += len;
+            i += len - 1;
+        }
     }
     sg_buf_free(&b);
     return n;

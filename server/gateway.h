@@ -11,6 +11,7 @@
 
 #include "answer.h"
 #include "config.h"
+#include "conn_guard.h"
 #include "creds.h"
 #include "dead_letter.h"
 #include "pipeline.h"
@@ -29,6 +30,9 @@ struct sg_gateway {
     /* by route and answer (answer.h); the last slot counts other statuses */
     atomic_uint_fast64_t responses[SG_RT_COUNT][SG_ANSWER_COUNT + 1];
     atomic_uint_fast64_t events_accepted, events_rejected;
+    /* connections of the listeners, closed by reason (conn_guard.h) */
+    atomic_uint_fast64_t connections_closed[SG_CONN_REASON_COUNT];
+    atomic_size_t connections_open;
 };
 
 /* Counts a response of `status` on `route`. */

@@ -24,6 +24,8 @@
  * fault: the log line does not name the connection, so with several
  * candidates libmicrohttpd's own (whole) answer goes out.
  *
+ * What this relies on in libmicrohttpd 0.9.75 is listed in mhd_compat.h.
+ *
  * Threads: libmicrohttpd runs every callback of a connection on the worker
  * thread that owns it (close_all_connections at shutdown included), so the
  * lists of requests not yet started and of chunked bodies being read are
@@ -37,6 +39,7 @@
 #include "http_head.h"
 #include "http_internal.h"
 #include "log.h"
+#include "mhd_compat.h"
 
 /* How many not-yet-started requests the log hook looks through: under a
  * slowloris crowd the one it wants may lie deeper; then libmicrohttpd's own
@@ -127,7 +130,7 @@ static size_t target_len(const struct sg_http_request *req, const char *version,
     uintptr_t t = (uintptr_t)req->target_raw, v = (uintptr_t)version;
     if (!req->target_raw || v <= t + visible)
         return visible;
-    return (size_t)(v - 1 - t);
+    return (size_t)(v - SG_MHD_TARGET_VERSION_GAP - t);
 }
 
 enum sg_head_verdict sg_http_gate_check(struct sg_http_request *req, struct sg_http_head *h,
@@ -296,9 +299,9 @@ static struct sg_http_request *sole_tracked(void)
  * (status, its HTML text) is no chunk error. */
 static const char *chunk_error(unsigned *status, const char *html)
 {
-    if (*status == 400 && html && strstr(html, "chunked encoding"))
+    if (*status == 400 && html && strstr(html, SG_MHD_HTML_BAD_CHUNK))
         return "Invalid chunked body: the chunk framing does not parse";
-    if (*status == 413 && html && strstr(html, "chunk size"))
+    if (*status == 413 && html && strstr(html, SG_MHD_HTML_CHUNK_SIZE))
         return "Invalid chunked body: a chunk size is too large";
     if (*status == 500) {
         /* Only raised while a body is read and the read buffer is full: a
@@ -312,7 +315,7 @@ static const char *chunk_error(unsigned *status, const char *html)
 void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
-    static const char refusing[] = "Error processing request (HTTP response code is %u";
+    static const char refusing[] = SG_MHD_REFUSING_FMT;
     if (sg_log_enabled(SG_LOG_DEBUG)) {
         char msg[256];
         va_list cp;
@@ -324,11 +327,9 @@ void sg_http_gate_mhd_log(void *cls, const char *fmt, va_list ap)
     }
     if (strncmp(fmt, refusing, sizeof refusing - 1) != 0)
         return;
-    va_list cp;
-    va_copy(cp, ap);
-    unsigned status = va_arg(cp, unsigned);
-    const char *html = va_arg(cp, const char *);
-    va_end(cp);
+    unsigned status;
+    const char *html;
+    sg_mhd_refusal_args(ap, &status, &html);
     struct sg_http_request *req = refused_request();
     if (req) {
         answer_refused(req, status);

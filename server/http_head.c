@@ -162,9 +162,13 @@ void sg_http_head_field(struct sg_http_head *h, const struct sg_http_field *f)
     } else if (name_is(f, "Host")) {
         h->_n_host++;
     } else if (name_is(f, "Content-Encoding")) {
-        if (!value_is(f, "identity"))
+        h->_coding = sg_coding_parse(f->value, f->value_len);
+        if (h->_coding == SG_CODING_UNSUPPORTED || ++h->_n_coding > 1)
             refuse_quoting(h, SG_HEAD_UNSUPPORTED_MEDIA, "Content-Encoding ", f->value,
-                           trimmed_len(f), " is not supported: send the body uncompressed");
+                           trimmed_len(f),
+                           h->_n_coding > 1 ? " is a second coding: send one of gzip, deflate "
+                                              "or identity"
+                                            : " is not supported: send gzip, deflate or identity");
     } else if (name_is(f, "Expect")) {
         h->_expect_continue |= value_is(f, "100-continue");
     }
@@ -206,6 +210,7 @@ enum sg_head_verdict sg_http_head_finish(struct sg_http_head *h, size_t head_byt
                                     : SG_HEAD_BODY_NONE;
         info->content_length = h->_length;
         info->expect_continue = h->_expect_continue;
+        info->coding = h->_coding;
     }
     return h->_verdict;
 }

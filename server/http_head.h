@@ -9,9 +9,10 @@
  * Content-Length of digits only, or one Transfer-Encoding that is exactly
  * "chunked", never both; field names are tokens and values carry no
  * CR, LF, NUL or other control byte (RFC 9110 section 5.5); HTTP/1.1 has
- * exactly one Host (RFC 9112 section 3.2); a Content-Encoding other than
- * identity is refused, since the gateway does not decompress and must not
- * store encoded bytes as if they were the event. The head as received must
+ * exactly one Host (RFC 9112 section 3.2); one Content-Encoding, identity,
+ * gzip or deflate (inflate.h decodes the last two): another coding, or
+ * codings stacked, is refused (415), since the gateway must not store
+ * encoded bytes as if they were the event. The head as received must
  * fit max_header_bytes (431).
  *
  * libmicrohttpd keeps the head in place in its read buffer, with each line
@@ -28,6 +29,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "inflate.h"
 
 /* One header field as libmicrohttpd exposes it (borrowed pointers). */
 struct sg_http_field {
@@ -63,6 +66,8 @@ struct sg_http_head {
     enum sg_head_verdict _verdict; /* the first refusal wins */
     unsigned _n_length, _n_te, _n_host;
     bool _te_chunked, _length_overflow, _length_invalid, _expect_continue;
+    unsigned _n_coding;
+    enum sg_coding _coding;
     uint64_t _length;
     char _message[SG_HTTP_HEAD_MESSAGE_MAX];
 };
@@ -72,6 +77,7 @@ struct sg_head_info {
     enum sg_head_body body;
     uint64_t content_length; /* when body == SG_HEAD_BODY_LENGTH */
     bool expect_continue;    /* Expect: 100-continue */
+    enum sg_coding coding;   /* Content-Encoding: identity, gzip or deflate */
 };
 
 /* Starts checking one request. `http11`: the request line said HTTP/1.1

@@ -18,6 +18,7 @@
 
 #include "answer.h"
 #include "buf.h"
+#include "conn_guard.h"
 #include "gateway.h"
 #include "http_head.h"
 #include "http_respond.h"
@@ -26,10 +27,11 @@
 #include "record.h"
 
 enum sg_req_state {
-    SG_REQ_RECEIVING = 0,        /* reading the body */
-    SG_REQ_DISCARDING,           /* body over the limit: read and drop, then 413 */
-    SG_REQ_DISCARDING_NO_MEMORY, /* no memory for the body: read and drop, then 503 */
-    SG_REQ_WAITING,              /* suspended until the ticket completes */
+    SG_REQ_RECEIVING = 0,         /* reading the body */
+    SG_REQ_DISCARDING,            /* body over the limit: read and drop, then 413 */
+    SG_REQ_DISCARDING_NO_MEMORY,  /* no memory for the body: read and drop, then 503 */
+    SG_REQ_DISCARDING_BAD_CODING, /* not the stated gzip/deflate: read and drop, then 415 */
+    SG_REQ_WAITING,               /* suspended until the ticket completes */
     SG_REQ_RESPONDED,
 };
 
@@ -39,6 +41,10 @@ enum sg_req_state {
  * queued before its body was read). Larger bodies are not worth reading: the
  * answer goes at once and the connection is closed. */
 #define SG_HTTP_SKIP_BODY_MAX (64 * 1024)
+
+/* The longest X-Amzn-Trace-Id the access log keeps (the ALB's is about 40
+ * bytes, with Self= and custom fields well under this). */
+#define SG_HTTP_TRACE_ID_MAX 256
 
 struct sg_http_request {
     struct sg_gateway *gw;
@@ -54,10 +60,13 @@ struct sg_http_request {
     char method[8];
     char path[160];
     int64_t start_ms;
-    unsigned status; /* the status answered, for the access log */
-    char error[96];  /* short reason for the access log, no payload */
-    struct sg_buf body;
-    size_t body_bytes; /* received, for the access log */
+    unsigned status;            /* the status answered, for the access log */
+    char error[96];             /* short reason for the access log, no payload */
+    struct sg_buf body;         /* decompressed when the body is encoded */
+    size_t body_bytes;          /* received (as sent, compressed or not), for the access log */
+    enum sg_coding coding;      /* the body's Content-Encoding */
+    struct sg_inflate *inflate; /* its decoder, owned; NULL for identity */
+    enum sg_inflate_result coding_error; /* why a body is SG_REQ_DISCARDING_BAD_CODING */
     struct sg_ingest ingest;
     struct sg_record *records; /* n_valid of them, borrowed by the pipeline */
     struct sg_result *results; /* one per input record */
@@ -65,9 +74,12 @@ struct sg_http_request {
     bool started;      /* the access handler has run for this request */
     bool answered_raw; /* answered by sg_http_gate_answer_raw: close */
     struct sg_http_request *gate_next, **gate_pprev; /* on one of http_gate.c's lists */
-    bool in_first_call;           /* answers now may be deferred (see defer_ok) */
-    bool defer_ok;                /* the body may be read and dropped before answering */
-    struct MHD_Response *pending; /* a deferred answer, owned; queued on the last call */
+    struct sg_http_conn *guard; /* the connection's record (http_conns.c), borrowed; may be NULL */
+    char client_ip[SG_IP_TEXT_MAX]; /* from X-Forwarded-For via a trusted proxy; "" = the peer */
+    char trace_id[SG_HTTP_TRACE_ID_MAX + 1]; /* X-Amzn-Trace-Id via a trusted proxy */
+    bool in_first_call;                      /* answers now may be deferred (see defer_ok) */
+    bool defer_ok;                           /* the body may be read and dropped before answering */
+    struct MHD_Response *pending;            /* a deferred answer, owned; queued on the last call */
     unsigned pending_status;
     const char *target_raw; /* libmicrohttpd's request target, borrowed: only its
                              * address is used, on the first handler call */
@@ -139,5 +151,41 @@ void sg_http_ingest_free(struct sg_http_request *req);
  * queueing a response, or MHD_NO to drop the connection. */
 enum MHD_Result sg_http_ops_handle(struct sg_http_request *req, const char *path);
 bool sg_http_ops_is_path(const char *path);
+
+/* ---- connections and the slow-client guard (http_conns.c) ------------- */
+
+struct sg_http_conns; /* the open connections of one listener */
+struct sg_http_conn;  /* one connection's record */
+struct sg_http_guard; /* the housekeeping thread */
+
+/* A listener's set, with the limits of gw->cfg (borrowed). NULL when out
+ * of memory. */
+struct sg_http_conns *sg_http_conns_new(struct sg_gateway *gw);
+void sg_http_conns_free(struct sg_http_conns *s); /* NULL-safe; after the daemon stopped */
+
+/* MHD_OPTION_NOTIFY_CONNECTION (cls: the listener's set). */
+void sg_http_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code);
+
+/* The record of `conn` (NULL when untracked). On the connection's thread. */
+struct sg_http_conn *sg_http_conn_of(struct MHD_Connection *conn);
+
+/* Moves the connection to `phase`, starting now (NULL-safe; on the
+ * connection's thread). */
+void sg_http_conn_set_phase(struct sg_http_conn *c, enum sg_conn_phase phase);
+enum sg_conn_phase sg_http_conn_phase(const struct sg_http_conn *c);
+
+/* Counts body bytes received in the body phase (NULL-safe). */
+void sg_http_conn_add_body(struct sg_http_conn *c, size_t n);
+
+/* Why the guard closed the connection, or SG_CONN_OPEN (NULL-safe). */
+enum sg_conn_close_reason sg_http_conn_reason(struct sg_http_conn *c);
+
+/* Starts the housekeeping thread over up to two sets (NULL entries are
+ * skipped; borrowed, must outlive the guard). NULL on failure. */
+struct sg_http_guard *sg_http_guard_start(struct sg_http_conns *const *sets, size_t n);
+
+/* Stops and joins the thread (NULL-safe). Before the daemons stop. */
+void sg_http_guard_stop(struct sg_http_guard *g);
 
 #endif

@@ -119,6 +119,16 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
     rc |= histogram(b, "streamgate_putrecords_batch_records", "Records per PutRecords call.",
                     st.batch_buckets, sg_batch_bucket_records, SG_BATCH_BUCKETS, 1.0,
                     (double)st.batch_records_sum);
+    rc |= sg_buf_append_str(b, "# HELP streamgate_connections_closed_total Connections closed, by "
+                               "reason (README, Slow clients).\n"
+                               "# TYPE streamgate_connections_closed_total counter\n");
+    for (int r = SG_CONN_OPEN + 1; r < SG_CONN_REASON_COUNT; r++)
+        rc |= sg_buf_printf(b, "streamgate_connections_closed_total{reason=\"%s\"} %llu\n",
+                            sg_conn_reason_name((enum sg_conn_close_reason)r),
+                            (unsigned long long)atomic_load(&gw->connections_closed[r]));
+    rc |= sg_buf_printf(
+        b, "# TYPE streamgate_connections_open gauge\nstreamgate_connections_open %zu\n",
+        atomic_load(&gw->connections_open));
     rc |= sg_dead_letter_metrics(gw->dead_letter, b);
     uint64_t cred_loaded, cred_failed;
     sg_creds_provider_stats(gw->creds, &cred_loaded, &cred_failed);

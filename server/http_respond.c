@@ -46,7 +46,8 @@ static struct MHD_Response *build(unsigned status, const struct sg_respond_ctx *
 struct MHD_Response *sg_respond_json_new(unsigned status, const struct sg_respond_ctx *ctx,
                                          const char *body, size_t len)
 {
-    return build(status, ctx, body, len, NULL);
+    /* An error status carries its x-amzn-ErrorType whatever the body. */
+    return build(status, ctx, body, len, status >= 400 ? sg_respond_error_type(status) : NULL);
 }
 
 struct MHD_Response *sg_respond_empty_new(unsigned status, const struct sg_respond_ctx *ctx)

@@ -28,7 +28,8 @@ struct sg_respond_ctx {
     size_t n_extra;
 };
 
-/* Builds a response of `body` (copied) with `status`'s headers. Returns a
+/* Builds a response of `body` (copied) with `status`'s headers (and, for a
+ * status of 400 or more, its x-amzn-ErrorType). Returns a
  * response the caller owns (queue it, then MHD_destroy_response), or NULL
  * when out of memory. */
 struct MHD_Response *sg_respond_json_new(unsigned status, const struct sg_respond_ctx *ctx,

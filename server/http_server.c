@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "http_internal.h"
 #include "http_respond.h"
 #include "log.h"
+#include "mhd_compat.h"
 
 /* What one daemon serves: the traffic listener serves everything (but
  * /metrics when a separate operations listener exists); the operations
@@ -23,15 +25,20 @@ struct listener {
     struct sg_gateway *gw;
     bool ops_only;
     bool metrics;
+    struct sg_http_conns *conns; /* its open connections (http_conns.c) */
 };
 
-/* Pool room past max_header_bytes: the answer's header lines (a few hundred
- * bytes, CORS included) and read-buffer growth with some margin. */
-#define SG_HTTP_POOL_SLACK ((size_t)16 * 1024)
+/* New connections wait here while the daemon is at its connection limit
+ * (libmicrohttpd stops accepting then) until the guard sheds slots; a SYN
+ * that finds it full is dropped and retried by the client a second later.
+ * The kernel caps it at net.core.somaxconn (4096 by default since Linux
+ * 5.4). */
+#define SG_HTTP_LISTEN_BACKLOG 4096
 
 struct sg_http_server {
     struct MHD_Daemon *daemon, *ops_daemon;
     struct listener traffic, ops;
+    struct sg_http_guard *guard;
     unsigned port, ops_port;
 };
 
@@ -213,7 +220,64 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     req->policy = sg_policy_slot_get(&l->gw->policy);
     atomic_fetch_add(&l->gw->active_requests, 1);
     sg_http_gate_track(req);
+    req->guard = sg_http_conn_of(conn);
+    /* A later request's head counts from its request line (the idle
+     * deadline bounded the wait for it); the first one's from the accept. */
+    if (sg_http_conn_phase(req->guard) == SG_CONN_IDLE)
+        sg_http_conn_set_phase(req->guard, SG_CONN_HEAD);
     return req;
+}
+
+/* Joins every X-Forwarded-For line, in order, as one list. */
+struct xff_join {
+    char buf[4096];
+    size_t len;
+    bool cut;
+};
+
+static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    struct xff_join *j = cls;
+    if (key_size != 15 || strncasecmp(key, "X-Forwarded-For", 15) != 0 || !value)
+        return MHD_YES;
+    if (j->len + value_size + 2 > sizeof j->buf) {
+        /* Too long to read whole: the entries the proxies added are on the
+         * right, so keep the rightmost lines only. */
+        j->cut = true;
+        j->len = 0;
+        if (value_size + 1 > sizeof j->buf)
+            return MHD_YES;
+    }
+    if (j->len)
+        j->buf[j->len++] = ',';
+    memcpy(j->buf + j->len, value, value_size);
+    j->len += value_size;
+    return MHD_YES;
+}
+
+/* The caller's address and trace id, when the TCP peer is a trusted proxy
+ * (trusted_proxies): from X-Forwarded-For, the right-most address that is
+ * not a trusted proxy. From any other peer both headers are ignored. */
+static void client_address(struct sg_http_request *req)
+{
+    const struct sg_config *cfg = req->gw->cfg;
+    if (!cfg->n_trusted_proxies)
+        return;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    struct sg_ip peer, client;
+    if (!ci || sg_ip_from_sockaddr(ci->client_addr, &peer) != 0 ||
+        !sg_cidr_match(cfg->trusted_proxies, cfg->n_trusted_proxies, &peer))
+        return;
+    struct xff_join j = {.len = 0};
+    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, join_xff, &j);
+    if (sg_xff_client(j.buf, j.len, cfg->trusted_proxies, cfg->n_trusted_proxies, &client))
+        sg_ip_format(&client, req->client_ip, sizeof req->client_ip);
+    const char *trace = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Amzn-Trace-Id");
+    if (trace)
+        snprintf(req->trace_id, sizeof req->trace_id, "%s", trace);
 }
 
 /* Whether an answer decided now may wait until the body is read (keeping
@@ -250,6 +314,7 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
     if (req->answered_raw)
         return MHD_NO; /* answered from the libmicrohttpd log hook: close */
     sg_http_request_headers_in(req);
+    client_address(req);
     struct sg_http_head head;
     struct sg_head_info info;
     enum sg_head_verdict v = sg_http_gate_check(req, &head, method, version, &info);
@@ -260,9 +325,15 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
                             sg_http_head_message(&head));
     }
     req->defer_ok = can_defer(&info);
+    req->coding = info.coding;
     req->in_first_call = true;
     enum MHD_Result ret = route(l, req);
     req->in_first_call = false;
+    /* A body to read (kept or read and dropped) is held to the minimum
+     * rate; otherwise the request is being answered. */
+    bool reading =
+        info.body != SG_HEAD_BODY_NONE && (req->state != SG_REQ_RESPONDED || req->pending != NULL);
+    sg_http_conn_set_phase(req->guard, reading ? SG_CONN_BODY : SG_CONN_BUSY);
     if (info.body == SG_HEAD_BODY_CHUNKED && req->state != SG_REQ_RESPONDED)
         sg_http_gate_track_chunked(req); /* so that a chunk error is answered as ours */
     return ret;
@@ -279,8 +350,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO; /* on_uri ran out of memory: drop the connection */
     if (!req->started)
         return first_call(cls, req, method, version);
-    if (*upload_data_size == 0)
+    if (*upload_data_size == 0) {
         sg_http_gate_untrack(req); /* the body is complete */
+        if (sg_http_conn_phase(req->guard) == SG_CONN_BODY)
+            sg_http_conn_set_phase(req->guard, SG_CONN_BUSY);
+    } else {
+        sg_http_conn_add_body(req->guard, *upload_data_size);
+    }
     if (req->pending) {
         if (*upload_data_size) {
             req->body_bytes += *upload_data_size; /* read and dropped */
@@ -303,16 +379,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void access_log(const struct sg_http_request *req, enum MHD_RequestTerminationCode toe)
 {
+    char ip[SG_IP_TEXT_MAX] = "";
+    struct sg_ip peer;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    char ip[INET6_ADDRSTRLEN] = "";
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof ip);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
-    }
+    if (req->client_ip[0])
+        snprintf(ip, sizeof ip, "%s", req->client_ip);
+    else if (ci && sg_ip_from_sockaddr(ci->client_addr, &peer) == 0)
+        sg_ip_format(&peer, ip, sizeof ip);
     struct sg_buf b;
     sg_buf_init(&b, 4096);
     int rc = sg_buf_printf(&b, "{\"type\":\"access\",\"requestId\":\"%s\",\"ip\":\"%s\",",
@@ -330,6 +404,8 @@ static void access_log(const struct sg_http_request *req, enum MHD_RequestTermin
     const char *kid = req->api_key_id ? req->api_key_id : "";
     rc |= sg_buf_append_json_string(&b, kid, strlen(kid));
     rc |= sg_buf_printf(&b, ",\"bytes\":%zu", req->body_bytes);
+    rc |= sg_buf_append_str(&b, ",\"traceId\":");
+    rc |= sg_log_append_json_text(&b, req->trace_id, strlen(req->trace_id));
     rc |= sg_buf_append_str(&b, ",\"error\":");
     rc |= sg_log_append_json_text(&b, req->error, strlen(req->error));
     rc |= sg_buf_printf(&b, ",\"completed\":%s}",
@@ -337,6 +413,35 @@ static void access_log(const struct sg_http_request *req, enum MHD_RequestTermin
     if (rc == 0)
         sg_log_line(b.data, b.len);
     sg_buf_free(&b);
+}
+
+/* A request whose connection the guard closed: no answer went out; the
+ * access log has the status the rule stands for and why. */
+static void closed_by_guard(struct sg_http_request *req)
+{
+    enum sg_conn_close_reason r = sg_http_conn_reason(req->guard);
+    if (r == SG_CONN_OPEN || req->status != 0)
+        return;
+    const struct sg_config *cfg = req->gw->cfg;
+    switch (r) {
+    case SG_CONN_HEADER_TIMEOUT:
+        req->status = 408;
+        snprintf(req->error, sizeof req->error,
+                 "closed: the head was not whole within %us (limits.header_timeout_s)",
+                 cfg->header_timeout_s);
+        break;
+    case SG_CONN_BODY_TOO_SLOW:
+        req->status = 408;
+        snprintf(req->error, sizeof req->error,
+                 "closed: the body came slower than %zu bytes/s (limits.body_min_bytes_per_s)",
+                 cfg->body_min_rate);
+        break;
+    default:
+        req->status = 503;
+        snprintf(req->error, sizeof req->error,
+                 "closed: shed at the connection limit (limits.max_connections)");
+        break;
+    }
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -367,6 +472,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         sg_log(SG_LOG_ERROR, "request %s completed with records pending", req->request_id);
         return;
     }
+    closed_by_guard(req);
+    /* The connection waits for its next request (or is about to close). */
+    sg_http_conn_set_phase(req->guard, SG_CONN_IDLE);
     if (gw->cfg->access_log)
         access_log(req, toe);
     sg_http_ingest_free(req);
@@ -417,15 +525,20 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
         /* First, so that no message goes to libmicrohttpd's stderr logger. */
         MHD_OPTION_EXTERNAL_LOGGER, sg_http_gate_mhd_log, l, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
+        (unsigned int)cfg->max_connections,
+        /* The guard (http_conns.c) ends idle connections at idle_timeout_s;
+         * libmicrohttpd's own idle timeout, a second later, still ends a
+         * client that stops reading its answer. */
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->idle_timeout_s + 1,
+        MHD_OPTION_NOTIFY_CONNECTION, sg_http_conns_notify, l->conns, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, l, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)SG_HTTP_LISTEN_BACKLOG,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
         /* The pool holds the head, the read buffer and the answer's header
          * lines: with only max_header_bytes, a head just under it left no
          * room for the answer, which was then never sent. The gateway
          * enforces max_header_bytes itself (431, http_head.c); heads beyond
          * the pool get libmicrohttpd's own 431. */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes + SG_HTTP_POOL_SLACK,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes + SG_MHD_POOL_SLACK,
         MHD_OPTION_END);
     if (!d) {
         sg_log(SG_LOG_ERROR, "cannot listen on %s:%u", host, port);
@@ -439,17 +552,26 @@ static struct MHD_Daemon *start_daemon(const struct sg_config *cfg, struct liste
 struct sg_http_server *sg_http_server_start(struct sg_gateway *gw)
 {
     const struct sg_config *cfg = gw->cfg;
+    char why[512];
+    if (sg_mhd_version_check(why, sizeof why) != 0) {
+        sg_log(SG_LOG_ERROR, "%s", why);
+        return NULL;
+    }
     struct sg_http_server *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     bool separate_ops = cfg->ops_host[0] != '\0';
-    s->traffic = (struct listener){gw, false, !separate_ops};
-    s->ops = (struct listener){gw, true, true};
-    s->daemon =
-        start_daemon(cfg, &s->traffic, cfg->listen_host, cfg->listen_port, cfg->threads, &s->port);
+    s->traffic = (struct listener){gw, false, !separate_ops, sg_http_conns_new(gw)};
+    s->ops = (struct listener){gw, true, true, separate_ops ? sg_http_conns_new(gw) : NULL};
+    if (s->traffic.conns && (!separate_ops || s->ops.conns))
+        s->daemon = start_daemon(cfg, &s->traffic, cfg->listen_host, cfg->listen_port, cfg->threads,
+                                 &s->port);
     if (s->daemon && separate_ops)
         s->ops_daemon = start_daemon(cfg, &s->ops, cfg->ops_host, cfg->ops_port, 1, &s->ops_port);
-    if (!s->daemon || (separate_ops && !s->ops_daemon)) {
+    struct sg_http_conns *sets[2] = {s->traffic.conns, s->ops.conns};
+    if (s->daemon && (!separate_ops || s->ops_daemon))
+        s->guard = sg_http_guard_start(sets, 2);
+    if (!s->daemon || (separate_ops && !s->ops_daemon) || !s->guard) {
         sg_http_server_stop(s);
         return NULL;
     }
@@ -477,9 +599,12 @@ void sg_http_server_stop(struct sg_http_server *s)
 {
     if (!s)
         return;
+    sg_http_guard_stop(s->guard); /* first: it reaches into the daemons' sockets */
     if (s->ops_daemon)
         MHD_stop_daemon(s->ops_daemon);
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    sg_http_conns_free(s->traffic.conns);
+    sg_http_conns_free(s->ops.conns);
     free(s);
 }

@@ -5,6 +5,10 @@
  *   PUT .../record   {"Data": <JSON value>, "PartitionKey": "..."}
  *   PUT .../records  {"records": [{"data": <value>, "partition-key": "..."}]}
  *                 or {"Records": [{"Data": <value>, "PartitionKey": "..."}]}
+ * On event streams each event is checked by event.h's rules, with the
+ * stream's catalog, unknown-type rule and created_at window given in
+ * sg_ingest_limits.rules; an invalid record's error names its rule and
+ * JSON path (sg_ingest_item.rule, .path).
  * Stored bytes: on event streams the enriched event (event.h); on
  * pass-through streams the compact JSON of Data, except that a string `data`
  * in the tutorial shape is stored as the string's own bytes, as API

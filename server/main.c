@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "apikeys.h"
+#include "catalog.h"
 #include "clock.h"
 #include "config.h"
 #include "creds.h"
@@ -52,7 +53,8 @@ static void usage(FILE *out)
             "Environment: STREAMGATE_LISTEN=host:port, STREAMGATE_LOG_LEVEL, STREAMGATE_THREADS,\n"
             "AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL and the\n"
             "standard AWS credential variables. See README.md.\n"
-            "Signals: SIGTERM/SIGINT drain and exit; SIGHUP reloads API keys, CORS and limits.\n");
+            "Signals: SIGTERM/SIGINT drain and exit; SIGHUP reloads API keys, CORS, limits and\n"
+            "event streams' catalogs, unknown_event_types and created_at_window.\n");
 }
 
 struct options {
@@ -155,8 +157,18 @@ static void wait_for_answers(struct sg_gateway *gw, int64_t until_ms)
     }
 }
 
-/* SIGHUP: load the file again; if it is valid, swap in its API keys, CORS
- * and limits. A bad file is refused and the running policy stays. */
+/* Event types of the policy's catalogs, for the start-up and reload logs. */
+static size_t catalog_types(const struct sg_policy *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_streams; i++)
+        n += p->streams[i].catalog ? sg_catalog_count(p->streams[i].catalog) : 0;
+    return n;
+}
+
+/* SIGHUP: load the file again; if it is valid, swap in its API keys, CORS,
+ * limits and event streams' rules (catalogs included). A bad file, or a
+ * catalog that does not load, is refused and the running policy stays. */
 static void reload_policy(struct sg_gateway *gw, const char *path)
 {
     struct sg_config *next = malloc(sizeof *next);
@@ -173,9 +185,9 @@ static void reload_policy(struct sg_gateway *gw, const char *path)
     } else {
         sg_policy_slot_swap(&gw->policy, pol);
         sg_log(SG_LOG_INFO,
-               "reloaded %s: %zu API key(s); API keys, CORS and body/record limits "
-               "applied (other settings need a restart)",
-               path, sg_apikeys_count(pol->apikeys));
+               "reloaded %s: %zu API key(s), %zu catalog event type(s); API keys, CORS, "
+               "body/record limits and event rules applied (other settings need a restart)",
+               path, sg_apikeys_count(pol->apikeys), catalog_types(pol));
     }
     free(next);
 }
@@ -305,12 +317,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "streamgate: invalid configuration %s: %s\n", opt.config, err);
         return 2;
     }
-    sg_policy_release(pol);
     if (opt.check_only) {
         printf("configuration %s is valid: %zu stream(s), listen %s:%u\n", opt.config,
                cfg.n_streams, cfg.listen_host, cfg.listen_port);
+        for (size_t i = 0; i < pol->n_streams; i++)
+            if (pol->streams[i].catalog)
+                printf(
+                    "stream %s: catalog %s, %zu event type(s)\n", pol->streams[i].name,
+                    sg_config_find_stream(&cfg, pol->streams[i].name, strlen(pol->streams[i].name))
+                        ->catalog,
+                    sg_catalog_count(pol->streams[i].catalog));
+        for (size_t i = 0; i < cfg.n_streams; i++)
+            if (cfg.streams[i].dead_letter_stream[0])
+                printf("stream %s: refused events kept in %s\n", cfg.streams[i].name,
+                       cfg.streams[i].dead_letter_stream);
+        sg_policy_release(pol);
         return 0;
     }
+    sg_policy_release(pol);
     enum sg_log_level lvl = SG_LOG_INFO;
     sg_log_level_parse(cfg.log_level, &lvl);
     sg_log_set_level(lvl);

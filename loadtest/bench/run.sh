@@ -69,15 +69,20 @@ declare -A CASES=(
     [kinesalite_records_b100]="records.lua 8 100 0"
     [record_c64_kpl]="record.lua 64 1 0"
     [records_b500_kpl]="records.lua 32 500 0"
+    [records_b500_catalog]="records.lua 32 500 0"
 )
 # The stream of a case (SG_STREAM of the wrk scripts), when not events:
-# events_kpl aggregates (bench.json: "aggregation": "kpl", KPL's defaults).
+# events_kpl aggregates (bench.json: "aggregation": "kpl", KPL's defaults);
+# events_catalog checks each event against the catalog of the 100 types
+# (bench.json: "catalog": "catalog", written by bench/make_catalog.mjs).
 declare -A CASE_STREAM=(
     [record_c64_kpl]=events_kpl
     [records_b500_kpl]=events_kpl
+    [records_b500_catalog]=events_catalog
 )
 FAKE_ORDER="record_c64 record_c256 records_b100 records_b500 record_c64_invalid10 endpoint_b500"
 FAKE_ORDER="$FAKE_ORDER floor_direct_c64 floor_deferred_c64 record_c64_kpl records_b500_kpl"
+FAKE_ORDER="$FAKE_ORDER records_b500_catalog"
 KINESALITE_ORDER="kinesalite_record_c16 kinesalite_records_b100"
 
 die() {

@@ -112,7 +112,7 @@ search:no_results user_id=id:usr query=text:4 locale=locale
 support:ticket:opened ticket_id=id:tkt user_id=id:usr category=enum:billing|technical|content|account priority=enum:low|normal|high|urgent
 support:ticket:replied ticket_id=id:tkt author_id=id:usr from_staff=bool length=int:1:5000
 support:ticket:closed ticket_id=id:tkt user_id=id:usr resolution=enum:solved|duplicate|no_response time_to_close_h=int:1:720
-support:chat:started chat_id=id:cht user_id=id:usr page=url:h wait_s=int:0:900
+support:chat:started chat_id=id:cht user_id=id:usr page_url=url:h wait_s=int:0:900
 support:feedback:submitted user_id=id:usr score=int:0:10 comment=text:12 channel=enum:web|email|in_app
 social:comment:posted comment_id=id:cmt user_id=id:usr lesson_id=id:lsn length=int:1:4000 reply_to=enum:none|parent
 social:comment:liked comment_id=id:cmt user_id=id:usr

@@ -47,7 +47,7 @@ const ERRORS = {
     "Body over the route's limit (2 MiB /record, 10 MiB /records), or a record as stored (data + partition key) over 1 MiB.",
     "Request body is over the 2097152-byte limit"],
   415: ["UnsupportedMediaTypeException",
-    "Content-Type is not application/json, or a Content-Encoding other than identity.",
+    "Content-Type is not application/json, a Content-Encoding other than identity, gzip or deflate, or a compressed body that is not what its Content-Encoding says.",
     "Unsupported Media Type: send Content-Type: application/json"],
   429: ["TooManyRequestsException", "Over the API key's rate; retry after Retry-After.", "Too Many Requests"],
   431: ["RequestHeaderFieldsTooLargeException", "Request line + header fields over limits.max_header_bytes.",
@@ -204,13 +204,24 @@ export function buildOpenApi(catalog) {
       required: ["SequenceNumber", "ShardId"],
       additionalProperties: false,
     },
+    RecordError: {
+      type: "object",
+      description: "A record that was not stored: InvalidEvent (it broke a rule) or Kinesis' error code.",
+      properties: {
+        ErrorCode: { type: "string", examples: ["InvalidEvent", "ProvisionedThroughputExceededException"] },
+        ErrorMessage: { type: "string" },
+      },
+      required: ["ErrorCode", "ErrorMessage"],
+      additionalProperties: false,
+    },
     RecordsResult: {
       type: "object",
       description:
         "One entry per input record, in input order. A record that failed validation gets ErrorCode " +
         "InvalidEvent and the message naming the rule; a record Kinesis did not accept before the deadline " +
         "gets Kinesis' error code. When no record was stored because of Kinesis, the answer is the error " +
-        "status instead; when no record is valid, 400 with \"no valid records; records[0]: <message>\".",
+        "status instead; when no record is valid, 400 with \"no valid records; records[0]: <message>\" " +
+        "and, beside the message, FailedRecordCount and one InvalidEvent entry per record.",
       properties: {
         FailedRecordCount: { type: "integer", minimum: 0, maximum: 500 },
         Records: {
@@ -220,15 +231,7 @@ export function buildOpenApi(catalog) {
           items: {
             oneOf: [
               ref("RecordResult"),
-              {
-                type: "object",
-                properties: {
-                  ErrorCode: { type: "string", examples: ["InvalidEvent", "ProvisionedThroughputExceededException"] },
-                  ErrorMessage: { type: "string" },
-                },
-                required: ["ErrorCode", "ErrorMessage"],
-                additionalProperties: false,
-              },
+              ref("RecordError"),
             ],
           },
         },
@@ -247,8 +250,14 @@ export function buildOpenApi(catalog) {
     },
     Error: {
       type: "object",
-      description: "A gateway-level error, as API Gateway sends it; x-amzn-ErrorType names its type.",
-      properties: { message: { type: "string" } },
+      description:
+        "A gateway-level error, as API Gateway sends it; x-amzn-ErrorType names its type. On /records, " +
+        "when no record is valid, FailedRecordCount and Records (one InvalidEvent entry per record) follow.",
+      properties: {
+        message: { type: "string" },
+        FailedRecordCount: { type: "integer", minimum: 1, maximum: 500 },
+        Records: { type: "array", minItems: 1, maxItems: 500, items: ref("RecordError") },
+      },
       required: ["message"],
       additionalProperties: false,
     },

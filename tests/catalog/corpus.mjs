@@ -16,10 +16,11 @@
 // inside), no more digits than a double holds next to a bound
 // (1.0000000000000001 is 1 to JSON.parse), no underflow (1e-400 is 0).
 // Those bounds are the C unit tests' (tests/unit/test_catalog*.c), where
-// the exact text is known. Lone surrogates (\ud800 alone) are left out too:
-// RFC 8259 leaves their meaning open and I-JSON forbids them; JSON.parse
-// keeps them, a strict parser refuses the text. Duplicate member names are
-// left out for the same reason (JSON.parse keeps the last).
+// the exact text is known. Lone surrogates (\ud800 alone) and duplicate
+// member names are left out too: RFC 8259 leaves their meaning open, I-JSON
+// forbids them, and the gateway refuses them as invalid JSON while
+// JSON.parse keeps the surrogate and the last duplicate. Nesting deeper
+// than limits.max_json_depth is a limit of the body, not of the schema.
 import { COMMON_FIELDS, DERIVED_FIELDS } from "../../scripts/catalog/compose.mjs";
 
 // mulberry32: small, seeded, the same sequence on every machine.
@@ -49,7 +50,9 @@ const raw = (t) => new Raw(t);
 // escaped: "none" (JSON.stringify's), "nonascii" (every non-ASCII code unit
 // as \uXXXX, so astral characters become surrogate-pair escapes), "all"
 // (every character escaped), "mixed" (a random share, "\/" included).
-export function serialize(v, esc = "none", rng = null) {
+export function serialize(v, esc = "none", rng = null, spaced = false) {
+  // Whitespace between tokens (spaces and tabs only: a line is one event).
+  const w = () => (spaced && rng.chance(0.5) ? rng.pick([" ", "  ", "\t", " \t "]) : "");
   if (v instanceof Raw) return v.text;
   if (v === null || typeof v === "boolean") return String(v);
   if (typeof v === "number") {
@@ -57,8 +60,9 @@ export function serialize(v, esc = "none", rng = null) {
     return JSON.stringify(v);
   }
   if (typeof v === "string") return quote(v, esc, rng);
-  if (Array.isArray(v)) return `[${v.map((x) => serialize(x, esc, rng)).join(",")}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${quote(k, esc, rng)}:${serialize(x, esc, rng)}`).join(",")}}`;
+  if (Array.isArray(v)) return `[${w()}${v.map((x) => serialize(x, esc, rng, spaced)).join(`${w()},${w()}`)}${w()}]`;
+  const members = Object.entries(v).map(([k, x]) => `${w()}${quote(k, esc, rng)}${w()}:${w()}${serialize(x, esc, rng, spaced)}${w()}`);
+  return `{${members.join(",")}${w()}}`;
 }
 
 const hex4 = (c, upper = false) => {
@@ -177,7 +181,9 @@ function intText(rng, v) {
   if (v !== 0 && v % 1000 === 0) forms.push(`${v / 1000}e3`, `${v / 1000}E+3`);
   if (v !== 0 && v % 10 === 0) forms.push(`${v / 10}e1`);
   if (Math.abs(v) < 1e14 && v !== 0) forms.push(`${v * 10}e-1`, `${v * 100}E-2`);
-  if (v === 0) forms.push("-0", "0.0", "0e5", "-0.0");
+  if (v === 0) forms.push("-0", "0.0", "0e5", "-0.0", "0E-7");
+  // The same integer with its digits moved by the exponent (decimal, exact).
+  if (v > 0 && v < 1e6) forms.push(`0.${"0".repeat(15)}${v}e${15 + String(v).length}`, `${v}${"0".repeat(17)}e-17`, `${v}.${"0".repeat(25)}`);
   return raw(rng.pick(forms));
 }
 
@@ -312,7 +318,12 @@ export function valuesAround(rng, ps) {
     out.push(["range", -1], ["range", raw("-0")], ["range", raw("-1e308")]);
     if (t === "integer")
       out.push(["range", 2 ** 53], ["range", -(2 ** 53)], ["range", raw("9007199254740993")], ["range", raw("1e19")],
-        ["range", raw("-1e19")], ["range", raw("-9223372036854775809000")], ["range", raw("99999999999999999999")]);
+        ["range", raw("-1e19")], ["range", raw("-9223372036854775809000")], ["range", raw("99999999999999999999")],
+        // 2^63 and -2^63 are doubles, and so is the next double below -2^63 (-2^63 - 2048).
+        ["range", raw("9223372036854775808")], ["range", raw("9.223372036854775808e18")], ["range", raw("9223372036854775808.0")],
+        ["range", raw("-9223372036854775808")], ["range", raw("-9.223372036854775808E+18")], ["range", raw("-9223372036854777856")],
+        ["range", raw("123456789012345678901234567890")], ["range", raw("1e18")], ["range", raw("-1e18")], ["range", raw("4611686018427387904")],
+        ["range", raw("1.5e1")], ["range", raw("1.00000000001")], ["range", raw("100.5e-1")], ["range", raw("15e-1")]);
     else out.push(["range", raw("1.7976931348623157e308")], ["range", raw("-1.7976931348623157e308")], ["range", raw("4.9e-324")], ["range", raw("1e309")]);
   }
   if (t === "string" && !ps.enum && ps.const === undefined && !ps.format) {
@@ -409,7 +420,8 @@ const ESCAPES = ["none", "none", "none", "nonascii", "all", "mixed"];
 export function generateCorpus({ catalog, composeFor, now, window, seed = 17, validPerType = 80 }) {
   const rng = prng(seed);
   const cases = [];
-  const push = (kw, type, ev, esc = rng.pick(ESCAPES)) => cases.push({ kw, type: type?.name ?? "", line: serialize(ev, esc, rng) });
+  const push = (kw, type, ev, esc = rng.pick(ESCAPES)) =>
+    cases.push({ kw, type: type?.name ?? "", line: serialize(ev, esc, rng, rng.chance(0.2)) });
   for (const type of catalog) {
     const composed = composeFor(type);
     for (let i = 0; i < validPerType; i++) push("valid", type, eventOf(rng, type, composed, now, window, { full: i % 2 === 0 }));
@@ -429,7 +441,8 @@ export function generateCorpus({ catalog, composeFor, now, window, seed = 17, va
       push("required", type, eventOf(rng, type, composed, now, window, { full: true }));
     }
     // additionalProperties: an undeclared field, another type's field, a derived one, a near-miss name.
-    for (const extra of ["extra_field", "amount", "user_id", "event_type", "created_datetime", "Event_uuid", "lesson_id", "x".repeat(200)]) {
+    for (const extra of ["extra_field", "amount", "user_id", "event_type", "created_datetime", "Event_uuid", "lesson_id", "x".repeat(200),
+      "é".repeat(60), "a" + "😀".repeat(40), "\u0000", "a\"b", "a\\b", "\ud83d\ude00", "__proto__", "constructor", ""]) {
       const ev = eventOf(rng, type, composed, now, window);
       if (extra in ev && !DERIVED_FIELDS.includes(extra)) continue;
       ev[extra] = rng.pick([1, "x", null, true, [], { a: 1 }]);
@@ -452,7 +465,6 @@ export function generateCorpus({ catalog, composeFor, now, window, seed = 17, va
       if (rng.chance(0.5)) push("created_at", type, { ...base(), created_at: c });
   }
   // Event names: the rule, unknown types, escapes of a known name.
-  const names = catalog.map((t) => t.name);
   for (let i = 0; i < 150; i++) {
     const type = rng.pick(catalog);
     const composed = composeFor(type);
@@ -460,7 +472,8 @@ export function generateCorpus({ catalog, composeFor, now, window, seed = 17, va
     const r = rng.next();
     if (r < 0.4) ev.event_name = rng.pick(NAME_RULE_CASES);
     else if (r < 0.6) ev.event_name = rng.pick(["payment:order:complete", "pament:order:completed", "payment", "payment:order",
-      "account:created:extra", "lesson:started:x", "order", "unknown:type", "a:b", "x"]);
+      "account:created:extra", "lesson:started:x", "order", "unknown:type", "a:b", "x", "__proto__", "constructor",
+      "to_string", "payment:order:completed_", "payment:order:completedx", "payment:order:complete_d"]);
     else if (r < 0.7) ev.event_name = rng.pick([1, null, true, ["a:b"], { a: "b" }]);
     // else: the type's own name, escaped by the serializer below
     push("event_name", type, ev, r >= 0.7 ? rng.pick(["all", "nonascii", "mixed"]) : undefined);
@@ -471,8 +484,9 @@ export function generateCorpus({ catalog, composeFor, now, window, seed = 17, va
     const type = rng.pick(catalog);
     const ev = eventOf(rng, type, composeFor(type), now, window);
     if (rng.chance(0.3)) delete ev[rng.pick([...COMMON_FIELDS, ...Object.keys(type.doc.properties)])];
-    push("string_event", type, serialize(ev, rng.pick(ESCAPES), rng));
+    const text = serialize(ev, rng.pick(ESCAPES), rng, rng.chance(0.3));
+    const around = rng.pick(["", "", "", " ", "\n", "\t\r\n ", "\ufeff", "\u00a0", "x"]);
+    push("string_event", type, rng.chance(0.5) ? around + text : text + around);
   }
-  void names;
   return cases;
 }

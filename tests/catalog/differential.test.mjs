@@ -43,22 +43,42 @@ const { ajv, oracle, expectedRule } = makeOracle(catalog, composeFor);
 
 // The gateway's lines for the corpus, one per event.
 function gatewayVerdicts(tool, lines) {
-  const r = spawnSync(tool, [DEFAULT_CATALOG, String(NOW)], {
-    input: lines.join("\n") + "\n",
-    encoding: "utf8",
-    maxBuffer: 256 << 20,
-  });
+  const r = spawnSync(tool, [DEFAULT_CATALOG, String(NOW)], { input: lines.join("\n") + "\n", maxBuffer: 256 << 20 });
   assert.equal(r.status, 0, `catalog_verdicts exited ${r.status} (${r.signal ?? ""}): ${r.stderr}`);
-  const out = r.stdout.split("\n");
-  if (out.at(-1) === "") out.pop();
+  const out = [];
+  let start = 0;
+  for (let i = 0; i < r.stdout.length; i++) {
+    if (r.stdout[i] !== 0x0a) continue;
+    out.push(r.stdout.subarray(start, i));
+    start = i + 1;
+  }
   assert.equal(out.length, lines.length, "one verdict per event");
-  return out.map((l) => {
+  return out.map((bytes) => {
+    // The message goes into a JSON answer: it must be UTF-8 even when a
+    // client-chosen name is cut to fit.
+    let l;
+    try {
+      l = UTF8.decode(bytes);
+    } catch {
+      l = new TextDecoder().decode(bytes);
+      return { valid: null, line: l, notUtf8: true };
+    }
     const [verdict, rule, path, ...message] = l.split("\t");
     assert.ok(verdict === "ok" || verdict === "invalid", `verdict line: ${l}`);
     return { valid: verdict === "ok", rule, path, message: message.join("\t"), line: l };
   });
 }
 
+// The gateway's path is at most 95 bytes (struct sg_event_error's path[96]):
+// a longer one is cut, so a prefix of ajv's path is the same path.
+// A name with a control character has no agreed spelling in a path (the
+// gateway cuts it at a NUL): only the rule is compared there.
+const samePath = (want, got) =>
+  want === got ||
+  (Buffer.byteLength(got) >= 64 && want.startsWith(got) && Buffer.byteLength(want) > 95) ||
+  /[\u0000-\u001f]/.test(want);
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const corpus = generateCorpus({ catalog, composeFor, now: NOW, window: DEFAULT_WINDOW });
 const verdicts = corpus.map((c) => oracle(c.line));
 
@@ -97,6 +117,10 @@ test("the gateway's verdict equals ajv's on every event of the corpus", { skip: 
     const want = verdicts[i];
     const g = got[i];
     counts[want.valid ? "ok" : "invalid"]++;
+    if (g.notUtf8) {
+      problems.push(`[${c.kw}] ${c.line}\n  gateway's line is not UTF-8: ${g.line}`);
+      return;
+    }
     if (want.valid !== g.valid) {
       problems.push(`[${c.kw}] ${c.line}\n  ajv: ${want.valid ? "valid" : JSON.stringify(want.errors.map(({ keyword, instancePath, message, params }) => ({ keyword, instancePath, message, params })))}\n  gateway: ${g.line}`);
       return;
@@ -105,7 +129,7 @@ test("the gateway's verdict equals ajv's on every event of the corpus", { skip: 
       const exp = expectedRule(want.errors[0]);
       if (exp) {
         counts.rulesChecked++;
-        if (exp.rule !== g.rule || exp.path !== g.path)
+        if (exp.rule !== g.rule || !samePath(exp.path, g.path))
           problems.push(`[${c.kw}] ${c.line}\n  ajv: ${exp.rule} at ${exp.path} (${want.errors[0].message})\n  gateway: ${g.line}`);
       }
     }

@@ -1,6 +1,7 @@
 // openapi.test.mjs: docs/openapi.json is what scripts/catalog/openapi.mjs
 // makes of config/catalog/ today, and every example in it is valid against
-// its own schema (ajv, draft 2020-12, ajv-formats full).
+// its own schema (ajv, draft 2020-12, ajv-formats full); the catalog's and
+// README's example events are valid for the example catalog.
 //
 //   node --test tests/catalog/openapi.test.mjs
 //
@@ -106,4 +107,57 @@ test("each catalog example, with the common fields, is valid against its type's 
     const validate = ajv.compile(composeSchema(t, { now }));
     for (const ev of exampleEvents(t)) assert.ok(validate(ev), `${t.name}: ${ajv.errorsText(validate.errors)}`);
   }
+});
+
+// The README's curl examples send events to the local `events` stream, which
+// uses the example catalog: each one README shows stored must be valid for it
+// today (the smoke test sends them to the gateway; this is the quick check).
+test("README's example events are valid for the example catalog, except the ones it shows refused", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const ajv = makeAjv({ strict: false });
+  const now = Date.now() / 1000;
+  const byName = new Map(catalog.map((t) => [t.name, ajv.compile(composeSchema(t, { now }))]));
+  let checked = 0;
+  for (const m of readme.matchAll(/-d '(\{.*?\})'/gs)) {
+    const body = JSON.parse(m[1]);
+    for (const rec of "Data" in body ? [body] : body.records ?? body.Records) {
+      const ev = rec.Data ?? rec.data;
+      // README's refused examples: an event without event_uuid, one with "not-a-uuid".
+      if (!/^[0-9a-f-]{36}$/.test(ev.event_uuid ?? "")) continue;
+      const validate = byName.get(ev.event_name);
+      assert.ok(validate, `README sends ${ev.event_name}, which is not a catalog type`);
+      assert.ok(validate(ev), `README's ${JSON.stringify(ev)}: ${ajv.errorsText(validate.errors)}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 6, `README example events checked: ${checked}`);
+});
+
+// The example catalog is also the differential test's ground: together its
+// documents use every keyword the contract supports, in every position.
+test("the example catalog uses every supported keyword (and every format, nullable types, nullable items)", () => {
+  const used = new Set();
+  const note = (ps, where) => {
+    for (const k of Object.keys(ps)) used.add(`${where}${k}`);
+    if (Array.isArray(ps.type)) used.add(`${where}type[null]`);
+    if (ps.format) used.add(`format:${ps.format}`);
+    if (ps.enum?.includes(null)) used.add("enum[null]");
+    if (ps.additionalProperties !== undefined) used.add(`additionalProperties:${ps.additionalProperties}`);
+  };
+  for (const t of catalog) {
+    note(t.doc, "top.");
+    for (const ps of Object.values(t.doc.properties)) {
+      note(ps, "");
+      used.add(`type:${[ps.type].flat().find((x) => x !== "null")}`);
+      if (ps.items) note(ps.items, "items.");
+    }
+  }
+  const want = ["top.$schema", "top.$id", "top.title", "top.description", "top.examples", "top.$comment", "top.type",
+    "top.properties", "top.required", "top.additionalProperties", "additionalProperties:true", "additionalProperties:false",
+    "type", "type[null]", "enum", "enum[null]", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "minLength", "maxLength", "format", "format:date", "format:date-time", "format:uuid", "items", "minItems", "maxItems",
+    "description", "examples", "$comment", "items.type", "items.type[null]", "items.minimum", "items.maxLength",
+    "type:string", "type:integer", "type:number", "type:boolean", "type:array"];
+  assert.deepEqual(want.filter((k) => !used.has(k)), [], "keywords the example catalog does not use");
+  assert.deepEqual([...used].filter((k) => /(^|\.)(pattern|properties|\$ref|allOf|anyOf|oneOf|not|if)$/.test(k) && k !== "top.properties"), []);
 });

@@ -21,9 +21,16 @@
  *     does not count: the same body compacted (whitespace dropped) gives
  *     the same status, items, stored bytes and sizes (the record limit is
  *     on the stored bytes, not on the body's);
+ *   - the event stream is parsed once more with a catalog (every keyword)
+ *     and the created_at window: the same properties hold, and every
+ *     invalid item carries a rule id and a path;
  *   - the structural index changes nothing: the same body parsed with the
  *     index off and bounded to 3 containers (partial) gives the same status,
  *     message, items and entries (entries compared unless keys are random).
+ *   - the bad row of every refusal (bad_row.h: each invalid item, the
+ *     record over the size limit, a body that is not JSON, whatever its
+ *     bytes) is valid JSON of at most SG_BAD_ROW_MAX bytes whose payload
+ *     decodes to the bytes as sent (or a prefix when cut).
  * A broken property calls abort(), which libFuzzer and the replay runner
  * both report as a crash.
  */
@@ -33,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bad_row.h"
+#include "catalog.h"
 #include "config.h"
 #include "ingest_parse.h"
 #include "json_scan.h"
@@ -158,7 +167,7 @@ static void check_ok(const struct sg_ingest *in, enum sg_ingest_route route,
     for (size_t i = 0; i < in->n; i++) {
         const struct sg_ingest_item *it = &in->items[i];
         if (!it->valid) {
-            require(it->message[0] != '\0');
+            require(it->message[0] != '\0' && it->rule[0] != '\0' && it->path[0] != '\0');
             continue;
         }
         valid++;
@@ -220,6 +229,41 @@ static void check_compacted(const char *body, size_t len, enum sg_ingest_route r
     sg_buf_free(&c);
 }
 
+/* One refusal's bad row: valid JSON, bounded, its payload the bytes sent. */
+static void check_bad_row(const char *payload, size_t len, bool utf8)
+{
+    struct sg_bad_row_reason reason = {"$.x", "type", "m"};
+    struct sg_bad_row row = {1, 1, &reason, 1, "n", 1, "events", "r", NULL, payload, len};
+    struct sg_buf b;
+    bool cut;
+    sg_buf_init(&b, SG_BAD_ROW_MAX);
+    require(sg_bad_row_append(&b, &row, &cut) == SG_BUF_OK);
+    json_t *root = json_loadb(b.data, b.len, JSON_ALLOW_NUL, NULL); /* a raw NUL is \u0000 */
+    require(root != NULL);
+    json_t *p = json_object_get(root, "payload");
+    require(json_is_string(p));
+    size_t n = json_string_length(p);
+    if (utf8)
+        require(cut ? n < len && memcmp(json_string_value(p), payload, n) == 0
+                    : n == len && memcmp(json_string_value(p), payload, n) == 0);
+    json_decref(root);
+    sg_buf_free(&b);
+}
+
+static void check_bad_rows(const char *body, size_t len, const struct sg_ingest *in,
+                           enum sg_ingest_status st)
+{
+    if (st == SG_INGEST_BAD_REQUEST && in->not_json)
+        check_bad_row(body, len, false);
+    for (size_t i = 0; i < in->n && (st == SG_INGEST_OK || st == SG_INGEST_TOO_LARGE); i++) {
+        const struct sg_ingest_item *it = &in->items[i];
+        if (it->valid)
+            continue;
+        require(it->data_off <= len && it->data_sent_len <= len - it->data_off);
+        check_bad_row(body + it->data_off, it->data_sent_len, true);
+    }
+}
+
 static void run(const char *body, size_t len, enum sg_ingest_route route,
                 const struct sg_stream_config *s, const struct sg_ingest_limits *lim)
 {
@@ -231,6 +275,7 @@ static void run(const char *body, size_t len, enum sg_ingest_route route,
         require(in.message[0] != '\0' &&
                 (st == SG_INGEST_BAD_REQUEST || st == SG_INGEST_TOO_LARGE));
     check_compacted(body, len, route, s, lim, &in, st);
+    check_bad_rows(body, len, &in, st);
     static const size_t bounds[] = {0, 3};
     for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
         struct sg_ingest again;
@@ -240,6 +285,39 @@ static void run(const char *body, size_t len, enum sg_ingest_route route,
         sg_ingest_free(&again);
     }
     sg_ingest_free(&in);
+}
+
+/* A catalog for the event stream with rules: every keyword, a closed and
+ * an open type (built once). */
+static const char catalog_doc[] =
+    "{\"type\":\"object\",\"properties\":{"
+    "\"amount\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"maximum\":1e6},"
+    "\"currency\":{\"type\":\"string\",\"enum\":[\"EUR\",\"USD\",\"\\u00e9\"]},"
+    "\"qty\":{\"type\":[\"integer\",\"null\"],\"minimum\":1,\"exclusiveMaximum\":100},"
+    "\"code\":{\"type\":\"string\",\"minLength\":2,\"maxLength\":4},"
+    "\"on\":{\"type\":\"string\",\"format\":\"date\"},"
+    "\"at\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\"},"
+    "\"id\":{\"type\":\"string\",\"format\":\"uuid\"},"
+    "\"ok\":{\"type\":\"boolean\",\"const\":true},"
+    "\"tags\":{\"type\":\"array\",\"items\":{\"type\":[\"string\",\"null\"],\"maxLength\":3},"
+    "\"minItems\":1,\"maxItems\":3}},"
+    "\"required\":[\"amount\"],\"additionalProperties\":false}";
+static const char open_doc[] =
+    "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}}}";
+
+static const struct sg_event_rules *catalog_rules(void)
+{
+    static struct sg_event_rules rules;
+    static struct sg_catalog *cat;
+    if (!cat) {
+        struct sg_catalog_source src[] = {{"a.b.json", catalog_doc, sizeof catalog_doc - 1},
+                                          {"a.json", open_doc, sizeof open_doc - 1}};
+        char err[512];
+        cat = sg_catalog_new(src, 2, err, sizeof err);
+        require(cat != NULL);
+        rules = (struct sg_event_rules){cat, false, 3650 * 86400LL, 86400};
+    }
+    return &rules;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -261,5 +339,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             run(body, size, SG_ROUTE_RECORD, &streams[s], &limits[l]);
             run(body, size, SG_ROUTE_RECORDS, &streams[s], &limits[l]);
         }
+    /* The event stream with a catalog (and the window around 2024-04-07). */
+    struct sg_ingest_limits with = limits[0];
+    with.rules = catalog_rules();
+    with.now = 1712514065;
+    run(body, size, SG_ROUTE_RECORD, &streams[0], &with);
+    run(body, size, SG_ROUTE_RECORDS, &streams[0], &with);
     return 0;
 }

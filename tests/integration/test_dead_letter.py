@@ -7,7 +7,7 @@
 - a body that is not JSON: kept, cut at the documented size, and flagged;
 - a record over the size limit (413): its row alone;
 - a /records body of 500 events, each breaking a rule (cycling through every
-  rule this gateway has): 500 InvalidEvent entries in order and 500 bad rows,
+  rule this gateway has): 400, 500 InvalidEvent entries in order and 500 bad rows,
   one per event, in the same order of reasons; valid records in a mixed body
   are stored in the events stream as usual, and no bad row lands there;
 - a dead-letter stream that does not exist: every answer is the same as with
@@ -228,9 +228,14 @@ def test_500_rules(gw, client, expect, cases, unique=True):
     body = '{"records": [%s]}' % ",".join(records)
     status, _, resp = put_raw(gw.base, "/streams/events/records", body, rid)
     entries = resp.get("Records", []) if isinstance(resp, dict) else []
-    # every record refused: the whole request is 400 with the first message
-    check(status == 400 and "records[0]" in resp.get("message", ""),
-          f"500 refused events: 400 naming records[0] ({status} {str(resp)[:200]})")
+    # every record refused: 400 with the first message, and an entry per record
+    check(status == 400 and "records[0]" in resp.get("message", "")
+          and resp.get("FailedRecordCount") == 500 and len(entries) == 500,
+          f"500 refused events: 400 naming records[0], 500 entries ({status} {str(resp)[:200]})")
+    all_in_order = all(e.get("ErrorCode") == "InvalidEvent"
+                       and want[i]["path"].lstrip("$.") in e.get("ErrorMessage", "")
+                       for i, e in enumerate(entries))
+    check(all_in_order, "500 refused events: 500 InvalidEvent entries in order, naming their field")
     expect[rid] = want
     # the same 500 beside one valid event on /records: 501 is over the limit, so 499 + 1
     rid2 = str(uuid.uuid4())
@@ -406,9 +411,18 @@ def run_catalog(kin, client):
         check(metric(m, "streamgate_refused_events_total",
                      'stream="events",event_type="unknown",reason="unknown_event_type"') > 0,
               "an unknown type is counted as unknown")
+        # refused just before SIGTERM: the drain sends the bad rows too
+        rid = str(uuid.uuid4())
+        body = {"records": [{"data": {"event_name": "x"}, "partition-key": "k"}] * 50}
+        status, _, _ = request(gw.base, "PUT", "/streams/events/records", body,
+                               {"x-api-key": KEY, "x-amzn-RequestId": rid})
         rc = gw.stop()
-        check(rc == 0, f"gateway exits 0 ({rc})")
         gw = None
+        check(status == 400 and rc == 0, f"refused, then SIGTERM: exits 0 ({status}, {rc})")
+        rows = [r for r in wait_rows(client, "events-dead-letter",
+                                       before + sum(len(v) for v in expect.values()) + 50)
+                if r.get("request_id") == rid]
+        check(len(rows) == 50, f"the bad rows refused before SIGTERM are stored ({len(rows)})")
     finally:
         if gw:
             gw.stop()

@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,6 +43,8 @@ ACCOUNT = "123456789012"  # moto's default account
 SERVICES = ["applicationautoscaling", "cloudwatch", "cloudwatchlogs", "ec2", "ecs", "elbv2",
             "firehose", "glue", "iam", "kinesis", "kms", "redshiftdata", "redshiftserverless",
             "s3", "sts"]
+INTERRUPTED = []  # the signal that stopped this run, if any
+CHILDREN = set()  # running terraform processes, killed on SIGTERM
 
 
 def log(msg):
@@ -51,8 +54,9 @@ def log(msg):
 def copy_sources(work):
     for rel in ("terraform", "config", os.path.join("deploy", "ecs")):
         shutil.copytree(os.path.join(ROOT, rel), os.path.join(work, rel),
-                        ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl",
-                                                      "*.tfstate*", "*_override.tf"))
+                        ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*",
+                                                      "*_override.tf", "override.tf", "*.tfvars",
+                                                      "*.tfvars.json"))
 
 
 def write_overrides(env_dir, endpoint, state):
@@ -138,8 +142,17 @@ def account_inputs(moto, env):
 def terraform(env_dir, *args, timeout=600):
     cmd = ["terraform", args[0], "-no-color", "-input=false", *args[1:]]
     start = time.time()
-    proc = subprocess.run(cmd, cwd=env_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=timeout)
+    with subprocess.Popen(cmd, cwd=env_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as child:
+        CHILDREN.add(child)
+        try:
+            out, _ = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            out, _ = child.communicate()
+            out += f"\nkilled after {timeout} s"
+        finally:
+            CHILDREN.discard(child)
+    proc = subprocess.CompletedProcess(cmd, child.returncode, out)
     took = time.time() - start
     tail = [l for l in proc.stdout.splitlines() if l.strip()][-1:] or [""]
     log(f"terraform {args[0]} ({os.path.basename(env_dir)}): exit {proc.returncode}, {took:.0f} s: {tail[0]}")
@@ -158,9 +171,9 @@ def prepare(work, moto, env):
     write_overrides(env_dir, moto.endpoint, os.path.join(work, f"{env}.tfstate"))
     with open(os.path.join(env_dir, "terraform.tfvars.json"), "w") as f:
         json.dump(account_inputs(moto, env), f, indent=2)
-    if terraform(env_dir, "init").returncode != 0:
-        raise SystemExit("terraform init failed")
-    return env_dir
+    ok = terraform(env_dir, "init").returncode == 0
+    check(ok, f"{env}: terraform init")
+    return env_dir if ok else None
 
 
 def planned_resources(env_dir):
@@ -205,12 +218,13 @@ def verify_dev(moto):
     firehose = moto.client("firehose")
     query = "{event_type: .event_type, dt: .created_datetime[0:10]}"
     for zone, base in (("parquet", "parquet/events/"), ("raw", "raw/events/")):
-        desc = firehose.describe_delivery_stream(DeliveryStreamName=f"{name}-events-{zone}")["DeliveryStreamDescription"]
+        desc = firehose.describe_delivery_stream(
+            DeliveryStreamName=f"{name}-events-{zone}")["DeliveryStreamDescription"]
         source = desc.get("Source", {}).get("KinesisStreamSourceDescription", {})
         check(source.get("KinesisStreamARN") == events_arn, f"{zone}: source {source}")
         s3 = desc["Destinations"][0]["ExtendedS3DestinationDescription"]
-        check(s3["Prefix"] == f"{base}event_type=!{{partitionKeyFromQuery:event_type}}/dt=!{{partitionKeyFromQuery:dt}}/",
-              f"{zone}: prefix {s3['Prefix']}")
+        partitions = "event_type=!{partitionKeyFromQuery:event_type}/dt=!{partitionKeyFromQuery:dt}/"
+        check(s3["Prefix"] == base + partitions, f"{zone}: prefix {s3['Prefix']}")
         check(s3["ErrorOutputPrefix"] == f"errors/{zone}/!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/",
               f"{zone}: error prefix {s3['ErrorOutputPrefix']}")
         check(s3.get("DynamicPartitioningConfiguration", {}).get("Enabled") is True, f"{zone}: dynamic partitioning")
@@ -220,8 +234,8 @@ def verify_dev(moto):
               f"{zone}: metadata extraction {procs.get('MetadataExtraction')}")
         conv = s3.get("DataFormatConversionConfiguration", {})
         if zone == "parquet":
-            check(conv.get("Enabled") is True and "ParquetSerDe" in conv.get("OutputFormatConfiguration", {}).get("Serializer", {}),
-                  f"parquet: conversion {conv}")
+            serializer = conv.get("OutputFormatConfiguration", {}).get("Serializer", {})
+            check(conv.get("Enabled") is True and "ParquetSerDe" in serializer, f"parquet: conversion {conv}")
             schema = conv.get("SchemaConfiguration", {})
             check(schema.get("DatabaseName") == "streamgate_dev_events" and schema.get("TableName") == "events",
                   f"parquet: schema {schema}")
@@ -235,7 +249,8 @@ def verify_dev(moto):
     table = glue.get_table(DatabaseName="streamgate_dev_events", Name="events")["Table"]
     cols = [{"Name": c["Name"], "Type": c["Type"]} for c in table["StorageDescriptor"]["Columns"]]
     check(cols == fields_columns() + catalog_columns(), f"glue events columns {cols}")
-    check([k["Name"] for k in table["PartitionKeys"]] == ["event_type", "dt"], f"glue partition keys {table['PartitionKeys']}")
+    keys = [k["Name"] for k in table["PartitionKeys"]]
+    check(keys == ["event_type", "dt"], f"glue partition keys {keys}")
     check(table["StorageDescriptor"]["Location"] == "s3://example-streamgate-dev-lake/parquet/events/",
           f"glue location {table['StorageDescriptor']['Location']}")
     check(table["Parameters"].get("projection.event_type.values") == ",".join(sorted({t.split(":")[0] for t in catalog_types()})),
@@ -245,7 +260,8 @@ def verify_dev(moto):
         check(view.get("TableType") == "VIRTUAL_VIEW" and view.get("ViewOriginalText", "").startswith("/* Presto View: "),
               f"view of {t}: {view.get('TableType')}")
     bad = glue.get_table(DatabaseName="streamgate_dev_events", Name="bad_events")["Table"]
-    check(bad["StorageDescriptor"]["Location"] == "s3://example-streamgate-dev-lake/bad/events/", f"bad_events location {bad['StorageDescriptor']['Location']}")
+    check(bad["StorageDescriptor"]["Location"] == "s3://example-streamgate-dev-lake/bad/events/",
+          f"bad_events location {bad['StorageDescriptor']['Location']}")
 
     iam = moto.client("iam")
     roles = {r["RoleName"]: r for r in iam.list_roles()["Roles"]}
@@ -258,11 +274,12 @@ def verify_dev(moto):
         actions = {a for s in stmts for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
         resources = {r for s in stmts for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])}
         check(all(s["Effect"] == "Allow" for s in stmts), "task policy: only Allow statements")
-        check(actions == {"kinesis:PutRecords", "kinesis:PutRecord", "kinesis:DescribeStreamSummary", "kinesis:ListShards"},
-              f"task policy actions {actions}")
+        gateway_calls = {"kinesis:PutRecords", "kinesis:PutRecord", "kinesis:DescribeStreamSummary", "kinesis:ListShards"}
+        check(actions == gateway_calls, f"task policy actions {actions}")
         check(resources == {events_arn, streams["raw"]["StreamARN"]}, f"task policy resources {resources}")
     execution = [r for r in roles if r.startswith(f"{name}-exec-")]
-    attached = [p["PolicyName"] for r in execution for p in iam.list_attached_role_policies(RoleName=r)["AttachedPolicies"]]
+    attached = [p["PolicyName"] for r in execution
+                for p in iam.list_attached_role_policies(RoleName=r)["AttachedPolicies"]]
     check(attached == ["AmazonECSTaskExecutionRolePolicy"], f"execution role policies {attached}")
     delivery = [r for r in roles if r.startswith(f"{name}-events-parquet-")]
     check(len(delivery) == 1, f"one Parquet delivery role: {delivery}")
@@ -287,6 +304,19 @@ def verify_dev(moto):
     check(all(pab.values()) and len(pab) == 4, f"public access block {pab}")
     check(s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled", "bucket versioning")
 
+    elbv2 = moto.client("elbv2")
+    tgs = elbv2.describe_target_groups()["TargetGroups"]
+    check([(t["HealthCheckPath"], t["TargetType"], t["Port"]) for t in tgs] == [("/readyz", "ip", 8080)],
+          f"target group {[(t['HealthCheckPath'], t['TargetType'], t['Port']) for t in tgs]}")
+    ecs = moto.client("ecs")
+    td = ecs.describe_task_definition(taskDefinition=name)["taskDefinition"]
+    main = [c for c in td["containerDefinitions"] if c["name"] == "streamgate"]
+    check(len(main) == 1 and main[0].get("logConfiguration", {}).get("logDriver") == "awslogs"
+          and main[0].get("stopTimeout", 0) >= 25 and "healthCheck" in main[0],
+          "task definition: streamgate container with awslogs, stopTimeout, health check")
+    check(task and td.get("taskRoleArn", "").endswith(f"/{task[0]}"),
+          f"task definition runs as the task role: {td.get('taskRoleArn')}")
+
     cw = moto.client("cloudwatch")
     alarms = [a for page in cw.get_paginator("describe_alarms").paginate() for a in page["MetricAlarms"]]
     conversion = [a for a in alarms if a["MetricName"] == "FailedConversion.Records"]
@@ -297,9 +327,35 @@ def verify_dev(moto):
     return events_arn
 
 
+def plan_prod(work, moto):
+    prod_dir = prepare(work, moto, "prod")
+    if not prod_dir:
+        return
+    plan = terraform(prod_dir, "plan", "-out=tfplan")
+    check(plan.returncode == 0, "prod plans against moto")
+    if plan.returncode == 0:
+        created = planned_resources(prod_dir)
+        check(any(".aws_redshiftserverless_workgroup." in a for a in created), "prod plans the Redshift workgroup")
+        log(f"prod: {len(created)} resources to create (not applied: moto has no Redshift Serverless)")
+
+
+
+
+def on_signal(signum, _frame):
+    """SIGTERM/SIGINT (ctest timeout, the check script's cleanup): stop moto and
+    remove the copy, without the long destroy (moto's state dies with it)."""
+    INTERRUPTED.append(signum)
+    for child in list(CHILDREN):
+        child.kill()
+    raise SystemExit(128 + signum)
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     work = tempfile.mkdtemp(prefix="sg-tf-moto-")
     moto = None
+    prod = None
     dev_dir = None
     applied = False
     try:
@@ -307,15 +363,13 @@ def main():
         moto = Moto(os.path.join(work, "moto.log"))
         log(f"moto on {moto.endpoint}")
 
-        prod_dir = prepare(work, moto, "prod")
-        plan = terraform(prod_dir, "plan", "-out=tfplan")
-        check(plan.returncode == 0, "prod plans against moto")
-        if plan.returncode == 0:
-            created = planned_resources(prod_dir)
-            check(any(".aws_redshiftserverless_workgroup." in a for a in created), "prod plans the Redshift workgroup")
-            log(f"prod: {len(created)} resources to create (not applied: moto has no Redshift Serverless)")
+        # prod is only planned: in parallel with dev, whose apply mostly waits on the provider's waiters.
+        prod = threading.Thread(target=plan_prod, args=(work, moto), daemon=True)
+        prod.start()
 
         dev_dir = prepare(work, moto, "dev")
+        if not dev_dir:
+            return
         plan = terraform(dev_dir, "plan", "-out=tfplan")
         check(plan.returncode == 0, "dev plans against moto")
         if plan.returncode != 0:
@@ -325,13 +379,16 @@ def main():
         applied = True
         apply = terraform(dev_dir, "apply", "tfplan")
         check(apply.returncode == 0, "dev applies against moto")
-        state = subprocess.run(["terraform", "state", "list"], cwd=dev_dir, stdout=subprocess.PIPE, text=True).stdout.split()
+        state = subprocess.run(["terraform", "state", "list"], cwd=dev_dir, stdout=subprocess.PIPE,
+                               text=True).stdout.split()
         managed = [a for a in state if ".data." not in a and not a.startswith("data.")]
         check(len(managed) == len(created), f"dev: {len(managed)} of {len(created)} planned resources in the state")
         if apply.returncode == 0:
             verify_dev(moto)
     finally:
-        if applied and dev_dir:
+        if prod is not None and not INTERRUPTED:
+            prod.join()
+        if applied and dev_dir and not INTERRUPTED:
             destroy = terraform(dev_dir, "destroy", "-auto-approve")
             check(destroy.returncode == 0, "dev destroys against moto")
             if destroy.returncode == 0 and moto:
@@ -340,8 +397,10 @@ def main():
         if moto:
             moto.stop()
         shutil.rmtree(work, ignore_errors=True)
-    finish("terraform against moto")
+        if INTERRUPTED:
+            print("terraform against moto: interrupted", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    main()  # returns early after a failed init or plan, with the failure recorded
+    finish("terraform against moto")

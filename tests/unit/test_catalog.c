@@ -430,7 +430,9 @@ static void test_directory(void)
     c = sg_catalog_load(dir, err, sizeof err);
     CHECK(!c && strstr(err, "cannot open the directory"), "missing dir: [%s]", err);
 
-    char tmpl[] = "/tmp/sg_catalog_XXXXXX";
+    char tmpl[1024];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tmpl, sizeof tmpl, "%s/sg_catalog_XXXXXX", tmp && *tmp ? tmp : P_tmpdir);
     if (mkdtemp(tmpl)) {
         c = sg_catalog_load(tmpl, err, sizeof err);
         CHECK(!c && strstr(err, "no event types"), "empty dir: [%s]", err);
@@ -586,6 +588,13 @@ static void test_stream_rules(void)
     CHECK(run_event(extra, &r, NOW, &e) == -1 && strcmp(e.rule, "additionalProperties") == 0 &&
               strcmp(e.path, "$.xy") == 0,
           "additionalProperties: [%s] %s", e.path, e.message);
+    /* A key holding control characters shows them escaped, not cut at NUL. */
+    const char *nul =
+        EV("shop:order:placed", ",\"amount\":1,\"currency\":\"EUR\",\"a\\u0000b\\n\":1");
+    CHECK(run_event(nul, &r, NOW, &e) == -1 && strcmp(e.rule, "additionalProperties") == 0 &&
+              strcmp(e.path, "$.a\\u0000b\\u000a") == 0 &&
+              strstr(e.message, "$.a\\u0000b\\u000a is not a field"),
+          "control characters in a key: [%s] %s", e.path, e.message);
     const char *open = EV("shop:item:viewed", ",\"sku\":\"a\",\"anything\":{\"x\":[1]}");
     CHECK(run_event(open, &r, NOW, &e) == 0, "open type keeps extra members: %s", e.message);
 
@@ -765,6 +774,48 @@ static void test_config(void)
     free(cfg);
 }
 
+/* A reload whose file no longer lists a stream (still served until a
+ * restart) keeps that stream's rules; the others take the new file's. */
+static void test_reload_carry(void)
+{
+    struct sg_config *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    char err[512], text[1024];
+    if (!a || !b)
+        goto out;
+    snprintf(text, sizeof text,
+             "{\"kinesis\":{\"region\":\"us-east-1\"},\"streams\":["
+             "{\"name\":\"one\",\"catalog\":\"%s/tests/data/catalog/basic\"},"
+             "{\"name\":\"two\",\"catalog\":\"%s/tests/data/catalog/basic\"}]}",
+             source_dir, source_dir);
+    CHECK(sg_config_load_text(text, no_env, NULL, a, err, sizeof err) == 0, "a: %s", err);
+    CHECK(sg_config_load_text("{\"kinesis\":{\"region\":\"us-east-1\"},\"streams\":["
+                              "{\"name\":\"one\"}]}",
+                              no_env, NULL, b, err, sizeof err) == 0,
+          "b: %s", err);
+    struct sg_policy *pa = sg_policy_new(a, NULL, err, sizeof err);
+    struct sg_policy *pb = sg_policy_new(b, NULL, err, sizeof err);
+    if (!pa || !pb) {
+        CHECK(0, "policies: %s", err);
+        sg_policy_release(pa);
+        sg_policy_release(pb);
+        goto out;
+    }
+    struct sg_policy_slot slot;
+    sg_policy_slot_init(&slot, pa);
+    sg_policy_slot_swap(&slot, pb);
+    struct sg_policy *cur = sg_policy_slot_get(&slot);
+    const struct sg_event_rules *one = sg_policy_event_rules(cur, "one");
+    const struct sg_event_rules *two = sg_policy_event_rules(cur, "two");
+    CHECK(one && one->catalog == NULL, "one: the new file's rules (no catalog)");
+    CHECK(two && two->catalog && sg_catalog_count(two->catalog) == 2,
+          "two: not in the new file, its catalog carried over");
+    sg_policy_release(cur);
+    sg_policy_slot_destroy(&slot); /* the carried catalog's reference goes with it */
+out:
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     source_dir = getenv("SG_SOURCE_DIR");
@@ -780,5 +831,6 @@ int main(void)
     test_stream_rules();
     test_ingest();
     test_config();
+    test_reload_carry();
     return sg_check_result("test_catalog");
 }

@@ -89,6 +89,10 @@ static void test_defaults(void)
     CHECK(c->max_json_depth == 64, "max_json_depth %u", c->max_json_depth);
     CHECK(c->max_connections == 10000, "max_connections %u", c->max_connections);
     CHECK(c->idle_timeout_s == 75, "idle_timeout_s %u", c->idle_timeout_s);
+    CHECK(c->header_timeout_s == 10, "header_timeout_s %u", c->header_timeout_s);
+    CHECK(c->body_grace_s == 10 && c->body_min_rate == 1024, "body rule %u s, %zu B/s",
+          c->body_grace_s, c->body_min_rate);
+    CHECK(c->n_trusted_proxies == 0, "no trusted proxies by default");
     CHECK(c->queue_max_records == 100000, "queue_max_records %zu", c->queue_max_records);
     CHECK(c->queue_max_bytes == 64 * MIB, "queue_max_bytes %zu", c->queue_max_bytes);
     CHECK_STREQ(c->region, "eu-west-1", "region from AWS_REGION");
@@ -148,6 +152,9 @@ static const struct num_row {
     U("limits", "max_object_members", max_object_members, 1, 100000),
     U("limits", "max_connections", max_connections, 16, 1000000),
     U("limits", "idle_timeout_s", idle_timeout_s, 1, 3600),
+    U("limits", "header_timeout_s", header_timeout_s, 1, 3600),
+    U("limits", "body_grace_s", body_grace_s, 0, 3600),
+    Z("limits", "body_min_bytes_per_s", body_min_rate, 0, 1024 * MIB),
     Z("limits", "queue_max_records", queue_max_records, 1, 100000000),
     Z("limits", "queue_max_bytes", queue_max_bytes, MIB, 64 * 1024 * MIB),
     U("kinesis", "linger_ms", linger_ms, 0, 1000),
@@ -886,6 +893,33 @@ static void test_data_dir(const char *src)
           n_invalid);
 }
 
+/* trusted_proxies: a list of CIDRs, each named when at fault. */
+static void test_trusted_proxies(void)
+{
+    struct sg_config cfg;
+    char err[512];
+    int rc =
+        load("{\"trusted_proxies\":[\"10.0.0.0/16\",\"fd00::/8\",\"192.0.2.1\"]," ONE_STREAM "}",
+             (struct env_var[]){{"AWS_REGION", "us-east-1"}, {NULL, NULL}}, &cfg, err, sizeof err);
+    CHECK(rc == 0, "trusted_proxies refused: %s", err);
+    CHECK(rc != 0 || cfg.n_trusted_proxies == 3, "3 trusted proxies");
+    static const struct {
+        const char *json;
+        const char *want;
+    } bad[] = {
+        {"\"10.0.0.0/16\"", "trusted_proxies must be an array of CIDRs"},
+        {"[\"10.0.0.0/16\", \"10.0.0.0/33\"]", "trusted_proxies[1] must be an IPv4 or IPv6 CIDR"},
+        {"[\"vpc\"]", "trusted_proxies[0] must be an IPv4 or IPv6 CIDR"},
+        {"[16]", "trusted_proxies[0] must be an IPv4 or IPv6 CIDR"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "{\"trusted_proxies\":%s," ONE_STREAM "}", bad[i].json);
+        expect_error(text, (struct env_var[]){{"AWS_REGION", "us-east-1"}, {NULL, NULL}},
+                     bad[i].want);
+    }
+}
+
 /* streams[].dead_letter_stream: optional, a Kinesis stream name, not the
  * stream's own. */
 static void test_dead_letter_stream(void)
@@ -957,6 +991,7 @@ int main(void)
     test_env();
     test_find_stream();
     test_valid_stream_name();
+    test_trusted_proxies();
     test_files(src);
     test_data_dir(src);
     return sg_check_result("test_config");

@@ -2,9 +2,9 @@
  * test_http_head: the request-head checks (server/http_head.h), one table
  * row per rule of issue 14's HTTP items: framing (one Content-Length of
  * digits, one Transfer-Encoding that is exactly chunked, never both), field
- * names and values, a NUL hidden behind a value, obs-fold, Host, gzip
- * Content-Encoding, the request target, and the head size at the limit and
- * one byte over.
+ * names and values, a NUL hidden behind a value, obs-fold, Host,
+ * Content-Encoding (identity, gzip, deflate; others and stacked refused), the request target, and
+ * the head size at the limit and one byte over.
  */
 #include "http_head.h"
 
@@ -280,8 +280,48 @@ static const struct head_case cases[] = {
      true,
      90,
      {HOST, F("Content-Encoding", "gzip")},
+     SG_HEAD_OK,
+     NULL,
+     SG_HEAD_BODY_NONE,
+     0},
+    {"Content-Encoding x-gzip",
+     true,
+     90,
+     {HOST, F("Content-Encoding", "X-Gzip ")},
+     SG_HEAD_OK,
+     NULL,
+     SG_HEAD_BODY_NONE,
+     0},
+    {"Content-Encoding deflate",
+     true,
+     90,
+     {HOST, F("Content-Encoding", "deflate")},
+     SG_HEAD_OK,
+     NULL,
+     SG_HEAD_BODY_NONE,
+     0},
+    {"Content-Encoding br",
+     true,
+     90,
+     {HOST, F("Content-Encoding", "br")},
      SG_HEAD_UNSUPPORTED_MEDIA,
-     "Content-Encoding gzip is not supported",
+     "Content-Encoding br is not supported: send gzip, deflate or identity",
+     SG_HEAD_BODY_NONE,
+     0},
+    {"Content-Encoding stacked",
+     true,
+     90,
+     {HOST, F("Content-Encoding", "gzip, gzip")},
+     SG_HEAD_UNSUPPORTED_MEDIA,
+     "Content-Encoding gzip, gzip is not supported",
+     SG_HEAD_BODY_NONE,
+     0},
+    {"Content-Encoding twice",
+     true,
+     90,
+     {HOST, F("Content-Encoding", "gzip"), F("Content-Encoding", "gzip")},
+     SG_HEAD_UNSUPPORTED_MEDIA,
+     "Content-Encoding gzip is a second coding",
      SG_HEAD_BODY_NONE,
      0},
     {"Content-Encoding identity",
@@ -362,6 +402,38 @@ static void run_case(const struct head_case *c)
               (unsigned long long)info.content_length);
 }
 
+/* The coding a head names reaches the body reader. */
+static void test_codings(void)
+{
+    static const struct {
+        const char *value;
+        enum sg_coding want;
+    } codings[] = {{NULL, SG_CODING_IDENTITY},      {"identity", SG_CODING_IDENTITY},
+                   {"gzip", SG_CODING_GZIP},        {"X-GZIP", SG_CODING_GZIP},
+                   {"deflate ", SG_CODING_DEFLATE}, {"Deflate", SG_CODING_DEFLATE}};
+    for (size_t i = 0; i < sizeof codings / sizeof codings[0]; i++) {
+        struct sg_http_head h;
+        sg_http_head_init(&h, true, MAX_HEAD);
+        struct sg_http_field host = {"Host", 4, "x", 1, NULL, 0, !codings[i].value, false};
+        sg_http_head_field(&h, &host);
+        if (codings[i].value) {
+            struct sg_http_field ce = {"Content-Encoding",
+                                       16,
+                                       codings[i].value,
+                                       strlen(codings[i].value),
+                                       NULL,
+                                       0,
+                                       true,
+                                       false};
+            sg_http_head_field(&h, &ce);
+        }
+        struct sg_head_info info;
+        CHECK(sg_http_head_finish(&h, 80, &info) == SG_HEAD_OK, "coding %s: OK", codings[i].value);
+        CHECK(info.coding == codings[i].want, "coding %s: %d, want %d", codings[i].value,
+              info.coding, codings[i].want);
+    }
+}
+
 /* The last field's tail also holds the empty line: 2-4 NULs. */
 static void test_last_tail(void)
 {
@@ -435,6 +507,7 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(&cases[i]);
     test_last_tail();
+    test_codings();
     test_expect();
     test_target();
     test_status();

@@ -16,6 +16,12 @@
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
+# The ALB's nodes connect from the VPC: the gateway believes their
+# X-Forwarded-For (the access log's client address) and no one else's.
+data "aws_vpc" "this" {
+  id = var.vpc_id
+}
+
 locals {
   region       = data.aws_region.current.name
   log_group    = "/ecs/${var.name}"
@@ -45,6 +51,7 @@ locals {
       partition_key = s.partition_key
       aggregation   = s.aggregation
     }]
+    trusted_proxies = [data.aws_vpc.this.cidr_block]
   }, length(var.limits) > 0 ? { limits = var.limits } : {})
 
   task_definition = jsondecode(templatefile(var.task_definition_template, {

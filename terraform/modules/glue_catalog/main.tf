@@ -6,12 +6,12 @@
 # Spectrum, EMR, Glue ETL).
 #
 # The Parquet table's columns are the fields every event has after the
-# gateway's enrichment (config/event-fields.json; scripts/check_terraform.mjs
-# compares the two), then one column per field of the event catalog
-# (var.catalog_dir, read here with fileset + jsondecode: nothing is copied by
-# hand). event_type is a partition key and so is not also declared as a column
-# (Hive refuses a name that is both); its value comes from the event_type=...
-# path segment, which Firehose fills from the same field.
+# gateway's enrichment (config/event-fields.json; terraform test in
+# environments/dev/tests compares the two), then one column per field of the
+# event catalog (var.catalog_dir, read here with fileset + jsondecode: nothing
+# is copied by hand). event_type is a partition key and so is not also declared
+# as a column (Hive refuses a name that is both); its value comes from the
+# event_type=... path segment, which Firehose fills from the same field.
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
