@@ -1,7 +1,7 @@
 # The gateway task role's policy, rendered by the real AWS provider offline: a
 # mock would replace aws_iam_policy_document with a stand-in. A plan of new
-# resources calls no AWS API once the account id (the only data source that
-# would) is overridden, and the stream ARNs are fixed so the policy is known.
+# resources calls no AWS API once the data sources that would (the account
+# id, the VPC the ALB's addresses come from) are overridden, and the stream ARNs are fixed so the policy is known.
 # streamgate calls PutRecords, PutRecord, DescribeStreamSummary and ListShards
 # (server/), on its own streams only.
 
@@ -50,6 +50,11 @@ override_data {
 override_data {
   target = module.stack.module.catalog.data.aws_caller_identity.current
   values = { account_id = "123456789012" }
+}
+
+override_data {
+  target = module.stack.module.gateway.data.aws_vpc.this
+  values = { cidr_block = "10.0.0.0/16" }
 }
 
 override_resource {
