@@ -41,12 +41,6 @@ override_data {
   values = { account_id = "123456789012" }
 }
 
-# The gateway's VPC (its CIDR is the trusted proxies of the task's config).
-override_data {
-  target = module.stack.module.gateway.data.aws_vpc.this
-  values = { cidr_block = "10.0.0.0/16" }
-}
-
 override_data {
   target = module.stack.module.catalog.data.aws_caller_identity.current
   values = { account_id = "123456789012" }
