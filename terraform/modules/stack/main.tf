@@ -169,6 +169,12 @@ module "gateway" {
       mode          = "event"
       partition_key = "event_uuid"
       aggregation   = lookup(var.stream_aggregation, "events", "none")
+      # The image carries config/catalog there (deploy/Dockerfile): the same
+      # catalog the Glue columns and views above come from.
+      catalog                = "/etc/streamgate/catalog"
+      unknown_event_types    = "reject"
+      dead_letter_stream     = module.dead_letter_stream.name
+      dead_letter_stream_arn = module.dead_letter_stream.arn
     }],
     [for s in var.passthrough_streams : {
       name          = s

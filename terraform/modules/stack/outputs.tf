@@ -110,3 +110,8 @@ output "gateway_task_policy" {
   description = "The gateway task role's inline policy (JSON)."
   value       = module.gateway.task_policy
 }
+
+output "gateway_config" {
+  description = "The gateway's configuration as the task receives it (routes, catalog, dead-letter stream, trusted proxies)."
+  value       = module.gateway.gateway_config
+}

@@ -188,4 +188,17 @@ run "dev" {
     condition     = length([for a in module.stack.alarm_names : a if endswith(a, "-conversion-failed")]) == 1
     error_message = "Only the Parquet delivery stream converts: ${jsonencode(module.stack.alarm_names)}"
   }
+
+  # ---- The gateway validates against the same catalog and keeps refused
+  # events on the dead-letter stream the bad zone is delivered from.
+  assert {
+    condition = [for s in module.stack.gateway_config.streams : [s.catalog, s.unknown_event_types, s.dead_letter_stream] if s.name == "events"] == [[
+      "/etc/streamgate/catalog", "reject", module.stack.dead_letter_stream
+    ]]
+    error_message = "The events route must name the image's catalog and the dead-letter stream: ${jsonencode(module.stack.gateway_config.streams)}"
+  }
+  assert {
+    condition     = module.stack.gateway_config.trusted_proxies == ["10.0.0.0/16"]
+    error_message = "The gateway trusts X-Forwarded-For from the VPC's CIDR only: ${jsonencode(module.stack.gateway_config.trusted_proxies)}"
+  }
 }

@@ -3,7 +3,8 @@
 # resources calls no AWS API once the data sources that would (the account
 # id, the VPC the ALB's addresses come from) are overridden, and the stream ARNs are fixed so the policy is known.
 # streamgate calls PutRecords, PutRecord, DescribeStreamSummary and ListShards
-# (server/), on its own streams only.
+# (server/), on its own streams only: the routes' streams and the events
+# route's dead-letter stream (its bad rows).
 
 provider "aws" {
   region                      = "eu-west-1"
@@ -58,6 +59,12 @@ override_resource {
 }
 
 override_resource {
+  target          = module.stack.module.dead_letter_stream.aws_kinesis_stream.this
+  override_during = plan
+  values          = { arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/streamgate-dev-events-dead-letter" }
+}
+
+override_resource {
   target          = module.stack.module.passthrough_stream["raw"].aws_kinesis_stream.this
   override_during = plan
   values          = { arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/streamgate-dev-raw" }
@@ -75,7 +82,7 @@ run "task_role" {
       }] == [{
       effect    = "Allow"
       actions   = toset(["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:DescribeStreamSummary", "kinesis:ListShards"])
-      resources = toset(["arn:aws:kinesis:eu-west-1:123456789012:stream/streamgate-dev-events", "arn:aws:kinesis:eu-west-1:123456789012:stream/streamgate-dev-raw"])
+      resources = toset(["arn:aws:kinesis:eu-west-1:123456789012:stream/streamgate-dev-events", "arn:aws:kinesis:eu-west-1:123456789012:stream/streamgate-dev-raw", "arn:aws:kinesis:eu-west-1:123456789012:stream/streamgate-dev-events-dead-letter"])
       only      = true
     }]
     error_message = "The task role may call only the gateway's Kinesis actions on its own streams: ${module.stack.gateway_task_policy}"
