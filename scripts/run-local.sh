@@ -3,9 +3,10 @@
 # starts kinesalite, creates the streams of config/local.json (events with 4
 # shards, raw with 1, and events-dead-letter with 1 for the events stream's
 # refused events), waits until they are ACTIVE, runs streamgate, and once
-# /readyz answers 200 starts the local delivery (deploy/local/delivery.mjs:
+# /readyz answers 200 starts the local deliveries (deploy/local/delivery.mjs:
 # the stand-in for Firehose + S3 + Glue, writing the lake that
-# scripts/lake.sh queries) and prints its "ready" line. Runs in the
+# scripts/lake.sh queries; one for events, one for the bad rows of
+# events-dead-letter) and prints their "ready" lines. Runs in the
 # foreground; Ctrl-C or SIGTERM stops everything it started.
 #
 # From the environment: KINESIS_PORT (default 4567), GATEWAY_PORT (default
@@ -106,8 +107,13 @@ for _ in $(seq 200); do
 done
 [ $ready = 1 ] || die "streamgate did not become ready: $(curl -s "$G/readyz")"
 
-# The delivery reads the events stream into the lake (it flushes on SIGTERM).
+# The deliveries (they flush on SIGTERM): the events stream into the Parquet
+# and raw zones, the dead-letter stream's bad rows into the bad zone, as the
+# Terraform's three Firehose delivery streams do.
 node deploy/local/delivery.mjs --endpoint "$AWS_ENDPOINT_URL_KINESIS" --stream events \
+    --lake "$LAKE_DIR" &
+PIDS+=($!)
+node deploy/local/delivery.mjs --endpoint "$AWS_ENDPOINT_URL_KINESIS" --stream events-dead-letter \
     --lake "$LAKE_DIR" &
 PIDS+=($!)
 
@@ -118,6 +124,7 @@ streamgate ready on $G (Kinesis: kinesalite on 127.0.0.1:$KINESIS_PORT). Try:
   curl -s $G/metrics
 Events land in the local lake ($LAKE_DIR) within seconds; query them with SQL:
   scripts/lake.sh --lake "$LAKE_DIR" query "SELECT event_type, dt, count(*) FROM events GROUP BY ALL"
+  scripts/lake.sh --lake "$LAKE_DIR" query "SELECT amount, currency FROM payment_order_completed"
 Ctrl-C stops the gateway, the delivery and kinesalite.
 EOF
 

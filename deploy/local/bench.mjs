@@ -15,8 +15,12 @@
 // 2. backlog: with the delivery stopped, --backlog events go into the stream;
 //    then the delivery starts and the time to deliver them all is its own
 //    ceiling against kinesalite's GetRecords.
-// The delivery's peak RSS (VmHWM of it and its jq) and CPU time are printed too.
-import { readFileSync, readdirSync, mkdtempSync, rmSync, existsSync } from "node:fs";
+// The delivery's peak RSS (VmHWM of it and its jq) and CPU time are printed
+// too, and the bytes per event of the Parquet and raw zones. The events carry
+// user_id, amount and currency (columns of the example catalog) and a note
+// (not a column).
+import { readFileSync, readdirSync, mkdtempSync, rmSync, existsSync, statSync } from "node:fs";
+import { listFiles } from "./lake-writer.mjs";
 import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -188,7 +192,12 @@ async function main() {
       records: inStream2 - inStream1, delivered: delivered(d), drainMs, perSecond: Math.round(delivered(d) / (drainMs / 1000)),
       peakRssMiB: Math.round(sample.rss / 1024), cpuSeconds: pids2.reduce((n, p) => n + cpuSeconds(p), 0),
     };
-    console.log(JSON.stringify({ live, backlog }, null, 1));
+    // Bytes per event in each zone, over every file of both runs.
+    const bytesUnder = (dir) => listFiles(join(lake, dir)).reduce((n, f) => n + statSync(join(lake, dir, f)).size, 0);
+    const events = live.delivered + backlog.delivered;
+    const files = listFiles(join(lake, "parquet")).length;
+    const size = { events, parquetFiles: files, parquetBytesPerEvent: +(bytesUnder("parquet") / events).toFixed(1), rawBytesPerEvent: +(bytesUnder("raw") / events).toFixed(1) };
+    console.log(JSON.stringify({ live, backlog, size }, null, 1));
   } finally {
     for (const s of stops) await s();
     rmSync(lake, { recursive: true, force: true });

@@ -13,6 +13,11 @@
 //   --buffer-bytes N    flush when this many record bytes are buffered [STREAMGATE_LAKE_BUFFER_BYTES], default 4 MiB
 //   --interval-ms N     flush when the oldest buffered record is this old [STREAMGATE_LAKE_INTERVAL_MS], default 2000
 //   --poll-ms N         pause between empty GetRecords calls per shard [STREAMGATE_LAKE_POLL_MS], default 250
+//   --catalog DIR       event catalog [STREAMGATE_CATALOG_DIR], default the one the Terraform reads
+//                       (config/catalog); read again before each buffer, so added fields become columns
+//
+// Which zones a stream goes to is the Terraform's: events to the Parquet and
+// raw zones, events-dead-letter (the gateway's bad rows) to the bad zone.
 //
 // Runs in the foreground, logs JSON lines on stdout ("delivery ready" once
 // every shard has a reader), and on SIGTERM or SIGINT stops reading, flushes
@@ -35,7 +40,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const env = process.env;
 
 const USAGE = "usage: node deploy/local/delivery.mjs [--endpoint URL] [--stream NAME] [--lake DIR] [--region NAME]\n" +
-  "       [--buffer-bytes N] [--interval-ms N] [--poll-ms N] [--jq PATH]   (see the comment at the top of this file)\n";
+  "       [--buffer-bytes N] [--interval-ms N] [--poll-ms N] [--jq PATH] [--catalog DIR]   (see the comment at the top of this file)\n";
 let opt;
 try {
   ({ values: opt } = parseArgs({
@@ -49,6 +54,7 @@ try {
       "interval-ms": { type: "string", default: env.STREAMGATE_LAKE_INTERVAL_MS ?? "2000" },
       "poll-ms": { type: "string", default: env.STREAMGATE_LAKE_POLL_MS ?? "250" },
       jq: { type: "string", default: env.STREAMGATE_LAKE_JQ ?? "jq" },
+      catalog: { type: "string", default: env.STREAMGATE_CATALOG_DIR },
     },
   }));
 } catch (e) {
@@ -78,7 +84,7 @@ async function main() {
     process.exit(2);
   }
   const lake = await new LakeWriter({
-    dir: resolve(opt.lake), layout, stream: opt.stream, log, jq: opt.jq,
+    dir: resolve(opt.lake), layout, stream: opt.stream, log, jq: opt.jq, catalogDir: opt.catalog && resolve(opt.catalog),
     bufferBytes: positive("buffer-bytes"), intervalMs: positive("interval-ms"),
   }).open();
 

@@ -1,10 +1,20 @@
-// The two delivery streams' buffers and their S3 writes, on a local directory.
+// The delivery streams of one Kinesis stream: their buffers and their S3
+// writes, on a local directory.
 //
 // Records come in per shard batch (already de-aggregated). Each is
-// partitioned once with the module's jq query and then goes to both zones:
-// raw (the bytes as Kinesis holds them plus "\n", GZIP) and Parquet
-// (converted through the Glue table's columns, SNAPPY, written by DuckDB).
-// Records that fail go to the zone's error prefix with the reason.
+// partitioned once with the module's jq query and then goes to each zone the
+// Terraform delivers the stream to: for events, raw (the bytes as Kinesis
+// holds them plus "\n", GZIP) and Parquet (converted through the Glue
+// table's columns, SNAPPY, written by DuckDB); for the dead-letter stream,
+// the bad zone (GZIP JSON lines, like raw). Records that fail go to the
+// zone's error prefix with the reason.
+//
+// The Parquet columns are the events table's: the common and derived ones,
+// then one per field of the event catalog. The catalog is read again before
+// each buffer generation starts, so a field added to it while the delivery
+// runs is a column of every file written from then on; files written before
+// lack it, and the views read it there as NULL. A field whose column type
+// changes is refused (the old columns stay; see config/catalog.lock.json).
 //
 // A flush writes every buffered partition as new files, never touching a
 // delivered one. Files are first written under _staging/<flush>/; then one
@@ -13,13 +23,13 @@
 // finishes a committed flush and drops an uncommitted one, so a record is
 // delivered once per Kinesis record even across kill -9; the reader then
 // resumes after the checkpoint.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip as gzipCb } from "node:zlib";
-import { DuckDBInstance, timestampValue } from "@duckdb/node-api";
+import { BIGINT, BOOLEAN, DATE, DOUBLE, DuckDBInstance, FLOAT, INTEGER, LIST, TIMESTAMP, VARCHAR, dateValue, timestampValue } from "@duckdb/node-api";
 import { evalPrefix } from "./layout.mjs";
 import { duckType, makeConverter } from "./convert.mjs";
 import { Partitioner } from "./partitioner.mjs";
@@ -41,13 +51,17 @@ function stamp(d) {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}-${p(d.getUTCHours())}-${p(d.getUTCMinutes())}-${p(d.getUTCSeconds())}`;
 }
 
-// One buffer generation: what the next flush writes.
+// One buffer generation: what the next flush writes, with the columns it was
+// started with.
 class Generation {
-  constructor(n) {
+  constructor(n, schema) {
     this.n = n;
-    this.table = `buf_${n}`;
+    this.columns = schema?.columns ?? [];
+    this.convert = schema?.convert;
+    this.declared = schema?.declared; // event_type -> the columns its rows have
+    this.tables = new Map(); // column set key -> {name, cols}: DuckDB tables of this generation
     this.raw = new Map(); // partition key string -> {keys, chunks}
-    this.partIds = new Map(); // partition key string -> part_id in the Parquet table
+    this.partIds = new Map(); // partition key string -> part_id in the Parquet tables
     this.errors = new Map(); // "zone\0type" -> lines[]
     this.parquetRows = 0;
     this.bytes = 0;
@@ -58,7 +72,7 @@ class Generation {
 }
 
 export class LakeWriter {
-  constructor({ dir, layout, stream, bufferBytes = 4 << 20, intervalMs = 2000, jq = "jq", log = () => {} }) {
+  constructor({ dir, layout, stream, catalogDir, bufferBytes = 4 << 20, intervalMs = 2000, jq = "jq", log = () => {} }) {
     this.dir = dir;
     this.layout = layout;
     this.stream = stream;
@@ -68,8 +82,17 @@ export class LakeWriter {
     this.log = log;
     this.staging = join(dir, "_staging");
     this.checkpointPath = join(dir, "_checkpoints", `${stream}.json`);
-    this.columns = layout.tables.events.columns;
-    this.convert = makeConverter(this.columns);
+    const zones = layout.deliveries[stream];
+    if (!zones) throw new Error(`the Terraform delivers no stream named ${stream} (it delivers ${Object.keys(layout.deliveries).join(", ")})`);
+    this.rawZone = zones.find((z) => layout.zones[z].outputFormat === "JSON_GZIP") ?? null;
+    this.parquetZone = zones.find((z) => layout.zones[z].outputFormat === "PARQUET") ?? null;
+    const z0 = layout.zones[zones[0]];
+    this.query = z0.query;
+    this.partitionKeys = z0.partitionKeys;
+    this.catalogDir = catalogDir ?? layout.catalogDir;
+    this.columns = [];
+    this.catalogStamp = null;
+    if (this.parquetZone) this.readCatalog();
     this.addChain = Promise.resolve(); // adds (and the swap of generations) one at a time
     this.flushChain = Promise.resolve(); // flushes one at a time, in generation order
     this.queuedFlush = null; // a flush requested and not started yet
@@ -78,13 +101,73 @@ export class LakeWriter {
     this.stats = { records: 0, errors: 0, flushes: 0, files: 0, lastFlushMs: 0 };
   }
 
+  // Takes the catalog's columns when they changed (only additions, and
+  // removals, which leave the column out of new files); refuses a column
+  // whose type changed and keeps the old ones. The first read throws.
+  readCatalog() {
+    let stamp;
+    try {
+      stamp = readdirSync(this.catalogDir).filter((f) => f.endsWith(".json")).sort()
+        .map((f) => `${f}:${statSync(join(this.catalogDir, f)).mtimeMs}`).join("|");
+    } catch (e) {
+      if (!this.columns.length) throw e;
+      this.log({ level: "error", msg: "cannot read the catalog; keeping its columns", error: e.message });
+      return;
+    }
+    if (stamp === this.catalogStamp) return;
+    let columns;
+    let types;
+    try {
+      ({ columns, types } = this.layout.readCatalog(this.catalogDir));
+    } catch (e) {
+      if (!this.columns.length) throw e;
+      this.log({ level: "error", msg: "the catalog does not load; keeping its columns", error: e.message });
+      this.catalogStamp = stamp;
+      return;
+    }
+    const was = new Map(this.columns.map((c) => [c.name, c.type]));
+    const changed = columns.filter((c) => was.has(c.name) && was.get(c.name) !== c.type);
+    if (changed.length) {
+      this.log({ level: "error", msg: "the catalog changes column types; keeping its columns (see config/catalog.lock.json)", columns: changed.map((c) => `${c.name}: ${was.get(c.name)} -> ${c.type}`) });
+      this.catalogStamp = stamp;
+      return;
+    }
+    const added = columns.filter((c) => !was.has(c.name)).map((c) => c.name);
+    if (this.columns.length && (added.length || columns.length !== this.columns.length)) {
+      this.log({ level: "info", msg: "catalog changed: new files have its columns", added, columns: columns.length });
+    }
+    this.columns = columns;
+    this.convert = makeConverter(columns);
+    this.catalogStamp = stamp;
+    // The columns of each event_type's rows: the table's own, then the
+    // fields of the catalog types of that event_type (rows of a type leave
+    // every other catalog column NULL). An event_type outside the catalog
+    // has the table's own columns.
+    const own = this.layout.tables.events.columns.length;
+    const at = new Map(columns.map((c, i) => [c.name, i]));
+    const set = (extra) => {
+      const mask = new Uint8Array(columns.length);
+      for (let i = 0; i < own; i++) mask[i] = 1;
+      for (const i of extra) mask[i] = 1;
+      const cols = [...mask.keys()].filter((i) => mask[i]);
+      return { mask, cols, key: cols.join(",") };
+    };
+    const byType = new Map();
+    for (const t of types) {
+      if (!byType.has(t.eventType)) byType.set(t.eventType, []);
+      byType.get(t.eventType).push(...t.fields.map((f) => at.get(f.name)));
+    }
+    this.declared = new Map([...byType].map(([et, idx]) => [et, set(idx)]));
+    this.declared.base = set([]);
+  }
+
   async open() {
     mkdirSync(this.staging, { recursive: true });
     this.recover();
     const saved = existsSync(this.checkpointPath) ? JSON.parse(readFileSync(this.checkpointPath, "utf8")) : {};
     this.committed = saved.shards ?? {};
     this.streamCreated = saved.created ?? null;
-    this.partitioner = new Partitioner(this.layout.query, this.layout.partitionKeys, { jq: this.jq });
+    this.partitioner = new Partitioner(this.query, this.partitionKeys, { jq: this.jq });
     this.db = await DuckDBInstance.create(":memory:", {
       threads: "2", memory_limit: "256MB", preserve_insertion_order: "false", temp_directory: join(this.staging, "duckdb-spill"),
     });
@@ -99,10 +182,9 @@ export class LakeWriter {
   }
 
   async newGeneration(n) {
-    const g = new Generation(n);
-    const cols = this.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ");
-    await this.conn.run(`CREATE TABLE ${g.table} (${cols}, part_id INTEGER)`);
-    return g;
+    if (!this.parquetZone) return new Generation(n, null);
+    this.readCatalog();
+    return new Generation(n, { columns: this.columns, convert: this.convert, declared: this.declared });
   }
 
   onError(e) {
@@ -186,20 +268,28 @@ export class LakeWriter {
       const p = r.error ? { error: r.error, code: "Deaggregation.Failed" } : parts[i];
       if (p.error) {
         const code = p.code ?? "DynamicPartitioning.MetadataExtractionFailed";
-        this.addError(g, "raw", "processing-failed", r, shardId, code, p.error);
-        this.addError(g, "parquet", "processing-failed", r, shardId, code, p.error);
+        if (this.rawZone) this.addError(g, this.rawZone, "processing-failed", r, shardId, code, p.error);
+        if (this.parquetZone) this.addError(g, this.parquetZone, "processing-failed", r, shardId, code, p.error);
         continue;
       }
-      const key = this.layout.partitionKeys.map((k) => p.keys[k]).join("\0");
+      const key = this.partitionKeys.map((k) => p.keys[k]).join("\0");
       let buf = g.raw.get(key);
       if (!buf) { buf = { keys: p.keys, chunks: [] }; g.raw.set(key, buf); }
-      buf.chunks.push(r.data, NEWLINE);
-      const conv = this.convert(texts[i]);
+      if (this.rawZone) buf.chunks.push(r.data, NEWLINE);
+      if (!this.parquetZone) continue;
+      const conv = g.convert(texts[i]);
       if (conv.error) {
-        this.addError(g, "parquet", "format-conversion-failed", r, shardId, conv.code, conv.error);
+        this.addError(g, this.parquetZone, "format-conversion-failed", r, shardId, conv.code, conv.error);
       } else {
         if (!g.partIds.has(key)) g.partIds.set(key, g.partIds.size);
-        rows.push([conv.row, g.partIds.get(key)]);
+        // The row goes to the table of its event_type's columns, or of those
+        // and the other columns it fills (a field its type does not declare
+        // that another type does: Firehose would fill that column too).
+        const decl = g.declared.get(p.keys.event_type) ?? g.declared.base;
+        let extra = null;
+        for (let c = 0; c < conv.row.length; c++) if (conv.row[c] !== null && !decl.mask[c]) (extra ??= []).push(c);
+        const set = extra ? [...decl.cols, ...extra].sort((a, b) => a - b) : decl.cols;
+        rows.push([conv.row, g.partIds.get(key), extra ? set.join(",") : decl.key, set]);
       }
     }
     if (rows.length) await this.appendRows(g, rows);
@@ -228,13 +318,40 @@ export class LakeWriter {
     this.stats.errors++;
   }
 
+  // Rows go to one DuckDB table per column set, each with only its columns:
+  // an appender call per column and row is most of the cost, and a row of
+  // one type would otherwise append NULL to every other type's column.
   async appendRows(g, rows) {
-    const app = await this.conn.createAppender(g.table);
-    const types = this.columns.map((c) => c.type);
+    const groups = new Map();
+    for (const r of rows) {
+      if (!groups.has(r[2])) groups.set(r[2], []);
+      groups.get(r[2]).push(r);
+    }
+    for (const [key, group] of groups) {
+      let t = g.tables.get(key);
+      if (!t) {
+        t = { name: `buf_${g.n}_${g.tables.size}`, cols: group[0][3] };
+        const defs = t.cols.map((i) => `${quoteIdent(g.columns[i].name)} ${duckType(g.columns[i].type)}`).join(", ");
+        await this.conn.run(`CREATE TABLE ${t.name} (${defs}, part_id INTEGER)`);
+        g.tables.set(key, t);
+      }
+      await this.appendTo(g, t, group);
+    }
+    g.parquetRows += rows.length;
+  }
+
+  async appendTo(g, t, rows) {
+    const app = await this.conn.createAppender(t.name);
+    const types = g.columns.map((c) => c.type);
     for (const [row, partId] of rows) {
-      for (let i = 0; i < row.length; i++) {
+      for (const i of t.cols) {
         const v = row[i];
         if (v === null) { app.appendNull(); continue; }
+        if (types[i].startsWith("array<")) {
+          const inner = types[i].slice(6, -1);
+          app.appendList(v.map((x) => (x === null ? null : duckValue(x, inner))), LIST(DUCK_TYPE[inner]));
+          continue;
+        }
         switch (types[i]) {
           case "string": app.appendVarchar(v); break;
           case "double": app.appendDouble(v); break;
@@ -243,6 +360,7 @@ export class LakeWriter {
           case "int": app.appendInteger(v); break;
           case "boolean": app.appendBoolean(v); break;
           case "timestamp": app.appendTimestamp(timestampValue(v)); break;
+          case "date": app.appendDate(dateValue(v)); break;
           default: throw new Error(`no appender for ${types[i]}`);
         }
       }
@@ -251,7 +369,6 @@ export class LakeWriter {
     }
     app.flushSync();
     app.closeSync();
-    g.parquetRows += rows.length;
   }
 
   // Queues a flush of the current generation (one queued at a time).
@@ -299,36 +416,46 @@ export class LakeWriter {
     // Parquet COPY, not during it: run together, libuv's and DuckDB's threads
     // take three times the CPU on two cores.
     let n = 0;
-    for (const { keys, chunks } of g.raw.values()) {
+    for (const { keys, chunks } of this.rawZone ? g.raw.values() : []) {
       const rel = join(flush, `raw-${n++}.json.gz`);
       writes.push(gzip(Buffer.concat(chunks), { level: 1 }).then((gz) => writeFile(join(this.staging, rel), gz)));
-      moves.push([rel, evalPrefix(this.layout.zones.raw.prefixTemplate, { keys }) + name("raw", ".json.gz")]);
+      moves.push([rel, evalPrefix(this.layout.zones[this.rawZone].prefixTemplate, { keys }) + name(this.rawZone, ".json.gz")]);
     }
     for (const [k, lines] of g.errors) {
       const [zone, type] = k.split("\0");
       const rel = join(flush, `error-${n++}`);
       const text = Buffer.from(lines.join(""));
-      const ext = zone === "raw" ? ".json.gz" : ".json";
-      writes.push((zone === "raw" ? gzip(text) : Promise.resolve(text)).then((b) => writeFile(join(this.staging, rel), b)));
+      const gz = this.layout.zones[zone].outputFormat === "JSON_GZIP";
+      const ext = gz ? ".json.gz" : ".json";
+      writes.push((gz ? gzip(text) : Promise.resolve(text)).then((b) => writeFile(join(this.staging, rel), b)));
       moves.push([rel, evalPrefix(this.layout.zones[zone].errorPrefixTemplate, { errorType: type, now }) + name(zone, ext)]);
     }
 
     await Promise.all(writes);
 
-    // Parquet: one COPY, one directory per partition id.
+    // Parquet: one COPY per column set (table), one directory per partition
+    // id. A file holds the table's own columns and its event_type's catalog
+    // columns (readers take an absent column as NULL, by name), so a small
+    // file does not carry every other type's empty columns; and one COPY
+    // partitioned over every partition and every catalog column would buffer
+    // a block per column and partition, more than DuckDB's memory limit.
     if (g.parquetRows > 0) {
-      await this.copyConn.run(`COPY ${g.table} TO ${quoteStr(join(stage, "parquet"))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), FILENAME_PATTERN 'data_{i}')`);
       const byId = new Map([...g.partIds].map(([key, id]) => [id, g.raw.get(key).keys]));
-      for (const d of readdirSync(join(stage, "parquet"))) {
-        const id = Number(/^part_id=(\d+)$/.exec(d)?.[1]);
-        const keys = byId.get(id);
-        if (!keys) throw new Error(`unexpected Parquet output ${d}`);
-        for (const f of readdirSync(join(stage, "parquet", d))) {
-          moves.push([join(flush, "parquet", d, f), evalPrefix(this.layout.zones.parquet.prefixTemplate, { keys }) + name("parquet", ".parquet")]);
+      let s = 0;
+      for (const t of g.tables.values()) {
+        const dir = `parquet-${s++}`;
+        await this.copyConn.run(`COPY ${t.name} TO ${quoteStr(join(stage, dir))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), FILENAME_PATTERN 'data_{i}')`);
+        for (const d of readdirSync(join(stage, dir))) {
+          const id = Number(/^part_id=(\d+)$/.exec(d)?.[1]);
+          const keys = byId.get(id);
+          if (!keys) throw new Error(`unexpected Parquet output ${d}`);
+          for (const f of readdirSync(join(stage, dir, d))) {
+            moves.push([join(flush, dir, d, f), evalPrefix(this.layout.zones[this.parquetZone].prefixTemplate, { keys }) + name("parquet", ".parquet")]);
+          }
         }
       }
     }
-    await this.copyConn.run(`DROP TABLE ${g.table}`);
+    for (const t of g.tables.values()) await this.copyConn.run(`DROP TABLE ${t.name}`);
     const records = g.count;
     // For the restart tests: die where a crash is most awkward, with every
     // file staged and no commit (STREAMGATE_LAKE_TEST_CRASH=before-commit),
@@ -366,6 +493,15 @@ export class LakeWriter {
 }
 
 const NEWLINE = Buffer.from("\n");
+
+// DuckDB type of a list's items, by Glue type.
+const DUCK_TYPE = { string: VARCHAR, double: DOUBLE, float: FLOAT, bigint: BIGINT, int: INTEGER, boolean: BOOLEAN, timestamp: TIMESTAMP, date: DATE };
+
+function duckValue(x, type) {
+  if (type === "timestamp") return timestampValue(x);
+  if (type === "date") return dateValue(x);
+  return x;
+}
 
 // Every file under dir (relative paths), for tests and the query tool. A
 // directory that goes away while it is listed (a staging directory) is skipped.

@@ -1,17 +1,26 @@
 #!/usr/bin/env node
-// The local Athena: DuckDB over the lake directory, with the Glue tables as
-// views of the same names.
+// The local Athena: DuckDB over the lake directory, with the Glue tables and
+// views as views of the same names.
 //
-//   node deploy/local/lake.mjs [--lake DIR] [--json] query "SQL"
-//   node deploy/local/lake.mjs [--lake DIR] tables
+//   node deploy/local/lake.mjs [--lake DIR] [--catalog DIR] [--json] query "SQL"
+//   node deploy/local/lake.mjs [--lake DIR] [--catalog DIR] tables
 //
 // Views:
-//   events        the Parquet zone (Glue table events): its columns, then the
-//                 partition columns event_type and dt (strings, as Glue declares)
+//   events        the Parquet zone (Glue table events): its columns (common,
+//                 derived, one per catalog field), then the partition columns
+//                 event_type and dt (strings, as Glue declares). A column no
+//                 file has yet, or a file written before its field was added
+//                 to the catalog, reads as NULL.
 //   events_raw    the raw zone (Glue table events_raw): record, the line exactly
 //                 as Kinesis held it, then event_type and dt
 //   events_dedup  events with one row per event_uuid, the first copy by
 //                 created_datetime (the Athena view of docs/architecture.md)
+//   <type>        one per catalog type (payment_order_completed for
+//                 payment:order:completed): its columns, the first copy per
+//                 event_uuid; the SQL is the Athena view's, from the same
+//                 template (terraform/modules/glue_catalog/type_view.sql.tftpl)
+//   bad_events    the bad zone (Glue table bad_events): the bad rows of the
+//                 dead-letter stream, partitioned by dt (the day received)
 // Athena functions the docs use that DuckDB names differently are macros:
 // json_extract_scalar(json, path), from_unixtime(seconds).
 import { existsSync } from "node:fs";
@@ -33,8 +42,9 @@ function countFiles(lake, prefix, suffix) {
 }
 
 // Opens DuckDB with the views over `lake`. Returns {db, conn, views}.
-export async function openLake(lake, layout) {
+export async function openLake(lake, layout, { catalogDir } = {}) {
   layout = layout ?? (await loadLayout(ROOT));
+  const catalog = layout.readCatalog(catalogDir ?? layout.catalogDir);
   // Spill files, if a query needs them, go to the system's temporary directory, not the cwd.
   const db = await DuckDBInstance.create(":memory:", { temp_directory: join(tmpdir(), `streamgate-lake-${process.pid}`) });
   const conn = await db.connect();
@@ -46,9 +56,19 @@ export async function openLake(lake, layout) {
 
   const parquetGlob = join(lake, events.prefix, depth, "*.parquet");
   const parquetFiles = countFiles(lake, events.prefix, ".parquet");
-  await conn.run(`CREATE VIEW ${quoteIdent(events.name)} AS ` + (parquetFiles
-    ? `SELECT ${sel(events)} FROM read_parquet(${quoteStr(parquetGlob)}, hive_partitioning = true, hive_types = ${hiveTypes}, union_by_name = true)`
-    : empty(events)));
+  // The table's columns as the catalog says now: union_by_name reads a column
+  // missing from a file as NULL, and a column no file has yet is NULL too.
+  const typed = { ...events, columns: catalog.columns };
+  if (parquetFiles) {
+    const src = `read_parquet(${quoteStr(parquetGlob)}, hive_partitioning = true, hive_types = ${hiveTypes}, union_by_name = true)`;
+    const have = new Set((await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${src}`)).getRows().map((r) => r[0]));
+    const cols = [...typed.columns, ...typed.partitionKeys].map((c) => (have.has(c.name)
+      ? `CAST(${quoteIdent(c.name)} AS ${duckType(c.type)}) AS ${quoteIdent(c.name)}`
+      : `NULL::${duckType(c.type)} AS ${quoteIdent(c.name)}`));
+    await conn.run(`CREATE VIEW ${quoteIdent(events.name)} AS SELECT ${cols.join(", ")} FROM ${src}`);
+  } else {
+    await conn.run(`CREATE VIEW ${quoteIdent(events.name)} AS ${empty(typed)}`);
+  }
 
   // Glue reads each line as one string column with LazySimpleSerDe and a
   // \u0001 field delimiter; read_csv with the same delimiter and no quoting
@@ -60,9 +80,25 @@ export async function openLake(lake, layout) {
     ? `SELECT ${sel(raw)} FROM read_csv(${quoteStr(rawGlob)}, columns = ${rawCols}, delim = '\u0001', quote = '', escape = '', header = false, auto_detect = false, compression = 'gzip', hive_partitioning = true, hive_types = ${hiveTypes}, union_by_name = true)`
     : empty(raw)));
 
-  await conn.run(`CREATE VIEW events_dedup AS SELECT ${sel(events)} FROM (
+  await conn.run(`CREATE VIEW events_dedup AS SELECT ${sel(typed)} FROM (
       SELECT *, ROW_NUMBER() OVER (PARTITION BY event_uuid ORDER BY created_datetime) AS rn FROM ${quoteIdent(events.name)}
     ) WHERE rn = 1`);
+
+  // One view per catalog type, with the Athena view's SQL.
+  for (const t of catalog.types) await conn.run(`CREATE VIEW ${quoteIdent(t.view)} AS ${layout.viewSql(t)}`);
+
+  // Bad rows: JSON lines, GZIP, the Glue table's columns (OpenX maps the
+  // members by name; a line that is not JSON reads as nothing, as
+  // ignore.malformed.json does).
+  const bad = layout.tables.bad_events;
+  const badDepth = "*/".repeat(bad.partitionKeys.length);
+  const badGlob = join(lake, bad.prefix, badDepth, "*.json.gz");
+  const badFiles = countFiles(lake, bad.prefix, ".json.gz");
+  const badCols = `{${bad.columns.map((c) => `${quoteStr(c.name)}: ${quoteStr(duckType(c.type))}`).join(", ")}}`;
+  const badHive = `{${bad.partitionKeys.map((k) => `${quoteStr(k.name)}: ${quoteStr(duckType(k.type))}`).join(", ")}}`;
+  await conn.run(`CREATE VIEW ${quoteIdent(bad.name)} AS ` + (badFiles
+    ? `SELECT ${sel(bad)} FROM read_json(${quoteStr(badGlob)}, columns = ${badCols}, format = 'newline_delimited', compression = 'gzip', ignore_errors = true, hive_partitioning = true, hive_types = ${badHive}, union_by_name = true)`
+    : empty(bad)));
   await conn.run("CREATE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)");
   await conn.run("CREATE MACRO from_unixtime(s) AS make_timestamp(CAST(round(s * 1000000) AS BIGINT))");
   return {
@@ -71,6 +107,8 @@ export async function openLake(lake, layout) {
       { name: events.name, files: parquetFiles, about: `Parquet zone, ${events.prefix}` },
       { name: raw.name, files: rawFiles, about: `raw zone (GZIP JSON lines), ${raw.prefix}` },
       { name: "events_dedup", files: parquetFiles, about: `${events.name}, first copy per event_uuid` },
+      ...catalog.types.map((t) => ({ name: t.view, files: countFiles(lake, join(events.prefix, `event_type=${t.eventType}`), ".parquet"), about: `${t.eventName}, first copy per event_uuid` })),
+      { name: bad.name, files: badFiles, about: `bad rows (refused events), ${bad.prefix}` },
     ],
   };
 }
@@ -94,22 +132,24 @@ async function main() {
   // Options come before the command; everything after it is SQL, even
   // text that starts with "--" (an SQL comment).
   const argv = process.argv.slice(2);
-  const opt = { lake: process.env.STREAMGATE_LAKE_DIR ?? resolve(ROOT, "lake"), json: false };
+  const opt = { lake: process.env.STREAMGATE_LAKE_DIR ?? resolve(ROOT, "lake"), catalog: process.env.STREAMGATE_CATALOG_DIR, json: false };
   while (argv.length && argv[0].startsWith("--")) {
     const a = argv.shift();
     if (a === "--json") opt.json = true;
     else if (a === "--lake") opt.lake = argv.shift();
     else if (a.startsWith("--lake=")) opt.lake = a.slice(7);
+    else if (a === "--catalog") opt.catalog = argv.shift();
+    else if (a.startsWith("--catalog=")) opt.catalog = a.slice(10);
     else { process.stderr.write(`unknown option ${a}\n`); process.exit(2); }
   }
   const [cmd, ...rest] = argv;
   const lake = resolve(opt.lake);
   if (cmd !== "query" && cmd !== "tables") {
-    process.stderr.write('usage: scripts/lake.sh [--lake DIR] [--json] query "SQL" | tables\n');
+    process.stderr.write('usage: scripts/lake.sh [--lake DIR] [--catalog DIR] [--json] query "SQL" | tables\n');
     process.exit(2);
   }
   if (!existsSync(lake)) process.stderr.write(`note: ${lake} does not exist yet; the views are empty\n`);
-  const { conn, views } = await openLake(lake);
+  const { conn, views } = await openLake(lake, undefined, { catalogDir: opt.catalog && resolve(opt.catalog) });
   if (cmd === "tables") {
     const rows = [];
     for (const v of views) {

@@ -129,7 +129,6 @@ def account_inputs(moto, env):
         "certificate_arn": cert,
         "allowed_ingress_cidrs": ["10.0.0.0/8"],
         "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/streamgate@sha256:" + "0" * 64,
-        "event_types": ["payment", "order"],
         "passthrough_streams": ["raw"],
         "stream_aggregation": {"events": "kpl"} if env == "dev" else {},
         "tags": {"owner": "moto-apply"},
@@ -192,6 +191,19 @@ def fields_columns():
     return [{"Name": x["name"], "Type": x["type"]} for x in every if x["name"] not in ("event_type", "dt")]
 
 
+def catalog_columns():
+    """Then one column per field of the event catalog, sorted, with the types of
+    config/catalog.lock.json (checked against the catalog by infra_catalog_lock)."""
+    with open(os.path.join(ROOT, "config", "catalog.lock.json")) as f:
+        lock = json.load(f)
+    return [{"Name": n, "Type": t} for n, t in sorted(lock["columns"].items())]
+
+
+def catalog_types():
+    return sorted(f[:-len(".json")].replace(".", ":") for f in os.listdir(os.path.join(ROOT, "config", "catalog"))
+                  if f.endswith(".json"))
+
+
 def verify_dev(moto):
     name = "streamgate-dev"
     kinesis = moto.client("kinesis")
@@ -236,12 +248,20 @@ def verify_dev(moto):
     glue = moto.client("glue")
     table = glue.get_table(DatabaseName="streamgate_dev_events", Name="events")["Table"]
     cols = [{"Name": c["Name"], "Type": c["Type"]} for c in table["StorageDescriptor"]["Columns"]]
-    check(cols == fields_columns(), f"glue events columns {cols}")
+    check(cols == fields_columns() + catalog_columns(), f"glue events columns {cols}")
     keys = [k["Name"] for k in table["PartitionKeys"]]
     check(keys == ["event_type", "dt"], f"glue partition keys {keys}")
     check(table["StorageDescriptor"]["Location"] == "s3://example-streamgate-dev-lake/parquet/events/",
           f"glue location {table['StorageDescriptor']['Location']}")
-    check(table["Parameters"].get("projection.event_type.values") == "payment,order", "glue projection values")
+    check(table["Parameters"].get("projection.event_type.values") == ",".join(sorted({t.split(":")[0] for t in catalog_types()})),
+          f"glue projection values {table['Parameters'].get('projection.event_type.values')}")
+    for t in catalog_types():
+        view = glue.get_table(DatabaseName="streamgate_dev_events", Name=t.replace(":", "_"))["Table"]
+        check(view.get("TableType") == "VIRTUAL_VIEW" and view.get("ViewOriginalText", "").startswith("/* Presto View: "),
+              f"view of {t}: {view.get('TableType')}")
+    bad = glue.get_table(DatabaseName="streamgate_dev_events", Name="bad_events")["Table"]
+    check(bad["StorageDescriptor"]["Location"] == "s3://example-streamgate-dev-lake/bad/events/",
+          f"bad_events location {bad['StorageDescriptor']['Location']}")
 
     iam = moto.client("iam")
     roles = {r["RoleName"]: r for r in iam.list_roles()["Roles"]}

@@ -107,14 +107,15 @@ export function exitWithin(p, ms) {
 
 export const GATEWAY_BIN = process.env.STREAMGATE_BIN ?? join(ROOT, "build", "streamgate");
 
-export async function startGateway(endpoint) {
+// stream: more keys of the events route (a catalog, a dead_letter_stream).
+export async function startGateway(endpoint, { stream = {} } = {}) {
   if (!existsSync(GATEWAY_BIN)) throw new Error(`no gateway binary at ${GATEWAY_BIN}: build it first (cmake) or set STREAMGATE_BIN`);
   const dir = mkdtempSync(join(tmpdir(), "sg-lake-"));
   const config = {
     listen: "127.0.0.1:0", threads: 2, log_level: "info",
     kinesis: { region: "us-east-1", linger_ms: 5, max_in_flight: 4, deadline_ms: 10000 },
     shutdown: { delay_ms: 0, drain_timeout_ms: 5000 },
-    streams: [{ name: "events", stream_name: "events", mode: "event" }],
+    streams: [{ name: "events", stream_name: "events", mode: "event", ...stream }],
   };
   writeFileSync(join(dir, "config.json"), JSON.stringify(config));
   const env = {};
@@ -131,8 +132,8 @@ export async function startGateway(endpoint) {
 
 export const DELIVERY = join(ROOT, "deploy", "local", "delivery.mjs");
 
-export async function startDelivery(endpoint, lake, extra = [], env = {}) {
-  const d = startProcess(process.execPath, [DELIVERY, "--endpoint", endpoint, "--stream", "events", "--lake", lake, ...extra], { env });
+export async function startDelivery(endpoint, lake, extra = [], env = {}, stream = "events") {
+  const d = startProcess(process.execPath, [DELIVERY, "--endpoint", endpoint, "--stream", stream, "--lake", lake, ...extra], { env });
   await d.waitFor(/"delivery ready"/);
   return d;
 }

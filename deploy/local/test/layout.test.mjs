@@ -16,7 +16,13 @@ import { ROOT } from "./helpers.mjs";
 test("the layout is the Terraform's", async () => {
   const l = await loadLayout(ROOT);
   const module = readFileSync(join(ROOT, "terraform/modules/firehose_to_s3/main.tf"), "utf8");
-  assert.ok(module.includes(`partition_query = "${l.query}"`), "the jq query is the module's");
+  assert.ok(module.includes(`event         = "${l.query}"`), "the jq query is the module's");
+  assert.ok(module.includes(`received_date = "${l.zones.bad.query}"`), "the bad zone's jq query is the module's");
+  assert.deepEqual(l.deliveries, { events: ["parquet", "raw"], "events-dead-letter": ["bad"] });
+  assert.equal(evalPrefix(l.zones.bad.prefixTemplate, { keys: { dt: "2026-12-06" } }), "bad/events/dt=2026-12-06/");
+  assert.deepEqual(l.zones.bad.partitionKeys, ["dt"]);
+  assert.equal(l.tables.bad_events.name, "bad_events");
+  assert.equal(l.catalogDir, join(ROOT, "config", "catalog"));
   assert.equal(l.engine, "JQ-1.6");
   assert.ok(engineMatches(l.engine, jqVersion()), `jq here is ${jqVersion()}, the module names ${l.engine}`);
   assert.deepEqual(l.partitionKeys, ["event_type", "dt"]);
@@ -31,6 +37,44 @@ test("the layout is the Terraform's", async () => {
   assert.deepEqual(new Map(table.filter(([n]) => n !== "dt")), new Map(declared), "Glue events = config/event-fields.json (+ dt)");
   assert.deepEqual(l.tables.events_raw.columns, [{ name: "record", type: "string" }]);
   assert.throws(() => evalPrefix("x/!{partitionKeyFromLambda:a}/", {}), /cannot evaluate/);
+});
+
+// The same fixtures as terraform/modules/glue_catalog/tests/catalog.tftest.hcl,
+// with the same expected columns: the JS reading and Terraform's agree.
+const FIXTURES = join(ROOT, "terraform/modules/glue_catalog/tests/fixtures");
+
+test("the catalog's fields are the columns, typed by the module's table", async () => {
+  const l = await loadLayout(ROOT);
+  const a = l.readCatalog(join(FIXTURES, "catalog_a"));
+  assert.deepEqual(a.columns.map((c) => `${c.name} ${c.type}`), [
+    "event_uuid string", "event_name string", "created_at double", "created_datetime timestamp", "event_subtype string",
+    "coupon_id string", "delivery_on date", "gift boolean", "item_ids array<bigint>", "note string", "paid_at timestamp",
+    "plan string", "tags array<string>", "total double",
+  ]);
+  assert.deepEqual(a.types.map((t) => [t.eventName, t.eventType, t.view]), [["shop:order:placed", "shop", "shop_order_placed"], ["user", "user", "user"]]);
+  const b = l.readCatalog(join(FIXTURES, "catalog_b"));
+  assert.equal(b.columns.length, 15);
+  assert.deepEqual(b.types.find((t) => t.view === "user_account_deleted").fields.map((f) => f.name), ["reason", "total"]);
+  assert.throws(() => l.readCatalog(join(FIXTURES, "catalog_conflict")), /column total is bigint here and double in shop\.order\.placed\.json/);
+  const sql = l.viewSql(a.types[1]);
+  const tf = readFileSync(join(ROOT, "terraform/modules/glue_catalog/tests/catalog.tftest.hcl"), "utf8");
+  assert.ok(tf.includes("ROW_NUMBER() OVER (PARTITION BY event_uuid ORDER BY created_datetime) AS copy_number") && sql.includes("ROW_NUMBER() OVER (PARTITION BY event_uuid ORDER BY created_datetime) AS copy_number"));
+  assert.match(sql, /^SELECT "event_uuid", "event_name", "created_at", "created_datetime", "event_subtype", "plan", "tags", "event_type", "dt"\n/);
+  assert.match(sql, /WHERE event_type = 'user' AND event_name = 'user'/);
+  // Refusals that would make a bad table.
+  const dir = mkdtempSync(join(tmpdir(), "sg-cat-"));
+  try {
+    writeFileSync(join(dir, "a.b.json"), JSON.stringify({ type: "object", properties: { dt: { type: "string" } } }));
+    assert.throws(() => l.readCatalog(dir), /a\.b\.json: \$\.properties\.dt: dt is a column of every event/);
+    writeFileSync(join(dir, "a.b.json"), JSON.stringify({ type: "object", properties: {} }));
+    writeFileSync(join(dir, "a_b.json"), JSON.stringify({ type: "object", properties: {} }));
+    assert.throws(() => l.readCatalog(dir), /the view a_b is also the view of a\.b\.json/);
+    rmSync(join(dir, "a_b.json"));
+    writeFileSync(join(dir, "bad_events.json"), JSON.stringify({ type: "object" }));
+    assert.throws(() => l.readCatalog(dir), /the view bad_events would take the name of a table/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("a change to the Terraform changes the local lake", async (t) => {
@@ -101,4 +145,25 @@ test("conversion follows the Glue column types, as the OpenX SerDe does", async 
   assert.equal(timestampMicros("2024-12-01T00:00:00.123456789Z"), 1733011200123456n);
   assert.equal(timestampMicros("2024-12-01 00:00:00"), 1733011200000000n);
   assert.equal(timestampMicros(1733011200.5), 1733011200500000n);
+});
+
+test("typed catalog columns convert exactly", async () => {
+  const l = await loadLayout(ROOT);
+  const cols = l.readCatalog(join(FIXTURES, "catalog_a")).columns;
+  const conv = makeConverter(cols);
+  const at = (row, name) => row[cols.findIndex((c) => c.name === name)];
+  const r = conv('{"item_ids":[9223372036854775807,-9223372036854775808,1e3,2.0,null],"total":0.1,"delivery_on":"2024-02-29","paid_at":"2024-12-01T10:00:00.5Z","gift":true,"note":"ünï ✓ 😀","tags":["a",null]}');
+  assert.deepEqual(at(r.row, "item_ids"), [9223372036854775807n, -9223372036854775808n, 1000n, 2n, null]);
+  assert.equal(at(r.row, "total"), 0.1);
+  assert.equal(at(r.row, "delivery_on"), 19782);
+  assert.equal(at(r.row, "paid_at"), 1733047200500000n);
+  assert.equal(at(r.row, "gift"), true);
+  assert.equal(at(r.row, "note"), "ünï ✓ 😀");
+  assert.deepEqual(at(r.row, "tags"), ["a", null]);
+  assert.equal(at(r.row, "coupon_id"), null, "absent: NULL");
+  assert.match(conv('{"item_ids":[9223372036854775808]}').error, /item_ids \(array<bigint>\): 9223372036854775808 does not fit bigint/);
+  assert.match(conv('{"item_ids":[1.5]}').error, /1\.5 is not an integer/);
+  assert.match(conv('{"item_ids":3}').error, /not an array/);
+  assert.match(conv('{"delivery_on":"2023-02-29"}').error, /not a date/);
+  assert.match(conv('{"paid_at":"2024-12-01T10:00:00+02:00"}').error, /is not a timestamp/, "an offset is not one of OpenX's forms");
 });

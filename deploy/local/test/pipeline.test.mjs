@@ -19,6 +19,8 @@ import agg from "aws-kinesis-agg";
 import { createStream, exitWithin, readStream, sleep, startDelivery, startGateway, startKinesalite, ROOT } from "./helpers.mjs";
 import { listFiles } from "../lake-writer.mjs";
 import { openLake } from "../lake.mjs";
+import { loadLayout } from "../layout.mjs";
+import { duckType } from "../convert.mjs";
 
 const DAY = 86400;
 const BASE = 1733011200; // 2024-12-01T00:00:00Z
@@ -188,7 +190,10 @@ test("events reach the local lake exactly as Kinesis holds them, across kill -9 
 
   // events: one typed row per Kinesis record, values as sent.
   const cols = Object.fromEntries((await q("DESCRIBE events")).map((r) => [r.column_name, r.column_type]));
-  assert.deepEqual(cols, { event_uuid: "VARCHAR", event_name: "VARCHAR", created_at: "DOUBLE", created_datetime: "TIMESTAMP", event_subtype: "VARCHAR", event_type: "VARCHAR", dt: "VARCHAR" });
+  const layout = await loadLayout(ROOT);
+  const declared = Object.fromEntries(layout.readCatalog().columns.map((c) => [c.name, duckType(c.type)]));
+  assert.deepEqual(cols, { ...declared, event_type: "VARCHAR", dt: "VARCHAR" }, "events: the common, derived and catalog columns, then the partition keys");
+  assert.deepEqual(Object.keys(cols).slice(0, 5), ["event_uuid", "event_name", "created_at", "created_datetime", "event_subtype"]);
   const rows = await q("SELECT event_uuid, event_name, created_at, epoch_us(created_datetime) AS us, event_subtype, event_type, dt FROM events");
   assert.equal(rows.length, good.length, "events has one row per Kinesis record");
   const key = (o) => [o.event_uuid, o.event_name, o.created_at, o.us, o.event_subtype, o.event_type, o.dt].join("|");

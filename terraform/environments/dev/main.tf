@@ -29,7 +29,6 @@ module "stack" {
   lake_force_destroy                = true
   raw_glacier_after_days            = 30
   raw_expire_after_days             = 180
-  event_types                       = var.event_types
   create_crawler                    = false
   firehose_buffering_size_mib       = 64
   firehose_parquet_interval_seconds = 60

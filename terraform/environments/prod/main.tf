@@ -29,7 +29,6 @@ module "stack" {
   lake_force_destroy                = false
   raw_glacier_after_days            = 90
   raw_expire_after_days             = null
-  event_types                       = var.event_types
   create_crawler                    = true
   firehose_buffering_size_mib       = 128
   firehose_parquet_interval_seconds = 300

@@ -22,11 +22,6 @@ variable "lake_bucket_name" {
   type        = string
 }
 
-variable "event_types" {
-  description = "Every event_type (first part of event_name) clients send; Athena projection only sees these."
-  type        = list(string)
-}
-
 variable "passthrough_streams" {
   description = "Extra routes forwarded unchanged (mode passthrough), each with its own on-demand stream."
   type        = list(string)

@@ -1,6 +1,8 @@
 # One Firehose delivery stream reading a Kinesis stream and writing to the
 # data-lake bucket, with dynamic partitioning on the record's own fields:
 #   <prefix>event_type=<event_type>/dt=<yyyy-MM-dd of created_datetime>/
+# (or, for the bad rows of the dead-letter stream, partitioning =
+# "received_date": <prefix>dt=<yyyy-MM-dd of received_at>/).
 # output_format PARQUET converts through the Glue table; JSON_GZIP keeps the
 # records as they are (newline-delimited), which is the raw zone.
 #
@@ -15,11 +17,23 @@ data "aws_caller_identity" "current" {}
 locals {
   parquet = var.output_format == "PARQUET"
 
-  # jq over the enriched record: created_datetime is "YYYY-MM-DDThh:mm:ss[.sss]Z"
-  # (always UTC, four-digit year), so its first ten characters are the date.
-  partition_query = "{event_type: .event_type, dt: .created_datetime[0:10]}"
+  # jq over the record, by var.partitioning:
+  #   event          an enriched event: created_datetime is
+  #                  "YYYY-MM-DDThh:mm:ss[.sss]Z" (always UTC, four-digit
+  #                  year), so its first ten characters are the date;
+  #   received_date  a bad row of the dead-letter stream: the day the gateway
+  #                  received it (received_at, ISO 8601 UTC).
+  partition_queries = {
+    event         = "{event_type: .event_type, dt: .created_datetime[0:10]}"
+    received_date = "{dt: .received_at[0:10]}"
+  }
+  partition_paths = {
+    event         = "event_type=!{partitionKeyFromQuery:event_type}/dt=!{partitionKeyFromQuery:dt}/"
+    received_date = "dt=!{partitionKeyFromQuery:dt}/"
+  }
+  partition_query = local.partition_queries[var.partitioning]
 
-  prefix       = "${var.prefix}event_type=!{partitionKeyFromQuery:event_type}/dt=!{partitionKeyFromQuery:dt}/"
+  prefix       = "${var.prefix}${local.partition_paths[var.partitioning]}"
   error_prefix = "${var.error_prefix}!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
 
   account_id = data.aws_caller_identity.current.account_id
@@ -234,6 +248,10 @@ resource "aws_kinesis_firehose_delivery_stream" "this" {
     precondition {
       condition     = !local.parquet || (var.glue_database_name != null && var.glue_table_name != null)
       error_message = "output_format PARQUET needs glue_database_name and glue_table_name."
+    }
+    precondition {
+      condition     = !(local.parquet && var.partitioning != "event")
+      error_message = "output_format PARQUET converts events through the events table: partitioning must be \"event\"."
     }
   }
 

@@ -59,6 +59,17 @@ variable "output_format" {
   }
 }
 
+variable "partitioning" {
+  description = "event: <prefix>event_type=<event_type>/dt=<date of created_datetime>/ (enriched events); received_date: <prefix>dt=<date of received_at>/ (bad rows of a dead-letter stream)."
+  type        = string
+  default     = "event"
+
+  validation {
+    condition     = contains(["event", "received_date"], var.partitioning)
+    error_message = "partitioning must be event or received_date."
+  }
+}
+
 variable "prefix" {
   description = "Key prefix; the module appends event_type=.../dt=.../ to it."
   type        = string

@@ -23,10 +23,11 @@ data "aws_vpc" "this" {
 }
 
 locals {
-  region       = data.aws_region.current.name
-  log_group    = "/ecs/${var.name}"
-  container    = "streamgate"
-  stream_arns  = distinct([for s in var.streams : s.stream_arn])
+  region    = data.aws_region.current.name
+  log_group = "/ecs/${var.name}"
+  container = "streamgate"
+  stream_arns = distinct(concat([for s in var.streams : s.stream_arn],
+  [for s in var.streams : s.dead_letter_stream_arn if s.dead_letter_stream_arn != null]))
   alb_resource = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
   ecs_resource = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"
 
@@ -44,13 +45,17 @@ locals {
       delay_ms         = var.shutdown_delay_ms
       drain_timeout_ms = var.drain_timeout_ms
     }
-    streams = [for s in var.streams : {
+    streams = [for s in var.streams : merge({
       name          = s.name
       stream_arn    = s.stream_arn
       mode          = s.mode
       partition_key = s.partition_key
       aggregation   = s.aggregation
-    }]
+      }, { for k, v in {
+        catalog             = s.catalog
+        unknown_event_types = s.unknown_event_types
+        dead_letter_stream  = s.dead_letter_stream
+    } : k => v if v != null })]
     trusted_proxies = [data.aws_vpc.this.cidr_block]
   }, length(var.limits) > 0 ? { limits = var.limits } : {})
 

@@ -174,13 +174,20 @@ variable "target_cpu_percent" {
 }
 
 variable "streams" {
-  description = "Gateway routes: /streams/<name>/... forwards to stream_arn; mode event (validate + enrich) or passthrough; partition_key client, event_uuid or random; aggregation none or kpl (KPL-aggregated records: only for streams whose every consumer de-aggregates, as Firehose and KCL do; never one Redshift streaming ingestion reads)."
+  description = "Gateway routes: /streams/<name>/... forwards to stream_arn; mode event (validate + enrich, with an optional event catalog and dead-letter stream) or passthrough; partition_key client, event_uuid or random; aggregation none or kpl (KPL-aggregated records: only for streams whose every consumer de-aggregates, as Firehose and KCL do; never one Redshift streaming ingestion reads)."
   type = list(object({
     name          = string
     stream_arn    = string
     mode          = string
     partition_key = string
     aggregation   = optional(string, "none")
+    # event mode only: the event catalog's directory inside the image, what
+    # to do with types it does not declare, and the Kinesis stream (name and
+    # ARN, for the task role) that keeps the refused events as bad rows.
+    catalog                = optional(string)
+    unknown_event_types    = optional(string)
+    dead_letter_stream     = optional(string)
+    dead_letter_stream_arn = optional(string)
   }))
 
   validation {
@@ -189,9 +196,12 @@ variable "streams" {
       can(regex("^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\\d{12}:stream/.+$", s.stream_arn)) &&
       contains(["event", "passthrough"], s.mode) &&
       contains(["client", "event_uuid", "random"], s.partition_key) &&
-      contains(["none", "kpl"], s.aggregation)
+      contains(["none", "kpl"], s.aggregation) &&
+      contains(["reject", "accept"], coalesce(s.unknown_event_types, "reject")) &&
+      (s.dead_letter_stream == null) == (s.dead_letter_stream_arn == null) &&
+      (s.mode == "event" || (s.catalog == null && s.dead_letter_stream == null && s.unknown_event_types == null))
     ])
-    error_message = "Each stream needs a valid name, a Kinesis stream ARN, mode event|passthrough, partition_key client|event_uuid|random and aggregation none|kpl."
+    error_message = "Each stream needs a valid name, a Kinesis stream ARN, mode event|passthrough, partition_key client|event_uuid|random and aggregation none|kpl; catalog, unknown_event_types (reject|accept) and dead_letter_stream (with its ARN) only on event streams."
   }
 }
 

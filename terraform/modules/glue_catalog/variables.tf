@@ -82,13 +82,35 @@ variable "raw_prefix" {
   }
 }
 
-variable "event_types" {
-  description = "Every event_type value (first part of event_name). Athena partition projection only sees partitions listed here, so add a new type before it is sent."
-  type        = list(string)
+variable "catalog_dir" {
+  description = "Directory of the event catalog (config/catalog: one JSON Schema per event type). The Parquet table's columns, the event_type values of partition projection and one view per event type come from it."
+  type        = string
 
   validation {
-    condition     = length(var.event_types) > 0 && alltrue([for t in var.event_types : can(regex("^[A-Za-z0-9_.-]{1,64}$", t))])
-    error_message = "event_types must be a non-empty list of names of [A-Za-z0-9_.-] (no ',', '/' or '=': they break the projection list and the S3 path)."
+    condition     = length(fileset(var.catalog_dir, "*.json")) > 0
+    error_message = "catalog_dir must be a directory with at least one <event name>.json."
+  }
+}
+
+variable "bad_table_name" {
+  description = "Name of the bad-row table (events the gateway refused, from the dead-letter stream)."
+  type        = string
+  default     = "bad_events"
+
+  validation {
+    condition     = can(regex("^[a-z0-9_]{1,255}$", var.bad_table_name))
+    error_message = "bad_table_name must be lowercase letters, digits and underscores."
+  }
+}
+
+variable "bad_prefix" {
+  description = "Key prefix of the bad rows (must match the dead-letter stream's Firehose prefix)."
+  type        = string
+  default     = "bad/events/"
+
+  validation {
+    condition     = can(regex("^[a-z0-9_/-]+/$", var.bad_prefix))
+    error_message = "bad_prefix must end with '/'."
   }
 }
 

@@ -27,6 +27,17 @@ module "events_stream" {
   tags                        = local.tags
 }
 
+# Events the gateway refuses, one bad row each (the events route's
+# dead_letter_stream); delivered to the bad/ zone by firehose_bad.
+module "dead_letter_stream" {
+  source = "../kinesis_stream"
+
+  name            = "${local.name}-events-dead-letter"
+  capacity_mode   = "ON_DEMAND"
+  retention_hours = var.stream_retention_hours
+  tags            = local.tags
+}
+
 module "passthrough_stream" {
   source   = "../kinesis_stream"
   for_each = toset(var.passthrough_streams)
@@ -56,7 +67,8 @@ module "catalog" {
   bucket_kms_key_arn = module.lake_bucket.kms_key_arn
   parquet_prefix     = "parquet/events/"
   raw_prefix         = "raw/events/"
-  event_types        = var.event_types
+  bad_prefix         = "bad/events/"
+  catalog_dir        = coalesce(var.catalog_dir, "${local.repo_root}/config/catalog")
   create_crawler     = var.create_crawler
   tags               = local.tags
 }
@@ -90,6 +102,25 @@ module "firehose_raw" {
   output_format              = "JSON_GZIP"
   prefix                     = "raw/events/"
   error_prefix               = "errors/raw/"
+  buffering_size_mib         = var.firehose_buffering_size_mib
+  buffering_interval_seconds = var.firehose_raw_interval_seconds
+  tags                       = local.tags
+}
+
+# The bad rows as they are (GZIP JSON lines), under bad/events/dt=<day received>/,
+# read by the Glue table bad_events.
+module "firehose_bad" {
+  source = "../firehose_to_s3"
+
+  name                       = "${local.name}-events-bad"
+  source_stream_arn          = module.dead_letter_stream.arn
+  source_stream_kms_key_arn  = module.dead_letter_stream.kms_key_arn
+  bucket_arn                 = module.lake_bucket.bucket_arn
+  bucket_kms_key_arn         = module.lake_bucket.kms_key_arn
+  output_format              = "JSON_GZIP"
+  partitioning               = "received_date"
+  prefix                     = "bad/events/"
+  error_prefix               = "errors/bad/"
   buffering_size_mib         = var.firehose_buffering_size_mib
   buffering_interval_seconds = var.firehose_raw_interval_seconds
   tags                       = local.tags
@@ -138,6 +169,12 @@ module "gateway" {
       mode          = "event"
       partition_key = "event_uuid"
       aggregation   = lookup(var.stream_aggregation, "events", "none")
+      # The image carries config/catalog there (deploy/Dockerfile): the same
+      # catalog the Glue columns and views above come from.
+      catalog                = "/etc/streamgate/catalog"
+      unknown_event_types    = "reject"
+      dead_letter_stream     = module.dead_letter_stream.name
+      dead_letter_stream_arn = module.dead_letter_stream.arn
     }],
     [for s in var.passthrough_streams : {
       name          = s
@@ -170,8 +207,8 @@ module "monitoring" {
   source = "../monitoring"
 
   name                                = local.name
-  stream_names                        = concat([module.events_stream.name], [for s in var.passthrough_streams : module.passthrough_stream[s].name])
-  firehose_names                      = [module.firehose_parquet.name, module.firehose_raw.name]
+  stream_names                        = concat([module.events_stream.name, module.dead_letter_stream.name], [for s in var.passthrough_streams : module.passthrough_stream[s].name])
+  firehose_names                      = [module.firehose_parquet.name, module.firehose_raw.name, module.firehose_bad.name]
   firehose_buffering_interval_seconds = max(var.firehose_parquet_interval_seconds, var.firehose_raw_interval_seconds)
   alb_arn_suffix                      = module.gateway.alb_arn_suffix
   target_group_arn_suffix             = module.gateway.target_group_arn_suffix
@@ -182,7 +219,7 @@ module "monitoring" {
 
   # Only the Parquet stream converts, so only it gets a FailedConversion alarm.
   conversion_error_prefixes = {
-    for f in [module.firehose_parquet, module.firehose_raw] : f.name => f.format_conversion_error_prefix
+    for f in [module.firehose_parquet, module.firehose_raw, module.firehose_bad] : f.name => f.format_conversion_error_prefix
     if f.format_conversion_error_prefix != null
   }
 }

@@ -44,8 +44,8 @@ output "glue_database" {
 }
 
 output "firehose_names" {
-  description = "Delivery streams: Parquet first, then raw JSON."
-  value       = [module.firehose_parquet.name, module.firehose_raw.name]
+  description = "Delivery streams: Parquet first, then raw JSON, then the bad rows."
+  value       = [module.firehose_parquet.name, module.firehose_raw.name, module.firehose_bad.name]
 }
 
 output "dashboard" {
@@ -64,10 +64,11 @@ output "redshift_workgroup" {
 }
 
 output "firehose_destinations" {
-  description = "S3 destination of each delivery stream as applied (parquet, raw): prefixes, partition query, format conversion. deploy/local reads the same settings from this Terraform."
+  description = "S3 destination of each delivery stream as applied (parquet, raw, bad): prefixes, partition query, format conversion. deploy/local reads the same settings from this Terraform."
   value = {
     parquet = module.firehose_parquet.s3_destination
     raw     = module.firehose_raw.s3_destination
+    bad     = module.firehose_bad.s3_destination
   }
 }
 
@@ -76,10 +77,26 @@ output "glue_tables" {
   value       = module.catalog.tables
 }
 
+output "glue_views" {
+  description = "event_name -> its Athena view (typed columns, first copy per event_uuid), one per type of the event catalog."
+  value       = module.catalog.view_names
+}
+
+output "projected_event_types" {
+  description = "The event_type values Athena's partition projection knows (the catalog's)."
+  value       = module.catalog.event_types
+}
+
+output "dead_letter_stream" {
+  description = "Kinesis stream of the bad rows (the events route's dead_letter_stream)."
+  value       = module.dead_letter_stream.name
+}
+
 output "stream_encryption" {
   description = "Server-side encryption of every stream, by stream name."
   value = merge(
     { (module.events_stream.name) = module.events_stream.encryption },
+    { (module.dead_letter_stream.name) = module.dead_letter_stream.encryption },
     { for s, m in module.passthrough_stream : m.name => m.encryption },
   )
 }
@@ -92,4 +109,9 @@ output "lake_bucket_encryption" {
 output "gateway_task_policy" {
   description = "The gateway task role's inline policy (JSON)."
   value       = module.gateway.task_policy
+}
+
+output "gateway_config" {
+  description = "The gateway's configuration as the task receives it (routes, catalog, dead-letter stream, trusted proxies)."
+  value       = module.gateway.gateway_config
 }

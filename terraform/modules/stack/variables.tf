@@ -129,13 +129,14 @@ variable "raw_expire_after_days" {
   }
 }
 
-variable "event_types" {
-  description = "Every event_type (first part of event_name) clients send; Athena projection only sees these."
-  type        = list(string)
+variable "catalog_dir" {
+  description = "Event catalog directory (one JSON Schema per event type); null for the repository's config/catalog. The Glue columns, projection's event types and the per-type views come from it."
+  type        = string
+  default     = null
 
   validation {
-    condition     = length(var.event_types) > 0
-    error_message = "event_types must not be empty."
+    condition     = var.catalog_dir == null || try(length(fileset(var.catalog_dir, "*.json")) > 0, false)
+    error_message = "catalog_dir must be null or a directory with at least one <event name>.json."
   }
 }
 

@@ -61,3 +61,8 @@ mock_resource "aws_ecs_task_definition" {
 mock_resource "aws_redshiftserverless_workgroup" {
   defaults = { arn = "arn:aws:redshift-serverless:eu-west-1:123456789012:workgroup/mock" }
 }
+
+# The VPC whose CIDR the gateway trusts for X-Forwarded-For (gateway_service).
+mock_data "aws_vpc" {
+  defaults = { cidr_block = "10.0.0.0/16" }
+}

@@ -4,9 +4,9 @@
 #     partition query and JSON engine from this Terraform and rebuilds the lake
 #     with them; the literals below are that contract.
 #   - The Glue Parquet table's columns are the enriched event fields of
-#     config/event-fields.json, computed from that file here (tables built from
-#     config/catalog/*.json would be checked the same way: fileset() and
-#     jsondecode(file()), never a copied list).
+#     config/event-fields.json, then the fields of the event catalog
+#     config/catalog, computed from those files here; projection's event types
+#     and the per-type views come from the catalog too.
 # Run: scripts/check_terraform.sh (or terraform init -backend=false &&
 # terraform test in this environment, with the provider installed).
 
@@ -23,7 +23,6 @@ variables {
   certificate_arn       = "arn:aws:acm:eu-west-1:123456789012:certificate/0000"
   allowed_ingress_cidrs = ["10.0.0.0/8"]
   image                 = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/streamgate@sha256:0000"
-  event_types           = ["payment", "order"]
   passthrough_streams   = ["raw"]
   stream_aggregation    = { events = "kpl" }
 }
@@ -56,7 +55,7 @@ run "dev" {
       }["MetadataExtraction"] == [{
         JsonParsingEngine       = "JQ-1.6"
         MetadataExtractionQuery = "{event_type: .event_type, dt: .created_datetime[0:10]}"
-    }]])
+    }] if zone != "bad"])
     error_message = "Both delivery streams must extract {event_type, dt} with JQ-1.6 as deploy/local does."
   }
   assert {
@@ -85,14 +84,57 @@ run "dev" {
     error_message = "The raw delivery stream must write GZIP JSON lines, unconverted."
   }
 
-  # ---- Glue. Columns: every enriched field of config/event-fields.json, in order, except
-  # the partition keys (Hive refuses a name that is both).
+  # ---- The bad zone: the dead-letter stream's bad rows, GZIP JSON lines under
+  # bad/events/dt=<day received>/, read by the Glue table bad_events.
   assert {
-    condition = module.stack.glue_tables.events.columns == [
+    condition     = module.stack.firehose_destinations.bad.prefix == "bad/events/dt=!{partitionKeyFromQuery:dt}/" && module.stack.firehose_destinations.bad.error_output_prefix == "errors/bad/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
+    error_message = "bad prefix is ${module.stack.firehose_destinations.bad.prefix}"
+  }
+  assert {
+    condition = {
+      for p in one(module.stack.firehose_destinations.bad.processing_configuration).processors[*] : p.type => { for kv in p.parameters : kv.parameter_name => kv.parameter_value }...
+      }["MetadataExtraction"] == [{
+        JsonParsingEngine       = "JQ-1.6"
+        MetadataExtractionQuery = "{dt: .received_at[0:10]}"
+    }]
+    error_message = "The bad rows are partitioned by the day the gateway received them."
+  }
+  assert {
+    condition     = module.stack.firehose_destinations.bad.compression_format == "GZIP" && length(module.stack.firehose_destinations.bad.data_format_conversion_configuration) == 0 && contains(one(module.stack.firehose_destinations.bad.processing_configuration).processors[*].type, "AppendDelimiterToRecord")
+    error_message = "The bad zone is GZIP JSON lines, unconverted."
+  }
+  assert {
+    condition     = module.stack.glue_tables.bad_events.location == "s3://${module.stack.lake_bucket}/bad/events/" && module.stack.glue_tables.bad_events.partition_keys == [{ name = "dt", type = "string" }] && module.stack.glue_tables.bad_events.location_template == "s3://${module.stack.lake_bucket}/bad/events/dt=$${dt}/"
+    error_message = "bad_events must read the bad zone, partitioned by dt."
+  }
+  assert {
+    condition     = module.stack.dead_letter_stream == "streamgate-dev-events-dead-letter"
+    error_message = "The dead-letter stream is events-dead-letter (config/local.json names it so)."
+  }
+
+  # ---- Glue. Columns: every enriched field of config/event-fields.json, in order, except
+  # the partition keys (Hive refuses a name that is both), then every field of
+  # the event catalog once, sorted by name.
+  assert {
+    condition = slice(module.stack.glue_tables.events.columns, 0, 5) == [
       for f in flatten([for group, fields in jsondecode(file("../../../config/event-fields.json")) : fields if !startswith(group, "_")]) :
       { name = f.name, type = f.type } if !contains(module.stack.glue_tables.events.partition_keys[*].name, f.name)
     ]
-    error_message = "Glue events columns ${jsonencode(module.stack.glue_tables.events.columns)} differ from config/event-fields.json."
+    error_message = "Glue events columns ${jsonencode(module.stack.glue_tables.events.columns)} do not start with config/event-fields.json."
+  }
+  assert {
+    condition = jsonencode([for c in slice(module.stack.glue_tables.events.columns, 5, length(module.stack.glue_tables.events.columns)) : c.name]) == jsonencode(sort(distinct(flatten([
+      for f in fileset("../../../config/catalog", "*.json") : keys(jsondecode(file("../../../config/catalog/${f}")).properties)
+    ]))))
+    error_message = "After the common fields, the events columns are the catalog's fields, each once, sorted."
+  }
+  assert {
+    condition     = module.stack.projected_event_types == sort(distinct([for f in fileset("../../../config/catalog", "*.json") : split(".", f)[0]]))
+    error_message = "Partition projection's event types are the first parts of the catalog's type names: ${jsonencode(module.stack.projected_event_types)}"
+  }
+  assert {
+    condition     = module.stack.glue_views == { for f in fileset("../../../config/catalog", "*.json") : replace(trimsuffix(f, ".json"), ".", ":") => replace(trimsuffix(f, ".json"), ".", "_") }
+    error_message = "One view per catalog type, named with '_' for ':'."
   }
   assert {
     condition = module.stack.glue_tables.events.partition_keys == [
@@ -125,8 +167,8 @@ run "dev" {
 
   # ---- Encryption at rest.
   assert {
-    condition     = length(module.stack.stream_encryption) == 2 && alltrue([for s, e in module.stack.stream_encryption : e.encryption_type == "KMS" && e.kms_key_id != null])
-    error_message = "Every stream (events and raw) must be KMS-encrypted: ${jsonencode(module.stack.stream_encryption)}"
+    condition     = length(module.stack.stream_encryption) == 3 && alltrue([for s, e in module.stack.stream_encryption : e.encryption_type == "KMS" && e.kms_key_id != null])
+    error_message = "Every stream (events, its dead letter and raw) must be KMS-encrypted: ${jsonencode(module.stack.stream_encryption)}"
   }
   assert {
     condition = (
@@ -145,5 +187,18 @@ run "dev" {
   assert {
     condition     = length([for a in module.stack.alarm_names : a if endswith(a, "-conversion-failed")]) == 1
     error_message = "Only the Parquet delivery stream converts: ${jsonencode(module.stack.alarm_names)}"
+  }
+
+  # ---- The gateway validates against the same catalog and keeps refused
+  # events on the dead-letter stream the bad zone is delivered from.
+  assert {
+    condition = [for s in module.stack.gateway_config.streams : [s.catalog, s.unknown_event_types, s.dead_letter_stream] if s.name == "events"] == [[
+      "/etc/streamgate/catalog", "reject", module.stack.dead_letter_stream
+    ]]
+    error_message = "The events route must name the image's catalog and the dead-letter stream: ${jsonencode(module.stack.gateway_config.streams)}"
+  }
+  assert {
+    condition     = module.stack.gateway_config.trusted_proxies == ["10.0.0.0/16"]
+    error_message = "The gateway trusts X-Forwarded-For from the VPC's CIDR only: ${jsonencode(module.stack.gateway_config.trusted_proxies)}"
   }
 }

@@ -18,7 +18,6 @@ variables {
   lake_force_destroy                = true
   raw_glacier_after_days            = 30
   raw_expire_after_days             = 180
-  event_types                       = ["payment", "order"]
   create_crawler                    = false
   firehose_buffering_size_mib       = 64
   firehose_parquet_interval_seconds = 60
