@@ -38,6 +38,7 @@
 
 #include "http_head.h"
 #include "http_internal.h"
+#include "http_reply.h"
 #include "log.h"
 #include "mhd_compat.h"
 

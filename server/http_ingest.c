@@ -14,6 +14,7 @@
  * dead_letter.c before the answer, which never waits for them.
  */
 #include "http_internal.h"
+#include "http_reply.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -89,22 +89,7 @@ struct sg_http_request {
                              * then target_sent */
 };
 
-/* Queues `r` (owned, consumed) with `status`, or keeps it for the last call
- * when the request's body can be read and dropped first (keeps the
- * connection). Returns MHD_YES/MHD_NO for the access handler. */
-enum MHD_Result sg_http_deliver(struct sg_http_request *req, unsigned status,
-                                struct MHD_Response *r);
-
-/* Answers an error and records it for the access log. */
-enum MHD_Result sg_http_fail(struct sg_http_request *req, enum sg_answer answer,
-                             const char *message);
-
-/* Answers 405 with an Allow header. */
-enum MHD_Result sg_http_method_not_allowed(struct sg_http_request *req, const char *allow);
-
-/* Answers a JSON body and records the status. */
-enum MHD_Result sg_http_reply(struct sg_http_request *req, unsigned status, const char *body,
-                              size_t len);
+/* The answers themselves (sg_http_fail, sg_http_reply, ...): http_reply.h. */
 
 /* The head gate (http_gate.c), on the first call: checks the head into
  * *h (caller's; its message stays valid with it) and fills *info. */

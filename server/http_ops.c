@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "http_internal.h"
+#include "http_reply.h"
 #include "http_respond.h"
 #include "lit.h"
 #include "metrics.h"
@@ -144,16 +145,7 @@ static enum MHD_Result metrics(struct sg_http_request *req)
     if (metrics_text(req->gw, &b) != 0) {
         ret = sg_http_fail(req, SG_ANSWER_INTERNAL_ERROR, NULL);
     } else {
-        struct MHD_Response *r =
-            MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
-        ret = MHD_NO;
-        if (r) {
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
-            sg_gateway_count_response(req->gw, req->route, 200);
-            req->status = 200;
-            req->state = SG_REQ_RESPONDED;
-            ret = sg_http_deliver(req, 200, r);
-        }
+        ret = sg_http_reply_text(req, 200, SG_METRICS_CONTENT_TYPE, b.data, b.len);
     }
     sg_buf_free(&b);
     return ret;

@@ -18,15 +18,16 @@ const char *sg_respond_error_type(unsigned status)
     return sg_answer_kind(a)->error_type;
 }
 
-static struct MHD_Response *build(unsigned status, const struct sg_respond_ctx *ctx,
-                                  const char *body, size_t len, const char *error_type)
+static struct MHD_Response *build_typed(unsigned status, const struct sg_respond_ctx *ctx,
+                                        const char *content_type, const char *body, size_t len,
+                                        const char *error_type)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return NULL;
     if (len)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     if (ctx->request_id && *ctx->request_id)
         MHD_add_response_header(r, "x-amzn-RequestId", ctx->request_id);
     if (error_type)
@@ -41,6 +42,19 @@ static struct MHD_Response *build(unsigned status, const struct sg_respond_ctx *
     if (ctx->close)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     return r;
+}
+
+static struct MHD_Response *build(unsigned status, const struct sg_respond_ctx *ctx,
+                                  const char *body, size_t len, const char *error_type)
+{
+    return build_typed(status, ctx, "application/json", body, len, error_type);
+}
+
+struct MHD_Response *sg_respond_text_new(unsigned status, const struct sg_respond_ctx *ctx,
+                                         const char *content_type, const char *body, size_t len)
+{
+    return build_typed(status, ctx, content_type, body, len,
+                       status >= 400 ? sg_respond_error_type(status) : NULL);
 }
 
 struct MHD_Response *sg_respond_json_new(unsigned status, const struct sg_respond_ctx *ctx,

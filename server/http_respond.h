@@ -35,6 +35,10 @@ struct sg_respond_ctx {
 struct MHD_Response *sg_respond_json_new(unsigned status, const struct sg_respond_ctx *ctx,
                                          const char *body, size_t len);
 
+/* As sg_respond_json_new with another Content-Type (e.g. /metrics' text). */
+struct MHD_Response *sg_respond_text_new(unsigned status, const struct sg_respond_ctx *ctx,
+                                         const char *content_type, const char *body, size_t len);
+
 /* Builds {"message": message} with `status` and its x-amzn-ErrorType.
  * Ownership as sg_respond_json_new. */
 struct MHD_Response *sg_respond_error_new(unsigned status, const struct sg_respond_ctx *ctx,

@@ -27,6 +27,9 @@
 #include "buf.h"
 #include "must_check.h"
 
+/* The Content-Type of sg_metrics_write's text. */
+#define SG_METRICS_CONTENT_TYPE "text/plain; version=0.0.4"
+
 enum sg_metric_type {
     SG_METRIC_COUNTER,   /* one value that only grows */
     SG_METRIC_GAUGE,     /* one value that goes up and down */

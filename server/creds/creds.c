@@ -30,6 +30,12 @@
  *   - invalidate() sets a flag and signals `wake`; the thread refetches at
  *     once, but no more often than opts.invalidate_min_interval_ms, so a burst
  *     of ExpiredToken answers from many senders costs one fetch.
+ *   - Time comes from opts.now_ms (monotonic: the schedule) and opts.now_s
+ *     (wall clock: Expiration), sg_clock_ms and time() unless a test passes
+ *     its own; one refresh step is sg_creds_provider_turn, which the thread
+ *     loops over, and which a test without the thread (opts.no_thread)
+ *     calls itself after moving its clock, as the pipeline's tests drive
+ *     sg_pipeline_turn.
  *   - Waits are pthread_cond_timedwait on CLOCK_MONOTONIC (wall-clock steps do
  *     not stretch them). sg_creds_provider_free() sets `stop`, signals and
  *     joins; the libcurl transfers watch `stop` through their progress
@@ -178,19 +184,27 @@ static void log_creds(enum sg_log_level level, const char *msg, const char *sour
     sg_buf_free(&fields);
 }
 
+static time_t wall_clock_s(void)
+{
+    return time(NULL);
+}
+
 void sg_creds_options_default(struct sg_creds_options *o)
 {
     o->refresh_early_s = SG_CREDS_REFRESH_EARLY_S;
     o->backoff_initial_ms = SG_CREDS_BACKOFF_INITIAL_MS;
     o->backoff_max_ms = SG_CREDS_BACKOFF_MAX_MS;
     o->invalidate_min_interval_ms = SG_CREDS_INVALIDATE_MIN_INTERVAL_MS;
+    o->now_ms = sg_clock_ms;
+    o->now_s = wall_clock_s;
+    o->no_thread = false;
 }
 
 /* Next fetch after a failure (or after credentials that already fall inside
  * the early window): now + backoff, and the backoff doubles. */
 static void schedule_backoff(struct sg_creds_provider *p)
 {
-    p->next_ms = sg_clock_ms() + p->backoff_ms;
+    p->next_ms = p->opts.now_ms() + p->backoff_ms;
     p->backoff_ms =
         p->backoff_ms > p->opts.backoff_max_ms / 2 ? p->opts.backoff_max_ms : p->backoff_ms * 2;
 }
@@ -207,7 +221,7 @@ static void schedule_after_success(struct sg_creds_provider *p, time_t expiratio
         schedule_backoff(p);
         return;
     }
-    p->next_ms = sg_clock_ms() + (int64_t)delay_s * 1000;
+    p->next_ms = p->opts.now_ms() + (int64_t)delay_s * 1000;
     p->backoff_ms = p->opts.backoff_initial_ms;
 }
 
@@ -254,9 +268,9 @@ static void refresh_once(struct sg_creds_provider *p)
 {
     char err[SG_CREDS_ERR_MAX] = "";
     struct sg_credentials *fresh = NULL;
-    p->last_fetch_ms = sg_clock_ms();
+    p->last_fetch_ms = p->opts.now_ms();
     enum sg_creds_result r = sg_creds_source_fetch(p->source, &fresh, err, sizeof err);
-    time_t now = time(NULL);
+    time_t now = p->opts.now_s();
     if (r == SG_CREDS_OK) {
         sg_metrics_add(&p->metrics, SG_M_CREDENTIAL_LOADS, 1);
         time_t expiration = fresh->expiration;
@@ -288,27 +302,45 @@ static void wait_until(struct sg_creds_provider *p, int64_t due_ms)
     (void)rc; /* ETIMEDOUT or a wake-up: the caller re-evaluates either way */
 }
 
-static void *refresh_main(void *arg)
+/* When the next fetch is due: the schedule, or sooner after invalidate()
+ * within its rate limit. Under lock. */
+static int64_t next_due(const struct sg_creds_provider *p)
 {
-    struct sg_creds_provider *p = arg;
+    int64_t due = p->next_ms;
+    if (p->invalidated) {
+        int64_t soonest = p->last_fetch_ms + p->opts.invalidate_min_interval_ms;
+        if (soonest < due)
+            due = soonest;
+    }
+    return due;
+}
+
+int64_t sg_creds_provider_turn(struct sg_creds_provider *p, int64_t max_wait_ms)
+{
     pthread_mutex_lock(&p->lock);
-    while (!atomic_load(&p->stop)) {
-        int64_t due = p->next_ms;
-        if (p->invalidated) {
-            int64_t soonest = p->last_fetch_ms + p->opts.invalidate_min_interval_ms;
-            if (soonest < due)
-                due = soonest;
-        }
-        if (sg_clock_ms() < due) {
-            wait_until(p, due);
-            continue;
-        }
+    int64_t due = next_due(p), now = p->opts.now_ms();
+    if (now < due && max_wait_ms > 0 && !atomic_load(&p->stop)) {
+        /* The lock is held from next_due() to the wait: an invalidate() or
+         * free() in between cannot be missed. */
+        wait_until(p, due - now > max_wait_ms ? now + max_wait_ms : due);
+        due = next_due(p);
+    }
+    if (!atomic_load(&p->stop) && p->opts.now_ms() >= due) {
         p->invalidated = false;
         pthread_mutex_unlock(&p->lock);
         refresh_once(p);
         pthread_mutex_lock(&p->lock);
+        due = next_due(p);
     }
     pthread_mutex_unlock(&p->lock);
+    return due;
+}
+
+static void *refresh_main(void *arg)
+{
+    struct sg_creds_provider *p = arg;
+    while (!atomic_load(&p->stop))
+        sg_creds_provider_turn(p, NEVER);
     return NULL;
 }
 
@@ -332,6 +364,10 @@ static struct sg_creds_provider *provider_alloc(const struct sg_creds_options *o
         p->opts = *opts;
     else
         sg_creds_options_default(&p->opts);
+    if (!p->opts.now_ms)
+        p->opts.now_ms = sg_clock_ms;
+    if (!p->opts.now_s)
+        p->opts.now_s = wall_clock_s;
     if (p->opts.backoff_initial_ms < 1)
         p->opts.backoff_initial_ms = 1;
     if (p->opts.backoff_max_ms < p->opts.backoff_initial_ms)
@@ -354,6 +390,8 @@ static struct sg_creds_provider *provider_start(struct sg_creds_provider *p)
         return NULL;
     }
     refresh_once(p);
+    if (p->opts.no_thread)
+        return p;
     if (pthread_create(&p->thread, NULL, refresh_main, p) != 0) {
         sg_creds_provider_free(p);
         return NULL;
@@ -415,7 +453,7 @@ struct sg_credentials *sg_creds_provider_get(struct sg_creds_provider *p)
 {
     if (!p)
         return NULL;
-    time_t now = time(NULL);
+    time_t now = p->opts.now_s();
     pthread_mutex_lock(&p->lock);
     struct sg_credentials *c = p->current;
     if (c && c->expiration && c->expiration <= now)

@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "creds.h"
@@ -230,11 +231,24 @@ SG_MUST_CHECK int sg_creds_form_append(struct sg_buf *b, const char *s);
 
 /* ---- Provider construction with explicit inputs ------------------------- */
 
+/* The provider's clocks: monotonic milliseconds (the refresh schedule) and
+ * Unix seconds (credentials' Expiration). */
+typedef int64_t (*sg_creds_clock_ms_fn)(void);
+typedef time_t (*sg_creds_clock_s_fn)(void);
+
 struct sg_creds_options {
     int refresh_early_s;            /* renew this long before Expiration */
     int backoff_initial_ms;         /* first retry delay after a failure */
     int backoff_max_ms;             /* ceiling of the doubling delay */
     int invalidate_min_interval_ms; /* invalidate() refetches at most this often */
+    /* sg_clock_ms and time() unless a test passes its own (NULL: those).
+     * The refresh thread waits on CLOCK_MONOTONIC: a clock of one's own goes
+     * with no_thread. */
+    sg_creds_clock_ms_fn now_ms;
+    sg_creds_clock_s_fn now_s;
+    /* No refresh thread: the caller runs each step with
+     * sg_creds_provider_turn (unit tests, on their own clock). */
+    bool no_thread;
 };
 
 /* Fills the defaults above. */
@@ -249,5 +263,16 @@ struct sg_creds_provider *sg_creds_provider_new_env(sg_env_lookup_fn lookup, voi
  * unit tests. `opts` may be NULL. Returns NULL only on OOM. */
 struct sg_creds_provider *sg_creds_provider_new_source(struct sg_creds_source *src,
                                                        const struct sg_creds_options *opts);
+
+/*
+ * One step of the refresh: waits up to `max_wait_ms` (0: not at all) for the
+ * next fetch to fall due, an invalidate() or free(), then fetches when it is
+ * due at opts.now_ms() (the schedule, or an invalidate() within its rate
+ * limit), swaps the snapshot and reschedules. Returns the monotonic time of
+ * the next fetch, INT64_MAX when only an invalidate() brings one. The
+ * refresh thread loops over it; with opts.no_thread the caller runs it
+ * (one thread at a time), as the pipeline's tests run sg_pipeline_turn.
+ */
+int64_t sg_creds_provider_turn(struct sg_creds_provider *p, int64_t max_wait_ms);
 
 #endif

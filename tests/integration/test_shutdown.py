@@ -77,6 +77,10 @@ def scenario_drain(kin, client):
         status, _, body = request(gw.base, "GET", "/readyz")
         check(status == 503 and "shutting down" in json.dumps(body),
               f"/readyz turns 503 at SIGTERM ({status} {body})")
+        status, hdrs, body = request(gw.base, "GET", "/metrics")
+        check(status == 200 and "streamgate_ready 0" in body
+              and hdrs.get("connection", "").lower() == "close",
+              f"/metrics while draining: not ready, Connection: close ({status} {hdrs})")
         rc = gw.proc.wait(20)
         took = time.time() - t0
         stop.set()

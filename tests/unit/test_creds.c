@@ -918,6 +918,31 @@ static void test_chain_order(void)
     }
 }
 
+/* The tests' clock: the provider reads these instead of the real clocks
+ * when a test passes fake_ms/fake_s (with no_thread), so no test waits. */
+static int64_t fake_mono_ms = 1000000;
+static time_t fake_wall_s = 1796551200;
+
+static int64_t fake_ms(void)
+{
+    return fake_mono_ms;
+}
+
+static time_t fake_s(void)
+{
+    return fake_wall_s;
+}
+
+/* Moves both clocks forward by `ms`. */
+static void advance(int64_t ms)
+{
+    static int64_t wall_ms_rem;
+    fake_mono_ms += ms;
+    wall_ms_rem += ms;
+    fake_wall_s += (time_t)(wall_ms_rem / 1000);
+    wall_ms_rem %= 1000;
+}
+
 /* ---- Cached provider over a scripted source ------------------------------ */
 
 struct script_source {
@@ -941,7 +966,7 @@ static enum sg_creds_result script_fetch(struct sg_creds_source *s, struct sg_cr
     char akid[32];
     snprintf(akid, sizeof akid, "KEY%d", n);
     long life = atomic_load(&sc->lifetime_s);
-    *out = sg_credentials_new(akid, "secret", "token", life ? time(NULL) + life : 0, "script");
+    *out = sg_credentials_new(akid, "secret", "token", life ? fake_wall_s + life : 0, "script");
     return *out ? SG_CREDS_OK : SG_CREDS_FAILED;
 }
 
@@ -973,36 +998,65 @@ static struct sg_creds_options fast_options(void)
     return o;
 }
 
-/* Polls get() until the key id equals want or timeout; returns elapsed ms or -1. */
+/* fast_options on the fake clock, without the refresh thread. */
+static struct sg_creds_options stepped_options(void)
+{
+    struct sg_creds_options o = fast_options();
+    o.now_ms = fake_ms;
+    o.now_s = fake_s;
+    o.no_thread = true;
+    return o;
+}
+
+static bool has_key(struct sg_creds_provider *p, const char *want)
+{
+    struct sg_credentials *c = sg_creds_provider_get(p);
+    bool hit = c && strcmp(c->access_key_id, want) == 0;
+    sg_credentials_release(c);
+    return hit;
+}
+
+/* Polls get() until the key id equals want or timeout; returns elapsed ms or -1.
+ * Only for the tests of the refresh thread itself. */
 static int wait_for_key(struct sg_creds_provider *p, const char *want, int timeout_ms)
 {
     int64_t start = now_ms();
     while (now_ms() - start < timeout_ms) {
-        struct sg_credentials *c = sg_creds_provider_get(p);
-        bool hit = c && strcmp(c->access_key_id, want) == 0;
-        sg_credentials_release(c);
-        if (hit)
+        if (has_key(p, want))
             return (int)(now_ms() - start);
         sleep_ms(5);
     }
     return -1;
 }
 
-static void test_provider_static_and_invalidate(void)
+static void test_provider_static(void)
 {
-    struct sg_creds_options o = fast_options();
+    struct sg_creds_options o = stepped_options();
     struct script_source *s = script_new(0, 0, 0);
     struct sg_creds_provider *p = sg_creds_provider_new_source(&s->base, &o);
     struct sg_credentials *c = sg_creds_provider_get(p);
     CHECK(c && strcmp(c->access_key_id, "KEY1") == 0, "first fetch in constructor");
     CHECK(c && sg_credentials_refcount(c) == 2, "get() takes a reference");
-    sleep_ms(100);
-    CHECK(atomic_load(&s->fetches) == 1, "no refetch of long-term keys: %d",
-          atomic_load(&s->fetches));
+    CHECK(sg_creds_provider_turn(p, 0) == INT64_MAX, "long-term keys: no refresh scheduled");
+    advance(86400 * 1000LL);
+    CHECK(sg_creds_provider_turn(p, 0) == INT64_MAX && atomic_load(&s->fetches) == 1,
+          "no refetch of long-term keys a day later: %d", atomic_load(&s->fetches));
     sg_creds_provider_invalidate(p);
-    CHECK(wait_for_key(p, "KEY2", 2000) >= 0, "invalidate refetches");
+    CHECK(sg_creds_provider_turn(p, 0) == INT64_MAX && has_key(p, "KEY2"), "invalidate refetches");
     CHECK(c && strcmp(c->access_key_id, "KEY1") == 0, "old snapshot stays valid");
     sg_credentials_release(c);
+    sg_creds_provider_free(p);
+}
+
+/* The refresh thread: invalidate() wakes it, free() stops it promptly. */
+static void test_provider_thread(void)
+{
+    struct sg_creds_options o = fast_options();
+    struct script_source *s = script_new(0, 0, 0);
+    struct sg_creds_provider *p = sg_creds_provider_new_source(&s->base, &o);
+    CHECK(has_key(p, "KEY1"), "first fetch in constructor");
+    sg_creds_provider_invalidate(p);
+    CHECK(wait_for_key(p, "KEY2", 2000) >= 0, "invalidate wakes the thread");
     int64_t t0 = now_ms();
     sg_creds_provider_free(p);
     CHECK(now_ms() - t0 < 500, "free is prompt");
@@ -1011,52 +1065,70 @@ static void test_provider_static_and_invalidate(void)
 
 static void test_provider_invalidate_rate_limit(void)
 {
-    struct sg_creds_options o = fast_options();
+    struct sg_creds_options o = stepped_options();
     o.invalidate_min_interval_ms = 300;
     struct script_source *s = script_new(0, 0, 0);
     struct sg_creds_provider *p = sg_creds_provider_new_source(&s->base, &o);
+    int64_t t0 = fake_mono_ms;
     for (int i = 0; i < 50; i++) {
         sg_creds_provider_invalidate(p);
-        sleep_ms(2);
+        advance(2);
+        CHECK(sg_creds_provider_turn(p, 0) == t0 + 300, "burst %d: next fetch at the interval", i);
     }
-    sleep_ms(150);
-    int n = atomic_load(&s->fetches);
-    CHECK(n <= 2, "a burst of invalidations costs at most one fetch per interval: %d", n);
-    CHECK(wait_for_key(p, "KEY2", 2000) >= 0, "burst still refetches");
+    CHECK(atomic_load(&s->fetches) == 1, "a burst of invalidations waits for the interval: %d",
+          atomic_load(&s->fetches));
+    advance(t0 + 300 - fake_mono_ms);
+    CHECK(sg_creds_provider_turn(p, 0) == INT64_MAX && atomic_load(&s->fetches) == 2 &&
+              has_key(p, "KEY2"),
+          "the burst costs one fetch (%d)", atomic_load(&s->fetches));
     sg_creds_provider_free(p);
 }
 
 static void test_provider_recovers_from_nothing(void)
 {
-    struct sg_creds_options o = fast_options();
+    struct sg_creds_options o = stepped_options();
     struct script_source *s = script_new(4, 0, 0);
     struct sg_creds_provider *p = sg_creds_provider_new_source(&s->base, &o);
-    struct sg_credentials *c = sg_creds_provider_get(p);
-    CHECK(c == NULL, "nothing at start");
-    sg_credentials_release(c);
+    CHECK(!has_key(p, "KEY1"), "nothing at start");
     /* backoff 20, 40, 80, 80 ms, then success on the 5th fetch */
-    int ms = wait_for_key(p, "KEY5", 3000);
-    CHECK(ms >= 150, "retries back off (took %d ms)", ms);
+    static const int64_t delays[] = {20, 40, 80, 80};
+    for (size_t i = 0; i < 4; i++) {
+        int64_t due = sg_creds_provider_turn(p, 0);
+        CHECK(due - fake_mono_ms == delays[i], "retry %zu after %lld ms", i + 1,
+              (long long)(due - fake_mono_ms));
+        advance(due - fake_mono_ms - 1);
+        sg_creds_provider_turn(p, 0);
+        CHECK(atomic_load(&s->fetches) == (int)i + 1, "not before the backoff (%zu)", i);
+        advance(1);
+        sg_creds_provider_turn(p, 0);
+    }
+    CHECK(has_key(p, "KEY5"), "recovered on the 5th fetch");
     sg_creds_provider_free(p);
 }
 
 static void test_provider_refresh_before_expiry(void)
 {
-    struct sg_creds_options o = fast_options();
+    struct sg_creds_options o = stepped_options();
     o.refresh_early_s = 2;
     /* Lives 3 s: due for renewal 1 s after the fetch. */
     struct script_source *s = script_new(0, 0, 3);
+    int64_t t0 = fake_mono_ms;
     struct sg_creds_provider *p = sg_creds_provider_new_source(&s->base, &o);
-    int ms = wait_for_key(p, "KEY2", 4000);
-    CHECK(ms >= 0 && ms >= 500, "renewed before expiry, not at once (%d ms)", ms);
+    CHECK(sg_creds_provider_turn(p, 0) == t0 + 1000, "renewal due 1 s later");
+    advance(999);
+    sg_creds_provider_turn(p, 0);
+    CHECK(has_key(p, "KEY1") && atomic_load(&s->fetches) == 1, "not at once");
+    advance(1);
+    sg_creds_provider_turn(p, 0);
+    CHECK(has_key(p, "KEY2"), "renewed before expiry");
     sg_creds_provider_free(p);
 }
 
 static void test_provider_keeps_old_until_expiry(void)
 {
-    struct sg_creds_options o = fast_options();
+    struct sg_creds_options o = stepped_options();
     o.refresh_early_s = 1;
-    /* First fetch works (expires in 2 s, due in ~1 s), every later one fails. */
+    /* First fetch works (expires in 2 s, due in 1 s), every later one fails. */
     struct script_source *s = script_new(0, 1, 2);
     struct sg_creds_provider *p = sg_creds_provider_new_source(&s->base, &o);
     time_t exp = 0;
@@ -1064,20 +1136,24 @@ static void test_provider_keeps_old_until_expiry(void)
     if (c)
         exp = c->expiration;
     sg_credentials_release(c);
+    CHECK(exp == fake_wall_s + 2, "expires in 2 s");
     int gaps_before_expiry = 0, seen_null_after = 0;
-    while (time(NULL) <= exp + 1) {
+    while (fake_wall_s <= exp + 1) {
+        sg_creds_provider_turn(p, 0);
         c = sg_creds_provider_get(p);
-        if (!c && time(NULL) < exp)
+        if (!c && fake_wall_s < exp)
             gaps_before_expiry++;
-        if (!c && time(NULL) > exp)
+        if (!c && fake_wall_s >= exp)
             seen_null_after = 1;
+        if (c && fake_wall_s >= exp)
+            seen_null_after = -1;
         sg_credentials_release(c);
-        sleep_ms(20);
+        advance(20);
     }
     CHECK(atomic_load(&s->fetches) >= 3, "refresh retried: %d fetches", atomic_load(&s->fetches));
     CHECK(gaps_before_expiry == 0, "old credentials kept while valid (%d gaps)",
           gaps_before_expiry);
-    CHECK(seen_null_after, "expired credentials are not handed out");
+    CHECK(seen_null_after == 1, "expired credentials are not handed out");
     sg_creds_provider_free(p);
 }
 
@@ -1160,7 +1236,8 @@ int main(void)
     test_xml_and_form();
     test_web_identity_source();
     test_chain_order();
-    test_provider_static_and_invalidate();
+    test_provider_static();
+    test_provider_thread();
     test_provider_invalidate_rate_limit();
     test_provider_recovers_from_nothing();
     test_provider_refresh_before_expiry();
