@@ -169,7 +169,7 @@ bool sg_bad_row_event_name(struct sg_json_span data, struct sg_buf *out)
     /* An event sent as a string holding its JSON text (event.h). */
     if (sg_json_type_of(data) == SG_JSON_STRING &&
         (sg_json_string_decode(data, &text) != SG_BUF_OK || text.len == 0 ||
-         sg_json_validate(text.data, text.len, SG_JSON_MAX_DEPTH_DEFAULT, &obj, &jerr) != 0))
+         sg_json_validate(text.data, text.len, NULL, &obj, &jerr) != 0))
         goto done;
     if (sg_json_type_of(obj) != SG_JSON_OBJECT || !sg_json_object_get(obj, "event_name", &name) ||
         sg_json_type_of(name) != SG_JSON_STRING || sg_json_string_decode(name, out) != SG_BUF_OK)

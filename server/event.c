@@ -149,7 +149,9 @@ static int find_event(struct sg_json_span data, const struct sg_json_limits *lim
         err->no_memory = 1;
         return set_err(err, "", "", "out of memory");
     }
-    if (sg_json_validate_limited(inner->data, inner->len, lim, ev, &jerr, NULL) != 0) {
+    struct sg_json_opts jo = {lim ? *lim : (struct sg_json_limits){SG_JSON_MAX_DEPTH_DEFAULT, 0},
+                              NULL};
+    if (sg_json_validate(inner->data, inner->len, &jo, ev, &jerr) != 0) {
         err->no_memory = jerr.kind == SG_JSON_ERR_NO_MEMORY;
         return set_err(err, "", "json", MSG_DATA "; the Data string does not hold valid JSON: %s",
                        jerr.text);

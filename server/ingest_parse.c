@@ -385,8 +385,8 @@ static enum sg_ingest_status parse_body(struct sg_ingest *out, enum sg_ingest_ro
     out->not_json = len == 0;
     if (len == 0)
         return request_error(out, SG_INGEST_BAD_REQUEST, "Invalid request body: empty body");
-    struct sg_json_limits jl = {lim->max_depth, lim->max_members};
-    if (sg_json_validate_limited(body, len, &jl, &root, &jerr, idx) != 0)
+    struct sg_json_opts jo = {{lim->max_depth, lim->max_members}, idx};
+    if (sg_json_validate(body, len, &jo, &root, &jerr) != 0)
         return json_error(out, &jerr);
     if (sg_json_type_of(root) != SG_JSON_OBJECT)
         return request_error(out, SG_INGEST_BAD_REQUEST,

@@ -72,23 +72,37 @@ struct sg_json_error {
     char text[160]; /* e.g. "unexpected character 'x' at offset 12" */
 };
 
+struct sg_json_index;
+
+/* How sg_json_validate reads a document: one options argument, as jansson's
+ * json_loadb(buf, len, flags, &err) (was sg_json_validate, _indexed and
+ * _limited). A NULL pointer: the default limits, no index. */
+struct sg_json_opts {
+    struct sg_json_limits limits;
+    struct sg_json_index *index; /* NULL, or reset then filled; it borrows buf */
+};
+
 /*
  * Validates that buf[0..len) holds exactly one JSON value, optionally
  * surrounded by whitespace: strict grammar, UTF-8 checked in strings, control
- * characters refused, nesting at most `max_depth`, at most
- * SG_JSON_MAX_MEMBERS_DEFAULT members per object. Duplicate keys within one
- * object are refused (as jansson's JSON_REJECT_DUPLICATES does).
+ * characters refused, nesting and members per object within opts->limits.
+ * Duplicate keys within one object are refused (as jansson's
+ * JSON_REJECT_DUPLICATES does). With opts->index, also records the
+ * structural index (below); an allocation failure only leaves it partial,
+ * and on failure it is empty; the result and error text are the same with or
+ * without one.
  * [out] value: the value without the surrounding whitespace.
- * Returns 0, or -1 and fills *err. Allocates only for documents with more
- * than SG_JSON_INLINE_KEYS keys open at once, and frees before returning.
+ * Returns 0, or -1 and fills *err (may be NULL). Allocates only for
+ * documents with more than SG_JSON_INLINE_KEYS keys open at once, and frees
+ * before returning.
  */
-int sg_json_validate(const char *buf, size_t len, unsigned max_depth, struct sg_json_span *value,
-                     struct sg_json_error *err);
+int sg_json_validate(const char *buf, size_t len, const struct sg_json_opts *opts,
+                     struct sg_json_span *value, struct sg_json_error *err);
 
 /*
  * Structural index: for each object and array of a validated document, where
  * it ends and whether it holds insignificant whitespace. Filled by
- * sg_json_validate_indexed (the validator knows both for free); the indexed
+ * sg_json_validate with opts->index (the validator knows both for free); the indexed
  * iterators then jump over a nested container in O(1) instead of scanning it
  * again, and a container without whitespace compacts to a plain copy.
  *
@@ -121,21 +135,6 @@ void sg_json_index_init(struct sg_json_index *idx, size_t max_containers);
 /* Releases the index's memory; it may be reused after sg_json_index_init.
  * NULL-safe. */
 void sg_json_index_free(struct sg_json_index *idx);
-
-/*
- * sg_json_validate, also filling `idx` (may be NULL: then exactly
- * sg_json_validate). Same result and error text in every case; an
- * allocation failure only leaves the index partial. On failure the index
- * is empty. [in,out] idx: reset, then filled; it borrows buf.
- */
-int sg_json_validate_indexed(const char *buf, size_t len, unsigned max_depth,
-                             struct sg_json_span *value, struct sg_json_error *err,
-                             struct sg_json_index *idx);
-
-/* sg_json_validate_indexed with explicit limits (NULL: the defaults). */
-int sg_json_validate_limited(const char *buf, size_t len, const struct sg_json_limits *lim,
-                             struct sg_json_span *value, struct sg_json_error *err,
-                             struct sg_json_index *idx);
 
 /* True when `v` holds no insignificant whitespace, as far as the index
  * knows: a container the index recorded without any. False when unknown. */

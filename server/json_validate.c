@@ -30,7 +30,7 @@
  *   re-walk every value it stepped over: on the batch route each event's bytes
  *   were scanned about six times (validation, the records array, the record's
  *   members, the event's members twice, compaction). The validator already
- *   knows where each container ends, so sg_json_validate_indexed records it:
+ *   knows where each container ends, so sg_json_validate records it (opts->index):
  *   one entry per container, {start, end, whitespace seen inside, next},
  *   appended when the container opens, so the entries are in pre-order, i.e.
  *   sorted by start offset; `next` is the first entry after the container's
@@ -616,21 +616,6 @@ static int step_after(struct scanner *s, enum scan_state *st)
                                 : "expected ',' or ']' after array element");
 }
 
-int sg_json_validate(const char *buf, size_t len, unsigned max_depth, struct sg_json_span *value,
-                     struct sg_json_error *err)
-{
-    struct sg_json_limits lim = {max_depth, SG_JSON_MAX_MEMBERS_DEFAULT};
-    return sg_json_validate_limited(buf, len, &lim, value, err, NULL);
-}
-
-int sg_json_validate_indexed(const char *buf, size_t len, unsigned max_depth,
-                             struct sg_json_span *value, struct sg_json_error *err,
-                             struct sg_json_index *idx)
-{
-    struct sg_json_limits lim = {max_depth, SG_JSON_MAX_MEMBERS_DEFAULT};
-    return sg_json_validate_limited(buf, len, &lim, value, err, idx);
-}
-
 static void scanner_init(struct scanner *s, const char *buf, size_t len,
                          const struct sg_json_limits *lim, struct sg_json_error *err)
 {
@@ -669,13 +654,13 @@ static int scan_document(struct scanner *s)
     return 0;
 }
 
-int sg_json_validate_limited(const char *buf, size_t len, const struct sg_json_limits *lim,
-                             struct sg_json_span *value, struct sg_json_error *err,
-                             struct sg_json_index *idx)
+int sg_json_validate(const char *buf, size_t len, const struct sg_json_opts *opts,
+                     struct sg_json_span *value, struct sg_json_error *err)
 {
     struct sg_json_error scratch;
     struct scanner s;
-    scanner_init(&s, buf, len, lim, err ? err : &scratch);
+    struct sg_json_index *idx = opts ? opts->index : NULL;
+    scanner_init(&s, buf, len, opts ? &opts->limits : NULL, err ? err : &scratch);
     if (idx) {
         idx->_base = s.buf;
         idx->_len = (size_t)(s.end - s.buf);

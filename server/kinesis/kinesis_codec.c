@@ -336,7 +336,8 @@ int sg_kinesis_parse_put_records(const char *body, size_t len, size_t n_records,
     char enc[16] = "";
     bool has_enc = false;
     sg_json_index_init(&idx, n_records + 8);
-    if (body && sg_json_validate_indexed(body, len, 16, &root, &jerr, &idx) == 0 &&
+    struct sg_json_opts jo = {{16, 0}, &idx};
+    if (body && sg_json_validate(body, len, &jo, &root, &jerr) == 0 &&
         sg_json_type_of(root) == SG_JSON_OBJECT) {
         struct sg_json_iter it;
         sg_json_iter_init_indexed(&it, root, &idx);

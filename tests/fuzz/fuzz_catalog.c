@@ -79,7 +79,8 @@ static void probe_type(const struct sg_catalog_type *t)
         for (size_t k = 0; k < sizeof probes / sizeof probes[0]; k++) {
             struct sg_json_span v;
             struct sg_json_error e;
-            require(sg_json_validate(probes[k], strlen(probes[k]), 8, &v, &e) == 0);
+            require(sg_json_validate(probes[k], strlen(probes[k]),
+                                     &(struct sg_json_opts){{8, 0}, NULL}, &v, &e) == 0);
             struct sg_catalog_fault f;
             int rc = sg_catalog_check(p, v, NULL, &f);
             require(rc == 0 || (rc == -1 && f.rule && f.what[0]));

@@ -43,7 +43,9 @@ static void check_compact(struct sg_json_span v)
     sg_buf_init(&once, 0);
     sg_buf_init(&twice, 0);
     require(sg_json_compact(v, &once) == 0 && once.len <= v.len);
-    require(sg_json_validate(once.data, once.len, SG_JSON_MAX_DEPTH_DEFAULT, &cv, &err) == 0);
+    require(sg_json_validate(once.data, once.len,
+                             &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, NULL}, &cv,
+                             &err) == 0);
     require(cv.ptr == once.data && cv.len == once.len);
     require(sg_json_compact(cv, &twice) == 0);
     require(twice.len == once.len && memcmp(twice.data, once.data, once.len) == 0);
@@ -60,7 +62,9 @@ static void check_enrich(struct sg_json_span v)
     char uuid[SG_EVENT_UUID_LEN + 1];
     sg_buf_init(&out, 0);
     if (sg_event_enrich(v, &out, uuid, &err) == 0) {
-        require(sg_json_validate(out.data, out.len, SG_JSON_MAX_DEPTH_DEFAULT, &ov, &jerr) == 0);
+        require(sg_json_validate(out.data, out.len,
+                                 &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, NULL}, &ov,
+                                 &jerr) == 0);
         require(sg_json_type_of(ov) == SG_JSON_OBJECT && strlen(uuid) == SG_EVENT_UUID_LEN);
         require(out.len <= 4 * v.len + 128);
         struct sg_buf at, below;
@@ -176,7 +180,8 @@ static void check_index(const char *buf, size_t size, int plain_rc,
         struct sg_json_span v;
         struct sg_json_error err;
         sg_json_index_init(&idx, bounds[b]);
-        int rc = sg_json_validate_indexed(buf, size, SG_JSON_MAX_DEPTH_DEFAULT, &v, &err, &idx);
+        int rc = sg_json_validate(
+            buf, size, &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, &idx}, &v, &err);
         require(rc == plain_rc);
         if (rc != 0)
             require(err.offset == plain_err->offset && strcmp(err.text, plain_err->text) == 0);
@@ -193,7 +198,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *buf = (const char *)data;
     struct sg_json_span v;
     struct sg_json_error err;
-    if (sg_json_validate(buf, size, SG_JSON_MAX_DEPTH_DEFAULT, &v, &err) != 0) {
+    if (sg_json_validate(buf, size, &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, NULL},
+                         &v, &err) != 0) {
         require(err.offset <= size && strncmp(err.text, "invalid JSON at offset", 22) == 0);
         check_index(buf, size, -1, &err, v);
         return 0;

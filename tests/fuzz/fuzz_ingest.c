@@ -116,7 +116,9 @@ static void check_event_data(const unsigned char *d, size_t len)
 {
     struct sg_json_span v, t;
     struct sg_json_error err;
-    require(sg_json_validate((const char *)d, len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &err) == 0);
+    require(sg_json_validate((const char *)d, len,
+                             &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, NULL}, &v,
+                             &err) == 0);
     require(sg_json_type_of(v) == SG_JSON_OBJECT && sg_json_object_get(v, "event_type", &t));
 }
 
@@ -209,7 +211,7 @@ static void check_compacted(const char *body, size_t len, enum sg_ingest_route r
     struct sg_json_span v;
     struct sg_buf c;
     struct sg_json_limits jl = {lim->max_depth, lim->max_members};
-    if (sg_json_validate_limited(body, len, &jl, &v, NULL, NULL) != 0)
+    if (sg_json_validate(body, len, &(struct sg_json_opts){jl, NULL}, &v, NULL) != 0)
         return;
     sg_buf_init(&c, 0);
     if (sg_json_compact(v, &c) == 0 && c.len < len) {

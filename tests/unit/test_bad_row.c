@@ -195,7 +195,8 @@ static void test_event_name(void)
         struct sg_json_span v;
         struct sg_json_error err;
         const char *d = cases[i].data;
-        CHECK(sg_json_validate(d, strlen(d), 64, &v, &err) == 0, "%s: valid JSON", cases[i].name);
+        CHECK(sg_json_validate(d, strlen(d), &(struct sg_json_opts){{64, 0}, NULL}, &v, &err) == 0,
+              "%s: valid JSON", cases[i].name);
         bool found = sg_bad_row_event_name(v, &out);
         CHECK(found == (cases[i].want != NULL), "%s: found %d", cases[i].name, found);
         if (found && cases[i].want)
@@ -211,7 +212,9 @@ static void test_event_name(void)
     o += sprintf(o, "\"}");
     struct sg_json_span v;
     struct sg_json_error err;
-    CHECK(sg_json_validate(doc, (size_t)(o - doc), 64, &v, &err) == 0, "long name: valid");
+    CHECK(sg_json_validate(doc, (size_t)(o - doc), &(struct sg_json_opts){{64, 0}, NULL}, &v,
+                           &err) == 0,
+          "long name: valid");
     CHECK(sg_bad_row_event_name(v, &out), "long name found");
     CHECK(out.len == SG_BAD_ROW_EVENT_NAME_MAX - 1, "long name cut to %zu bytes", out.len);
     free(doc);

@@ -50,7 +50,8 @@ static int run_event(const char *event, const struct sg_event_rules *rules, long
     sg_json_index_init(&idx, SG_JSON_INDEX_MAX);
     sg_buf_init(&out, 1 << 20);
     int rc = -2;
-    if (sg_json_validate_indexed(event, strlen(event), 64, &data, &jerr, &idx) == 0) {
+    if (sg_json_validate(event, strlen(event), &(struct sg_json_opts){{64, 0}, &idx}, &data,
+                         &jerr) == 0) {
         struct sg_event_opts o = {&idx, NULL, rules, now};
         rc = sg_event_enrich_with(data, &o, &out, uuid, err);
         /* the same verdict without the index */

@@ -73,7 +73,8 @@ static void same_indexed(const char *name, const char *input, size_t len, size_t
     char uuid[SG_EVENT_UUID_LEN + 1];
     sg_json_index_init(&idx, bound);
     sg_buf_init(&out, limit);
-    if (sg_json_validate_indexed(input, len, SG_JSON_MAX_DEPTH_DEFAULT, &data, NULL, &idx) != 0 ||
+    if (sg_json_validate(input, len, &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, &idx},
+                         &data, NULL) != 0 ||
         sg_buf_append_str(&out, "prefix|") != 0) {
         CHECK(0, "%s: indexed setup", name);
         goto done;
@@ -102,7 +103,8 @@ static int enrich_case(const char *name, const char *input, size_t len, struct s
 {
     struct sg_json_span data;
     struct sg_json_error jerr;
-    if (sg_json_validate(input, len, SG_JSON_MAX_DEPTH_DEFAULT, &data, &jerr) != 0) {
+    if (sg_json_validate(input, len, &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, NULL},
+                         &data, &jerr) != 0) {
         CHECK(0, "%s: input.json is not valid JSON: %s", name, jerr.text);
         return -2;
     }
@@ -137,7 +139,8 @@ static void run_valid(const char *name)
         CHECK(strlen(uuid) == SG_EVENT_UUID_LEN && strstr(input, uuid) != NULL,
               "valid/%s: uuid [%s]", name, uuid);
         struct sg_json_error jerr;
-        CHECK(sg_json_validate(got, out.len - 7, 64, NULL, &jerr) == 0,
+        CHECK(sg_json_validate(got, out.len - 7, &(struct sg_json_opts){{64, 0}, NULL}, NULL,
+                               &jerr) == 0,
               "valid/%s: output is not valid JSON: %s", name, jerr.text);
     }
     if (rc != -2)

@@ -172,7 +172,8 @@ static void test_valid(void)
         const struct valid_case *c = &valid_cases[i];
         struct sg_json_error err;
         struct sg_json_span v = {NULL, 0};
-        int rc = sg_json_validate(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &err);
+        int rc = sg_json_validate(
+            c->doc, c->len, &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, NULL}, &v, &err);
         CHECK(rc == 0, "valid #%zu [%.*s] refused: %s", i, (int)c->len, c->doc, err.text);
         CHECK(v.len > 0 && v.ptr >= c->doc && v.ptr + v.len <= c->doc + c->len,
               "valid #%zu: span outside the document", i);
@@ -185,7 +186,8 @@ static void test_invalid(void)
         const struct invalid_case *c = &invalid_cases[i];
         struct sg_json_error err;
         struct sg_json_span v;
-        int rc = sg_json_validate(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &err);
+        int rc = sg_json_validate(
+            c->doc, c->len, &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, NULL}, &v, &err);
         CHECK(rc == -1, "invalid #%zu [%.*s] accepted", i, (int)c->len, c->doc);
         if (rc != -1)
             continue;
@@ -202,12 +204,16 @@ static void test_error_text_format(void)
 {
     struct sg_json_error err;
     const char doc[] = "{\"event\" 12}";
-    CHECK(sg_json_validate(doc, strlen(doc), 64, NULL, &err) == -1, "refused");
+    CHECK(sg_json_validate(doc, strlen(doc), &(struct sg_json_opts){{64, 0}, NULL}, NULL, &err) ==
+              -1,
+          "refused");
     CHECK_STREQ(err.text, "invalid JSON at offset 9: expected ':' after object key (found '1')",
                 "message");
     /* err may be NULL when the caller does not want the reason */
-    CHECK(sg_json_validate("[", 1, 64, NULL, NULL) == -1, "NULL err");
-    CHECK(sg_json_validate(NULL, 0, 64, NULL, &err) == -1, "NULL buffer is empty");
+    CHECK(sg_json_validate("[", 1, &(struct sg_json_opts){{64, 0}, NULL}, NULL, NULL) == -1,
+          "NULL err");
+    CHECK(sg_json_validate(NULL, 0, &(struct sg_json_opts){{64, 0}, NULL}, NULL, &err) == -1,
+          "NULL buffer is empty");
 }
 
 static char *nested(unsigned depth, char open, char close)
@@ -225,26 +231,37 @@ static void test_depth(void)
 {
     struct sg_json_error err;
     char *a = nested(64, '[', ']');
-    CHECK(sg_json_validate(a, strlen(a), 64, NULL, &err) == 0, "depth 64 at limit 64: %s",
-          err.text);
-    CHECK(sg_json_validate(a, strlen(a), 63, NULL, &err) == -1, "depth 64 at limit 63");
+    CHECK(sg_json_validate(a, strlen(a), &(struct sg_json_opts){{64, 0}, NULL}, NULL, &err) == 0,
+          "depth 64 at limit 64: %s", err.text);
+    CHECK(sg_json_validate(a, strlen(a), &(struct sg_json_opts){{63, 0}, NULL}, NULL, &err) == -1,
+          "depth 64 at limit 63");
     CHECK(strstr(err.text, "nesting deeper than 63 levels") != NULL, "%s", err.text);
     CHECK(err.offset == 63, "offset %zu", err.offset);
     free(a);
 
-    CHECK(sg_json_validate("1", 1, 0, NULL, &err) == 0, "scalar at depth 0");
-    CHECK(sg_json_validate("[]", 2, 0, NULL, &err) == -1, "array at limit 0");
-    CHECK(sg_json_validate("{\"a\":{}}", 8, 1, NULL, &err) == -1, "object in object, limit 1");
-    CHECK(sg_json_validate("{\"a\":[],\"b\":{}}", 15, 1, NULL, &err) == -1, "siblings, limit 1");
-    CHECK(sg_json_validate("[[],[],{}]", 10, 2, NULL, &err) == 0, "siblings reuse depth");
+    CHECK(sg_json_validate("1", 1, &(struct sg_json_opts){{0, 0}, NULL}, NULL, &err) == 0,
+          "scalar at depth 0");
+    CHECK(sg_json_validate("[]", 2, &(struct sg_json_opts){{0, 0}, NULL}, NULL, &err) == -1,
+          "array at limit 0");
+    CHECK(sg_json_validate("{\"a\":{}}", 8, &(struct sg_json_opts){{1, 0}, NULL}, NULL, &err) == -1,
+          "object in object, limit 1");
+    CHECK(sg_json_validate("{\"a\":[],\"b\":{}}", 15, &(struct sg_json_opts){{1, 0}, NULL}, NULL,
+                           &err) == -1,
+          "siblings, limit 1");
+    CHECK(sg_json_validate("[[],[],{}]", 10, &(struct sg_json_opts){{2, 0}, NULL}, NULL, &err) == 0,
+          "siblings reuse depth");
 
     /* A huge max_depth is clamped, so deep hostile input is still refused. */
     char *deep = nested(100000, '[', ']');
-    CHECK(sg_json_validate(deep, strlen(deep), UINT32_MAX, NULL, &err) == -1, "clamped");
+    CHECK(sg_json_validate(deep, strlen(deep), &(struct sg_json_opts){{UINT32_MAX, 0}, NULL}, NULL,
+                           &err) == -1,
+          "clamped");
     CHECK(strstr(err.text, "nesting deeper than 256 levels") != NULL, "%s", err.text);
     free(deep);
     char *ok = nested(SG_JSON_MAX_DEPTH_LIMIT, '[', ']');
-    CHECK(sg_json_validate(ok, strlen(ok), UINT32_MAX, NULL, &err) == 0, "at the hard limit");
+    CHECK(sg_json_validate(ok, strlen(ok), &(struct sg_json_opts){{UINT32_MAX, 0}, NULL}, NULL,
+                           &err) == 0,
+          "at the hard limit");
     free(ok);
 }
 
@@ -296,7 +313,7 @@ static void test_members_limit(void)
         struct sg_json_limits lim = {64, rows[i].max_members};
         size_t len;
         char *s = many_keys(rows[i].members, rows[i].repeat_first, &len);
-        int rc = sg_json_validate_limited(s, len, &lim, NULL, &err, NULL);
+        int rc = sg_json_validate(s, len, &(struct sg_json_opts){lim, NULL}, NULL, &err);
         CHECK(rc == rows[i].rc, "members row %zu (%u keys): rc %d: %s", i, rows[i].members, rc,
               err.text);
         if (rc != 0 && rows[i].rc != 0)
@@ -319,22 +336,22 @@ static void test_members_limit(void)
         rc |= sg_buf_append_char(&b, '}');
     }
     rc |= sg_buf_append_char(&b, '}');
-    CHECK(rc == 0 && sg_json_validate_limited(b.data, b.len, &lim, NULL, &err, NULL) == 0,
+    CHECK(rc == 0 &&
+              sg_json_validate(b.data, b.len, &(struct sg_json_opts){lim, NULL}, NULL, &err) == 0,
           "300 x 300 members, same names inside and out: %s", err.text);
     sg_buf_free(&b);
 
     struct sg_json_span v;
     /* the limits struct may be NULL or hold zeros: the defaults */
-    CHECK(sg_json_validate_limited("{\"a\":[[1]]}", 11, NULL, &v, &err, NULL) == 0 && v.len == 11,
-          "NULL limits");
+    CHECK(sg_json_validate("{\"a\":[[1]]}", 11, NULL, &v, &err) == 0 && v.len == 11, "NULL limits");
     struct sg_json_limits zero = {1, 0};
-    CHECK(sg_json_validate_limited("{\"a\":1}", 7, &zero, NULL, &err, NULL) == 0,
+    CHECK(sg_json_validate("{\"a\":1}", 7, &(struct sg_json_opts){zero, NULL}, NULL, &err) == 0,
           "max_members 0 is the default");
     struct sg_json_limits depth2 = {2, 0};
-    CHECK(sg_json_validate_limited("[[[1]]]", 7, &depth2, NULL, &err, NULL) == -1 &&
+    CHECK(sg_json_validate("[[[1]]]", 7, &(struct sg_json_opts){depth2, NULL}, NULL, &err) == -1 &&
               err.kind == SG_JSON_ERR_DEPTH,
           "depth kind: %d %s", (int)err.kind, err.text);
-    CHECK(sg_json_validate_limited("[1,]", 4, &depth2, NULL, &err, NULL) == -1 &&
+    CHECK(sg_json_validate("[1,]", 4, &(struct sg_json_opts){depth2, NULL}, NULL, &err) == -1 &&
               err.kind == SG_JSON_ERR_SYNTAX,
           "syntax kind");
 }
@@ -350,7 +367,8 @@ static void test_duplicates_scale(void)
         rc |= sg_buf_printf(&b, "%s{\"a\":%u,\"b\":{\"a\":1,\"c\":2}}", i ? "," : "", i);
     rc |= sg_buf_append_char(&b, ']');
     CHECK(rc == 0, "build");
-    CHECK(sg_json_validate(b.data, b.len, 64, NULL, &err) == 0, "5000 objects: %s", err.text);
+    CHECK(sg_json_validate(b.data, b.len, &(struct sg_json_opts){{64, 0}, NULL}, NULL, &err) == 0,
+          "5000 objects: %s", err.text);
     sg_buf_free(&b);
 }
 
@@ -374,7 +392,7 @@ static struct sg_json_span span_of(const char *doc)
 {
     struct sg_json_span v = {NULL, 0};
     struct sg_json_error err;
-    if (sg_json_validate(doc, strlen(doc), 64, &v, &err) != 0)
+    if (sg_json_validate(doc, strlen(doc), &(struct sg_json_opts){{64, 0}, NULL}, &v, &err) != 0)
         fprintf(stderr, "test document refused: %s\n", err.text);
     return v;
 }
@@ -482,7 +500,9 @@ static void test_decode(void)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct sg_json_span t = {rows[i].tok, strlen(rows[i].tok)};
         struct sg_json_error err;
-        CHECK(sg_json_validate(t.ptr, t.len, 64, NULL, &err) == 0, "row %zu valid", i);
+        CHECK(sg_json_validate(t.ptr, t.len, &(struct sg_json_opts){{64, 0}, NULL}, NULL, &err) ==
+                  0,
+              "row %zu valid", i);
         struct sg_buf b;
         sg_buf_init(&b, 0);
         CHECK(sg_buf_append_str(&b, "pre:") == 0, "prefix");
@@ -531,7 +551,9 @@ static void test_compact(void)
         CHECK(sg_json_compact(v, &b) == 0, "compact %zu", i);
         CHECK_STREQ(b.data ? b.data : "", rows[i].want, "compact");
         struct sg_json_error err;
-        CHECK(sg_json_validate(b.data, b.len, 64, NULL, &err) == 0, "compact %zu re-validates", i);
+        CHECK(sg_json_validate(b.data, b.len, &(struct sg_json_opts){{64, 0}, NULL}, NULL, &err) ==
+                  0,
+              "compact %zu re-validates", i);
         sg_buf_free(&b);
     }
     struct sg_buf b;
@@ -606,8 +628,10 @@ static void test_index_equals_plain(void)
             struct sg_json_span plain, v;
             struct sg_json_error e1, e2;
             sg_json_index_init(&idx, bounds[b]);
-            int r1 = sg_json_validate(docs[d], strlen(docs[d]), 64, &plain, &e1);
-            int r2 = sg_json_validate_indexed(docs[d], strlen(docs[d]), 64, &v, &e2, &idx);
+            int r1 = sg_json_validate(docs[d], strlen(docs[d]),
+                                      &(struct sg_json_opts){{64, 0}, NULL}, &plain, &e1);
+            int r2 = sg_json_validate(docs[d], strlen(docs[d]),
+                                      &(struct sg_json_opts){{64, 0}, &idx}, &v, &e2);
             CHECK(r1 == 0 && r2 == 0 && same_span(plain, v), "doc %zu bound %zu validates", d,
                   bounds[b]);
             CHECK(same_walk(v, &idx, 0), "doc %zu bound %zu: indexed walk differs", d, bounds[b]);
@@ -622,7 +646,9 @@ static void test_index_flags(void)
     struct sg_json_index idx;
     struct sg_json_span root, v;
     sg_json_index_init(&idx, SG_JSON_INDEX_MAX);
-    CHECK(sg_json_validate_indexed(doc, strlen(doc), 64, &root, NULL, &idx) == 0, "validates");
+    CHECK(sg_json_validate(doc, strlen(doc), &(struct sg_json_opts){{64, 0}, &idx}, &root, NULL) ==
+              0,
+          "validates");
     CHECK(!sg_json_is_compact(&idx, root), "whitespace deep inside the root");
     CHECK(sg_json_object_get(root, "a", &v) && sg_json_is_compact(&idx, v), "a is compact");
     CHECK(sg_json_object_get(root, "b", &v) && !sg_json_is_compact(&idx, v), "b is not");
@@ -639,7 +665,8 @@ static void test_index_flags(void)
     CHECK(sg_json_object_get(other, "a", &v) && !sg_json_is_compact(&idx, v), "other buffer");
     CHECK(same_walk(other, &idx, 0), "other buffer: walk unchanged");
     /* A failed validation leaves the index empty. */
-    CHECK(sg_json_validate_indexed("[[1],", 5, 64, &v, NULL, &idx) == -1, "refused");
+    CHECK(sg_json_validate("[[1],", 5, &(struct sg_json_opts){{64, 0}, &idx}, &v, NULL) == -1,
+          "refused");
     CHECK(sg_json_object_get(root, "a", &v) && !sg_json_is_compact(&idx, v), "index emptied");
     sg_json_index_free(&idx);
     sg_json_index_free(&idx); /* twice is fine */
@@ -655,8 +682,10 @@ static void test_index_same_errors(void)
         struct sg_json_index idx;
         struct sg_json_span v;
         sg_json_index_init(&idx, i % 3 == 0 ? 1 : SG_JSON_INDEX_MAX);
-        int r1 = sg_json_validate(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &e1);
-        int r2 = sg_json_validate_indexed(c->doc, c->len, SG_JSON_MAX_DEPTH_DEFAULT, &v, &e2, &idx);
+        int r1 = sg_json_validate(
+            c->doc, c->len, &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, NULL}, &v, &e1);
+        int r2 = sg_json_validate(
+            c->doc, c->len, &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, &idx}, &v, &e2);
         CHECK(r1 == r2 && e1.offset == e2.offset && strcmp(e1.text, e2.text) == 0,
               "invalid #%zu: [%s] vs [%s]", i, e1.text, e2.text);
         sg_json_index_free(&idx);
@@ -681,7 +710,8 @@ static void test_index_growth(void)
         struct sg_json_index idx;
         struct sg_json_span v;
         sg_json_index_init(&idx, bounds[b]);
-        CHECK(sg_json_validate_indexed(doc, len, 64, &v, NULL, &idx) == 0, "validates");
+        CHECK(sg_json_validate(doc, len, &(struct sg_json_opts){{64, 0}, &idx}, &v, NULL) == 0,
+              "validates");
         CHECK(same_walk(v, &idx, 0), "bound %zu: same walk", bounds[b]);
         CHECK(sg_json_is_compact(&idx, v), "bound %zu: root recorded", bounds[b]);
         sg_json_index_free(&idx);
