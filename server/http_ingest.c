@@ -190,7 +190,8 @@ static enum MHD_Result process_body(struct sg_http_request *req)
                                    gw->cfg->batch_max_records,
                                    req->policy->max_object_members,
                                    sg_policy_event_rules(req->policy, req->stream->name),
-                                   (long long)time(NULL)};
+                                   (long long)time(NULL),
+                                   0 /* max_index: the default */};
     enum sg_ingest_status st = sg_ingest_parse(
         &req->ingest, req->route == SG_RT_RECORD ? SG_ROUTE_RECORD : SG_ROUTE_RECORDS, req->stream,
         req->body.data, req->body.len, &lim);

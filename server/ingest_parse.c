@@ -396,24 +396,20 @@ static enum sg_ingest_status parse_body(struct sg_ingest *out, enum sg_ingest_ro
     return add_items(out, s, &shape_single, &root, 1, idx, lim, "");
 }
 
-enum sg_ingest_status sg_ingest_parse_bounded(struct sg_ingest *out, enum sg_ingest_route route,
-                                              const struct sg_stream_config *s, const char *body,
-                                              size_t len, const struct sg_ingest_limits *lim,
-                                              size_t max_index)
+/* One entry point; the options are in `lim` (max_index among them). */
+enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_route route,
+                                      const struct sg_stream_config *s, const char *body,
+                                      size_t len, const struct sg_ingest_limits *lim)
 {
+    size_t max_index = lim->max_index == 0                    ? SG_JSON_INDEX_MAX
+                       : lim->max_index == SG_INGEST_NO_INDEX ? 0
+                                                              : lim->max_index;
     struct sg_json_index idx;
     sg_json_index_init(&idx, max_index);
     enum sg_ingest_status st = parse_body(out, route, s, body, len, lim, &idx);
     out->_body = NULL; /* items keep offsets, not pointers */
     sg_json_index_free(&idx);
     return st;
-}
-
-enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_route route,
-                                      const struct sg_stream_config *s, const char *body,
-                                      size_t len, const struct sg_ingest_limits *lim)
-{
-    return sg_ingest_parse_bounded(out, route, s, body, len, lim, SG_JSON_INDEX_MAX);
 }
 
 void sg_ingest_free(struct sg_ingest *in)

@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "config.h"
@@ -93,7 +94,14 @@ struct sg_ingest_limits {
      * seconds). NULL rules: the event contract only. */
     const struct sg_event_rules *rules;
     long long now;
+    /* Containers the body's structural index (json_scan.h) may record: 0,
+     * the default, SG_JSON_INDEX_MAX; SG_INGEST_NO_INDEX, none (every value
+     * is scanned). The results are the same for every bound, only the cost
+     * differs: the tests and the fuzzer compare bounds. */
+    size_t max_index;
 };
+
+#define SG_INGEST_NO_INDEX SIZE_MAX
 
 /*
  * Parses `body` for `route` on stream `s` into `out` (initialised here;
@@ -104,17 +112,6 @@ struct sg_ingest_limits {
 enum sg_ingest_status sg_ingest_parse(struct sg_ingest *out, enum sg_ingest_route route,
                                       const struct sg_stream_config *s, const char *body,
                                       size_t len, const struct sg_ingest_limits *lim);
-
-/*
- * sg_ingest_parse with the body's structural index (json_scan.h) bounded to
- * `max_index` containers (0: no index, every value is scanned). The results
- * are the same for every bound, only the cost differs; sg_ingest_parse uses
- * SG_JSON_INDEX_MAX, and the tests and the fuzzer compare bounds.
- */
-enum sg_ingest_status sg_ingest_parse_bounded(struct sg_ingest *out, enum sg_ingest_route route,
-                                              const struct sg_stream_config *s, const char *body,
-                                              size_t len, const struct sg_ingest_limits *lim,
-                                              size_t max_index);
 
 void sg_ingest_free(struct sg_ingest *in);
 

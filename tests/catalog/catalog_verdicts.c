@@ -79,7 +79,7 @@ int main(int argc, char **argv)
         .name = "events", .stream_name = "events", .mode = SG_STREAM_EVENT};
     struct sg_event_rules rules = {cat, false, (long long)SG_EVENT_MAX_AGE_DAYS_DEFAULT * 86400,
                                    SG_EVENT_MAX_AHEAD_S_DEFAULT};
-    struct sg_ingest_limits lim = {1024 * 1024, SG_JSON_MAX_DEPTH_DEFAULT, 500, 0, &rules, now};
+    struct sg_ingest_limits lim = {1024 * 1024, SG_JSON_MAX_DEPTH_DEFAULT, 500, 0, &rules, now, 0};
     struct sg_buf body;
     sg_buf_init(&body, 0);
     char *line = NULL;

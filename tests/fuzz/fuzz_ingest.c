@@ -281,8 +281,9 @@ static void run(const char *body, size_t len, enum sg_ingest_route route,
     static const size_t bounds[] = {0, 3};
     for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
         struct sg_ingest again;
-        enum sg_ingest_status st2 =
-            sg_ingest_parse_bounded(&again, route, s, body, len, lim, bounds[b]);
+        struct sg_ingest_limits bounded = *lim;
+        bounded.max_index = bounds[b] ? bounds[b] : SG_INGEST_NO_INDEX;
+        enum sg_ingest_status st2 = sg_ingest_parse(&again, route, s, body, len, &bounded);
         check_same(&in, st, &again, st2, s->partition_key != SG_PK_RANDOM);
         sg_ingest_free(&again);
     }

@@ -663,7 +663,7 @@ static void test_ingest(void)
     struct sg_event_rules r = rules_of(c);
     struct sg_stream_config s = {
         .name = "events", .stream_name = "events", .mode = SG_STREAM_EVENT};
-    struct sg_ingest_limits lim = {1 << 20, 64, 500, 0, &r, NOW};
+    struct sg_ingest_limits lim = {1 << 20, 64, 500, 0, &r, NOW, 0};
     const char *body =
         "{\"records\":[{\"data\":{\"event_uuid\":\"" UUID
         "\",\"event_name\":\"shop:order:placed\",\"created_at\":1712514065,\"amount\":1,"

@@ -179,7 +179,7 @@ static void keep(struct fixture *f, size_t idx, enum sg_ingest_route route, cons
                  size_t max_record_bytes)
 {
     struct sg_ingest in;
-    struct sg_ingest_limits lim = {max_record_bytes, 64, 500, 0, NULL, 1796551200};
+    struct sg_ingest_limits lim = {max_record_bytes, 64, 500, 0, NULL, 1796551200, 0};
     enum sg_ingest_status st =
         sg_ingest_parse(&in, route, &f->cfg.streams[idx], body, strlen(body), &lim);
     struct sg_dead_letter_origin o = {idx,

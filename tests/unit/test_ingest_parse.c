@@ -236,6 +236,7 @@ static void run_case(const char *name)
                                    500,
                                    0,
                                    NULL,
+                                   0,
                                    0};
     enum sg_ingest_route rt =
         route && strcmp(route, "records") == 0 ? SG_ROUTE_RECORDS : SG_ROUTE_RECORD;
@@ -247,8 +248,9 @@ static void run_case(const char *name)
         struct sg_ingest again;
         char ctx[320];
         snprintf(ctx, sizeof ctx, "%s (index bound %zu)", name, bounds[b]);
-        enum sg_ingest_status st2 =
-            sg_ingest_parse_bounded(&again, rt, &s, body, body_len, &lim, bounds[b]);
+        struct sg_ingest_limits bounded = lim;
+        bounded.max_index = bounds[b] ? bounds[b] : SG_INGEST_NO_INDEX;
+        enum sg_ingest_status st2 = sg_ingest_parse(&again, rt, &s, body, body_len, &bounded);
         check_same_result(&in, st, &again, st2, rule != SG_PK_RANDOM, ctx);
         sg_ingest_free(&again);
     }
@@ -348,7 +350,7 @@ static char *batch_body(size_t n, const char *list, const char *data_name, const
 static void test_record_count(void)
 {
     struct sg_stream_config s = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
-    struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0, NULL, 0};
+    struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0, NULL, 0, 0};
     static const struct {
         size_t n;
         int kinesis_shape;
@@ -398,7 +400,7 @@ static void test_record_count(void)
         free(body);
     }
     /* a lower max_records is honoured */
-    struct sg_ingest_limits lim3 = {1024 * 1024, 64, 3, 0, NULL, 0};
+    struct sg_ingest_limits lim3 = {1024 * 1024, 64, 3, 0, NULL, 0, 0};
     char *body = batch_body(4, "records", "data", "partition-key");
     struct sg_ingest in;
     CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORDS, &s, body, strlen(body), &lim3) ==
@@ -447,7 +449,7 @@ static void test_key_length(void)
     for (int ev = 0; ev < 2; ev++) {
         struct sg_stream_config s =
             stream(ev ? SG_STREAM_EVENT : SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
-        struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0, NULL, 0};
+        struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0, NULL, 0, 0};
         for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
             size_t ul = strlen(rows[r].unit), dl = strlen(rows[r].decoded);
             char *raw = malloc(ul * rows[r].count + 1), *key = malloc(dl * rows[r].count + 1);
@@ -501,7 +503,7 @@ static void test_size_limit(void)
 {
     struct sg_stream_config s = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
     const size_t max = 2048;
-    struct sg_ingest_limits lim = {max, 64, 500, 0, NULL, 0};
+    struct sg_ingest_limits lim = {max, 64, 500, 0, NULL, 0, 0};
     for (size_t key_len = 1; key_len <= 256; key_len += 85) {
         for (int over = 0; over <= 1; over++) {
             size_t data_len = max - key_len + (size_t)over; /* stored as-is: an array of digits */
@@ -545,7 +547,7 @@ static void test_size_limit(void)
                          "\"event_name\":\"a:b\",\"created_at\":1,"
                          "\"created_datetime\":\"1970-01-01T00:00:01Z\",\"event_type\":\"a\","
                          "\"event_subtype\":\"b\"}";
-    struct sg_ingest_limits big = {1024 * 1024, 64, 500, 0, NULL, 0};
+    struct sg_ingest_limits big = {1024 * 1024, 64, 500, 0, NULL, 0, 0};
     struct sg_ingest in;
     CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &ev, e, strlen(e), &big) == SG_INGEST_OK &&
               in.n_valid == 1 && in.kinesis_bytes == strlen(stored) + 1,
@@ -695,7 +697,7 @@ static void test_size_accounting(void)
         size_t len;
         char *body = gen_body(rows[r].kind, rows[r].count, &len);
         struct sg_stream_config s = stream(rows[r].mode, SG_PK_CLIENT);
-        struct sg_ingest_limits lim = {1024 * 1024, 64, 500, rows[r].max_members, NULL, 0};
+        struct sg_ingest_limits lim = {1024 * 1024, 64, 500, rows[r].max_members, NULL, 0, 0};
         struct sg_ingest in;
         enum sg_ingest_status st = sg_ingest_parse(&in, rows[r].route, &s, body, len, &lim);
         CHECK(st == rows[r].want, "%s: status %d want %d (%s)", rows[r].what, (int)st,
@@ -721,15 +723,15 @@ static void test_size_accounting(void)
             1);
     gen_add(&g, "x", 1000000);
     gen_add(&g, "\"}}", 1);
-    struct sg_ingest_limits big = {10 * 1024 * 1024, 64, 500, 0, NULL, 0};
+    struct sg_ingest_limits big = {10 * 1024 * 1024, 64, 500, 0, NULL, 0, 0};
     struct sg_ingest in;
     CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &ev, g.p, g.len, &big) == SG_INGEST_OK &&
               in.n_valid == 1,
           "padded event");
     size_t exact = in.kinesis_bytes;
     sg_ingest_free(&in);
-    struct sg_ingest_limits at = {exact, 64, 500, 0, NULL, 0},
-                            below = {exact - 1, 64, 500, 0, NULL, 0};
+    struct sg_ingest_limits at = {exact, 64, 500, 0, NULL, 0, 0},
+                            below = {exact - 1, 64, 500, 0, NULL, 0, 0};
     CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &ev, g.p, g.len, &at) == SG_INGEST_OK &&
               in.n_valid == 1 && in.kinesis_bytes == exact,
           "enriched event at max_record_bytes %zu: %s", exact, in.message);
@@ -741,7 +743,7 @@ static void test_size_accounting(void)
 
     /* depth: the message names the setting */
     struct sg_stream_config pt = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
-    struct sg_ingest_limits d3 = {1024 * 1024, 3, 500, 0, NULL, 0};
+    struct sg_ingest_limits d3 = {1024 * 1024, 3, 500, 0, NULL, 0, 0};
     const char *deep = "{\"PartitionKey\":\"k\",\"Data\":[[[1]]]}";
     CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &pt, deep, strlen(deep), &d3) ==
                   SG_INGEST_BAD_REQUEST &&
@@ -753,7 +755,7 @@ static void test_size_accounting(void)
 static void test_random_keys(void)
 {
     struct sg_stream_config s = stream(SG_STREAM_PASSTHROUGH, SG_PK_RANDOM);
-    struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0, NULL, 0};
+    struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0, NULL, 0, 0};
     char *body = batch_body(50, "records", "data", "partition-key");
     struct sg_ingest in;
     CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORDS, &s, body, strlen(body), &lim) == SG_INGEST_OK &&
@@ -783,7 +785,7 @@ static void test_random_keys(void)
 static void test_request_errors(void)
 {
     struct sg_stream_config s = stream(SG_STREAM_EVENT, SG_PK_CLIENT);
-    struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0, NULL, 0};
+    struct sg_ingest_limits lim = {1024 * 1024, 64, 500, 0, NULL, 0, 0};
     static const struct {
         enum sg_ingest_route route;
         const char *body;
@@ -825,8 +827,8 @@ static void test_request_errors(void)
             body[o++] = ']';
         o += (size_t)snprintf(body + o, sizeof body - o, ",\"PartitionKey\":\"k\"}");
         struct sg_stream_config pt = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
-        struct sg_ingest_limits at = {1024 * 1024, depth, 500, 0, NULL, 0},
-                                below = {1024 * 1024, depth - 1, 500, 0, NULL, 0};
+        struct sg_ingest_limits at = {1024 * 1024, depth, 500, 0, NULL, 0, 0},
+                                below = {1024 * 1024, depth - 1, 500, 0, NULL, 0, 0};
         struct sg_ingest in;
         CHECK(sg_ingest_parse(&in, SG_ROUTE_RECORD, &pt, body, o, &at) == SG_INGEST_OK &&
                   in.n_valid == 1,
@@ -902,7 +904,7 @@ static void test_sent_spans(void)
          {"1", "\"" X120 "\""}},
     };
     struct sg_stream_config s = stream(SG_STREAM_PASSTHROUGH, SG_PK_CLIENT);
-    struct sg_ingest_limits lim = {100, 8, 500, 0, NULL, 0};
+    struct sg_ingest_limits lim = {100, 8, 500, 0, NULL, 0, 0};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct sg_ingest in;
         const char *body = cases[i].body;

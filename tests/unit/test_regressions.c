@@ -129,7 +129,7 @@ static enum sg_ingest_status parse_on(enum sg_stream_mode mode, enum sg_ingest_r
     strcpy(s.name, "s");
     strcpy(s.stream_name, "s");
     s.mode = mode;
-    struct sg_ingest_limits lim = {max_record_bytes, 64, 500, 0, NULL, 0};
+    struct sg_ingest_limits lim = {max_record_bytes, 64, 500, 0, NULL, 0, 0};
     return sg_ingest_parse(in, route, &s, body, strlen(body), &lim);
 }
 
