@@ -24,6 +24,8 @@
  *
  * A builder is owned by one thread; it holds copies of what was added.
  * Callers embed the struct; its fields are private.
+ *
+ * SG_PRIVATE_HEADER: only server/kinesis/ (and its tests) include it.
  */
 #ifndef SG_KPL_H
 #define SG_KPL_H
