@@ -14,8 +14,9 @@
  *
  *   Refusals are explicit rather than ignored: an unknown keyword, a
  *   keyword on a type it does not apply to, a nested object, `pattern`, a
- *   field name that cannot be a Glue/Athena column, an implied field, an
- *   enum value of another type, a field typed differently in two documents.
+ *   field name that cannot be a Glue/Athena column, an implied field or
+ *   the lake's partition column `dt`, an enum value of another type, a
+ *   field typed differently in two documents.
  *   Each message is "<file>: <JSON path>: <reason>".
  */
 #include "catalog.h"
@@ -487,6 +488,9 @@ static int parse_properties(struct loader *l, json_t *props, struct sg_catalog_t
                          "%s is implied, do not declare it (common and derived fields are "
                          "part of every event)",
                          key);
+        if (strcmp(key, "dt") == 0)
+            return lfail(l, "dt is the lake's partition column (the day of created_datetime), "
+                            "do not declare it");
         if (!valid_field_name(key, n))
             return lfail(l, "field name must be a Glue/Athena column: a lowercase letter, then "
                             "up to 127 lowercase letters, digits or '_' (^[a-z][a-z0-9_]{0,127}$)");

@@ -282,6 +282,8 @@ static const struct refusal refusals[] = {
      "$.properties.event_uuid: event_uuid is implied, do not declare it"},
     {"t.x.json", "{\"type\":\"object\",\"properties\":{\"event_type\":{\"type\":\"string\"}}}",
      "$.properties.event_type: event_type is implied, do not declare it"},
+    {"t.x.json", "{\"type\":\"object\",\"properties\":{\"dt\":{\"type\":\"string\"}}}",
+     "$.properties.dt: dt is the lake's partition column"},
     {"t.x.json", "{\"type\":\"object\",\"properties\":{\"Amount\":{\"type\":\"number\"}}}",
      "$.properties.Amount: field name must be a Glue/Athena column"},
     {"t.x.json", "{\"type\":\"object\",\"properties\":{\"order-id\":{\"type\":\"string\"}}}",

@@ -108,6 +108,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
+  # Bad rows hold the refused events' payloads as sent: kept long enough to
+  # fix the client or the catalog and replay them, then deleted.
+  rule {
+    id     = "bad-zone"
+    status = "Enabled"
+
+    filter {
+      prefix = var.bad_prefix
+    }
+
+    expiration {
+      days = var.bad_expire_after_days
+    }
+  }
+
   rule {
     id     = "firehose-errors"
     status = "Enabled"

@@ -91,6 +91,28 @@ variable "parquet_tiering_after_days" {
   }
 }
 
+variable "bad_prefix" {
+  description = "Key prefix of the bad rows (the events the gateway refused, from the dead-letter stream)."
+  type        = string
+  default     = "bad/"
+
+  validation {
+    condition     = can(regex("^[a-z0-9_/-]+/$", var.bad_prefix))
+    error_message = "bad_prefix must end with '/'."
+  }
+}
+
+variable "bad_expire_after_days" {
+  description = "Days bad rows are kept (they carry client payloads: long enough to fix the client or the catalog and replay them)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.bad_expire_after_days >= 7
+    error_message = "bad_expire_after_days must be at least 7."
+  }
+}
+
 variable "error_expire_after_days" {
   description = "Days Firehose error objects are kept (long enough to investigate and replay)."
   type        = number
