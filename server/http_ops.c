@@ -16,6 +16,12 @@
 #include "metrics.h"
 #include "pipeline.h"
 
+/* Ceilings of the answers built here: /readyz names one reason (at most
+ * 192 bytes); /metrics grows with the refused-event label sets, which
+ * refusals.c caps. */
+#define READYZ_BODY_LIMIT 1024
+#define METRICS_TEXT_LIMIT (1024 * 1024)
+
 bool sg_http_ops_is_path(const char *path)
 {
     return strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
@@ -37,7 +43,7 @@ static enum MHD_Result readyz(struct sg_http_request *req)
         reason = st.not_ready_reason;
     sg_credentials_release(cr);
     struct sg_buf b;
-    sg_buf_init(&b, 1024);
+    sg_buf_init(&b, READYZ_BODY_LIMIT);
     int rc = sg_buf_append_str(&b, reason ? "{\"status\":\"not ready\",\"reason\":"
                                           : "{\"status\":\"ready\"");
     if (reason)
@@ -140,7 +146,7 @@ static int metrics_text(struct sg_gateway *gw, struct sg_buf *b)
 static enum MHD_Result metrics(struct sg_http_request *req)
 {
     struct sg_buf b;
-    sg_buf_init(&b, 1024 * 1024);
+    sg_buf_init(&b, METRICS_TEXT_LIMIT);
     enum MHD_Result ret;
     if (metrics_text(req->gw, &b) != 0) {
         ret = sg_http_fail(req, SG_ANSWER_INTERNAL_ERROR, NULL);

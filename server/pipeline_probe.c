@@ -16,6 +16,12 @@
 #include "pipeline_internal.h"
 
 #define PROBE_ANSWER_LIMIT 65536
+/* The body names the stream: its ARN (at most SG_STREAM_ARN_MAX) and the
+ * JSON around it, escapes included. */
+#define PROBE_BODY_LIMIT 4096
+/* While a stream fails its check, it is checked this often (at most), so
+ * that recovery shows soon; also the wait after no credentials. */
+#define PROBE_RETRY_MS 1000
 
 void sg_probe_complete(struct sg_pipeline *p, struct call *c, const struct sg_kinesis_reply *r)
 {
@@ -58,8 +64,8 @@ void sg_probe_complete(struct sg_pipeline *p, struct call *c, const struct sg_ki
     sg_pipeline_set_health(p, s, h, why);
     /* Check again soon while failing, so recovery is noticed quickly. */
     unsigned next = p->cfg->probe_interval_ms;
-    if (h != HEALTH_OK && next > 1000)
-        next = 1000;
+    if (h != HEALTH_OK && next > PROBE_RETRY_MS)
+        next = PROBE_RETRY_MS;
     s->next_probe_ms = p->now_ms() + next;
     s->probing = false;
 }
@@ -72,7 +78,7 @@ void sg_probe_start(struct sg_pipeline *p, struct stream *s, int64_t now)
     if (!c)
         return;
     c->s = s, c->kind = CALL_PROBE, c->started_ms = now;
-    sg_buf_init(&c->body, 4096);
+    sg_buf_init(&c->body, PROBE_BODY_LIMIT);
     int is_arn;
     const char *id = sg_pipeline_stream_id(sc, &is_arn);
     enum sg_transport_start started = SG_TRANSPORT_START_FAILED;
@@ -86,7 +92,7 @@ void sg_probe_start(struct sg_pipeline *p, struct stream *s, int64_t now)
         sg_pipeline_free_call(p, c);
         if (started == SG_TRANSPORT_NO_CREDENTIALS) {
             sg_pipeline_set_health(p, s, HEALTH_FAILING, "no AWS credentials available");
-            s->next_probe_ms = now + 1000;
+            s->next_probe_ms = now + PROBE_RETRY_MS;
         }
         return;
     }

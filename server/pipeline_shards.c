@@ -25,6 +25,8 @@
 #define SHARDS_RETRY_MS 1000
 #define SHARDS_ANSWER_LIMIT (8u * 1024u * 1024u)
 #define NEXT_TOKEN_MAX 2048
+/* Beside the token (or the stream's ARN) the body has its JSON, escapes included. */
+#define LIST_BODY_OVERHEAD 4096
 
 static int list_body(struct sg_buf *b, const struct sg_stream_config *sc, const char *token)
 {
@@ -45,7 +47,7 @@ void sg_shards_start(struct sg_pipeline *p, struct stream *s, int64_t now, const
     if (!c)
         return;
     c->s = s, c->kind = CALL_LIST_SHARDS, c->started_ms = now;
-    sg_buf_init(&c->body, NEXT_TOKEN_MAX + 4096);
+    sg_buf_init(&c->body, NEXT_TOKEN_MAX + LIST_BODY_OVERHEAD);
     enum sg_transport_start started = SG_TRANSPORT_START_FAILED;
     if (list_body(&c->body, s->cfg, token) == 0) {
         struct sg_kinesis_request req = {SG_KINESIS_TARGET_LIST_SHARDS, c->body.data, c->body.len,

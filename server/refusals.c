@@ -149,16 +149,6 @@ void sg_refusals_count(struct sg_refusals *r, const char *stream, const char *ev
     pthread_mutex_unlock(&r->mu);
 }
 
-uint64_t sg_refusals_get(struct sg_refusals *r, const char *stream, const char *event_type,
-                         const char *rule)
-{
-    pthread_mutex_lock(&r->mu);
-    struct slot *s = find(r, stream, type_label(event_type), rule_index(rule));
-    uint64_t v = s && s->stream ? s->count : 0;
-    pthread_mutex_unlock(&r->mu);
-    return v;
-}
-
 int sg_refusals_write(struct sg_refusals *r, struct sg_buf *out)
 {
     const char *name = sg_metric_info(SG_M_REFUSED_EVENTS)->name;

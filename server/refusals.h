@@ -40,10 +40,6 @@ void sg_refusals_free(struct sg_refusals *r);
 void sg_refusals_count(struct sg_refusals *r, const char *stream, const char *event_type,
                        const char *rule, uint64_t n);
 
-/* The count of one label set as written (tests). */
-uint64_t sg_refusals_get(struct sg_refusals *r, const char *stream, const char *event_type,
-                         const char *rule);
-
 /* Appends the sample lines of streamgate_refused_events_total, one per
  * label set (its head comes from metrics.h). Returns 0 or the buffer's
  * failure. */

@@ -41,29 +41,37 @@ const env = process.env;
 
 const USAGE = "usage: node deploy/local/delivery.mjs [--endpoint URL] [--stream NAME] [--lake DIR] [--region NAME]\n" +
   "       [--buffer-bytes N] [--interval-ms N] [--poll-ms N] [--jq PATH] [--catalog DIR]   (see the comment at the top of this file)\n";
+
+// The entry point's options and the fault a test injects (test/crash-delivery.mjs);
+// this module alone ends the process.
 let opt;
-try {
-  ({ values: opt } = parseArgs({
-    options: {
-      help: { type: "boolean", default: false },
-      endpoint: { type: "string", default: env.AWS_ENDPOINT_URL_KINESIS },
-      stream: { type: "string", default: env.STREAMGATE_LAKE_STREAM ?? "events" },
-      lake: { type: "string", default: env.STREAMGATE_LAKE_DIR ?? resolve(ROOT, "lake") },
-      region: { type: "string", default: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1" },
-      "buffer-bytes": { type: "string", default: env.STREAMGATE_LAKE_BUFFER_BYTES ?? String(4 << 20) },
-      "interval-ms": { type: "string", default: env.STREAMGATE_LAKE_INTERVAL_MS ?? "2000" },
-      "poll-ms": { type: "string", default: env.STREAMGATE_LAKE_POLL_MS ?? "250" },
-      jq: { type: "string", default: env.STREAMGATE_LAKE_JQ ?? "jq" },
-      catalog: { type: "string", default: env.STREAMGATE_CATALOG_DIR },
-    },
-  }));
-} catch (e) {
-  process.stderr.write(`${e.message}\n${USAGE}`);
-  process.exit(2);
-}
-if (opt.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
+let faultAt = () => {};
+
+function parseOptions(argv) {
+  try {
+    ({ values: opt } = parseArgs({
+      args: argv,
+      options: {
+        help: { type: "boolean", default: false },
+        endpoint: { type: "string", default: env.AWS_ENDPOINT_URL_KINESIS },
+        stream: { type: "string", default: env.STREAMGATE_LAKE_STREAM ?? "events" },
+        lake: { type: "string", default: env.STREAMGATE_LAKE_DIR ?? resolve(ROOT, "lake") },
+        region: { type: "string", default: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1" },
+        "buffer-bytes": { type: "string", default: env.STREAMGATE_LAKE_BUFFER_BYTES ?? String(4 << 20) },
+        "interval-ms": { type: "string", default: env.STREAMGATE_LAKE_INTERVAL_MS ?? "2000" },
+        "poll-ms": { type: "string", default: env.STREAMGATE_LAKE_POLL_MS ?? "250" },
+        jq: { type: "string", default: env.STREAMGATE_LAKE_JQ ?? "jq" },
+        catalog: { type: "string", default: env.STREAMGATE_CATALOG_DIR },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`${e.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (opt.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
 }
 
 const log = (o) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...o }) + "\n");
@@ -76,6 +84,13 @@ const positive = (name) => {
   return n;
 };
 
+// A flush or a shard reader failed for good: stop as on SIGTERM (flush what
+// can be, then exit), with exit code 1.
+function fatal() {
+  process.exitCode = 1;
+  process.kill(process.pid, "SIGTERM");
+}
+
 async function main() {
   const layout = await loadLayout(ROOT);
   const version = jqVersion(opt.jq);
@@ -85,7 +100,7 @@ async function main() {
   }
   const lake = await new LakeWriter({
     dir: resolve(opt.lake), layout, stream: opt.stream, log, jq: opt.jq, catalogDir: opt.catalog && resolve(opt.catalog),
-    bufferBytes: positive("buffer-bytes"), intervalMs: positive("interval-ms"),
+    bufferBytes: positive("buffer-bytes"), intervalMs: positive("interval-ms"), onFatal: fatal, faultAt,
   }).open();
 
   // HTTP/1.1: the SDK's default for Kinesis is HTTP/2, which kinesalite does not speak.
@@ -96,7 +111,7 @@ async function main() {
     if (!env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) clientConfig.credentials = { accessKeyId: "local", secretAccessKey: "local" };
   }
   const client = new KinesisClient(clientConfig);
-  const reader = new StreamReader({ client, stream: opt.stream, lake, log, pollMs: positive("poll-ms") });
+  const reader = new StreamReader({ client, stream: opt.stream, lake, log, pollMs: positive("poll-ms"), onFatal: fatal });
 
   let stopping = false;
   const stop = async (sig) => {
@@ -127,7 +142,15 @@ async function main() {
   });
 }
 
-main().catch((e) => {
-  log({ level: "error", msg: "delivery failed", error: String(e?.stack ?? e) });
-  process.exit(1);
-});
+// Runs the delivery with `argv` (the command line's arguments); `hooks.faultAt`
+// is handed to the lake writer (tests only, through test/crash-delivery.mjs).
+export function run(argv, hooks = {}) {
+  faultAt = hooks.faultAt ?? faultAt;
+  parseOptions(argv);
+  main().catch((e) => {
+    log({ level: "error", msg: "delivery failed", error: String(e?.stack ?? e) });
+    process.exit(1);
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) run(process.argv.slice(2));

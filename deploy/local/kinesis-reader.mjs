@@ -27,8 +27,10 @@ export function userRecords(rec) {
 }
 
 export class StreamReader {
-  constructor({ client, stream, lake, pollMs = 250, discoverMs = 5000, limit = 10000, log = () => {} }) {
-    Object.assign(this, { client, stream, lake, pollMs, discoverMs, limit, log });
+  // onFatal(error): a shard's reader stopped on an error it cannot retry;
+  // the caller decides what happens to the process (delivery.mjs stops it).
+  constructor({ client, stream, lake, pollMs = 250, discoverMs = 5000, limit = 10000, log = () => {}, onFatal = (e) => { throw e; } }) {
+    Object.assign(this, { client, stream, lake, pollMs, discoverMs, limit, log, onFatal });
     this.running = false;
     this.loops = new Map(); // shardId -> Promise
     this.finished = new Set();
@@ -82,10 +84,10 @@ export class StreamReader {
       .every((p) => this.finished.has(p));
   }
 
-  async iterator(shardId) {
-    const pos = this.lake.checkpoint()[shardId];
-    const args = pos?.sequenceNumber
-      ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: pos.sequenceNumber }
+  // An iterator after sequence number `after` (null: from the shard's start).
+  async iterator(shardId, after) {
+    const args = after
+      ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: after }
       : { ShardIteratorType: "TRIM_HORIZON" };
     const res = await this.client.send(new GetShardIteratorCommand({ StreamName: this.stream, ShardId: shardId, ...args }));
     return res.ShardIterator;
@@ -96,8 +98,8 @@ export class StreamReader {
     try {
       while (this.running && !this.parentsDone(shard)) await sleep(this.pollMs);
       if (!this.running) return;
-      let it = await this.iterator(id);
       let last = this.lake.checkpoint()[id]?.sequenceNumber ?? null;
+      let it = await this.iterator(id, last);
       this.log({ level: "info", msg: "reading shard", shard: id, after: last ?? "TRIM_HORIZON" });
       // The next GetRecords goes out while the lake buffers the last answer;
       // batches still reach the lake one at a time and in order.
@@ -110,7 +112,9 @@ export class StreamReader {
           if (!this.running) break;
           this.log({ level: "warn", msg: "GetRecords failed; retrying", shard: id, error: String(e.name ?? e) });
           await sleep(1000);
-          it = await this.positionIterator(id, last);
+          // The old iterator may have expired: start again after the last
+          // record handed to the lake (it is buffered or delivered).
+          it = await this.iterator(id, last);
           continue;
         }
         const recs = res.Records ?? [];
@@ -137,20 +141,9 @@ export class StreamReader {
     } catch (e) {
       if (this.running) {
         this.log({ level: "error", msg: "shard reader stopped", shard: id, error: String(e?.stack ?? e) });
-        process.exitCode = 1;
-        process.kill(process.pid, "SIGTERM");
+        this.onFatal(e);
       }
     }
-  }
-
-  // After an error the old iterator may be expired: start again after the
-  // last record handed to the lake (it is buffered or delivered).
-  async positionIterator(id, last) {
-    const args = last
-      ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: last }
-      : { ShardIteratorType: "TRIM_HORIZON" };
-    const res = await this.client.send(new GetShardIteratorCommand({ StreamName: this.stream, ShardId: id, ...args }));
-    return res.ShardIterator;
   }
 
   async stop() {

@@ -72,8 +72,17 @@ class Generation {
 }
 
 export class LakeWriter {
-  constructor({ dir, layout, stream, catalogDir, bufferBytes = 4 << 20, intervalMs = 2000, jq = "jq", log = () => {} }) {
+  // onFatal(error): a background flush failed and the lake cannot go on;
+  // the caller decides what happens to the process (delivery.mjs stops it).
+  // faultAt(point): called at "before-commit" (every file staged, no commit
+  // yet) and "mid-rename" (committed, half the files moved) of a flush with
+  // records, where a crash is most awkward; the restart tests inject one
+  // that kills the process there.
+  constructor({ dir, layout, stream, catalogDir, bufferBytes = 4 << 20, intervalMs = 2000, jq = "jq", log = () => {},
+    onFatal = (e) => { throw e; }, faultAt = () => {} }) {
     this.dir = dir;
+    this.onFatal = onFatal;
+    this.faultAt = faultAt;
     this.layout = layout;
     this.stream = stream;
     this.bufferBytes = bufferBytes;
@@ -189,8 +198,7 @@ export class LakeWriter {
 
   onError(e) {
     this.log({ level: "error", msg: "flush failed", error: String(e?.stack ?? e) });
-    process.exitCode = 1;
-    process.kill(process.pid, "SIGTERM");
+    this.onFatal(e);
   }
 
   // The checkpoint belongs to one stream, known by its creation time: a
@@ -222,9 +230,10 @@ export class LakeWriter {
     }
   }
 
-  apply(commit, crashMidway = false) {
+  // midway: called once half the files are moved (the "mid-rename" fault).
+  apply(commit, midway = () => {}) {
     for (const [i, [from, to]] of commit.moves.entries()) {
-      if (crashMidway && i === Math.floor(commit.moves.length / 2)) process.kill(process.pid, "SIGKILL");
+      if (i === Math.floor(commit.moves.length / 2)) midway();
       const src = join(this.staging, from);
       const dst = join(this.dir, to);
       if (!existsSync(src)) {
@@ -457,16 +466,13 @@ export class LakeWriter {
     }
     for (const t of g.tables.values()) await this.copyConn.run(`DROP TABLE ${t.name}`);
     const records = g.count;
-    // For the restart tests: die where a crash is most awkward, with every
-    // file staged and no commit (STREAMGATE_LAKE_TEST_CRASH=before-commit),
-    // or after the commit with half the files renamed (mid-rename).
-    if (records > 0 && process.env.STREAMGATE_LAKE_TEST_CRASH === "before-commit") process.kill(process.pid, "SIGKILL");
+    if (records > 0) this.faultAt("before-commit");
 
     const checkpoint = { ...this.committed };
     for (const [shard, pos] of g.positions) checkpoint[shard] = pos;
     const commit = { flush, moves, checkpoint, created: this.streamCreated };
     atomicWrite(join(this.staging, `${flush}.commit.json`), JSON.stringify(commit));
-    this.apply(commit, records > 0 && process.env.STREAMGATE_LAKE_TEST_CRASH === "mid-rename");
+    this.apply(commit, () => { if (records > 0) this.faultAt("mid-rename"); });
     this.committed = checkpoint;
     rm(stage, { recursive: true, force: true }).catch(() => {});
 

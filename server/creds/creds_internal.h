@@ -14,6 +14,8 @@
  * provider is built, through a lookup function the caller chooses (getenv in
  * production, a table in tests). So tests need no setenv() and the refresh
  * thread never calls getenv() while another thread might call setenv().
+ *
+ * SG_PRIVATE_HEADER: only server/creds/ (and its tests) include it.
  */
 #ifndef SG_CREDS_INTERNAL_H
 #define SG_CREDS_INTERNAL_H

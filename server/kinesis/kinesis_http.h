@@ -4,6 +4,8 @@
  * Shared by the PutRecords calls and the readiness probes
  * (DescribeStreamSummary) of the sender thread. No I/O: it prepares what
  * libcurl sends.
+ *
+ * SG_PRIVATE_HEADER: only server/kinesis/ (and its tests) include it.
  */
 #ifndef SG_KINESIS_HTTP_H
 #define SG_KINESIS_HTTP_H

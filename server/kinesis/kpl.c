@@ -79,20 +79,9 @@ void sg_kpl_agg_reset(struct sg_kpl_agg *a)
     a->_count = a->_n_keys = a->_last_key_off = a->_last_key_len = 0;
 }
 
-size_t sg_kpl_agg_count(const struct sg_kpl_agg *a)
-{
-    return a->_count;
-}
-
 size_t sg_kpl_agg_size(const struct sg_kpl_agg *a)
 {
     return SG_KPL_MAGIC_LEN + a->_keys.len + a->_records.len + SG_KPL_DIGEST_LEN;
-}
-
-size_t sg_kpl_agg_size_of_one(size_t key_len, size_t data_len)
-{
-    return SG_KPL_MAGIC_LEN + field_len(key_len) + field_len(record_len(0, data_len)) +
-           SG_KPL_DIGEST_LEN;
 }
 
 static int same_as_last_key(const struct sg_kpl_agg *a, const char *key, size_t key_len)

@@ -24,6 +24,8 @@
  *
  * A builder is owned by one thread; it holds copies of what was added.
  * Callers embed the struct; its fields are private.
+ *
+ * SG_PRIVATE_HEADER: only server/kinesis/ (and its tests) include it.
  */
 #ifndef SG_KPL_H
 #define SG_KPL_H
@@ -65,15 +67,8 @@ void sg_kpl_agg_free(struct sg_kpl_agg *a);
 /* Empties the aggregate, keeping its memory. */
 void sg_kpl_agg_reset(struct sg_kpl_agg *a);
 
-/* User records added so far. */
-size_t sg_kpl_agg_count(const struct sg_kpl_agg *a);
-
 /* The encoded size of the aggregate as it is now. */
 size_t sg_kpl_agg_size(const struct sg_kpl_agg *a);
-
-/* The encoded size of an aggregate holding just one record of this size:
- * records for which it passes the maximum can never be aggregated. */
-size_t sg_kpl_agg_size_of_one(size_t key_len, size_t data_len);
 
 /* Adds one user record (copied). */
 SG_MUST_CHECK enum sg_kpl_add_result sg_kpl_agg_add(struct sg_kpl_agg *a, const char *key,

@@ -6,6 +6,8 @@
  * A signing-key cache (one per sender thread; not thread-safe) keeps the
  * derived key per (date, region, service, secret) so the four HMACs of the
  * key derivation run once a day, not once a request.
+ *
+ * SG_PRIVATE_HEADER: only server/kinesis/ (and its tests) include it.
  */
 #ifndef SG_SIGV4_H
 #define SG_SIGV4_H

@@ -145,6 +145,7 @@ int main(int argc, char **argv)
     size_t cap = 0;
     ssize_t n;
     int rc = 0;
+    size_t held = 0; /* records in `a` since the last emit */
     while (rc == 0 && (n = getline(&line, &cap, stdin)) > 0) {
         if (line[n - 1] == '\n')
             line[--n] = '\0';
@@ -155,14 +156,17 @@ int main(int argc, char **argv)
         }
         size_t key_len = (size_t)(tab - line), data_len = (size_t)(n - (tab - line) - 1);
         enum sg_kpl_add_result r = sg_kpl_agg_add(&a, line, key_len, tab + 1, data_len);
-        if (r == SG_KPL_FULL && sg_kpl_agg_count(&a) > 0) {
+        if (r == SG_KPL_FULL && held > 0) {
             rc = emit(&a);
+            held = 0;
             r = rc == 0 ? sg_kpl_agg_add(&a, line, key_len, tab + 1, data_len) : r;
         }
         if (r != SG_KPL_ADDED)
             rc = 1;
+        else
+            held++;
     }
-    if (rc == 0 && sg_kpl_agg_count(&a) > 0)
+    if (rc == 0 && held > 0)
         rc = emit(&a);
     free(line);
     sg_kpl_agg_free(&a);

@@ -5,9 +5,32 @@
  */
 #include "refusals.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+
+/* One label set's count as /metrics writes it (0 when it has no line). */
+static uint64_t series(struct sg_refusals *r, const char *stream, const char *type,
+                       const char *rule)
+{
+    struct sg_buf b;
+    sg_buf_init(&b, 0);
+    uint64_t v = 0;
+    char want[256];
+    snprintf(want, sizeof want,
+             "streamgate_refused_events_total{stream=\"%s\",event_type=\"%s\","
+             "reason=\"%s\"} ",
+             stream, type, rule);
+    if (sg_refusals_write(r, &b) == 0 && b.data) {
+        const char *at = strstr(b.data, want);
+        if (at)
+            v = strtoull(at + strlen(want), NULL, 10);
+    }
+    sg_buf_free(&b);
+    return v;
+}
 
 /* The refusals counted without labels, as /metrics reads them. */
 static uint64_t unlabelled(struct sg_refusals *r)
@@ -37,17 +60,17 @@ static void test_labels(void)
     };
     struct sg_refusals *r = sg_refusals_new(100);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        uint64_t before = sg_refusals_get(r, "events", cases[i].want_type, cases[i].want_rule);
+        uint64_t before = series(r, "events", cases[i].want_type, cases[i].want_rule);
         sg_refusals_count(r, "events", cases[i].type, cases[i].rule, 2);
-        uint64_t after = sg_refusals_get(r, "events", cases[i].want_type, cases[i].want_rule);
+        uint64_t after = series(r, "events", cases[i].want_type, cases[i].want_rule);
         CHECK(after == before + 2, "case %zu (%s, %s): %llu -> %llu", i,
               cases[i].type ? cases[i].type : "NULL", cases[i].rule ? cases[i].rule : "NULL",
               (unsigned long long)before, (unsigned long long)after);
     }
-    CHECK(sg_refusals_get(r, "raw", "payment", "type") == 0, "streams are apart");
+    CHECK(series(r, "raw", "payment", "type") == 0, "streams are apart");
     sg_refusals_count(r, "raw", "payment", "type", 1);
-    CHECK(sg_refusals_get(r, "raw", "payment", "type") == 1, "raw counted");
-    CHECK(sg_refusals_get(r, "events", "payment", "type") == 2, "events unchanged");
+    CHECK(series(r, "raw", "payment", "type") == 1, "raw counted");
+    CHECK(series(r, "events", "payment", "type") == 2, "events unchanged");
     struct sg_buf b;
     sg_buf_init(&b, 0);
     CHECK(sg_refusals_write(r, &b) == 0, "write");
@@ -71,9 +94,9 @@ static void test_cap(void)
     for (int round = 0; round < 2; round++)
         for (size_t i = 0; i < 5; i++)
             sg_refusals_count(r, "events", types[i], "type", 1);
-    CHECK(sg_refusals_get(r, "events", "a", "type") == 2, "first series kept");
-    CHECK(sg_refusals_get(r, "events", "c", "type") == 2, "third series kept");
-    CHECK(sg_refusals_get(r, "events", "d", "type") == 0, "fourth series not kept");
+    CHECK(series(r, "events", "a", "type") == 2, "first series kept");
+    CHECK(series(r, "events", "c", "type") == 2, "third series kept");
+    CHECK(series(r, "events", "d", "type") == 0, "fourth series not kept");
     struct sg_buf b;
     sg_buf_init(&b, 0);
     CHECK(sg_refusals_write(r, &b) == 0, "write");

@@ -137,3 +137,13 @@ export async function startDelivery(endpoint, lake, extra = [], env = {}, stream
   await d.waitFor(/"delivery ready"/);
   return d;
 }
+
+export const CRASH_DELIVERY = join(ROOT, "deploy", "local", "test", "crash-delivery.mjs");
+
+// A delivery that kills itself at the lake writer's fault point `point`
+// ("before-commit" or "mid-rename") of its first flush with records.
+export async function startCrashingDelivery(endpoint, lake, point, extra = [], stream = "events") {
+  const d = startProcess(process.execPath, [CRASH_DELIVERY, point, "--endpoint", endpoint, "--stream", stream, "--lake", lake, ...extra], {});
+  await d.waitFor(/"delivery ready"/);
+  return d;
+}

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { PutRecordCommand } from "@aws-sdk/client-kinesis";
 import agg from "aws-kinesis-agg";
-import { createStream, exitWithin, readStream, sleep, startDelivery, startGateway, startKinesalite, ROOT } from "./helpers.mjs";
+import { createStream, exitWithin, readStream, sleep, startCrashingDelivery, startDelivery, startGateway, startKinesalite, ROOT } from "./helpers.mjs";
 import { listFiles } from "../lake-writer.mjs";
 import { openLake } from "../lake.mjs";
 import { loadLayout } from "../layout.mjs";
@@ -120,7 +120,7 @@ test("events reach the local lake exactly as Kinesis holds them, across kill -9 
   // Phase 3: a process that dies after its commit with half its files
   // renamed, then one that dies with its files staged and no commit.
   for (const crash of ["mid-rename", "before-commit"]) {
-    d = await startDelivery(k.endpoint, lake, opts, { STREAMGATE_LAKE_TEST_CRASH: crash });
+    d = await startCrashingDelivery(k.endpoint, lake, crash, opts);
     acked.push(...await send(gw.base, texts.slice(crash === "mid-rename" ? 1100 : 1125, crash === "mid-rename" ? 1125 : 1150), "record"));
     assert.equal((await exitWithin(d, 15000)).signal, "SIGKILL", `the ${crash} crash happened`);
   }
