@@ -261,15 +261,16 @@ test('a shard split while clients send loses nothing', async () => {
 
 test('aggregated events reach the local lake once per acknowledgement', async () => {
   const { openLake } = await import('../../deploy/local/lake.mjs');
-  await createStream(kin.client, 'lakeagg', 4);
-  const gw = await gateway(kin.port, 'lakeagg');
+  // The delivery reads the stream the Terraform delivers: `events`.
+  await createStream(kin.client, 'events', 4);
+  const gw = await gateway(kin.port, 'events');
   const lake = join(tmp, 'lake');
   const d = start(process.execPath, [DELIVERY, '--endpoint', `http://127.0.0.1:${kin.port}`,
-    '--stream', 'lakeagg', '--lake', lake], { ...process.env, AWS_ACCESS_KEY_ID: 'local',
+    '--stream', 'events', '--lake', lake], { ...process.env, AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' });
   await until('the delivery', async () => d.out.includes('delivery ready'), 60000);
   const acks = new Map();
-  await send(gw.base, 'lakeagg', 2000, acks);
+  await send(gw.base, 'events', 2000, acks);
   let copies = new Map();
   await until('every event in events_raw', async () => {
     const { db, conn } = await openLake(lake);

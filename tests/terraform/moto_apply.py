@@ -208,7 +208,7 @@ def verify_dev(moto):
     name = "streamgate-dev"
     kinesis = moto.client("kinesis")
     streams = {s: kinesis.describe_stream_summary(StreamName=f"{name}-{s}")["StreamDescriptionSummary"]
-               for s in ("events", "raw")}
+               for s in ("events", "raw", "events-dead-letter")}
     for s, d in streams.items():
         check(d.get("EncryptionType") == "KMS", f"stream {s} encryption: {d.get('EncryptionType')}")
         check(d["StreamModeDetails"]["StreamMode"] == "ON_DEMAND", f"stream {s} mode")
@@ -276,7 +276,8 @@ def verify_dev(moto):
         check(all(s["Effect"] == "Allow" for s in stmts), "task policy: only Allow statements")
         gateway_calls = {"kinesis:PutRecords", "kinesis:PutRecord", "kinesis:DescribeStreamSummary", "kinesis:ListShards"}
         check(actions == gateway_calls, f"task policy actions {actions}")
-        check(resources == {events_arn, streams["raw"]["StreamARN"]}, f"task policy resources {resources}")
+        check(resources == {events_arn, streams["raw"]["StreamARN"], streams["events-dead-letter"]["StreamARN"]},
+              f"task policy resources (the routes' streams and the dead-letter stream) {resources}")
     execution = [r for r in roles if r.startswith(f"{name}-exec-")]
     attached = [p["PolicyName"] for r in execution
                 for p in iam.list_attached_role_policies(RoleName=r)["AttachedPolicies"]]
@@ -314,6 +315,16 @@ def verify_dev(moto):
     check(len(main) == 1 and main[0].get("logConfiguration", {}).get("logDriver") == "awslogs"
           and main[0].get("stopTimeout", 0) >= 25 and "healthCheck" in main[0],
           "task definition: streamgate container with awslogs, stopTimeout, health check")
+    # The gateway's config as the init container writes it: the events route
+    # validates against the image's catalog and keeps refused events.
+    init = [c for c in td["containerDefinitions"] if c["name"] == "config-init"]
+    env = {e["name"]: e["value"] for e in (init[0].get("environment", []) if init else [])}
+    cfg = json.loads(env.get("STREAMGATE_CONFIG_JSON", "{}"))
+    events_route = [r for r in cfg.get("streams", []) if r.get("name") == "events"]
+    check(events_route and events_route[0].get("catalog") == "/etc/streamgate/catalog"
+          and events_route[0].get("dead_letter_stream") == f"{name}-events-dead-letter"
+          and cfg.get("trusted_proxies") and all("/" in c for c in cfg["trusted_proxies"]),
+          f"gateway config: catalog, dead-letter stream, trusted proxies {json.dumps(events_route)[:300]}")
     check(task and td.get("taskRoleArn", "").endswith(f"/{task[0]}"),
           f"task definition runs as the task role: {td.get('taskRoleArn')}")
 
