@@ -342,11 +342,6 @@ void sg_apikeys_carry_state(struct sg_apikeys *new_keys, const struct sg_apikeys
     }
 }
 
-int sg_apikeys_required(const struct sg_apikeys *k)
-{
-    return k && k->enabled && k->required;
-}
-
 size_t sg_apikeys_count(const struct sg_apikeys *k)
 {
     return k ? k->n : 0;

@@ -89,9 +89,6 @@ enum sg_apikey_verdict sg_apikeys_check(struct sg_apikeys *k, const char *presen
 void sg_apikeys_carry_state(struct sg_apikeys *new_keys, const struct sg_apikeys *old_keys,
                             int64_t now_ns);
 
-/* True when a request without a key is refused (for logs at start-up). */
-int sg_apikeys_required(const struct sg_apikeys *k);
-
 /* Number of configured keys. */
 size_t sg_apikeys_count(const struct sg_apikeys *k);
 
