@@ -278,12 +278,29 @@ export function buildOpenApi(catalog) {
     description: "API key, when the gateway requires keys (README, Access control).",
     schema: { type: "string" },
   };
+  const contentEncoding = {
+    name: "Content-Encoding",
+    in: "header",
+    required: false,
+    description:
+      "The body's compression, as API Gateway accepts it: gzip (several members read as one stream), deflate " +
+      "(zlib, or raw deflate) or identity. Every limit applies to the decompressed bytes; another coding, or a " +
+      "body not compressed as stated, is answered 415.",
+    // identity first and as the example: a tool that fills optional headers
+    // (Postman's import) must not label a plain body gzip.
+    schema: { type: "string", enum: ["identity", "gzip", "x-gzip", "deflate"], default: "identity" },
+    example: "identity",
+  };
   const op = (id, summary, description, body, bodyExamples, okSchema, okExamples) => ({
     put: {
       operationId: id,
       summary,
       description,
-      parameters: [{ $ref: "#/components/parameters/stream" }, { $ref: "#/components/parameters/apiKey" }],
+      parameters: [
+        { $ref: "#/components/parameters/stream" },
+        { $ref: "#/components/parameters/apiKey" },
+        { $ref: "#/components/parameters/contentEncoding" },
+      ],
       requestBody: { required: true, content: { "application/json": { schema: ref(body), examples: bodyExamples } } },
       responses: responsesOf(okSchema, okExamples),
     },
@@ -315,7 +332,7 @@ export function buildOpenApi(catalog) {
     },
     components: {
       schemas,
-      parameters: { stream, apiKey },
+      parameters: { stream, apiKey, contentEncoding },
       headers: {
         RequestId: {
           description: "The request's id (a UUID; a valid UUID sent by the client in x-amzn-RequestId is echoed).",
