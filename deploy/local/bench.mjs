@@ -26,9 +26,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { createStream, readStream, sleep, startDelivery, startGateway, startKinesalite } from "./test/helpers.mjs";
+import { createStream, readStream, sleep, DELIVERY, startGateway, startKinesalite, startProcess } from "./test/helpers.mjs";
 
-const { values: opt } = parseArgs({ options: { seconds: { type: "string", default: "20" }, rate: { type: "string", default: "9000" }, backlog: { type: "string", default: "100000" } } });
+const { values: opt } = parseArgs({ options: {
+  seconds: { type: "string", default: "20" }, rate: { type: "string", default: "9000" }, backlog: { type: "string", default: "100000" },
+  // Another delivery.mjs (say an older version's, to compare on the same gateway and events).
+  delivery: { type: "string" },
+} });
 const RATE = Math.min(Number(opt.rate), 50000);
 const SECONDS = Math.min(Number(opt.seconds), 40);
 const BACKLOG = Math.min(Number(opt.backlog), 300000);
@@ -55,6 +59,35 @@ const cpuSeconds = (pid) => {
 };
 const childPids = (pid) => {
   try { return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number); } catch { return []; }
+};
+
+// BENCH_CPU_PROF_DIR: write a V8 CPU profile of the delivery's main thread there.
+const startDelivery = (endpoint, lake) => {
+  const prof = process.env.BENCH_CPU_PROF_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF_DIR] : [];
+  const d = startProcess(process.execPath, [...prof, opt.delivery ?? DELIVERY, "--endpoint", endpoint, "--stream", "events", "--lake", lake]);
+  return d.waitFor(/"delivery ready"/).then(() => d);
+};
+// CPU seconds per thread name of a process (DuckDB's workers, libuv's pool,
+// V8's compiler and GC threads, the main thread under the process's name).
+const threadCpu = (pid) => {
+  const out = {};
+  let tids = [];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const tid of tids) {
+    try {
+      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = Number(tid) === pid ? "main" : st.slice(st.indexOf("(") + 1, st.lastIndexOf(")"));
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      const s = (Number(f[11]) + Number(f[12])) / 100;
+      if (s > 0) out[`${name} ${tid}`] = s;
+    } catch { /* the thread ended */ }
+  }
+  return out;
+};
+const processCpu = (pid) => {
+  const out = { threads: threadCpu(pid) };
+  for (const c of childPids(pid)) out[`child ${c}`] = cpuSeconds(c);
+  return out;
 };
 
 const delivered = (d) => d.lines.filter((l) => l.includes('"msg":"flush"')).reduce((n, l) => n + JSON.parse(l).records, 0);
@@ -168,6 +201,7 @@ async function main() {
       peakRssMiB: Math.round(sample.rss / 1024),
       cpuSeconds: pids.reduce((n, p) => n + cpuSeconds(p), 0),
       cpuWhileSending,
+      cpuByThread: processCpu(d.proc.pid),
     };
     if (process.env.BENCH_DEBUG) console.error(d.lines.filter((l) => l.includes('"flush"')).join("\n"));
     await d.stop();
@@ -191,13 +225,16 @@ async function main() {
     const backlog = {
       records: inStream2 - inStream1, delivered: delivered(d), drainMs, perSecond: Math.round(delivered(d) / (drainMs / 1000)),
       peakRssMiB: Math.round(sample.rss / 1024), cpuSeconds: pids2.reduce((n, p) => n + cpuSeconds(p), 0),
+      cpuMicrosPerRecord: Math.round((pids2.reduce((n, p) => n + cpuSeconds(p), 0) * 1e6) / delivered(d)),
+      cpuByThread: processCpu(d.proc.pid),
     };
     // Bytes per event in each zone, over every file of both runs.
     const bytesUnder = (dir) => listFiles(join(lake, dir)).reduce((n, f) => n + statSync(join(lake, dir, f)).size, 0);
     const events = live.delivered + backlog.delivered;
     const files = listFiles(join(lake, "parquet")).length;
     const size = { events, parquetFiles: files, parquetBytesPerEvent: +(bytesUnder("parquet") / events).toFixed(1), rawBytesPerEvent: +(bytesUnder("raw") / events).toFixed(1) };
-    console.log(JSON.stringify({ live, backlog, size }, null, 1));
+    const loadavg = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+    console.log(JSON.stringify({ delivery: opt.delivery ?? "this checkout", loadavg, live, backlog, size }, null, 1));
   } finally {
     for (const s of stops) await s();
     rmSync(lake, { recursive: true, force: true });

@@ -119,6 +119,11 @@ export class StreamReader {
         }
         const recs = res.Records ?? [];
         const closed = !res.NextShardIterator;
+        // How far behind the stream this shard's reader is: the lake grows
+        // its buffer while a reader is behind (kinesalite reports
+        // MillisBehindLatest 0, so the newest record's arrival counts too).
+        const newest = recs.length ? new Date(recs[recs.length - 1].ApproximateArrivalTimestamp ?? Date.now()).getTime() : Date.now();
+        this.lake.reading?.(id, closed ? 0 : Math.max(res.MillisBehindLatest ?? 0, Date.now() - newest));
         if (recs.length || closed) {
           const users = recs.flatMap(userRecords);
           if (recs.length) last = recs[recs.length - 1].SequenceNumber;

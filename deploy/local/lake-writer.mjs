@@ -24,7 +24,7 @@
 // delivered once per Kinesis record even across kill -9; the reader then
 // resumes after the checkpoint.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
@@ -78,7 +78,7 @@ export class LakeWriter {
   // yet) and "mid-rename" (committed, half the files moved) of a flush with
   // records, where a crash is most awkward; the restart tests inject one
   // that kills the process there.
-  constructor({ dir, layout, stream, catalogDir, bufferBytes = 4 << 20, intervalMs = 2000, jq = "jq", log = () => {},
+  constructor({ dir, layout, stream, catalogDir, bufferBytes = 4 << 20, intervalMs = 2000, maxBufferBytes = 32 << 20, jq = "jq", log = () => {},
     onFatal = (e) => { throw e; }, faultAt = () => {} }) {
     this.dir = dir;
     this.onFatal = onFatal;
@@ -87,6 +87,8 @@ export class LakeWriter {
     this.stream = stream;
     this.bufferBytes = bufferBytes;
     this.intervalMs = intervalMs;
+    this.maxBufferBytes = Math.max(maxBufferBytes, bufferBytes);
+    this.lags = new Map(); // shardId -> how far its reader is behind the stream, ms
     this.jq = jq;
     this.log = log;
     this.staging = join(dir, "_staging");
@@ -185,7 +187,7 @@ export class LakeWriter {
     this.cur = await this.newGeneration(0);
     this.timer = setInterval(() => {
       const g = this.cur;
-      if (g.positions.size > 0 && Date.now() - g.oldest >= this.intervalMs) this.requestFlush("interval").catch((e) => this.onError(e));
+      if (g.positions.size > 0 && Date.now() - g.oldest >= this.limits().ms) this.requestFlush("interval").catch((e) => this.onError(e));
     }, Math.max(50, Math.min(500, this.intervalMs / 4)));
     return this;
   }
@@ -194,6 +196,27 @@ export class LakeWriter {
     if (!this.parquetZone) return new Generation(n, null);
     this.readCatalog();
     return new Generation(n, { columns: this.columns, convert: this.convert, declared: this.declared });
+  }
+
+  // The reader of shardId is lagMs behind the stream (Kinesis's
+  // MillisBehindLatest, or the age of the newest record it read; 0 once it
+  // reads nothing new).
+  reading(shardId, lagMs) {
+    this.lags.set(shardId, lagMs);
+  }
+
+  // When to flush. Each file costs about as much as a few hundred records
+  // (DuckDB's Parquet writer and the file system's inode, 1-3 ms of CPU),
+  // and a flush writes one file per partition and zone. While the readers
+  // keep up, a buffer lasts the interval, so events are queryable seconds
+  // after they were sent. While one is more than an interval behind (a
+  // backlog, or more coming in than 2 s flushes can write), the buffer grows
+  // to maxBufferBytes or five intervals, as Firehose's own buffers of
+  // 60-900 s would: fewer, bigger files, so the delivery catches up.
+  limits() {
+    let behind = false;
+    for (const lag of this.lags.values()) if (lag > this.intervalMs) behind = true;
+    return behind ? { bytes: this.maxBufferBytes, ms: 5 * this.intervalMs, behind } : { bytes: this.bufferBytes, ms: this.intervalMs, behind };
   }
 
   onError(e) {
@@ -261,7 +284,7 @@ export class LakeWriter {
     const run = this.addChain.then(() => this.addLocked(shardId, records, position, texts, parts));
     this.addChain = run.catch(() => {});
     await run;
-    if (this.cur.bytes >= this.bufferBytes) {
+    if (this.cur.bytes >= this.limits().bytes) {
       const f = this.requestFlush("size");
       if (this.flushing) await f;
       else f.catch((e) => this.onError(e));
@@ -415,8 +438,6 @@ export class LakeWriter {
     const t0 = Date.now();
     const now = new Date();
     const flush = `${stamp(now)}-${randomUUID()}`;
-    const stage = join(this.staging, flush);
-    mkdirSync(stage, { recursive: true });
     const moves = [];
     const name = (zone, ext) => `local-events-${zone}-1-${stamp(now)}-${randomUUID()}${ext}`;
     const writes = [];
@@ -426,13 +447,13 @@ export class LakeWriter {
     // take three times the CPU on two cores.
     let n = 0;
     for (const { keys, chunks } of this.rawZone ? g.raw.values() : []) {
-      const rel = join(flush, `raw-${n++}.json.gz`);
+      const rel = `${flush}.raw-${n++}.json.gz`;
       writes.push(gzip(Buffer.concat(chunks), { level: 1 }).then((gz) => writeFile(join(this.staging, rel), gz)));
       moves.push([rel, evalPrefix(this.layout.zones[this.rawZone].prefixTemplate, { keys }) + name(this.rawZone, ".json.gz")]);
     }
     for (const [k, lines] of g.errors) {
       const [zone, type] = k.split("\0");
-      const rel = join(flush, `error-${n++}`);
+      const rel = `${flush}.error-${n++}`;
       const text = Buffer.from(lines.join(""));
       const gz = this.layout.zones[zone].outputFormat === "JSON_GZIP";
       const ext = gz ? ".json.gz" : ".json";
@@ -448,18 +469,24 @@ export class LakeWriter {
     // file does not carry every other type's empty columns; and one COPY
     // partitioned over every partition and every catalog column would buffer
     // a block per column and partition, more than DuckDB's memory limit.
+    // The COPY appends to directories kept from flush to flush (every file
+    // is moved out by the commit): creating and removing some hundred
+    // part_id= directories per flush cost more than the files in them
+    // (ext4 searches past recently freed inodes on every create).
     if (g.parquetRows > 0) {
       const byId = new Map([...g.partIds].map(([key, id]) => [id, g.raw.get(key).keys]));
       let s = 0;
       for (const t of g.tables.values()) {
         const dir = `parquet-${s++}`;
-        await this.copyConn.run(`COPY ${t.name} TO ${quoteStr(join(stage, dir))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), FILENAME_PATTERN 'data_{i}')`);
-        for (const d of readdirSync(join(stage, dir))) {
+        await this.copyConn.run(`COPY ${t.name} TO ${quoteStr(join(this.staging, dir))} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (part_id), APPEND, FILENAME_PATTERN 'data_{uuid}')`);
+        for (const d of readdirSync(join(this.staging, dir))) {
+          const files = readdirSync(join(this.staging, dir, d));
+          if (!files.length) continue; // a partition id of an earlier flush
           const id = Number(/^part_id=(\d+)$/.exec(d)?.[1]);
           const keys = byId.get(id);
           if (!keys) throw new Error(`unexpected Parquet output ${d}`);
-          for (const f of readdirSync(join(stage, dir, d))) {
-            moves.push([join(flush, dir, d, f), evalPrefix(this.layout.zones[this.parquetZone].prefixTemplate, { keys }) + name("parquet", ".parquet")]);
+          for (const f of files) {
+            moves.push([join(dir, d, f), evalPrefix(this.layout.zones[this.parquetZone].prefixTemplate, { keys }) + name("parquet", ".parquet")]);
           }
         }
       }
@@ -474,7 +501,6 @@ export class LakeWriter {
     atomicWrite(join(this.staging, `${flush}.commit.json`), JSON.stringify(commit));
     this.apply(commit, () => { if (records > 0) this.faultAt("mid-rename"); });
     this.committed = checkpoint;
-    rm(stage, { recursive: true, force: true }).catch(() => {});
 
     this.stats.records += records;
     this.stats.flushes++;
