@@ -220,6 +220,7 @@ async function main() {
     stops[0] = () => d.stop();
     while (delivered(d) < inStream2 - inStream1 && Date.now() - tb < 60000) await sleep(20);
     const drainMs = Date.now() - tb;
+    if (process.env.BENCH_DEBUG) console.error(d.lines.filter((l) => l.includes('"flush"')).join("\n"));
     const pids2 = [d.proc.pid, ...childPids(d.proc.pid)];
     clearInterval(sampler);
     const backlog = {

@@ -508,7 +508,7 @@ export class LakeWriter {
     this.stats.lastFlushMs = Date.now() - t0;
     if (records || moves.length) {
       const mu = process.memoryUsage();
-      this.log({ level: "info", msg: "flush", reason, records, files: moves.length, ms: this.stats.lastFlushMs, rss_mib: Math.round(mu.rss / 1048576), heap_mib: Math.round(mu.heapUsed / 1048576), external_mib: Math.round(mu.external / 1048576) });
+      this.log({ level: "info", msg: "flush", reason, records, files: moves.length, ms: this.stats.lastFlushMs, lag_ms: Math.max(0, ...this.lags.values()), buffered_ms: t0 - g.oldest, rss_mib: Math.round(mu.rss / 1048576), heap_mib: Math.round(mu.heapUsed / 1048576), external_mib: Math.round(mu.external / 1048576) });
     }
   }
 
