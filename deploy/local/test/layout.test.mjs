@@ -124,6 +124,26 @@ test("jq partitioning: one result per record, failures per record", async (t) =>
   assert.match(out[5].error, /^jq: /);
   assert.deepEqual(out[6], { keys: { event_type: 'café "x"', dt: "2024-12-31" } });
   assert.deepEqual(out[7], { keys: { event_type: "line\nbreak", dt: "2024-12-31" } });
+  // Records jq cannot read as one raw line (a newline, a NUL) go to the
+  // second jq as JSON strings; their results stay in place among the others.
+  const mixed = [
+    '{\n  "event_type": "pretty",\r\n  "created_datetime": "2024-12-02T00:00:00Z"\n}',
+    '{"event_type":"plain","created_datetime":"2024-12-03T00:00:00Z"}',
+    '{"event_type":"nul\u0000","created_datetime":"2024-12-03T00:00:00Z"}',
+    '{"event_type":"raw\0nul","created_datetime":"2024-12-03T00:00:00Z"}',
+    '"{\\"event_type\\":\\"quoted\\",\\"created_datetime\\":\\"2024-12-03\\"}"',
+    "{\"event_type\":\"two\"}\n{\"event_type\":\"values\"}",
+    '{"event_type":"last","created_datetime":"2024-12-04T00:00:00Z"} ',
+  ];
+  const [m1, m2] = await Promise.all([p.partition(mixed), p.partition([...mixed].reverse())]);
+  assert.deepEqual(m1[0], { keys: { event_type: "pretty", dt: "2024-12-02" } });
+  assert.deepEqual(m1[1], { keys: { event_type: "plain", dt: "2024-12-03" } });
+  assert.match(m1[2].error, /not usable as a path segment/);
+  assert.match(m1[3].error, /not usable as a path segment/, "jq 1.6 takes a raw NUL in a string");
+  assert.match(m1[4].error, /^jq: Cannot index string/, "a JSON string holding an object is not the object");
+  assert.match(m1[5].error, /^jq: /, "two JSON values are not one record");
+  assert.deepEqual(m1[6], { keys: { event_type: "last", dt: "2024-12-04" } });
+  assert.deepEqual(m2, [...m1].reverse(), "two batches in flight keep their own order");
   // Many at once keep their order.
   const many = Array.from({ length: 5000 }, (_, i) => `{"event_type":"t${i}","created_datetime":"2024-12-01T00:00:00Z"}`);
   const res = await p.partition(many);
