@@ -12,6 +12,8 @@
 //   --region NAME       [AWS_REGION], default us-east-1
 //   --buffer-bytes N    flush when this many record bytes are buffered [STREAMGATE_LAKE_BUFFER_BYTES], default 4 MiB
 //   --interval-ms N     flush when the oldest buffered record is this old [STREAMGATE_LAKE_INTERVAL_MS], default 2000
+//   --max-buffer-bytes N  while a reader is more than an interval behind the stream, flush at this many bytes
+//                       or five intervals instead [STREAMGATE_LAKE_MAX_BUFFER_BYTES], default 32 MiB
 //   --poll-ms N         pause between empty GetRecords calls per shard [STREAMGATE_LAKE_POLL_MS], default 250
 //   --catalog DIR       event catalog [STREAMGATE_CATALOG_DIR], default the one the Terraform reads
 //                       (config/catalog); read again before each buffer, so added fields become columns
@@ -40,7 +42,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const env = process.env;
 
 const USAGE = "usage: node deploy/local/delivery.mjs [--endpoint URL] [--stream NAME] [--lake DIR] [--region NAME]\n" +
-  "       [--buffer-bytes N] [--interval-ms N] [--poll-ms N] [--jq PATH] [--catalog DIR]   (see the comment at the top of this file)\n";
+  "       [--buffer-bytes N] [--interval-ms N] [--max-buffer-bytes N] [--poll-ms N] [--jq PATH] [--catalog DIR]   (see the comment at the top of this file)\n";
 
 // The entry point's options and the fault a test injects (test/crash-delivery.mjs);
 // this module alone ends the process.
@@ -59,6 +61,7 @@ function parseOptions(argv) {
         region: { type: "string", default: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1" },
         "buffer-bytes": { type: "string", default: env.STREAMGATE_LAKE_BUFFER_BYTES ?? String(4 << 20) },
         "interval-ms": { type: "string", default: env.STREAMGATE_LAKE_INTERVAL_MS ?? "2000" },
+        "max-buffer-bytes": { type: "string", default: env.STREAMGATE_LAKE_MAX_BUFFER_BYTES ?? String(32 << 20) },
         "poll-ms": { type: "string", default: env.STREAMGATE_LAKE_POLL_MS ?? "250" },
         jq: { type: "string", default: env.STREAMGATE_LAKE_JQ ?? "jq" },
         catalog: { type: "string", default: env.STREAMGATE_CATALOG_DIR },
@@ -100,7 +103,7 @@ async function main() {
   }
   const lake = await new LakeWriter({
     dir: resolve(opt.lake), layout, stream: opt.stream, log, jq: opt.jq, catalogDir: opt.catalog && resolve(opt.catalog),
-    bufferBytes: positive("buffer-bytes"), intervalMs: positive("interval-ms"), onFatal: fatal, faultAt,
+    bufferBytes: positive("buffer-bytes"), intervalMs: positive("interval-ms"), maxBufferBytes: positive("max-buffer-bytes"), onFatal: fatal, faultAt,
   }).open();
 
   // HTTP/1.1: the SDK's default for Kinesis is HTTP/2, which kinesalite does not speak.
@@ -138,7 +141,7 @@ async function main() {
   const shards = await reader.start();
   log({
     level: "info", msg: "delivery ready", stream: opt.stream, endpoint: opt.endpoint ?? null, lake: resolve(opt.lake), shards,
-    buffer_bytes: lake.bufferBytes, interval_ms: lake.intervalMs, jq: version,
+    buffer_bytes: lake.bufferBytes, interval_ms: lake.intervalMs, max_buffer_bytes: lake.maxBufferBytes, jq: version,
   });
 }
 
