@@ -295,6 +295,7 @@ export class LakeWriter {
     const parts = await partsPromise;
     const g = this.cur;
     const rows = [];
+    const touched = []; // raw buffers this batch adds to
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       const p = r.error ? { error: r.error, code: "Deaggregation.Failed" } : parts[i];
@@ -306,8 +307,11 @@ export class LakeWriter {
       }
       const key = this.partitionKeys.map((k) => p.keys[k]).join("\0");
       let buf = g.raw.get(key);
-      if (!buf) { buf = { keys: p.keys, chunks: [] }; g.raw.set(key, buf); }
-      if (this.rawZone) buf.chunks.push(r.data, NEWLINE);
+      if (!buf) { buf = { keys: p.keys, chunks: [], batch: null }; g.raw.set(key, buf); }
+      if (this.rawZone) {
+        if (!buf.batch) { buf.batch = []; touched.push(buf); }
+        buf.batch.push(r.data, NEWLINE);
+      }
       if (!this.parquetZone) continue;
       const conv = g.convert(texts[i]);
       if (conv.error) {
@@ -323,6 +327,13 @@ export class LakeWriter {
         const set = extra ? [...decl.cols, ...extra].sort((a, b) => a - b) : decl.cols;
         rows.push([conv.row, g.partIds.get(key), extra ? set.join(",") : decl.key, set]);
       }
+    }
+    // A batch's records of a partition become one Buffer: a big buffer then
+    // holds a few objects per partition and batch for the garbage collector
+    // to walk, not one per record.
+    for (const buf of touched) {
+      buf.chunks.push(Buffer.concat(buf.batch));
+      buf.batch = null;
     }
     if (rows.length) await this.appendRows(g, rows);
     if (g.positions.size === 0) g.oldest = Date.now();
