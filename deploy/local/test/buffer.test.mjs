@@ -6,7 +6,7 @@
 // Parquet and one raw file of its partition.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -85,4 +85,28 @@ test("the buffer grows while a reader is behind, and every record is in one file
   assert.equal(raw.length, seq);
   assert.equal(new Set(raw.map(([, e]) => e.event_uuid)).size, seq);
   for (const [f, e] of raw) assert.ok(f.includes(`event_type=${e.event_type}/dt=${e.created_datetime.slice(0, 10)}/`), f);
+});
+
+test("after a failed flush nothing more is committed", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "sg-lake-buffer-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const lake = await new LakeWriter({ dir, layout: await loadLayout(ROOT), stream: "events", intervalMs: 600000, log: () => {} }).open();
+  lake.bindStream("2025-12-01T00:00:00.000Z");
+  const add = (b) => lake.add("shardId-000000000000", b, { sequenceNumber: b[b.length - 1].sequenceNumber, closed: false });
+  const checkpoint = () => JSON.parse(readFileSync(join(dir, "_checkpoints", "events.json"), "utf8")).shards["shardId-000000000000"].sequenceNumber;
+  const b1 = batch(10);
+  await add(b1);
+  await lake.flush("size");
+  assert.equal(checkpoint(), b1[9].sequenceNumber);
+  // The Parquet COPY of the next flush fails: its staging directory is a file.
+  rmSync(join(dir, "_staging", "parquet-0"), { recursive: true });
+  writeFileSync(join(dir, "_staging", "parquet-0"), "in the way");
+  await add(batch(10));
+  await assert.rejects(lake.flush("size"));
+  rmSync(join(dir, "_staging", "parquet-0"));
+  await add(batch(10));
+  await assert.rejects(lake.flush("size"), /an earlier flush failed/);
+  await assert.rejects(lake.close(), /an earlier flush failed/);
+  assert.equal(checkpoint(), b1[9].sequenceNumber, "the checkpoint stays before the records of the failed flush");
+  assert.equal(listFiles(join(dir, "parquet")).length, 4);
 });
