@@ -216,10 +216,12 @@ async function main() {
     const inStream2 = (await readStream(k.client, "events")).length;
     sample.rss = 0;
     const tb = Date.now();
+    const kb = cpuSeconds(k.proc.pid);
     d = await startDelivery(k.endpoint, lake);
     stops[0] = () => d.stop();
     while (delivered(d) < inStream2 - inStream1 && Date.now() - tb < 60000) await sleep(20);
     const drainMs = Date.now() - tb;
+    const kinesaliteCpu = +(cpuSeconds(k.proc.pid) - kb).toFixed(2);
     if (process.env.BENCH_DEBUG) console.error(d.lines.filter((l) => l.includes('"flush"')).join("\n"));
     const pids2 = [d.proc.pid, ...childPids(d.proc.pid)];
     clearInterval(sampler);
@@ -227,6 +229,8 @@ async function main() {
       records: inStream2 - inStream1, delivered: delivered(d), drainMs, perSecond: Math.round(delivered(d) / (drainMs / 1000)),
       peakRssMiB: Math.round(sample.rss / 1024), cpuSeconds: pids2.reduce((n, p) => n + cpuSeconds(p), 0),
       cpuMicrosPerRecord: Math.round((pids2.reduce((n, p) => n + cpuSeconds(p), 0) * 1e6) / delivered(d)),
+      kinesaliteCpuSeconds: kinesaliteCpu,
+      flushes: d.lines.filter((l) => l.includes('"msg":"flush"')).length,
       cpuByThread: processCpu(d.proc.pid),
     };
     // Bytes per event in each zone, over every file of both runs.
