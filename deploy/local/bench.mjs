@@ -203,7 +203,7 @@ async function main() {
       cpuWhileSending,
       cpuByThread: processCpu(d.proc.pid),
     };
-    if (process.env.BENCH_DEBUG) console.error(d.lines.filter((l) => l.includes('"flush"')).join("\n"));
+    if (process.env.BENCH_DEBUG) console.error(d.lines.filter((l) => process.env.BENCH_DEBUG === "all" || l.includes('"flush"')).join("\n"));
     await d.stop();
 
     // 2. backlog

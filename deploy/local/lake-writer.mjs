@@ -212,12 +212,15 @@ export class LakeWriter {
   // keep up, a buffer lasts the interval, so events are queryable seconds
   // after they were sent. While one is more than an interval behind (a
   // backlog, or more coming in than 2 s flushes can write), the buffer grows
-  // to maxBufferBytes or five intervals, as Firehose's own buffers of
-  // 60-900 s would: fewer, bigger files, so the delivery catches up.
+  // to maxBufferBytes, and lasts as long as the reader is behind, up to five
+  // intervals, as Firehose's own buffers of 60-900 s would: fewer, bigger
+  // files, so the delivery catches up, and a buffer never adds more delay
+  // than the reader already had.
   limits() {
-    let behind = false;
-    for (const lag of this.lags.values()) if (lag > this.intervalMs) behind = true;
-    return behind ? { bytes: this.maxBufferBytes, ms: 5 * this.intervalMs, behind } : { bytes: this.bufferBytes, ms: this.intervalMs, behind };
+    let lag = 0;
+    for (const l of this.lags.values()) if (l > lag) lag = l;
+    if (lag <= this.intervalMs) return { bytes: this.bufferBytes, ms: this.intervalMs };
+    return { bytes: this.maxBufferBytes, ms: Math.min(lag, 5 * this.intervalMs) };
   }
 
   onError(e) {
