@@ -17,7 +17,9 @@
 // changes is refused (the old columns stay; see config/catalog.lock.json).
 //
 // A flush writes every buffered partition as new files, never touching a
-// delivered one. Files are first written under _staging/<flush>/; then one
+// delivered one. Files are first written under _staging/ (raw and error
+// files named after the flush, Parquet files in parquet-<n>/part_id=<i>/
+// directories that stay from flush to flush, empty between two); then one
 // commit file names every move and the shard positions they cover; then the
 // files are renamed into place and the checkpoint is replaced. A restart
 // finishes a committed flush and drops an uncommitted one, so a record is
@@ -332,7 +334,7 @@ export class LakeWriter {
           rows.push([conv.row, g.partIds.get(key), decl.key, decl.cols]);
         } else {
           // The column set of a type and the extra columns its rows fill,
-          // made once per generation (sorting per row cost 10 us).
+          // made once per generation, not sorted again for every row.
           const k = `${decl.key}+${extra}`;
           let set = g.sets.get(k);
           if (!set) {
