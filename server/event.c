@@ -96,6 +96,7 @@ struct event_fields {
     struct sg_json_span uuid, name, created;
     bool has_uuid, has_name, has_created;
     bool has_derived; /* a member step 3 drops is present */
+    bool compact;     /* the index knows the event holds no whitespace */
     struct schema_walk w;
 };
 
@@ -275,12 +276,16 @@ static void walk_other(struct schema_walk *w, struct sg_json_span k, struct sg_j
  * With a catalog, each member of the event's own is checked as it is met.
  * [in] idx: of ev's document, or NULL. */
 static void collect_fields(struct sg_json_span ev, const struct sg_json_index *idx,
-                           struct event_fields *f)
+                           const struct sg_json_iter *at, struct event_fields *f)
 {
     struct sg_json_iter it;
     struct sg_json_span k, v;
     struct schema_walk *w = &f->w;
-    sg_json_iter_init_indexed(&it, ev, idx);
+    if (at && idx)
+        sg_json_iter_init_child(&it, at, ev);
+    else
+        sg_json_iter_init_indexed(&it, ev, idx);
+    f->compact = sg_json_iter_is_compact(&it);
     for (w->ordinal = 0; sg_json_object_next(&it, &k, &v); w->ordinal++) {
         /* The first of each wins (keys are unique once validated anyway). */
         switch (key_kind(k)) {
@@ -627,9 +632,10 @@ static int write_members(struct sg_json_span ev, const struct sg_json_index *idx
 
 /* Step 3. Written in place; if out's limit is reached part-way the output is
  * cut back, so out is unchanged on failure.
- * [in] idx: of ev's document, or NULL; has_derived: from step 2. */
+ * [in] idx: of ev's document, or NULL; has_derived, compact: from step 2. */
 static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, bool has_derived,
-                       const struct event_name *nm, const struct created_at *ca, struct sg_buf *out)
+                       bool compact, const struct event_name *nm, const struct created_at *ca,
+                       struct sg_buf *out)
 {
     static const char k_dt[] = ",\"" F_DATETIME "\":\"";
     static const char k_type[] = "\",\"" F_TYPE "\":";
@@ -645,7 +651,7 @@ static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, 
     int rc;
     /* Nothing to drop, nothing to compact: the walk's output is the event's
      * own bytes up to its closing brace. */
-    if (!has_derived && sg_json_is_compact(idx, ev))
+    if (!has_derived && compact)
         rc = sg_buf_append(out, ev.ptr, ev.len - 1);
     else
         rc = write_members(ev, idx, out);
@@ -713,10 +719,10 @@ int sg_event_enrich_with(struct sg_json_span data, const struct sg_event_opts *o
     memset(&f.w, 0, offsetof(struct schema_walk, pending_k));
     f.w.catalog = opts->rules ? opts->rules->catalog : NULL;
     f.w.idx = idx;
-    collect_fields(ev, idx, &f);
+    collect_fields(ev, idx, idx ? opts->at : NULL, &f);
     if (check_rules(&f, opts->rules, opts->now, uuid, &nm, &ca, err) != 0)
         goto done;
-    if (write_event(ev, idx, f.has_derived, &nm, &ca, out) != 0) {
+    if (write_event(ev, idx, f.has_derived, f.compact, &nm, &ca, out) != 0) {
         set_err(err, "", "record_size", "the event is too large");
         err->too_large = 1;
         goto done;

@@ -82,6 +82,9 @@ struct sg_event_opts {
      * created_at window). */
     const struct sg_event_rules *rules;
     long long now; /* Unix seconds, for the created_at window */
+    /* The iterator over idx's document that returned `data` last (NULL:
+     * none): its index entry of data spares a search. Borrowed. */
+    const struct sg_json_iter *at;
 };
 
 /*

@@ -98,7 +98,11 @@ struct scanner {
     size_t nws;                             /* whitespace bytes skipped so far (for the index) */
     uint32_t open[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: first key index or ARRAY_MARK */
     unsigned open_ent[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: index entry or NO_ENT */
-    struct key_ent *keys;                       /* keys_inline, or the heap once more are open */
+    /* Per open object whose members are recorded: its latest member; NO_MEMBER
+     * for arrays, objects not recorded and objects without a member yet. */
+    uint32_t last_mem[SG_JSON_MAX_DEPTH_LIMIT];
+    bool mem_lost[SG_JSON_MAX_DEPTH_LIMIT]; /* a member could not be recorded */
+    struct key_ent *keys;                   /* keys_inline, or the heap once more are open */
     uint32_t *table; /* key index + 1; 0 = empty slot; table_inline or the heap */
     struct key_ent keys_inline[SG_JSON_INLINE_KEYS];
     uint32_t table_inline[INLINE_TABLE_SIZE];
@@ -350,8 +354,12 @@ static void index_open(struct scanner *s)
         e = x->_n++;
         x->_ents[e].start = (uint32_t)(s->p - s->buf);
         x->_ents[e].end = (uint32_t)s->nws; /* replaced when it closes */
+        x->_ents[e].first = NO_MEMBER;
     }
     s->open_ent[s->depth] = e;
+    s->last_mem[s->depth] = NO_MEMBER;
+    /* Arrays and objects without an entry record no members. */
+    s->mem_lost[s->depth] = e == NO_ENT || *s->p != '{';
 }
 
 /* Completes the entry of the container closing at s->p (depth lowered). */
@@ -364,6 +372,54 @@ static void index_close(struct scanner *s)
     uint32_t ws = ent->end != (uint32_t)s->nws ? END_WS : 0;
     ent->end = (uint32_t)(s->p + 1 - s->buf) | ws;
     ent->next = s->idx->_n;
+    if (s->mem_lost[s->depth]) /* a partial list is no list: the walk scans */
+        ent->first = NO_MEMBER;
+}
+
+/* Room for one more member. Returns 0, or -1 at the bound or on OOM (the
+ * bound then drops to what is held). */
+static int member_grow(struct sg_json_index *x)
+{
+    if (x->_mcap >= x->_mmax)
+        return -1;
+    /* First guess from the size: ~30 bytes per member in typical bodies. */
+    size_t cap = x->_mcap ? 2 * (size_t)x->_mcap : x->_len / 24 + 16;
+    if (cap > x->_mmax)
+        cap = x->_mmax;
+    struct sg_json_index_member *m = realloc(x->_mem, cap * sizeof *m);
+    if (!m) {
+        x->_mmax = x->_mcap;
+        return -1;
+    }
+    x->_mem = m;
+    x->_mcap = (unsigned)cap;
+    return 0;
+}
+
+/* Records the key token tok[0..len) as the innermost object's next member. */
+static void member_add(struct scanner *s, const char *tok, size_t len, bool escaped)
+{
+    struct sg_json_index *x = s->idx;
+    unsigned d = s->depth - 1;
+    if (s->mem_lost[d])
+        return;
+    if (x->_mn >= x->_mcap && member_grow(x) != 0) {
+        s->mem_lost[d] = true;
+        s->last_mem[d] = NO_MEMBER;
+        return;
+    }
+    uint32_t m = x->_mn++;
+    x->_mem[m] = (struct sg_json_index_member){(uint32_t)(tok - s->buf),
+                                               (uint32_t)len | (escaped ? KEY_ESCAPED : 0),
+                                               0,
+                                               0,
+                                               NO_ENT,
+                                               NO_MEMBER};
+    if (s->last_mem[d] == NO_MEMBER)
+        x->_ents[s->open_ent[d]].first = m;
+    else
+        x->_mem[s->last_mem[d]].next = m;
+    s->last_mem[d] = m;
 }
 
 /* fail() for a limit: the caller learns which one from err->kind. */
@@ -527,12 +583,16 @@ static int step_value(struct scanner *s, enum scan_state *st)
     scan_ws(s);
     if (s->p >= s->end)
         return fail_found(s, s->p, "expected a value");
+    if (s->idx && s->depth && s->last_mem[s->depth - 1] != NO_MEMBER)
+        s->idx->_mem[s->last_mem[s->depth - 1]].val_off = (uint32_t)(s->p - s->buf);
     switch (*s->p) {
     case '{':
     case '[':
         is_object = *s->p == '{';
         if (push(s, is_object) != 0)
             return -1;
+        if (s->idx && s->depth > 1 && s->last_mem[s->depth - 2] != NO_MEMBER)
+            s->idx->_mem[s->last_mem[s->depth - 2]].val_ent = s->open_ent[s->depth - 1];
         scan_ws(s);
         if (s->p < s->end && *s->p == (is_object ? '}' : ']')) {
             pop(s);
@@ -582,6 +642,8 @@ static int step_key(struct scanner *s, enum scan_state *st)
     const char *tok = s->p;
     if (scan_string(s, &escaped) != 0 || add_key(s, tok, (size_t)(s->p - tok), escaped) != 0)
         return -1;
+    if (s->idx)
+        member_add(s, tok, (size_t)(s->p - tok), escaped);
     scan_ws(s);
     if (s->p >= s->end || *s->p != ':')
         return fail_found(s, s->p, "expected ':' after object key");
@@ -601,6 +663,10 @@ static int step_after(struct scanner *s, enum scan_state *st)
         return 0;
     }
     bool in_object = s->open[s->depth - 1] != ARRAY_MARK;
+    if (s->idx && s->last_mem[s->depth - 1] != NO_MEMBER) { /* the member's value ends */
+        struct sg_json_index_member *m = &s->idx->_mem[s->last_mem[s->depth - 1]];
+        m->val_len = (uint32_t)(s->p - s->buf) - m->val_off;
+    }
     scan_ws(s);
     if (s->p < s->end && *s->p == ',') {
         s->p++;
@@ -665,6 +731,7 @@ int sg_json_validate(const char *buf, size_t len, const struct sg_json_opts *opt
         idx->_base = s.buf;
         idx->_len = (size_t)(s.end - s.buf);
         idx->_n = 0;
+        idx->_mn = 0;
         idx->_ready = false;
         if (idx->_max > 0 && idx->_len <= INDEX_MAX_DOC)
             s.idx = idx;
@@ -683,7 +750,7 @@ int sg_json_validate(const char *buf, size_t len, const struct sg_json_opts *opt
     }
     if (rc != 0) {
         if (idx)
-            idx->_n = 0;
+            idx->_n = idx->_mn = 0;
         return -1;
     }
     if (idx)

@@ -263,7 +263,8 @@ static bool decode_member(struct sg_json_span v, char *dst, size_t cap)
     return true;
 }
 
-static void read_entry(struct sg_json_span entry, struct entry_text *t)
+static void read_entry(struct sg_json_span entry, const struct sg_json_iter *at,
+                       struct entry_text *t)
 {
     struct sg_json_iter it;
     struct sg_json_span k, v;
@@ -271,7 +272,7 @@ static void read_entry(struct sg_json_span entry, struct entry_text *t)
      * answer): the flags, and each text empty until decoded. */
     t->has_seq = t->has_shard = t->has_code = false;
     t->seq[0] = t->shard[0] = t->code[0] = t->message[0] = '\0';
-    sg_json_iter_init(&it, entry);
+    sg_json_iter_init_child(&it, at, entry); /* its members read from the index */
     while (sg_json_object_next(&it, &k, &v)) {
         if (sg_json_string_equals(k, "SequenceNumber"))
             t->has_seq = decode_member(v, t->seq, sizeof t->seq) && t->seq[0];
@@ -285,8 +286,8 @@ static void read_entry(struct sg_json_span entry, struct entry_text *t)
     }
 }
 
-static void result_of_entry(struct sg_json_span entry, struct entry_text *t,
-                            struct sg_kinesis_result *r)
+static void result_of_entry(struct sg_json_span entry, const struct sg_json_iter *at,
+                            struct entry_text *t, struct sg_kinesis_result *r)
 {
     r->sequence_number = r->shard_id = r->error_code = r->error_message = NULL;
     if (sg_json_type_of(entry) != SG_JSON_OBJECT) {
@@ -295,7 +296,7 @@ static void result_of_entry(struct sg_json_span entry, struct entry_text *t,
         r->error_message = "malformed response entry";
         return;
     }
-    read_entry(entry, t);
+    read_entry(entry, at, t);
     if (!t->has_code && t->has_seq && t->has_shard) {
         r->status = SG_KINESIS_OK;
         r->sequence_number = t->seq;
@@ -362,7 +363,7 @@ int sg_kinesis_parse_put_records(const char *body, size_t len, size_t n_records,
     sg_json_iter_init_indexed(&it, records, &idx);
     for (size_t i = 0; sg_json_array_next(&it, &entry); i++) {
         struct sg_kinesis_result r;
-        result_of_entry(entry, &text, &r);
+        result_of_entry(entry, &it, &text, &r);
         r.encryption_type = has_enc ? enc : NULL;
         fn(ctx, i, &r);
     }
