@@ -73,10 +73,18 @@
 #define INLINE_TABLE_SIZE (2u * SG_JSON_INLINE_KEYS) /* power of two: load <= 1/2 */
 #define ARRAY_MARK UINT32_MAX /* open[] entry of an array (objects hold a key index) */
 
+/* Objects up to this many keys are checked for duplicates by comparing
+ * each key with the object's earlier ones (no hash); at this count the
+ * object's keys move into the hash table. */
+#define SMALL_OBJECT_KEYS 16u
+
 struct key_ent {
-    uint32_t off; /* of the raw key token, from the start of the document */
-    uint32_t len; /* raw token length, quotes included */
-    uint32_t hash;
+    uint32_t off;  /* of the raw key token, from the start of the document */
+    uint32_t len;  /* raw token length, quotes included */
+    uint32_t hash; /* only for a key in the table */
+    bool escaped;  /* the token holds a '\\' */
+    bool hashed;   /* in the table (its object has SMALL_OBJECT_KEYS keys or more) */
+    uint64_t head; /* the first 8 raw bytes inside the quotes, zero-padded */
 };
 
 enum scan_state { ST_VALUE, ST_KEY, ST_AFTER, ST_DONE };
@@ -97,6 +105,7 @@ struct scanner {
     struct sg_json_index *idx;              /* NULL: no index wanted */
     size_t nws;                             /* whitespace bytes skipped so far (for the index) */
     uint32_t open[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: first key index or ARRAY_MARK */
+    bool open_hashed[SG_JSON_MAX_DEPTH_LIMIT]; /* per open object: its keys are in the table */
     unsigned open_ent[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: index entry or NO_ENT */
     /* Per open object whose members are recorded: its latest member; NO_MEMBER
      * for arrays, objects not recorded and objects without a member yet. */
@@ -443,6 +452,7 @@ static int push(struct scanner *s, bool is_object)
                           s->max_depth);
     if (s->idx)
         index_open(s);
+    s->open_hashed[s->depth] = false;
     s->open[s->depth++] = is_object ? s->nkeys : ARRAY_MARK;
     s->p++;
     return 0;
@@ -460,9 +470,11 @@ static void table_remove(struct scanner *s, unsigned idx)
 static void pop(struct scanner *s)
 {
     uint32_t base = s->open[--s->depth];
-    if (base != ARRAY_MARK)
+    if (base != ARRAY_MARK && s->open_hashed[s->depth])
         while (s->nkeys > base)
             table_remove(s, --s->nkeys);
+    else if (base != ARRAY_MARK)
+        s->nkeys = base; /* a small object's keys were never in the table */
     if (s->idx)
         index_close(s);
     s->p++;
@@ -527,6 +539,8 @@ static int grow_keys(struct scanner *s)
     memcpy(keys, s->keys, s->nkeys * sizeof *keys);
     uint32_t mask = (uint32_t)(2 * cap - 1);
     for (unsigned i = 0; i < s->nkeys; i++) {
+        if (!keys[i].hashed)
+            continue;
         uint32_t slot = keys[i].hash & mask;
         while (table[slot])
             slot = (slot + 1u) & mask;
@@ -543,34 +557,94 @@ static int grow_keys(struct scanner *s)
     return 0;
 }
 
-/* Records the key token tok[0..len) of the innermost object; refuses a repeat. */
-static int add_key(struct scanner *s, const char *tok, size_t len, bool escaped)
+/* The first 8 raw bytes inside the quotes of a key token, zero-padded:
+ * equal keys without escapes have equal heads. */
+static inline uint64_t key_head(const struct scanner *s, const char *tok, size_t len)
 {
-    unsigned base = s->open[s->depth - 1];
-    if (s->nkeys - base >= s->max_members)
-        return fail_limit(s, tok, SG_JSON_ERR_MEMBERS, "an object with more than %u members",
-                          s->max_members);
-    if (!s->table_ready) { /* cleared lazily: scalar and array documents never pay */
-        memset(s->table_inline, 0, sizeof s->table_inline);
-        s->table_ready = true;
+    const char *c = tok + 1;
+    size_t n = len - 2;
+    uint64_t w = 0;
+#if SWAR_STRINGS
+    if (s->end - c >= 8) {
+        memcpy(&w, c, 8);
+        return n >= 8 ? w : w & ((1ull << (8 * n)) - 1);
     }
-    if (s->nkeys >= s->key_cap && grow_keys(s) != 0) {
-        fail(s, tok, "out of memory");
-        s->err->kind = SG_JSON_ERR_NO_MEMORY;
-        return -1;
-    }
-    uint32_t h = hash_key(tok, len, escaped);
+#else
+    (void)s;
+#endif
+    memcpy(&w, c, n < 8 ? n : 8);
+    return w;
+}
+
+/* True when key k and the token tok[0..len) decode to the same bytes. */
+static inline bool same_key(const struct scanner *s, const struct key_ent *k, const char *tok,
+                            size_t len, bool escaped, uint64_t head)
+{
+    if (k->escaped || escaped)
+        return tokens_equal(s->buf + k->off, k->len, tok, len);
+    return k->len == len && k->head == head &&
+           (len <= 10 || memcmp(s->buf + k->off + 9, tok + 9, len - 9) == 0);
+}
+
+/* Puts key i (of the innermost object) in the table; refuses a repeat
+ * among the table's keys of that object. */
+static int table_insert(struct scanner *s, unsigned i, unsigned base)
+{
+    struct key_ent *ke = &s->keys[i];
+    const char *tok = s->buf + ke->off;
+    uint32_t h = hash_key(tok, ke->len, ke->escaped);
     uint32_t slot = h & s->table_mask;
     for (; s->table[slot]; slot = (slot + 1u) & s->table_mask) {
         unsigned idx = s->table[slot] - 1u;
         const struct key_ent *k = &s->keys[idx];
         /* Entries below `base` belong to enclosing objects: same key is fine there. */
-        if (idx >= base && k->hash == h && tokens_equal(s->buf + k->off, k->len, tok, len))
-            return fail_duplicate(s, tok, len);
+        if (idx >= base && k->hash == h && tokens_equal(s->buf + k->off, k->len, tok, ke->len))
+            return fail_duplicate(s, tok, ke->len);
     }
-    s->keys[s->nkeys] = (struct key_ent){(uint32_t)(tok - s->buf), (uint32_t)len, h};
-    s->table[slot] = s->nkeys + 1u;
+    ke->hash = h;
+    ke->hashed = true;
+    s->table[slot] = i + 1u;
+    return 0;
+}
+
+/* Records the key token tok[0..len) of the innermost object; refuses a
+ * repeat. A small object compares the key with its earlier keys (most
+ * events have about ten: cheaper than hashing every byte); a larger one
+ * looks it up in the hash table, so a crafted object costs O(1) per key
+ * (see the top comment), and the comparisons of a small one are bounded
+ * by SMALL_OBJECT_KEYS per key. */
+static int add_key(struct scanner *s, const char *tok, size_t len, bool escaped)
+{
+    unsigned d = s->depth - 1, base = s->open[d];
+    if (s->nkeys - base >= s->max_members)
+        return fail_limit(s, tok, SG_JSON_ERR_MEMBERS, "an object with more than %u members",
+                          s->max_members);
+    if (s->nkeys >= s->key_cap && grow_keys(s) != 0) {
+        fail(s, tok, "out of memory");
+        s->err->kind = SG_JSON_ERR_NO_MEMORY;
+        return -1;
+    }
+    unsigned i = s->nkeys;
+    uint64_t head = key_head(s, tok, len);
+    if (!s->open_hashed[d])
+        for (unsigned j = base; j < i; j++)
+            if (same_key(s, &s->keys[j], tok, len, escaped, head))
+                return fail_duplicate(s, tok, len);
+    s->keys[i] = (struct key_ent){(uint32_t)(tok - s->buf), (uint32_t)len, 0, escaped, false, head};
     s->nkeys++;
+    if (s->open_hashed[d])
+        return table_insert(s, i, base);
+    if (s->nkeys - base < SMALL_OBJECT_KEYS)
+        return 0;
+    /* The object grows past small: its keys (all distinct) into the table. */
+    if (!s->table_ready) { /* cleared lazily: most documents never need it */
+        memset(s->table_inline, 0, sizeof s->table_inline);
+        s->table_ready = true;
+    }
+    s->open_hashed[d] = true;
+    for (unsigned j = base; j < s->nkeys; j++)
+        if (table_insert(s, j, base) != 0)
+            return -1; /* not reached: the keys were compared */
     return 0;
 }
 
