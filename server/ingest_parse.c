@@ -207,17 +207,23 @@ static enum record_rc keep_raw(struct sg_ingest *out, struct sg_ingest_item *it,
 
 /* One record object -> one item (valid or with its error), or the reason
  * the whole request fails (REC_TOO_LARGE, REC_NO_MEMORY). */
+/* The scratch buffers of one request's records: allocated once, emptied
+ * per record (was a malloc and free of each per record). */
+struct scratch {
+    struct sg_buf bytes, key;
+};
+
 static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
                                    const struct sg_stream_config *s, const struct shape *sh,
                                    const struct record_ref *rec, const struct sg_json_index *idx,
-                                   const struct sg_ingest_limits *lim)
+                                   const struct sg_ingest_limits *lim, struct scratch *sc)
 {
     char uuid[SG_EVENT_UUID_LEN + 1];
     struct sg_json_span obj = rec->v, data = {NULL, 0}, key_value = {NULL, 0};
     struct sg_json_iter data_at;
-    struct sg_buf bytes, key;
-    sg_buf_init(&bytes, lim->max_record_bytes);
-    sg_buf_init(&key, KEY_BUF_MAX);
+    struct sg_buf *bytes = &sc->bytes, *key = &sc->key;
+    sg_buf_truncate(bytes, 0);
+    sg_buf_truncate(key, 0);
     enum record_rc rc = REC_OK;
     it->valid = 1;
     bool is_object = sg_json_type_of(obj) == SG_JSON_OBJECT;
@@ -230,25 +236,23 @@ static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item 
         item_error(it, "", "json", "each record must be a JSON object");
     } else if (!data.ptr) {
         item_error(it, sh->data, "json", "%s is required", sh->data);
-    } else if ((rc = record_data(it, s, sh, data, &data_at, idx, lim, &bytes, uuid)) == REC_OK &&
-               record_key(it, s, sh, key_value.ptr ? &key_value : NULL, uuid, &key) == 0) {
+    } else if ((rc = record_data(it, s, sh, data, &data_at, idx, lim, bytes, uuid)) == REC_OK &&
+               record_key(it, s, sh, key_value.ptr ? &key_value : NULL, uuid, key) == 0) {
         /* The rule Kinesis applies: data as stored + partition key. */
-        it->kinesis_bytes = bytes.len + key.len;
+        it->kinesis_bytes = bytes->len + key->len;
         it->entry_off = out->entries.len;
         if (it->kinesis_bytes > lim->max_record_bytes)
             rc = REC_TOO_LARGE;
         else if (s->aggregation == SG_AGG_KPL)
-            rc = keep_raw(out, it, &key, &bytes); /* entries are built by the sender */
-        else if (sg_kinesis_append_entry(&out->entries, bytes.data ? bytes.data : "", bytes.len,
-                                         key.data, key.len, NULL) != 0)
+            rc = keep_raw(out, it, key, bytes); /* entries are built by the sender */
+        else if (sg_kinesis_append_entry(&out->entries, bytes->data ? bytes->data : "", bytes->len,
+                                         key->data, key->len, NULL) != 0)
             rc = REC_NO_MEMORY; /* the entries' ceiling holds any valid body: see parse_body */
         else
             it->entry_len = out->entries.len - it->entry_off;
     }
     if (rc == REC_INVALID)
         rc = REC_OK; /* the item carries its error */
-    sg_buf_free(&bytes);
-    sg_buf_free(&key);
     return rc;
 }
 
@@ -263,6 +267,12 @@ static void item_init(struct sg_ingest_item *it)
     it->data_off = it->data_sent_len = 0;
 }
 
+static enum sg_ingest_status add_each(struct sg_ingest *out, const struct sg_stream_config *s,
+                                      const struct shape *sh, const struct record_ref *objs,
+                                      size_t n, const struct sg_json_index *idx,
+                                      const struct sg_ingest_limits *lim, const char *list_name,
+                                      struct scratch *sc);
+
 static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_stream_config *s,
                                        const struct shape *sh, const struct record_ref *objs,
                                        size_t n, const struct sg_json_index *idx,
@@ -276,10 +286,25 @@ static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_st
     if (!out->items)
         return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
     out->n = n;
+    struct scratch sc;
+    sg_buf_init(&sc.bytes, lim->max_record_bytes);
+    sg_buf_init(&sc.key, KEY_BUF_MAX);
+    enum sg_ingest_status st = add_each(out, s, sh, objs, n, idx, lim, list_name, &sc);
+    sg_buf_free(&sc.bytes);
+    sg_buf_free(&sc.key);
+    return st;
+}
+
+static enum sg_ingest_status add_each(struct sg_ingest *out, const struct sg_stream_config *s,
+                                      const struct shape *sh, const struct record_ref *objs,
+                                      size_t n, const struct sg_json_index *idx,
+                                      const struct sg_ingest_limits *lim, const char *list_name,
+                                      struct scratch *sc)
+{
     for (size_t i = 0; i < n; i++) {
         struct sg_ingest_item *it = &out->items[i];
         item_init(it);
-        enum record_rc rc = parse_record(out, it, s, sh, &objs[i], idx, lim);
+        enum record_rc rc = parse_record(out, it, s, sh, &objs[i], idx, lim, sc);
         if (rc == REC_TOO_LARGE) {
             char where[48] = "the record";
             if (list_name[0])

@@ -105,7 +105,7 @@ struct scanner {
     struct sg_json_index *idx;              /* NULL: no index wanted */
     size_t nws;                             /* whitespace bytes skipped so far (for the index) */
     uint32_t open[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: first key index or ARRAY_MARK */
-    bool open_hashed[SG_JSON_MAX_DEPTH_LIMIT]; /* per open object: its keys are in the table */
+    bool open_hashed[SG_JSON_MAX_DEPTH_LIMIT];  /* per open object: its keys are in the table */
     unsigned open_ent[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: index entry or NO_ENT */
     /* Per open object whose members are recorded: its latest member; NO_MEMBER
      * for arrays, objects not recorded and objects without a member yet. */
