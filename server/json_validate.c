@@ -10,8 +10,14 @@
  *   one struct on the caller's stack (about 17 KB); nothing is allocated.
  *
  *   Duplicate keys: every key of the currently open objects is pushed on a
- *   key stack (offset, length, hash of the *decoded* key, so "a" and "\u0061"
- *   collide as they must) and indexed by a linear-probing hash table. An
+ *   key stack. An object under SMALL_OBJECT_KEYS keys (an event has about
+ *   ten) compares each new key with its earlier ones: length and first eight
+ *   bytes, then the rest, decoded when either holds an escape, so "a" and
+ *   "\u0061" are the same key. That is cheaper than hashing every byte of
+ *   every key (issue 21), and bounded: at most SMALL_OBJECT_KEYS comparisons
+ *   per key. When an object reaches that count its keys move into a
+ *   linear-probing hash table (hash of the *decoded* key) and every later key
+ *   of it is looked up there. An
  *   object's keys are popped when it closes, newest first; removing the most
  *   recently inserted entry of a linear-probing table restores it exactly
  *   (no later entry can have probed past that slot), so no tombstones are
@@ -44,6 +50,16 @@
  *   Why not a hash from offset to end: it costs a table per request, and a
  *   body can be crafted so its container offsets collide. The cursor cannot
  *   be attacked: each lookup is one comparison.
+ *
+ *   Member spans: for each object with an entry, the validator also records
+ *   each member (key token, escaped or not; value span; the value's entry
+ *   when it is a container), linked in order from the entry's `first`; the
+ *   indexed iterators read an object's members from there instead of
+ *   scanning its bytes. The value's span is known where the state machine
+ *   starts the value (after the whitespace) and where it is back after it
+ *   (ST_AFTER, before the whitespace), exactly as the scanning walk finds
+ *   it. An object with a member the bound or an allocation left out gets
+ *   no list (`first` is NO_MEMBER): it is scanned.
  *
  *   Fallback, never a wrong answer: every jump is checked (the cursor entry
  *   must start exactly at the value and end inside the iterated container);
