@@ -71,11 +71,6 @@ void sg_inflate_free(struct sg_inflate *z)
     free(z);
 }
 
-size_t sg_inflate_total_out(const struct sg_inflate *z)
-{
-    return z->total;
-}
-
 /* RFC 1950 section 2.2: CM 8, CINFO <= 7, and the header a multiple of 31. */
 static bool zlib_header(const unsigned char b[2])
 {

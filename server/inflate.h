@@ -66,9 +66,6 @@ SG_MUST_CHECK enum sg_inflate_result sg_inflate_feed(struct sg_inflate *z, const
 /* The input is complete: SG_INFLATE_OK when the stream ended whole. */
 SG_MUST_CHECK enum sg_inflate_result sg_inflate_finish(struct sg_inflate *z);
 
-/* Decoded bytes so far. */
-size_t sg_inflate_total_out(const struct sg_inflate *z);
-
 /* A client-facing sentence for a failed result, naming the coding. */
 const char *sg_inflate_message(enum sg_inflate_result r, enum sg_coding coding);
 
