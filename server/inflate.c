@@ -23,13 +23,6 @@ struct sg_inflate {
     size_t n_first;
 };
 
-static const char *const coding_names[] = {"identity", "gzip", "deflate", "unsupported"};
-
-const char *sg_coding_name(enum sg_coding c)
-{
-    return (unsigned)c <= SG_CODING_UNSUPPORTED ? coding_names[c] : "unsupported";
-}
-
 enum sg_coding sg_coding_parse(const char *v, size_t len)
 {
     while (len && (*v == ' ' || *v == '\t'))

@@ -38,9 +38,6 @@ enum sg_coding {
  * stacked codings are not decoded. */
 enum sg_coding sg_coding_parse(const char *value, size_t len);
 
-/* The coding's token, e.g. "gzip". */
-const char *sg_coding_name(enum sg_coding c);
-
 enum sg_inflate_result {
     SG_INFLATE_OK = 0,    /* all input consumed; more may follow */
     SG_INFLATE_TOO_LARGE, /* the output passed the limit: stopped there */
