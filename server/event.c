@@ -183,7 +183,9 @@ static inline __attribute__((always_inline)) enum key_kind key_kind(struct sg_js
     char buf[24];
     const char *s;
     size_t n;
-    if (k.len < 2)
+    /* The shortest name has 10 bytes and decoding never lengthens a key:
+     * most keys of an event are shorter and need no look. */
+    if (k.len < 2 + 10)
         return KEY_OTHER;
     if (!memchr(k.ptr + 1, '\\', k.len - 2)) {
         s = k.ptr + 1;

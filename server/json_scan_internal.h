@@ -53,6 +53,9 @@ static inline bool is_digit(char c)
 
 static inline const char *skip_ws(const char *p, const char *end)
 {
+    /* Most calls meet a token at once: one comparison says so. */
+    if (p < end && (unsigned char)*p > ' ')
+        return p;
     while (p < end && is_ws(*p))
         p++;
     return p;
