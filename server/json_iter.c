@@ -86,6 +86,17 @@ const char *sg_json_skip_string(const char *p, const char *end)
 #endif
 }
 
+const char *sg_json_plain_string_end(const char *p, const char *end)
+{
+    if (p >= end || *p != '"')
+        return NULL;
+    p = plain_lanes(p + 1, end); /* the first byte that is not plain, eight a time */
+    while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' &&
+           *p != '\\')
+        p++;
+    return p < end && *p == '"' ? p + 1 : NULL;
+}
+
 /* Bytes skip_value must look at inside a container. */
 static const bool structural[256] = {
     ['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true};

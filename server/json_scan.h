@@ -147,6 +147,14 @@ void sg_json_index_free(struct sg_json_index *idx);
  * knows: a container the index recorded without any. False when unknown. */
 bool sg_json_is_compact(const struct sg_json_index *idx, struct sg_json_span v);
 
+/* The end (one past the closing quote) of the string token at p, when it
+ * holds only ASCII without a control byte or a backslash; NULL when it holds
+ * anything else (an escape, a control byte, UTF-8) or is unterminated, or
+ * when p is not a quote. Reads only [p, end). For fixed-shape documents
+ * whose usual strings are plain (a Kinesis answer): a NULL sends the caller
+ * to sg_json_validate. */
+const char *sg_json_plain_string_end(const char *p, const char *end);
+
 /* Type of an already validated value span (looks at its first byte). */
 enum sg_json_type sg_json_type_of(struct sg_json_span v);
 
