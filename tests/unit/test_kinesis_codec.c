@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
