@@ -323,7 +323,8 @@ static void collect_fields(struct sg_json_span ev, const struct sg_json_index *i
 
 static bool is_hex(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    unsigned u = (unsigned char)c;
+    return u - '0' < 10u || (u | 0x20u) - 'a' < 6u; /* | 0x20: 'A'-'F' to 'a'-'f' */
 }
 
 /* Rule: 8-4-4-4-12 hex digits, either case (RFC 9562 section 4 text form). */
@@ -334,11 +335,11 @@ static int check_uuid(struct sg_json_span tok, char uuid[SG_EVENT_UUID_LEN + 1],
     if (sg_json_type_of(tok) != SG_JSON_STRING ||
         sg_json_string_decode_to(tok, uuid, SG_EVENT_UUID_LEN, &n) != 0 || n != SG_EVENT_UUID_LEN)
         goto bad;
-    for (size_t i = 0; i < SG_EVENT_UUID_LEN; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? uuid[i] != '-' : !is_hex(uuid[i]))
+    if (uuid[8] != '-' || uuid[13] != '-' || uuid[18] != '-' || uuid[23] != '-')
+        goto bad;
+    for (size_t i = 0; i < SG_EVENT_UUID_LEN; i++)
+        if (!is_hex(uuid[i]) && i != 8 && i != 13 && i != 18 && i != 23)
             goto bad;
-    }
     uuid[SG_EVENT_UUID_LEN] = '\0';
     return 0;
 bad:
