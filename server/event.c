@@ -347,15 +347,13 @@ bad:
     return set_err(err, F_UUID, "uuid", MSG_UUID);
 }
 
-/* Rule: parts separated by ':', none empty. Splits off parts 1 and 2. */
+/* Splits off parts 1 and 2 of a name sg_catalog_valid_event_name passed
+ * (parts of [a-z0-9_], none empty: no part to check here). */
 static int split_name(const char *s, size_t len, struct event_name *nm)
 {
     const char *c1 = len ? memchr(s, ':', len) : NULL;
-    if (len == 0 || s[0] == ':' || s[len - 1] == ':')
+    if (len == 0)
         return -1;
-    for (size_t i = 1; i < len; i++)
-        if (s[i] == ':' && s[i - 1] == ':')
-            return -1;
     nm->type = s;
     nm->type_len = c1 ? (size_t)(c1 - s) : len;
     if (c1) {
@@ -658,18 +656,30 @@ static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, 
         rc = sg_buf_append(out, ev.ptr, ev.len - 1);
     else
         rc = write_members(ev, idx, out);
+    /* The derived members in one append. The rules guarantee a kept member,
+     * so the leading comma is right; the name's parts are [a-z0-9_] (the
+     * rule on event_name): nothing in them to escape. */
+    char
+        tail[sizeof k_dt + sizeof dt + sizeof k_type + sizeof k_sub + 2 * SG_CATALOG_NAME_MAX + 16];
+    char *t = tail;
     sg_event_format_datetime(ca->secs, ca->millis, dt);
-    /* The rules guarantee a kept member, so the leading comma is right. */
-    rc |= sg_buf_append(out, k_dt, sizeof k_dt - 1);
-    rc |= sg_buf_append_str(out, dt);
-    rc |= sg_buf_append(out, k_type, sizeof k_type - 1);
-    rc |= sg_buf_append_json_string(out, nm->type, nm->type_len);
-    rc |= sg_buf_append(out, k_sub, sizeof k_sub - 1);
-    if (nm->subtype)
-        rc |= sg_buf_append_json_string(out, nm->subtype, nm->subtype_len);
-    else
-        rc |= sg_buf_append_str(out, "null");
-    rc |= sg_buf_append_char(out, '}');
+    size_t dt_len = strlen(dt);
+    memcpy(t, k_dt, sizeof k_dt - 1), t += sizeof k_dt - 1;
+    memcpy(t, dt, dt_len), t += dt_len;
+    memcpy(t, k_type, sizeof k_type - 1), t += sizeof k_type - 1;
+    *t++ = '"';
+    memcpy(t, nm->type, nm->type_len), t += nm->type_len;
+    *t++ = '"';
+    memcpy(t, k_sub, sizeof k_sub - 1), t += sizeof k_sub - 1;
+    if (nm->subtype) {
+        *t++ = '"';
+        memcpy(t, nm->subtype, nm->subtype_len), t += nm->subtype_len;
+        *t++ = '"';
+    } else {
+        memcpy(t, SG_LIT("null")), t += SG_LIT_LEN("null");
+    }
+    *t++ = '}';
+    rc |= sg_buf_append(out, tail, (size_t)(t - tail));
     if (rc)
         sg_buf_truncate(out, before);
     return rc ? -1 : 0;

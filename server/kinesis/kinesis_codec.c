@@ -339,30 +339,55 @@ struct plain_entry {
     unsigned seen;                  /* bit per member */
 };
 
-/* The key at *pp among names[0..n) followed by ':': its index, with *pp
- * past the ':', or -1. */
-static int plain_key(const char **pp, const char *end, const char *const *names, const size_t *lens,
-                     int n)
+/* A member's key of the usual shape, ':' included, at p: compared whole
+ * (constant lengths: the compiler compares words), no scan. */
+#define KEY_AT(p, end, lit)                                                                        \
+    ((size_t)((end) - (p)) >= SG_LIT_LEN(lit) && memcmp((p), lit, SG_LIT_LEN(lit)) == 0            \
+         ? SG_LIT_LEN(lit)                                                                         \
+         : 0)
+
+/* The entry member's key at *pp: its index, with *pp past the ':', or -1. */
+static int entry_key(const char **pp, const char *end)
 {
-    const char *p = *pp, *q = sg_json_plain_string_end(p, end);
-    if (!q || q >= end || *q != ':')
+    const char *p = *pp;
+    size_t n;
+    int m;
+    if ((n = KEY_AT(p, end, "\"SequenceNumber\":")))
+        m = M_SEQ;
+    else if ((n = KEY_AT(p, end, "\"ShardId\":")))
+        m = M_SHARD;
+    else if ((n = KEY_AT(p, end, "\"ErrorCode\":")))
+        m = M_CODE;
+    else if ((n = KEY_AT(p, end, "\"ErrorMessage\":")))
+        m = M_MSG;
+    else
         return -1;
-    size_t len = (size_t)(q - p) - 2;
-    for (int i = 0; i < n; i++) {
-        if (len == lens[i] && memcmp(p + 1, names[i], len) == 0) {
-            *pp = q + 1;
-            return i;
-        }
-    }
-    return -1;
+    *pp = p + n;
+    return m;
+}
+
+enum { T_FAILED, T_RECORDS, T_ENC };
+
+/* The answer's member key at *pp: its index, with *pp past the ':', or -1. */
+static int top_key(const char **pp, const char *end)
+{
+    const char *p = *pp;
+    size_t n;
+    int m;
+    if ((n = KEY_AT(p, end, "\"FailedRecordCount\":")))
+        m = T_FAILED;
+    else if ((n = KEY_AT(p, end, "\"Records\":")))
+        m = T_RECORDS;
+    else if ((n = KEY_AT(p, end, "\"EncryptionType\":")))
+        m = T_ENC;
+    else
+        return -1;
+    *pp = p + n;
+    return m;
 }
 
 static bool plain_entry_at(const char **pp, const char *end, struct plain_entry *e)
 {
-    static const char *const names[M_COUNT] = {"SequenceNumber", "ShardId", "ErrorCode",
-                                               "ErrorMessage"};
-    static const size_t lens[M_COUNT] = {SG_LIT_LEN("SequenceNumber"), SG_LIT_LEN("ShardId"),
-                                         SG_LIT_LEN("ErrorCode"), SG_LIT_LEN("ErrorMessage")};
     const char *p = *pp;
     e->seen = 0;
     if (p >= end || *p != '{')
@@ -372,7 +397,7 @@ static bool plain_entry_at(const char **pp, const char *end, struct plain_entry 
         return true;
     }
     for (;;) {
-        int m = plain_key(&p, end, names, lens, M_COUNT);
+        int m = entry_key(&p, end);
         if (m < 0 || (e->seen & (1u << m)))
             return false;
         const char *q = sg_json_plain_string_end(p, end);
@@ -437,10 +462,6 @@ static bool plain_records(const char **pp, const char *end, struct plain_entry *
 static bool plain_answer(const char *body, size_t len, struct plain_entry *e, size_t n,
                          struct sg_json_span *enc)
 {
-    enum { T_FAILED, T_RECORDS, T_ENC, T_COUNT };
-    static const char *const names[T_COUNT] = {"FailedRecordCount", "Records", "EncryptionType"};
-    static const size_t lens[T_COUNT] = {SG_LIT_LEN("FailedRecordCount"), SG_LIT_LEN("Records"),
-                                         SG_LIT_LEN("EncryptionType")};
     const char *p = body, *end = body + len;
     unsigned seen = 0;
     size_t got = 0;
@@ -449,7 +470,7 @@ static bool plain_answer(const char *body, size_t len, struct plain_entry *e, si
         return false;
     p++;
     for (;;) {
-        int m = plain_key(&p, end, names, lens, T_COUNT);
+        int m = top_key(&p, end);
         if (m < 0 || (seen & (1u << m)))
             return false;
         seen |= 1u << m;
