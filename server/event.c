@@ -586,8 +586,12 @@ static int check_rules(const struct event_fields *f, const struct sg_event_rules
         return set_err(err, F_NAME, "required", "missing required field " F_NAME);
     if (check_name(f->name, nm, err) != 0)
         return -1;
-    if (f->w.type) /* a catalog type: a bounded label for metrics */
-        snprintf(err->event_type, sizeof err->event_type, "%.*s", (int)nm->type_len, nm->type);
+    if (f->w.type) { /* a catalog type: a bounded label for metrics (no printf: every event) */
+        size_t n =
+            nm->type_len < sizeof err->event_type ? nm->type_len : sizeof err->event_type - 1;
+        memcpy(err->event_type, nm->type, n);
+        err->event_type[n] = '\0';
+    }
     if (r && r->catalog && !f->w.type && !r->accept_unknown)
         return set_err(err, F_NAME, "unknown_event_type",
                        "%.*s: $.event_name is not an event type of this stream's catalog "
