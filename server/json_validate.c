@@ -7,7 +7,8 @@
  *   (expect a value / expect a key / after a value) instead of recursion, so
  *   nesting costs one slot in a fixed array, never a C stack frame, and a
  *   hostile `[[[[...` cannot overflow the thread's stack. All state lives in
- *   one struct on the caller's stack (about 17 KB); nothing is allocated.
+ *   one struct on the caller's stack (about 14 KB); only the optional index and a
+ *   document with more than SG_JSON_INLINE_KEYS keys open at once allocate.
  *
  *   Duplicate keys: every key of the currently open objects is pushed on a
  *   key stack. An object under SMALL_OBJECT_KEYS keys (an event has about
