@@ -18,8 +18,9 @@
  *        seen, read at the end;
  *     3. the output is written: kept members (compacted, token bytes
  *        unchanged), then the derived members.
- *   With the structural index of the request body (sg_event_enrich_indexed)
- *   step 2 jumps over nested values, and step 3 is a single copy of the
+ *   With the structural index of the request body (opts->idx) step 2 reads
+ *   the members the validator recorded and jumps over nested values (from
+ *   opts->at, the walk that met the event, without a search), and step 3 is a single copy of the
  *   event's bytes when the index says the event holds no whitespace and
  *   step 2 saw no derived member: the member walk would then reproduce
  *   those bytes exactly ('{', the members as sent, joined by ','). So a

@@ -7,11 +7,13 @@
  * the client's bytes are kept exactly (see json_scan.h for why).
  *
  * The body is validated with a structural index (json_scan.h), which every
- * later walk is given: the records array, each record's members and the
- * event's members jump over nested containers instead of scanning them, and
- * an event without whitespace is copied whole (event.c). Without it each
- * event's bytes were walked about six times; now the validator and one walk
- * over the event's members. The index lives for one parse, on this thread.
+ * later walk is given: the records array jumps over each record, each
+ * record's and event's members are read from the spans the validator
+ * recorded (no second scan of their bytes), each walk starts from the
+ * entry its parent's walk met (no search), and an event without whitespace
+ * is copied whole (event.c). Without it each event's bytes were walked
+ * about six times; now only the validator reads them. The index lives for
+ * one parse, on this thread; so do the records' two scratch buffers.
  */
 #include "ingest_parse.h"
 
@@ -205,14 +207,14 @@ static enum record_rc keep_raw(struct sg_ingest *out, struct sg_ingest_item *it,
     return REC_OK;
 }
 
-/* One record object -> one item (valid or with its error), or the reason
- * the whole request fails (REC_TOO_LARGE, REC_NO_MEMORY). */
 /* The scratch buffers of one request's records: allocated once, emptied
  * per record (was a malloc and free of each per record). */
 struct scratch {
     struct sg_buf bytes, key;
 };
 
+/* One record object -> one item (valid or with its error), or the reason
+ * the whole request fails (REC_TOO_LARGE, REC_NO_MEMORY). */
 static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
                                    const struct sg_stream_config *s, const struct shape *sh,
                                    const struct record_ref *rec, const struct sg_json_index *idx,
