@@ -20,8 +20,9 @@
  *        unchanged), then the derived members.
  *   With the structural index of the request body (opts->idx) step 2 reads
  *   the members the validator recorded and jumps over nested values (from
- *   opts->at, the walk that met the event, without a search), and step 3 is a single copy of the
- *   event's bytes when the index says the event holds no whitespace and
+ *   opts->at, the walk that met the event, without a search), and step 3
+ *   is a single copy of the event's bytes when the index says the event
+ *   holds no whitespace and
  *   step 2 saw no derived member: the member walk would then reproduce
  *   those bytes exactly ('{', the members as sent, joined by ','). So a
  *   typical event is walked once after validation instead of twice plus a
