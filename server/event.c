@@ -189,14 +189,18 @@ static inline __attribute__((always_inline)) enum key_kind key_kind(struct sg_js
      * most keys of an event are shorter and need no look. */
     if (k.len < 2 + 10)
         return KEY_OTHER;
-    if (!memchr(k.ptr + 1, '\\', k.len - 2)) {
-        s = k.ptr + 1;
-        n = k.len - 2;
-    } else if (sg_json_string_decode_to(k, buf, sizeof buf, &n) == 0) {
-        s = buf;
-    } else {
+    /* The names hold no '\\': a raw key equal to one is that name, and a
+     * key of 10 raw bytes with an escape decodes to fewer. */
+    s = k.ptr + 1;
+    n = k.len - 2;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (n == names[i].len && memcmp(s, names[i].name, n) == 0)
+            return names[i].kind;
+    if (n == 10 || !memchr(s, '\\', n))
         return KEY_OTHER;
-    }
+    if (sg_json_string_decode_to(k, buf, sizeof buf, &n) != 0)
+        return KEY_OTHER;
+    s = buf;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (n == names[i].len && memcmp(s, names[i].name, n) == 0)
             return names[i].kind;
@@ -778,6 +782,15 @@ static char *put_digits(char *o, unsigned long long v, int width)
     return o + width;
 }
 
+/* Two digits of v (0-99): one division instead of two (every event). */
+static char *put2(char *o, unsigned v)
+{
+    unsigned t = v / 10;
+    o[0] = (char)('0' + t);
+    o[1] = (char)('0' + (v - 10 * t));
+    return o + 2;
+}
+
 void sg_event_format_datetime(long long secs, int millis, char out[25])
 {
     long long y;
@@ -787,16 +800,17 @@ void sg_event_format_datetime(long long secs, int millis, char out[25])
     long long sod = secs % 86400;
     civil_from_days(secs / 86400, &y, &mo, &d);
     char *o = put_digits(out, (unsigned long long)y, 4);
+    unsigned day_s = (unsigned)sod, min = day_s / 60;
     *o++ = '-';
-    o = put_digits(o, mo, 2);
+    o = put2(o, mo);
     *o++ = '-';
-    o = put_digits(o, d, 2);
+    o = put2(o, d);
     *o++ = 'T';
-    o = put_digits(o, (unsigned long long)(sod / 3600), 2);
+    o = put2(o, min / 60);
     *o++ = ':';
-    o = put_digits(o, (unsigned long long)(sod / 60 % 60), 2);
+    o = put2(o, min % 60);
     *o++ = ':';
-    o = put_digits(o, (unsigned long long)(sod % 60), 2);
+    o = put2(o, day_s - 60 * min);
     if (millis >= 0) {
         *o++ = '.';
         o = put_digits(o, (unsigned long long)(millis > 999 ? 999 : millis), 3);

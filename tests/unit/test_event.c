@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -231,6 +232,25 @@ static void test_format_datetime(void)
         sg_event_format_datetime(rows[i].secs, rows[i].millis, out);
         CHECK_STREQ(out, rows[i].want, "format_datetime");
     }
+    /* Random instants up to 9999 against the C library's calendar. */
+    srand(7);
+    int same = 0, total = 0;
+    for (int i = 0; i < 20000; i++) {
+        long long secs = ((long long)rand() << 16 ^ rand()) % 253402300800LL;
+        time_t t = (time_t)secs;
+        struct tm tm;
+        char want[32], out[25];
+        if (!gmtime_r(&t, &tm))
+            continue;
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        sg_event_format_datetime(secs, -1, out);
+        total++;
+        if (strcmp(out, want) == 0)
+            same++;
+        else if (total - same == 1)
+            CHECK_STREQ(out, want, "format_datetime, random"); /* the first only */
+    }
+    CHECK(total > 19000 && same == total, "random instants: %d of %d", same, total);
 }
 
 static const char EVENT[] = "{\"event_uuid\":\"123e4567-e89b-12d3-a456-426614174000\","
