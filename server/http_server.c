@@ -134,7 +134,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     memcpy(req->target_sent, uri, visible);
     req->target_raw = uri;
     req->target_visible = visible;
-    snprintf(req->path, sizeof req->path, "%s", req->target);
+    size_t kept = path_len < sizeof req->path - 1 ? path_len : sizeof req->path - 1;
+    memcpy(req->path, req->target, kept); /* the access log's path, cut (calloc'ed: ends) */
     sg_rand_uuid(req->request_id);
     req->respond.request_id = req->request_id;
     req->policy = sg_policy_slot_get(&l->gw->policy);
@@ -230,7 +231,8 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
 {
     req->started = true;
     sg_http_gate_untrack(req);
-    snprintf(req->method, sizeof req->method, "%s", method);
+    size_t mlen = strnlen(method, sizeof req->method - 1);
+    memcpy(req->method, method, mlen); /* cut as before; calloc'ed, so it ends */
     if (req->answered_raw)
         return MHD_NO; /* answered from the libmicrohttpd log hook: close */
     sg_http_request_headers_in(req);
