@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "check.h"
 #include "config.h"
+#include "config_text.h"
 #include "ingest_parse.h"
 #include "kinesis/kinesis_codec.h"
 
@@ -49,8 +50,8 @@ static void bug_log_level_env_truncated(void)
         {"AWS_REGION", "r"}, {"STREAMGATE_LOG_LEVEL", "warnings"}, {NULL, NULL}};
     struct sg_config cfg;
     char err[256] = "";
-    int rc = sg_config_load_text("{\"streams\":[{\"name\":\"a\"}]}", env_table, env, &cfg, err,
-                                 sizeof err);
+    int rc =
+        config_load_text("{\"streams\":[{\"name\":\"a\"}]}", env_table, env, &cfg, err, sizeof err);
     CHECK(rc == -1, "STREAMGATE_LOG_LEVEL=warnings accepted as [%s]", cfg.log_level);
 }
 
@@ -62,13 +63,13 @@ static void bug_arn_without_name(void)
     struct env_var env[] = {{"AWS_REGION", "r"}, {NULL, NULL}};
     struct sg_config cfg;
     char err[256] = "";
-    int rc = sg_config_load_text("{\"streams\":[{\"name\":\"a\",\"stream_arn\":"
-                                 "\"arn:aws:kinesis:us-east-1:123456789012:stream/\"}]}",
-                                 env_table, env, &cfg, err, sizeof err);
+    int rc = config_load_text("{\"streams\":[{\"name\":\"a\",\"stream_arn\":"
+                              "\"arn:aws:kinesis:us-east-1:123456789012:stream/\"}]}",
+                              env_table, env, &cfg, err, sizeof err);
     CHECK(rc == -1, "ARN without a stream name accepted");
-    rc = sg_config_load_text("{\"streams\":[{\"name\":\"a\",\"stream_arn\":"
-                             "\"arn:aws:kinesis:us-east-1:123456789012:stream/bad name\"}]}",
-                             env_table, env, &cfg, err, sizeof err);
+    rc = config_load_text("{\"streams\":[{\"name\":\"a\",\"stream_arn\":"
+                          "\"arn:aws:kinesis:us-east-1:123456789012:stream/bad name\"}]}",
+                          env_table, env, &cfg, err, sizeof err);
     CHECK(rc == -1, "ARN with an invalid stream name accepted");
 }
 
