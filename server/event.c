@@ -695,12 +695,6 @@ static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, 
     return rc ? -1 : 0;
 }
 
-int sg_event_enrich(struct sg_json_span data, struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
-                    struct sg_event_error *err)
-{
-    return sg_event_enrich_with(data, NULL, out, uuid, err);
-}
-
 static void clear_err(struct sg_event_error *err)
 {
     err->field[0] = '\0';
@@ -712,9 +706,8 @@ static void clear_err(struct sg_event_error *err)
     err->no_memory = 0;
 }
 
-int sg_event_enrich_with(struct sg_json_span data, const struct sg_event_opts *opts,
-                         struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
-                         struct sg_event_error *err)
+int sg_event_enrich(struct sg_json_span data, const struct sg_event_opts *opts, struct sg_buf *out,
+                    char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err)
 {
     static const struct sg_event_opts none = {0};
     struct sg_buf inner;

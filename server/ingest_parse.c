@@ -102,7 +102,7 @@ static enum record_rc record_data(struct sg_ingest_item *it, const struct sg_str
         struct sg_event_error err;
         struct sg_json_limits jl = {lim->max_depth, lim->max_members};
         struct sg_event_opts o = {idx, &jl, lim->rules, lim->now, data_at};
-        if (sg_event_enrich_with(data, &o, out, uuid, &err) == 0)
+        if (sg_event_enrich(data, &o, out, uuid, &err) == 0)
             return REC_OK;
         if (err.no_memory)
             return REC_NO_MEMORY;

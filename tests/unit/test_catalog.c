@@ -55,13 +55,13 @@ static int run_event(const char *event, const struct sg_event_rules *rules, long
     if (sg_json_validate(event, strlen(event), &(struct sg_json_opts){{64, 0}, &idx}, &data,
                          &jerr) == 0) {
         struct sg_event_opts o = {&idx, NULL, rules, now, NULL};
-        rc = sg_event_enrich_with(data, &o, &out, uuid, err);
+        rc = sg_event_enrich(data, &o, &out, uuid, err);
         /* the same verdict without the index */
         struct sg_event_error e2;
         struct sg_buf out2;
         sg_buf_init(&out2, 1 << 20);
         struct sg_event_opts o2 = {NULL, NULL, rules, now, NULL};
-        int rc2 = sg_event_enrich_with(data, &o2, &out2, uuid, &e2);
+        int rc2 = sg_event_enrich(data, &o2, &out2, uuid, &e2);
         CHECK(rc == rc2 && strcmp(err->rule, e2.rule) == 0 && strcmp(err->path, e2.path) == 0 &&
                   out.len == out2.len,
               "%s: with and without the index", event);

@@ -247,23 +247,8 @@ static void bug_event_reserve_worst_case(void)
     free(body);
 }
 
-/* buf.c sg_buf_take: "Returns NULL for an empty buffer", but after an append
- * and sg_buf_reset (len 0) it returns the old memory. */
-static void bug_take_after_reset(void)
-{
-    struct sg_buf b;
-    sg_buf_init(&b, 16);
-    int rc = sg_buf_append_str(&b, "x");
-    sg_buf_reset(&b);
-    size_t len = 1;
-    char *p = sg_buf_take(&b, &len);
-    CHECK(rc == 0 && p == NULL && len == 0, "take after reset returned %p", (void *)p);
-    free(p);
-}
-
 int main(void)
 {
-    bug_take_after_reset();
     bug_event_whole_event_error_is_413();
     bug_long_key_message();
     bug_entries_limit_long_event_name();
