@@ -16,6 +16,10 @@ struct sg_batcher {
     struct sg_record **heap;
     size_t n_heap, heap_cap;
     size_t outstanding_records, outstanding_bytes;
+    /* The sender has calls in flight on the stream and looks at the queue
+     * again within linger_ms by itself (sg_batcher_watch): a submit into
+     * the empty queue need not wake it. */
+    bool watched;
 };
 
 struct sg_batcher *sg_batcher_new(const struct sg_batcher_limits *limits)
@@ -65,10 +69,13 @@ int sg_batcher_submit(struct sg_batcher *b, struct sg_record *first, size_t n, s
     b->n_ready += n;
     b->ready_bytes += bytes;
     bool full = b->n_ready >= b->lim.batch_max_records || b->ready_bytes >= b->lim.batch_max_bytes;
+    bool watched = b->watched;
     pthread_mutex_unlock(&b->mu);
     /* Waking on every submit would cost a system call per request; the
-     * sender already sleeps until the oldest record's linger runs out. */
-    *wake = was_empty || full;
+     * sender already sleeps until the oldest record's linger runs out, and
+     * while it watches the queue (calls in flight) it looks again within a
+     * linger anyway: the first record of a new batch is due no earlier. */
+    *wake = (was_empty && !watched) || full;
     return 0;
 }
 
@@ -210,6 +217,17 @@ size_t sg_batcher_take_now(struct sg_batcher *b, int64_t now_ms, struct sg_recor
                            size_t *out_bytes, int64_t *next_due_ms)
 {
     return take(b, now_ms, false, true, out, out_bytes, next_due_ms);
+}
+
+int64_t sg_batcher_watch(struct sg_batcher *b, bool watch, bool no_linger, int64_t now_ms)
+{
+    pthread_mutex_lock(&b->mu);
+    b->watched = watch;
+    int64_t due = due_at(b, no_linger);
+    pthread_mutex_unlock(&b->mu);
+    if (watch && now_ms + b->lim.linger_ms < due)
+        due = now_ms + b->lim.linger_ms;
+    return due;
 }
 
 void sg_batcher_get_stats(struct sg_batcher *b, struct sg_batcher_stats *out)

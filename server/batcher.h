@@ -47,8 +47,8 @@ void sg_batcher_free(struct sg_batcher *b);
 /*
  * Admits and enqueues the list `first` (linked by ->next, `n` records,
  * `bytes` Kinesis bytes in all). All or nothing.
- * [out] wake: true when the sender should look now (queue was empty or a
- *       batch is full).
+ * [out] wake: true when the sender should look now (a batch is full, or the
+ *       queue was empty and the sender does not watch it: sg_batcher_watch).
  * Returns 0, or -1 when the queue bounds would be exceeded (nothing queued).
  */
 int sg_batcher_submit(struct sg_batcher *b, struct sg_record *first, size_t n, size_t bytes,
@@ -75,6 +75,15 @@ size_t sg_batcher_take(struct sg_batcher *b, int64_t now_ms, bool flush, struct 
  * record wait. While calls are in flight, batches form on their own. */
 size_t sg_batcher_take_now(struct sg_batcher *b, int64_t now_ms, struct sg_record **out,
                            size_t *out_bytes, int64_t *next_due_ms);
+
+/* The sender, once per pass after its takes: `watch` says that it has calls
+ * in flight on the stream and so looks at the queue again within linger_ms
+ * (until then a submit into the empty queue does not wake it). Returns when
+ * the sender must look next: the queue's next due time (fresh records due at
+ * once with `no_linger`, as sg_batcher_take_now), and no later than now_ms +
+ * linger_ms while watched. Taken under the same lock as the submits, so a
+ * record that arrived after the last take is never left for an idle sleep. */
+int64_t sg_batcher_watch(struct sg_batcher *b, bool watch, bool no_linger, int64_t now_ms);
 
 void sg_batcher_get_stats(struct sg_batcher *b, struct sg_batcher_stats *out);
 

@@ -254,20 +254,3 @@ void sg_buf_truncate(struct sg_buf *b, size_t len)
         b->data[len] = '\0';
     }
 }
-
-char *sg_buf_take(struct sg_buf *b, size_t *len)
-{
-    if (b->len == 0) { /* as documented: an empty buffer gives NULL */
-        sg_buf_free(b);
-        if (len)
-            *len = 0;
-        return NULL;
-    }
-    char *p = b->data;
-    if (len)
-        *len = b->len;
-    b->data = NULL;
-    b->len = 0;
-    b->_cap = 0;
-    return p;
-}

@@ -65,8 +65,4 @@ SG_MUST_CHECK enum sg_buf_result sg_buf_append_base64(struct sg_buf *b, const vo
 /* Shortens the buffer to `len` bytes (no-op when len >= b->len). */
 void sg_buf_truncate(struct sg_buf *b, size_t len);
 
-/* Transfers the memory to the caller (free() it); the buffer is left empty.
- * Returns NULL for an empty buffer. */
-char *sg_buf_take(struct sg_buf *b, size_t *len);
-
 #endif

@@ -921,11 +921,6 @@ bool sg_catalog_type_closed(const struct sg_catalog_type *t)
     return t->closed;
 }
 
-unsigned sg_catalog_type_nprops(const struct sg_catalog_type *t)
-{
-    return t->nprops;
-}
-
 const struct sg_catalog_prop *sg_catalog_type_prop(const struct sg_catalog_type *t,
                                                    struct sg_json_span key, unsigned *index)
 {

@@ -98,9 +98,6 @@ const char *sg_catalog_type_name(const struct sg_catalog_type *t);
 /* additionalProperties: false. */
 bool sg_catalog_type_closed(const struct sg_catalog_type *t);
 
-/* Number of declared properties (their indexes are 0 .. n-1). */
-unsigned sg_catalog_type_nprops(const struct sg_catalog_type *t);
-
 /*
  * The property whose name is the decoded key token `key` (a raw JSON string
  * token, quotes included), or NULL. [out] index: the property's index.

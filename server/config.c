@@ -645,12 +645,6 @@ static int load_text_in(const char *text, const char *base, sg_env_lookup_fn env
     return rc;
 }
 
-int sg_config_load_text(const char *text, sg_env_lookup_fn env, void *env_ctx,
-                        struct sg_config *cfg, char *err, size_t err_cap)
-{
-    return load_text_in(text, "", env, env_ctx, cfg, err, err_cap);
-}
-
 int sg_config_load(const char *path, sg_env_lookup_fn env, void *env_ctx, struct sg_config *cfg,
                    char *err, size_t err_cap)
 {

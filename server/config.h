@@ -122,10 +122,6 @@ void sg_config_defaults(struct sg_config *cfg);
 int sg_config_load(const char *path, sg_env_lookup_fn env, void *env_ctx, struct sg_config *cfg,
                    char *err, size_t err_cap);
 
-/* Same as sg_config_load, from JSON text (for tests). */
-int sg_config_load_text(const char *text, sg_env_lookup_fn env, void *env_ctx,
-                        struct sg_config *cfg, char *err, size_t err_cap);
-
 /* Returns the configured stream with public name (name, len), or NULL. */
 const struct sg_stream_config *sg_config_find_stream(const struct sg_config *cfg, const char *name,
                                                      size_t len);

@@ -18,9 +18,11 @@
  *        seen, read at the end;
  *     3. the output is written: kept members (compacted, token bytes
  *        unchanged), then the derived members.
- *   With the structural index of the request body (sg_event_enrich_indexed)
- *   step 2 jumps over nested values, and step 3 is a single copy of the
- *   event's bytes when the index says the event holds no whitespace and
+ *   With the structural index of the request body (opts->idx) step 2 reads
+ *   the members the validator recorded and jumps over nested values (from
+ *   opts->at, the walk that met the event, without a search), and step 3
+ *   is a single copy of the event's bytes when the index says the event
+ *   holds no whitespace and
  *   step 2 saw no derived member: the member walk would then reproduce
  *   those bytes exactly ('{', the members as sent, joined by ','). So a
  *   typical event is walked once after validation instead of twice plus a
@@ -96,6 +98,7 @@ struct event_fields {
     struct sg_json_span uuid, name, created;
     bool has_uuid, has_name, has_created;
     bool has_derived; /* a member step 3 drops is present */
+    bool compact;     /* the index knows the event holds no whitespace */
     struct schema_walk w;
 };
 
@@ -182,16 +185,22 @@ static inline __attribute__((always_inline)) enum key_kind key_kind(struct sg_js
     char buf[24];
     const char *s;
     size_t n;
-    if (k.len < 2)
+    /* The shortest name has 10 bytes and decoding never lengthens a key:
+     * most keys of an event are shorter and need no look. */
+    if (k.len < 2 + 10)
         return KEY_OTHER;
-    if (!memchr(k.ptr + 1, '\\', k.len - 2)) {
-        s = k.ptr + 1;
-        n = k.len - 2;
-    } else if (sg_json_string_decode_to(k, buf, sizeof buf, &n) == 0) {
-        s = buf;
-    } else {
+    /* The names hold no '\\': a raw key equal to one is that name, and a
+     * key of 10 raw bytes with an escape decodes to fewer. */
+    s = k.ptr + 1;
+    n = k.len - 2;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (n == names[i].len && memcmp(s, names[i].name, n) == 0)
+            return names[i].kind;
+    if (n == 10 || !memchr(s, '\\', n))
         return KEY_OTHER;
-    }
+    if (sg_json_string_decode_to(k, buf, sizeof buf, &n) != 0)
+        return KEY_OTHER;
+    s = buf;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (n == names[i].len && memcmp(s, names[i].name, n) == 0)
             return names[i].kind;
@@ -275,12 +284,16 @@ static void walk_other(struct schema_walk *w, struct sg_json_span k, struct sg_j
  * With a catalog, each member of the event's own is checked as it is met.
  * [in] idx: of ev's document, or NULL. */
 static void collect_fields(struct sg_json_span ev, const struct sg_json_index *idx,
-                           struct event_fields *f)
+                           const struct sg_json_iter *at, struct event_fields *f)
 {
     struct sg_json_iter it;
     struct sg_json_span k, v;
     struct schema_walk *w = &f->w;
-    sg_json_iter_init_indexed(&it, ev, idx);
+    if (at && idx)
+        sg_json_iter_init_child(&it, at, ev);
+    else
+        sg_json_iter_init_indexed(&it, ev, idx);
+    f->compact = sg_json_iter_is_compact(&it);
     for (w->ordinal = 0; sg_json_object_next(&it, &k, &v); w->ordinal++) {
         /* The first of each wins (keys are unique once validated anyway). */
         switch (key_kind(k)) {
@@ -316,7 +329,8 @@ static void collect_fields(struct sg_json_span ev, const struct sg_json_index *i
 
 static bool is_hex(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    unsigned u = (unsigned char)c;
+    return u - '0' < 10u || (u | 0x20u) - 'a' < 6u; /* | 0x20: 'A'-'F' to 'a'-'f' */
 }
 
 /* Rule: 8-4-4-4-12 hex digits, either case (RFC 9562 section 4 text form). */
@@ -327,11 +341,11 @@ static int check_uuid(struct sg_json_span tok, char uuid[SG_EVENT_UUID_LEN + 1],
     if (sg_json_type_of(tok) != SG_JSON_STRING ||
         sg_json_string_decode_to(tok, uuid, SG_EVENT_UUID_LEN, &n) != 0 || n != SG_EVENT_UUID_LEN)
         goto bad;
-    for (size_t i = 0; i < SG_EVENT_UUID_LEN; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? uuid[i] != '-' : !is_hex(uuid[i]))
+    if (uuid[8] != '-' || uuid[13] != '-' || uuid[18] != '-' || uuid[23] != '-')
+        goto bad;
+    for (size_t i = 0; i < SG_EVENT_UUID_LEN; i++)
+        if (!is_hex(uuid[i]) && i != 8 && i != 13 && i != 18 && i != 23)
             goto bad;
-    }
     uuid[SG_EVENT_UUID_LEN] = '\0';
     return 0;
 bad:
@@ -339,15 +353,13 @@ bad:
     return set_err(err, F_UUID, "uuid", MSG_UUID);
 }
 
-/* Rule: parts separated by ':', none empty. Splits off parts 1 and 2. */
+/* Splits off parts 1 and 2 of a name sg_catalog_valid_event_name passed
+ * (parts of [a-z0-9_], none empty: no part to check here). */
 static int split_name(const char *s, size_t len, struct event_name *nm)
 {
     const char *c1 = len ? memchr(s, ':', len) : NULL;
-    if (len == 0 || s[0] == ':' || s[len - 1] == ':')
+    if (len == 0)
         return -1;
-    for (size_t i = 1; i < len; i++)
-        if (s[i] == ':' && s[i - 1] == ':')
-            return -1;
     nm->type = s;
     nm->type_len = c1 ? (size_t)(c1 - s) : len;
     if (c1) {
@@ -580,8 +592,12 @@ static int check_rules(const struct event_fields *f, const struct sg_event_rules
         return set_err(err, F_NAME, "required", "missing required field " F_NAME);
     if (check_name(f->name, nm, err) != 0)
         return -1;
-    if (f->w.type) /* a catalog type: a bounded label for metrics */
-        snprintf(err->event_type, sizeof err->event_type, "%.*s", (int)nm->type_len, nm->type);
+    if (f->w.type) { /* a catalog type: a bounded label for metrics (no printf: every event) */
+        size_t n =
+            nm->type_len < sizeof err->event_type ? nm->type_len : sizeof err->event_type - 1;
+        memcpy(err->event_type, nm->type, n);
+        err->event_type[n] = '\0';
+    }
     if (r && r->catalog && !f->w.type && !r->accept_unknown)
         return set_err(err, F_NAME, "unknown_event_type",
                        "%.*s: $.event_name is not an event type of this stream's catalog "
@@ -627,9 +643,10 @@ static int write_members(struct sg_json_span ev, const struct sg_json_index *idx
 
 /* Step 3. Written in place; if out's limit is reached part-way the output is
  * cut back, so out is unchanged on failure.
- * [in] idx: of ev's document, or NULL; has_derived: from step 2. */
+ * [in] idx: of ev's document, or NULL; has_derived, compact: from step 2. */
 static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, bool has_derived,
-                       const struct event_name *nm, const struct created_at *ca, struct sg_buf *out)
+                       bool compact, const struct event_name *nm, const struct created_at *ca,
+                       struct sg_buf *out)
 {
     static const char k_dt[] = ",\"" F_DATETIME "\":\"";
     static const char k_type[] = "\",\"" F_TYPE "\":";
@@ -645,31 +662,37 @@ static int write_event(struct sg_json_span ev, const struct sg_json_index *idx, 
     int rc;
     /* Nothing to drop, nothing to compact: the walk's output is the event's
      * own bytes up to its closing brace. */
-    if (!has_derived && sg_json_is_compact(idx, ev))
+    if (!has_derived && compact)
         rc = sg_buf_append(out, ev.ptr, ev.len - 1);
     else
         rc = write_members(ev, idx, out);
+    /* The derived members in one append. The rules guarantee a kept member,
+     * so the leading comma is right; the name's parts are [a-z0-9_] (the
+     * rule on event_name): nothing in them to escape. */
+    char
+        tail[sizeof k_dt + sizeof dt + sizeof k_type + sizeof k_sub + 2 * SG_CATALOG_NAME_MAX + 16];
+    char *t = tail;
     sg_event_format_datetime(ca->secs, ca->millis, dt);
-    /* The rules guarantee a kept member, so the leading comma is right. */
-    rc |= sg_buf_append(out, k_dt, sizeof k_dt - 1);
-    rc |= sg_buf_append_str(out, dt);
-    rc |= sg_buf_append(out, k_type, sizeof k_type - 1);
-    rc |= sg_buf_append_json_string(out, nm->type, nm->type_len);
-    rc |= sg_buf_append(out, k_sub, sizeof k_sub - 1);
-    if (nm->subtype)
-        rc |= sg_buf_append_json_string(out, nm->subtype, nm->subtype_len);
-    else
-        rc |= sg_buf_append_str(out, "null");
-    rc |= sg_buf_append_char(out, '}');
+    size_t dt_len = strlen(dt);
+    memcpy(t, k_dt, sizeof k_dt - 1), t += sizeof k_dt - 1;
+    memcpy(t, dt, dt_len), t += dt_len;
+    memcpy(t, k_type, sizeof k_type - 1), t += sizeof k_type - 1;
+    *t++ = '"';
+    memcpy(t, nm->type, nm->type_len), t += nm->type_len;
+    *t++ = '"';
+    memcpy(t, k_sub, sizeof k_sub - 1), t += sizeof k_sub - 1;
+    if (nm->subtype) {
+        *t++ = '"';
+        memcpy(t, nm->subtype, nm->subtype_len), t += nm->subtype_len;
+        *t++ = '"';
+    } else {
+        memcpy(t, SG_LIT("null")), t += SG_LIT_LEN("null");
+    }
+    *t++ = '}';
+    rc |= sg_buf_append(out, tail, (size_t)(t - tail));
     if (rc)
         sg_buf_truncate(out, before);
     return rc ? -1 : 0;
-}
-
-int sg_event_enrich(struct sg_json_span data, struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
-                    struct sg_event_error *err)
-{
-    return sg_event_enrich_with(data, NULL, out, uuid, err);
 }
 
 static void clear_err(struct sg_event_error *err)
@@ -683,9 +706,8 @@ static void clear_err(struct sg_event_error *err)
     err->no_memory = 0;
 }
 
-int sg_event_enrich_with(struct sg_json_span data, const struct sg_event_opts *opts,
-                         struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
-                         struct sg_event_error *err)
+int sg_event_enrich(struct sg_json_span data, const struct sg_event_opts *opts, struct sg_buf *out,
+                    char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err)
 {
     static const struct sg_event_opts none = {0};
     struct sg_buf inner;
@@ -713,10 +735,10 @@ int sg_event_enrich_with(struct sg_json_span data, const struct sg_event_opts *o
     memset(&f.w, 0, offsetof(struct schema_walk, pending_k));
     f.w.catalog = opts->rules ? opts->rules->catalog : NULL;
     f.w.idx = idx;
-    collect_fields(ev, idx, &f);
+    collect_fields(ev, idx, idx ? opts->at : NULL, &f);
     if (check_rules(&f, opts->rules, opts->now, uuid, &nm, &ca, err) != 0)
         goto done;
-    if (write_event(ev, idx, f.has_derived, &nm, &ca, out) != 0) {
+    if (write_event(ev, idx, f.has_derived, f.compact, &nm, &ca, out) != 0) {
         set_err(err, "", "record_size", "the event is too large");
         err->too_large = 1;
         goto done;
@@ -753,6 +775,15 @@ static char *put_digits(char *o, unsigned long long v, int width)
     return o + width;
 }
 
+/* Two digits of v (0-99): one division instead of two (every event). */
+static char *put2(char *o, unsigned v)
+{
+    unsigned t = v / 10;
+    o[0] = (char)('0' + t);
+    o[1] = (char)('0' + (v - 10 * t));
+    return o + 2;
+}
+
 void sg_event_format_datetime(long long secs, int millis, char out[25])
 {
     long long y;
@@ -762,16 +793,17 @@ void sg_event_format_datetime(long long secs, int millis, char out[25])
     long long sod = secs % 86400;
     civil_from_days(secs / 86400, &y, &mo, &d);
     char *o = put_digits(out, (unsigned long long)y, 4);
+    unsigned day_s = (unsigned)sod, min = day_s / 60;
     *o++ = '-';
-    o = put_digits(o, mo, 2);
+    o = put2(o, mo);
     *o++ = '-';
-    o = put_digits(o, d, 2);
+    o = put2(o, d);
     *o++ = 'T';
-    o = put_digits(o, (unsigned long long)(sod / 3600), 2);
+    o = put2(o, min / 60);
     *o++ = ':';
-    o = put_digits(o, (unsigned long long)(sod / 60 % 60), 2);
+    o = put2(o, min % 60);
     *o++ = ':';
-    o = put_digits(o, (unsigned long long)(sod % 60), 2);
+    o = put2(o, day_s - 60 * min);
     if (millis >= 0) {
         *o++ = '.';
         o = put_digits(o, (unsigned long long)(millis > 999 ? 999 : millis), 3);

@@ -82,6 +82,9 @@ struct sg_event_opts {
      * created_at window). */
     const struct sg_event_rules *rules;
     long long now; /* Unix seconds, for the created_at window */
+    /* The iterator over idx's document that returned `data` last (NULL:
+     * none): its index entry of data spares a search. Borrowed. */
+    const struct sg_json_iter *at;
 };
 
 /*
@@ -95,13 +98,8 @@ struct sg_event_opts {
  * Returns 0, or -1 when the event breaks a rule or out's limit is reached
  * (err->too_large is then set).
  */
-int sg_event_enrich_with(struct sg_json_span data, const struct sg_event_opts *opts,
-                         struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
-                         struct sg_event_error *err);
-
-/* sg_event_enrich_with(data, NULL, ...). */
-int sg_event_enrich(struct sg_json_span data, struct sg_buf *out, char uuid[SG_EVENT_UUID_LEN + 1],
-                    struct sg_event_error *err);
+int sg_event_enrich(struct sg_json_span data, const struct sg_event_opts *opts, struct sg_buf *out,
+                    char uuid[SG_EVENT_UUID_LEN + 1], struct sg_event_error *err);
 
 /*
  * Formats Unix seconds (+ milliseconds, or -1 for none) as ISO 8601 UTC:

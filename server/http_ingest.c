@@ -116,10 +116,15 @@ static void on_ticket_done(struct sg_ticket *t)
 static int build_records(struct sg_http_request *req)
 {
     struct sg_ingest *in = &req->ingest;
-    req->results = calloc(in->n, sizeof *req->results);
-    req->records = calloc(in->n_valid, sizeof *req->records);
-    if (!req->results || !req->records)
-        return -1;
+    if (in->n == 1) { /* no allocation for the usual single record */
+        req->results = &req->one_result;
+        req->records = &req->one_record;
+    } else {
+        req->results = calloc(in->n, sizeof *req->results);
+        req->records = calloc(in->n_valid, sizeof *req->records);
+        if (!req->results || !req->records)
+            return -1;
+    }
     req->ticket.results = req->results;
     req->ticket.n_results = in->n;
     /* From the body's end, not the request's start: a body uploaded
@@ -476,6 +481,8 @@ void sg_http_ingest_free(struct sg_http_request *req)
     sg_ingest_free(&req->ingest);
     if (req->results)
         sg_ticket_clear(&req->ticket);
-    free(req->results);
-    free(req->records);
+    if (req->results != &req->one_result)
+        free(req->results);
+    if (req->records != &req->one_record)
+        free(req->records);
 }

@@ -70,6 +70,10 @@ struct sg_http_request {
     struct sg_ingest ingest;
     struct sg_record *records; /* n_valid of them, borrowed by the pipeline */
     struct sg_result *results; /* one per input record */
+    /* A request of one record (every /record, many /records) uses these
+     * instead of two allocations: records and results then point here. */
+    struct sg_record one_record;
+    struct sg_result one_result;
     struct sg_ticket ticket;
     bool started;      /* the access handler has run for this request */
     bool answered_raw; /* answered by sg_http_gate_answer_raw: close */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -42,6 +43,7 @@ struct sg_http_server {
     struct listener traffic, ops;
     struct sg_http_guard *guard;
     unsigned port, ops_port;
+    MHD_socket quiesced_fd; /* the traffic listener's socket once quiesced, closed after the stop */
 };
 
 /* ---- routing ----------------------------------------------------------- */
@@ -132,7 +134,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     memcpy(req->target_sent, uri, visible);
     req->target_raw = uri;
     req->target_visible = visible;
-    snprintf(req->path, sizeof req->path, "%s", req->target);
+    size_t kept = path_len < sizeof req->path - 1 ? path_len : sizeof req->path - 1;
+    memcpy(req->path, req->target, kept); /* the access log's path, cut (calloc'ed: ends) */
     sg_rand_uuid(req->request_id);
     req->respond.request_id = req->request_id;
     req->policy = sg_policy_slot_get(&l->gw->policy);
@@ -228,7 +231,8 @@ static enum MHD_Result first_call(const struct listener *l, struct sg_http_reque
 {
     req->started = true;
     sg_http_gate_untrack(req);
-    snprintf(req->method, sizeof req->method, "%s", method);
+    size_t mlen = strnlen(method, sizeof req->method - 1);
+    memcpy(req->method, method, mlen); /* cut as before; calloc'ed, so it ends */
     if (req->answered_raw)
         return MHD_NO; /* answered from the libmicrohttpd log hook: close */
     sg_http_request_headers_in(req);
@@ -478,6 +482,7 @@ struct sg_http_server *sg_http_server_start(struct sg_gateway *gw)
     struct sg_http_server *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    s->quiesced_fd = MHD_INVALID_SOCKET;
     bool separate_ops = cfg->ops_host[0] != '\0';
     s->traffic = (struct listener){gw, false, !separate_ops, sg_http_conns_new(gw)};
     s->ops = (struct listener){gw, true, true, separate_ops ? sg_http_conns_new(gw) : NULL};
@@ -506,11 +511,19 @@ unsigned sg_http_server_port(const struct sg_http_server *s)
     return s->port;
 }
 
+/* MHD_quiesce_daemon hands the listening socket back, but its threads may
+ * still be taking it out of their epoll sets: closing it now raced with
+ * their epoll_ctl (and the number could be reused meanwhile). Its contract:
+ * close it only after MHD_stop_daemon. shutdown(2) ends the listening at
+ * once instead (Linux: the backlog is reset and new connections are
+ * refused, as the close did), without giving the number up. */
 void sg_http_server_quiesce(struct sg_http_server *s)
 {
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    if (s->quiesced_fd != MHD_INVALID_SOCKET)
+        return;
+    s->quiesced_fd = MHD_quiesce_daemon(s->daemon);
+    if (s->quiesced_fd != MHD_INVALID_SOCKET)
+        shutdown(s->quiesced_fd, SHUT_RDWR);
 }
 
 void sg_http_server_stop(struct sg_http_server *s)
@@ -522,6 +535,8 @@ void sg_http_server_stop(struct sg_http_server *s)
         MHD_stop_daemon(s->ops_daemon);
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    if (s->quiesced_fd != MHD_INVALID_SOCKET)
+        close(s->quiesced_fd);
     sg_http_conns_free(s->traffic.conns);
     sg_http_conns_free(s->ops.conns);
     free(s);

@@ -26,7 +26,8 @@ unsigned sg_http_server_port(const struct sg_http_server *s);
 /* The bound port of the operations listener, or 0 when there is none. */
 unsigned sg_http_server_ops_port(const struct sg_http_server *s);
 
-/* Stops accepting new connections; open ones are still served. */
+/* Stops accepting new connections (new ones are refused at once); open
+ * ones are still served. */
 void sg_http_server_quiesce(struct sg_http_server *s);
 
 /* Stops the daemon and frees the server. All requests must be answered

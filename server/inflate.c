@@ -23,13 +23,6 @@ struct sg_inflate {
     size_t n_first;
 };
 
-static const char *const coding_names[] = {"identity", "gzip", "deflate", "unsupported"};
-
-const char *sg_coding_name(enum sg_coding c)
-{
-    return (unsigned)c <= SG_CODING_UNSUPPORTED ? coding_names[c] : "unsupported";
-}
-
 enum sg_coding sg_coding_parse(const char *v, size_t len)
 {
     while (len && (*v == ' ' || *v == '\t'))
@@ -69,11 +62,6 @@ void sg_inflate_free(struct sg_inflate *z)
     if (z->started)
         inflateEnd(&z->zs);
     free(z);
-}
-
-size_t sg_inflate_total_out(const struct sg_inflate *z)
-{
-    return z->total;
 }
 
 /* RFC 1950 section 2.2: CM 8, CINFO <= 7, and the header a multiple of 31. */

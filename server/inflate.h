@@ -38,9 +38,6 @@ enum sg_coding {
  * stacked codings are not decoded. */
 enum sg_coding sg_coding_parse(const char *value, size_t len);
 
-/* The coding's token, e.g. "gzip". */
-const char *sg_coding_name(enum sg_coding c);
-
 enum sg_inflate_result {
     SG_INFLATE_OK = 0,    /* all input consumed; more may follow */
     SG_INFLATE_TOO_LARGE, /* the output passed the limit: stopped there */
@@ -65,9 +62,6 @@ SG_MUST_CHECK enum sg_inflate_result sg_inflate_feed(struct sg_inflate *z, const
 
 /* The input is complete: SG_INFLATE_OK when the stream ended whole. */
 SG_MUST_CHECK enum sg_inflate_result sg_inflate_finish(struct sg_inflate *z);
-
-/* Decoded bytes so far. */
-size_t sg_inflate_total_out(const struct sg_inflate *z);
 
 /* A client-facing sentence for a failed result, naming the coding. */
 const char *sg_inflate_message(enum sg_inflate_result r, enum sg_coding coding);

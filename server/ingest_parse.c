@@ -7,11 +7,13 @@
  * the client's bytes are kept exactly (see json_scan.h for why).
  *
  * The body is validated with a structural index (json_scan.h), which every
- * later walk is given: the records array, each record's members and the
- * event's members jump over nested containers instead of scanning them, and
- * an event without whitespace is copied whole (event.c). Without it each
- * event's bytes were walked about six times; now the validator and one walk
- * over the event's members. The index lives for one parse, on this thread.
+ * later walk is given: the records array jumps over each record, each
+ * record's and event's members are read from the spans the validator
+ * recorded (no second scan of their bytes), each walk starts from the
+ * entry its parent's walk met (no search), and an event without whitespace
+ * is copied whole (event.c). Without it each event's bytes were walked
+ * about six times; now only the validator reads them. The index lives for
+ * one parse, on this thread; so do the records' two scratch buffers.
  */
 #include "ingest_parse.h"
 
@@ -90,6 +92,7 @@ enum record_rc {
 /* The stored bytes of one record into `out` (bounded to max_record_bytes). */
 static enum record_rc record_data(struct sg_ingest_item *it, const struct sg_stream_config *s,
                                   const struct shape *sh, struct sg_json_span data,
+                                  const struct sg_json_iter *data_at,
                                   const struct sg_json_index *idx,
                                   const struct sg_ingest_limits *lim, struct sg_buf *out,
                                   char uuid[SG_EVENT_UUID_LEN + 1])
@@ -98,8 +101,8 @@ static enum record_rc record_data(struct sg_ingest_item *it, const struct sg_str
     if (s->mode == SG_STREAM_EVENT) {
         struct sg_event_error err;
         struct sg_json_limits jl = {lim->max_depth, lim->max_members};
-        struct sg_event_opts o = {idx, &jl, lim->rules, lim->now};
-        if (sg_event_enrich_with(data, &o, out, uuid, &err) == 0)
+        struct sg_event_opts o = {idx, &jl, lim->rules, lim->now, data_at};
+        if (sg_event_enrich(data, &o, out, uuid, &err) == 0)
             return REC_OK;
         if (err.no_memory)
             return REC_NO_MEMORY;
@@ -158,20 +161,34 @@ static int record_key(struct sg_ingest_item *it, const struct sg_stream_config *
     return -1;
 }
 
+/* A record and where the walk met it (its parent iterator knows the
+ * record's index entry: no search for it). */
+struct record_ref {
+    struct sg_json_span v;
+    struct sg_json_iter at; /* the array walk as it returned v; unset without has_at */
+    bool has_at;
+};
+
 /* Data and partition key of a record in one walk over its members (a lookup
- * per name would skip over the whole event once per name). */
-static void find_members(struct sg_json_span obj, const struct sg_json_index *idx,
+ * per name would skip over the whole event once per name); [out] data_at:
+ * the iterator as it returned Data. */
+static void find_members(const struct record_ref *rec, const struct sg_json_index *idx,
                          const struct shape *sh, struct sg_json_span *data,
-                         struct sg_json_span *key)
+                         struct sg_json_iter *data_at, struct sg_json_span *key)
 {
     struct sg_json_iter it;
     struct sg_json_span k, v;
-    sg_json_iter_init_indexed(&it, obj, idx);
+    if (rec->has_at)
+        sg_json_iter_init_child(&it, &rec->at, rec->v);
+    else
+        sg_json_iter_init_indexed(&it, rec->v, idx);
     while (sg_json_object_next(&it, &k, &v)) {
-        if (sg_json_string_equals(k, sh->data))
+        if (sg_json_string_equals(k, sh->data)) {
             *data = v;
-        else if (sg_json_string_equals(k, sh->key))
+            *data_at = it;
+        } else if (sg_json_string_equals(k, sh->key)) {
             *key = v;
+        }
     }
 }
 
@@ -190,23 +207,30 @@ static enum record_rc keep_raw(struct sg_ingest *out, struct sg_ingest_item *it,
     return REC_OK;
 }
 
+/* The scratch buffers of one request's records: allocated once, emptied
+ * per record (was a malloc and free of each per record). */
+struct scratch {
+    struct sg_buf bytes, key;
+};
+
 /* One record object -> one item (valid or with its error), or the reason
  * the whole request fails (REC_TOO_LARGE, REC_NO_MEMORY). */
 static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item *it,
                                    const struct sg_stream_config *s, const struct shape *sh,
-                                   struct sg_json_span obj, const struct sg_json_index *idx,
-                                   const struct sg_ingest_limits *lim)
+                                   const struct record_ref *rec, const struct sg_json_index *idx,
+                                   const struct sg_ingest_limits *lim, struct scratch *sc)
 {
     char uuid[SG_EVENT_UUID_LEN + 1];
-    struct sg_json_span data = {NULL, 0}, key_value = {NULL, 0};
-    struct sg_buf bytes, key;
-    sg_buf_init(&bytes, lim->max_record_bytes);
-    sg_buf_init(&key, KEY_BUF_MAX);
+    struct sg_json_span obj = rec->v, data = {NULL, 0}, key_value = {NULL, 0};
+    struct sg_json_iter data_at;
+    struct sg_buf *bytes = &sc->bytes, *key = &sc->key;
+    sg_buf_truncate(bytes, 0);
+    sg_buf_truncate(key, 0);
     enum record_rc rc = REC_OK;
     it->valid = 1;
     bool is_object = sg_json_type_of(obj) == SG_JSON_OBJECT;
     if (is_object)
-        find_members(obj, idx, sh, &data, &key_value);
+        find_members(rec, idx, sh, &data, &data_at, &key_value);
     struct sg_json_span sent = data.ptr ? data : obj;
     it->data_off = (size_t)(sent.ptr - out->_body);
     it->data_sent_len = sent.len;
@@ -214,25 +238,23 @@ static enum record_rc parse_record(struct sg_ingest *out, struct sg_ingest_item 
         item_error(it, "", "json", "each record must be a JSON object");
     } else if (!data.ptr) {
         item_error(it, sh->data, "json", "%s is required", sh->data);
-    } else if ((rc = record_data(it, s, sh, data, idx, lim, &bytes, uuid)) == REC_OK &&
-               record_key(it, s, sh, key_value.ptr ? &key_value : NULL, uuid, &key) == 0) {
+    } else if ((rc = record_data(it, s, sh, data, &data_at, idx, lim, bytes, uuid)) == REC_OK &&
+               record_key(it, s, sh, key_value.ptr ? &key_value : NULL, uuid, key) == 0) {
         /* The rule Kinesis applies: data as stored + partition key. */
-        it->kinesis_bytes = bytes.len + key.len;
+        it->kinesis_bytes = bytes->len + key->len;
         it->entry_off = out->entries.len;
         if (it->kinesis_bytes > lim->max_record_bytes)
             rc = REC_TOO_LARGE;
         else if (s->aggregation == SG_AGG_KPL)
-            rc = keep_raw(out, it, &key, &bytes); /* entries are built by the sender */
-        else if (sg_kinesis_append_entry(&out->entries, bytes.data ? bytes.data : "", bytes.len,
-                                         key.data, key.len, NULL) != 0)
+            rc = keep_raw(out, it, key, bytes); /* entries are built by the sender */
+        else if (sg_kinesis_append_entry(&out->entries, bytes->data ? bytes->data : "", bytes->len,
+                                         key->data, key->len, NULL) != 0)
             rc = REC_NO_MEMORY; /* the entries' ceiling holds any valid body: see parse_body */
         else
             it->entry_len = out->entries.len - it->entry_off;
     }
     if (rc == REC_INVALID)
         rc = REC_OK; /* the item carries its error */
-    sg_buf_free(&bytes);
-    sg_buf_free(&key);
     return rc;
 }
 
@@ -247,9 +269,15 @@ static void item_init(struct sg_ingest_item *it)
     it->data_off = it->data_sent_len = 0;
 }
 
+static enum sg_ingest_status add_each(struct sg_ingest *out, const struct sg_stream_config *s,
+                                      const struct shape *sh, const struct record_ref *objs,
+                                      size_t n, const struct sg_json_index *idx,
+                                      const struct sg_ingest_limits *lim, const char *list_name,
+                                      struct scratch *sc);
+
 static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_stream_config *s,
-                                       const struct shape *sh, struct sg_json_span *objs, size_t n,
-                                       const struct sg_json_index *idx,
+                                       const struct shape *sh, const struct record_ref *objs,
+                                       size_t n, const struct sg_json_index *idx,
                                        const struct sg_ingest_limits *lim, const char *list_name)
 {
     /* Not calloc: an item is ~550 bytes, mostly error texts a valid record
@@ -260,10 +288,25 @@ static enum sg_ingest_status add_items(struct sg_ingest *out, const struct sg_st
     if (!out->items)
         return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
     out->n = n;
+    struct scratch sc;
+    sg_buf_init(&sc.bytes, lim->max_record_bytes);
+    sg_buf_init(&sc.key, KEY_BUF_MAX);
+    enum sg_ingest_status st = add_each(out, s, sh, objs, n, idx, lim, list_name, &sc);
+    sg_buf_free(&sc.bytes);
+    sg_buf_free(&sc.key);
+    return st;
+}
+
+static enum sg_ingest_status add_each(struct sg_ingest *out, const struct sg_stream_config *s,
+                                      const struct shape *sh, const struct record_ref *objs,
+                                      size_t n, const struct sg_json_index *idx,
+                                      const struct sg_ingest_limits *lim, const char *list_name,
+                                      struct scratch *sc)
+{
     for (size_t i = 0; i < n; i++) {
         struct sg_ingest_item *it = &out->items[i];
         item_init(it);
-        enum record_rc rc = parse_record(out, it, s, sh, objs[i], idx, lim);
+        enum record_rc rc = parse_record(out, it, s, sh, &objs[i], idx, lim, sc);
         if (rc == REC_TOO_LARGE) {
             char where[48] = "the record";
             if (list_name[0])
@@ -317,14 +360,17 @@ static enum sg_ingest_status parse_batch(struct sg_ingest *out, const struct sg_
                              "Invalid request body: %s must be an array", name);
     /* One walk collects the elements; one slot more than allowed tells
      * "too many" without walking the rest. */
-    struct sg_json_span *objs = malloc(((size_t)lim->max_records + 1) * sizeof *objs);
+    struct record_ref *objs = malloc(((size_t)lim->max_records + 1) * sizeof *objs);
     if (!objs)
         return request_error(out, SG_INGEST_NO_MEMORY, "out of memory");
     size_t n = 0;
     struct sg_json_iter it;
     sg_json_iter_init_indexed(&it, list, idx);
-    while (n <= lim->max_records && sg_json_array_next(&it, &objs[n]))
+    while (n <= lim->max_records && sg_json_array_next(&it, &objs[n].v)) {
+        objs[n].at = it;
+        objs[n].has_at = true;
         n++;
+    }
     if (n == 0 || n > lim->max_records) {
         struct sg_json_span rest;
         while (n && sg_json_array_next(&it, &rest)) /* count them for the message */
@@ -393,7 +439,8 @@ static enum sg_ingest_status parse_body(struct sg_ingest *out, enum sg_ingest_ro
                              "Invalid request body: the body must be a JSON object");
     if (route == SG_ROUTE_RECORDS)
         return parse_batch(out, s, root, idx, lim);
-    return add_items(out, s, &shape_single, &root, 1, idx, lim, "");
+    struct record_ref rec = {.v = root, .has_at = false};
+    return add_items(out, s, &shape_single, &rec, 1, idx, lim, "");
 }
 
 /* One entry point; the options are in `lim` (max_index among them). */

@@ -14,6 +14,7 @@ void sg_json_index_init(struct sg_json_index *idx, size_t max_containers)
 {
     memset(idx, 0, sizeof *idx);
     idx->_max = max_containers < SG_JSON_INDEX_MAX ? (unsigned)max_containers : SG_JSON_INDEX_MAX;
+    idx->_mmax = 4 * idx->_max;
 }
 
 void sg_json_index_free(struct sg_json_index *idx)
@@ -23,6 +24,9 @@ void sg_json_index_free(struct sg_json_index *idx)
     free(idx->_ents);
     idx->_ents = NULL;
     idx->_n = idx->_cap = 0;
+    free(idx->_mem);
+    idx->_mem = NULL;
+    idx->_mn = idx->_mcap = 0;
     idx->_ready = false;
 }
 

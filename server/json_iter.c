@@ -86,6 +86,17 @@ const char *sg_json_skip_string(const char *p, const char *end)
 #endif
 }
 
+const char *sg_json_plain_string_end(const char *p, const char *end)
+{
+    if (p >= end || *p != '"')
+        return NULL;
+    p = plain_lanes(p + 1, end); /* the first byte that is not plain, eight a time */
+    while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' &&
+           *p != '\\')
+        p++;
+    return p < end && *p == '"' ? p + 1 : NULL;
+}
+
 /* Bytes skip_value must look at inside a container. */
 static const bool structural[256] = {
     ['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true};
@@ -134,6 +145,7 @@ static const char *index_jump(struct sg_json_iter *it, const char *p)
     const char *q = x->_base + (e->end & END_MASK);
     if (q <= p || q > it->_end)
         return NULL;
+    it->_last = it->_next;
     it->_next = e->next;
     return q;
 }
@@ -141,6 +153,7 @@ static const char *index_jump(struct sg_json_iter *it, const char *p)
 /* The end of the value at p: jumped when it is an indexed container. */
 static inline const char *iter_skip_value(struct sg_json_iter *it, const char *p, const char *end)
 {
+    it->_last = NO_ENT;
     if (it->_idx && p < end && (*p == '{' || *p == '[')) {
         const char *q = index_jump(it, p);
         if (q)
@@ -153,6 +166,8 @@ void sg_json_iter_init(struct sg_json_iter *it, struct sg_json_span container)
 {
     it->_idx = NULL;
     it->_next = 0;
+    it->_ent = it->_last = NO_ENT;
+    it->_members = false;
     if (container.len >= 2 && (container.ptr[0] == '{' || container.ptr[0] == '[')) {
         it->_pos = container.ptr + 1;
         it->_end = container.ptr + container.len - 1; /* the closing bracket */
@@ -161,19 +176,56 @@ void sg_json_iter_init(struct sg_json_iter *it, struct sg_json_span container)
     }
 }
 
+/* Iterates with entry e of idx, which the caller matched to the container. */
+static void iter_use_entry(struct sg_json_iter *it, const struct sg_json_index *idx, unsigned e)
+{
+    it->_idx = idx;
+    it->_ent = e;
+    it->_next = e + 1; /* pre-order: the first container inside, if any */
+    /* An object whose members the validator recorded: read, not scanned. */
+    it->_mem = idx->_ents[e].first;
+    it->_members = it->_mem != NO_MEMBER;
+}
+
 void sg_json_iter_init_indexed(struct sg_json_iter *it, struct sg_json_span container,
                                const struct sg_json_index *idx)
 {
     sg_json_iter_init(it, container);
     unsigned e = it->_pos != it->_end ? sg_json_index_find(idx, container) : NO_ENT;
-    if (e != NO_ENT) {
-        it->_idx = idx;
-        it->_next = e + 1; /* pre-order: the first container inside, if any */
-    }
+    if (e != NO_ENT)
+        iter_use_entry(it, idx, e);
 }
 
-bool sg_json_object_next(struct sg_json_iter *it, struct sg_json_span *key,
-                         struct sg_json_span *value)
+void sg_json_iter_init_child(struct sg_json_iter *it, const struct sg_json_iter *parent,
+                             struct sg_json_span v)
+{
+    const struct sg_json_index *x = parent->_idx;
+    unsigned e = parent->_last;
+    if (!x || e == NO_ENT || e >= x->_n) {
+        sg_json_iter_init_indexed(it, v, x);
+        return;
+    }
+    /* Checked as sg_json_index_find checks: exactly v's span. */
+    const struct sg_json_index_ent *ent = &x->_ents[e];
+    uintptr_t p = (uintptr_t)v.ptr, base = (uintptr_t)x->_base;
+    if (v.len < 2 || p < base || p - base != ent->start ||
+        (ent->end & END_MASK) != ent->start + v.len) {
+        sg_json_iter_init_indexed(it, v, x);
+        return;
+    }
+    sg_json_iter_init(it, v);
+    iter_use_entry(it, x, e);
+}
+
+bool sg_json_iter_is_compact(const struct sg_json_iter *it)
+{
+    return it->_ent != NO_ENT && !(it->_idx->_ents[it->_ent].end & END_WS);
+}
+
+/* The member walk over the bytes (no recorded members). Apart, so the
+ * recorded walk's path saves no registers. */
+static __attribute__((noinline)) bool
+object_next_scan(struct sg_json_iter *it, struct sg_json_span *key, struct sg_json_span *value)
 {
     const char *end = it->_end;
     const char *p = skip_ws(it->_pos, end);
@@ -193,6 +245,26 @@ bool sg_json_object_next(struct sg_json_iter *it, struct sg_json_span *key,
     p = iter_skip_value(it, p, end);
     value->len = (size_t)(p - value->ptr);
     it->_pos = p;
+    return true;
+}
+
+bool sg_json_object_next(struct sg_json_iter *it, struct sg_json_span *key,
+                         struct sg_json_span *value)
+{
+    if (!it->_members)
+        return object_next_scan(it, key, value);
+    if (it->_mem == NO_MEMBER) {
+        it->_pos = it->_end;
+        return false;
+    }
+    const struct sg_json_index_member *m = &it->_idx->_mem[it->_mem];
+    const char *base = it->_idx->_base;
+    key->ptr = base + m->key_off;
+    key->len = m->key_len & ~KEY_ESCAPED;
+    value->ptr = base + m->val_off;
+    value->len = m->val_len;
+    it->_last = m->val_ent;
+    it->_mem = m->next;
     return true;
 }
 
@@ -221,10 +293,13 @@ bool sg_json_string_equals(struct sg_json_span tok, const char *lit)
         return false;
     const char *s = tok.ptr + 1;
     size_t raw = tok.len - 2;
-    if (raw < n) /* decoding never lengthens a string */
-        return false;
+    /* Every escape is longer than the byte(s) it stands for, so a token of
+     * n raw bytes equals lit only byte for byte, and a shorter one never
+     * (the usual case, a key of another name, costs no memchr). */
+    if (raw <= n)
+        return raw == n && memcmp(s, lit, n) == 0 && !memchr(s, '\\', raw);
     if (!memchr(s, '\\', raw))
-        return raw == n && memcmp(s, lit, n) == 0;
+        return false;
     struct dcursor c;
     dcursor_init(&c, tok.ptr, tok.len);
     for (size_t i = 0; i < n; i++)

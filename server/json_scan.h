@@ -101,16 +101,20 @@ int sg_json_validate(const char *buf, size_t len, const struct sg_json_opts *opt
 
 /*
  * Structural index: for each object and array of a validated document, where
- * it ends and whether it holds insignificant whitespace. Filled by
- * sg_json_validate with opts->index (the validator knows both for free); the indexed
+ * it ends and whether it holds insignificant whitespace, and for each object
+ * the spans of its members (key token, value). Filled by sg_json_validate
+ * with opts->index (the validator knows all of it for free); the indexed
  * iterators then jump over a nested container in O(1) instead of scanning it
- * again, and a container without whitespace compacts to a plain copy.
+ * again, read an object's members from the index instead of its bytes, and
+ * a container without whitespace compacts to a plain copy.
  *
  * The index is an optimisation only: every function gives exactly the result
  * it gives without one. Containers past the index's bound, an index whose
  * allocation failed, or a span outside the indexed document are scanned as
- * usual. Memory: 12 bytes per recorded container, at most `max_containers`
- * (<= SG_JSON_INDEX_MAX) of them, grown as the validator meets them.
+ * usual. Memory: 16 bytes per recorded container, at most `max_containers`
+ * (<= SG_JSON_INDEX_MAX) of them, and 24 bytes per member of a recorded
+ * object, at most 4 x max_containers of them; both grown as the validator
+ * meets them.
  *
  * Callers embed the struct; every field is private. It borrows the validated
  * buffer: the index is valid while that buffer is unchanged. Not thread-safe
@@ -119,12 +123,15 @@ int sg_json_validate(const char *buf, size_t len, const struct sg_json_opts *opt
 #define SG_JSON_INDEX_MAX 65536u
 
 struct sg_json_index_ent;
+struct sg_json_index_member;
 
 struct sg_json_index {
     const char *_base; /* the indexed document (borrowed) */
     size_t _len;
     struct sg_json_index_ent *_ents; /* owned; sorted by start offset (pre-order) */
     unsigned _n, _cap, _max;
+    struct sg_json_index_member *_mem; /* owned; the members of recorded objects */
+    unsigned _mn, _mcap, _mmax;
     bool _ready; /* the last validation succeeded */
 };
 
@@ -140,6 +147,14 @@ void sg_json_index_free(struct sg_json_index *idx);
  * knows: a container the index recorded without any. False when unknown. */
 bool sg_json_is_compact(const struct sg_json_index *idx, struct sg_json_span v);
 
+/* The end (one past the closing quote) of the string token at p, when it
+ * holds only ASCII without a control byte or a backslash; NULL when it holds
+ * anything else (an escape, a control byte, UTF-8) or is unterminated, or
+ * when p is not a quote. Reads only [p, end). For fixed-shape documents
+ * whose usual strings are plain (a Kinesis answer): a NULL sends the caller
+ * to sg_json_validate. */
+const char *sg_json_plain_string_end(const char *p, const char *end);
+
 /* Type of an already validated value span (looks at its first byte). */
 enum sg_json_type sg_json_type_of(struct sg_json_span v);
 
@@ -150,6 +165,10 @@ struct sg_json_iter {
     const char *_end;
     const struct sg_json_index *_idx; /* borrowed; NULL: scan every value */
     unsigned _next;                   /* entry of the next nested container */
+    unsigned _ent;                    /* the container's own entry, or NO_ENT */
+    unsigned _last;                   /* entry of the value returned last, or NO_ENT */
+    unsigned _mem;                    /* member walk from the index: the next member */
+    bool _members;                    /* the object's members are read from the index */
 };
 void sg_json_iter_init(struct sg_json_iter *it, struct sg_json_span container);
 
@@ -158,6 +177,14 @@ void sg_json_iter_init(struct sg_json_iter *it, struct sg_json_span container);
  * containers are jumped over. [in] idx: borrowed for the iteration. */
 void sg_json_iter_init_indexed(struct sg_json_iter *it, struct sg_json_span container,
                                const struct sg_json_index *idx);
+
+/* As sg_json_iter_init_indexed over `v`, the value `parent` returned last:
+ * the parent's index entry of it spares the search. [in] parent: borrowed. */
+void sg_json_iter_init_child(struct sg_json_iter *it, const struct sg_json_iter *parent,
+                             struct sg_json_span v);
+
+/* sg_json_is_compact of the iterated container, without a search. */
+bool sg_json_iter_is_compact(const struct sg_json_iter *it);
 
 /* Next object member: [out] key = the raw string token including quotes,
  * [out] value = the value span. Returns true, or false at the end. */

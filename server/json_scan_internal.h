@@ -20,11 +20,25 @@
 #define END_WS 0x80000000u        /* ... and this bit: whitespace inside */
 #define INDEX_MAX_DOC 0x7fffffffu /* longer documents are not indexed (31-bit ends) */
 
+#define NO_MEMBER UINT32_MAX    /* sg_json_index_ent.first, sg_json_index_member.next */
+#define KEY_ESCAPED 0x80000000u /* sg_json_index_member.key_len: the key holds a '\\' */
+
 /* One container of an indexed document (offsets from the document's start). */
 struct sg_json_index_ent {
     uint32_t start; /* of the '{' or '[' */
     uint32_t end;   /* one past the closing bracket | END_WS; while open: whitespace count */
     uint32_t next;  /* first entry after this container's subtree */
+    uint32_t first; /* an object whose every member was recorded: its first member; else
+                       NO_MEMBER (arrays, empty objects, objects past the members' bound) */
+};
+
+/* One member of a recorded object: its key token and value spans, as the
+ * member walk (sg_json_object_next) would find them. */
+struct sg_json_index_member {
+    uint32_t key_off, key_len; /* the raw key token, quotes included | KEY_ESCAPED */
+    uint32_t val_off, val_len; /* the value without whitespace around it */
+    uint32_t val_ent;          /* the value's container entry, or NO_ENT */
+    uint32_t next;             /* the object's next member, or NO_MEMBER */
 };
 
 static inline bool is_ws(char c)
@@ -39,6 +53,9 @@ static inline bool is_digit(char c)
 
 static inline const char *skip_ws(const char *p, const char *end)
 {
+    /* Most calls meet a token at once: one comparison says so. */
+    if (p < end && (unsigned char)*p > ' ')
+        return p;
     while (p < end && is_ws(*p))
         p++;
     return p;

@@ -7,11 +7,18 @@
  *   (expect a value / expect a key / after a value) instead of recursion, so
  *   nesting costs one slot in a fixed array, never a C stack frame, and a
  *   hostile `[[[[...` cannot overflow the thread's stack. All state lives in
- *   one struct on the caller's stack (about 17 KB); nothing is allocated.
+ *   one struct on the caller's stack (about 14 KB); only the optional index and a
+ *   document with more than SG_JSON_INLINE_KEYS keys open at once allocate.
  *
  *   Duplicate keys: every key of the currently open objects is pushed on a
- *   key stack (offset, length, hash of the *decoded* key, so "a" and "\u0061"
- *   collide as they must) and indexed by a linear-probing hash table. An
+ *   key stack. An object under SMALL_OBJECT_KEYS keys (an event has about
+ *   ten) compares each new key with its earlier ones: length and first eight
+ *   bytes, then the rest, decoded when either holds an escape, so "a" and
+ *   "\u0061" are the same key. That is cheaper than hashing every byte of
+ *   every key (issue 21), and bounded: at most SMALL_OBJECT_KEYS comparisons
+ *   per key. When an object reaches that count its keys move into a
+ *   linear-probing hash table (hash of the *decoded* key) and every later key
+ *   of it is looked up there. An
  *   object's keys are popped when it closes, newest first; removing the most
  *   recently inserted entry of a linear-probing table restores it exactly
  *   (no later entry can have probed past that slot), so no tombstones are
@@ -45,6 +52,16 @@
  *   body can be crafted so its container offsets collide. The cursor cannot
  *   be attacked: each lookup is one comparison.
  *
+ *   Member spans: for each object with an entry, the validator also records
+ *   each member (key token, escaped or not; value span; the value's entry
+ *   when it is a container), linked in order from the entry's `first`; the
+ *   indexed iterators read an object's members from there instead of
+ *   scanning its bytes. The value's span is known where the state machine
+ *   starts the value (after the whitespace) and where it is back after it
+ *   (ST_AFTER, before the whitespace), exactly as the scanning walk finds
+ *   it. An object with a member the bound or an allocation left out gets
+ *   no list (`first` is NO_MEMBER): it is scanned.
+ *
  *   Fallback, never a wrong answer: every jump is checked (the cursor entry
  *   must start exactly at the value and end inside the iterated container);
  *   otherwise the value is scanned as without an index. The entries grow by
@@ -73,10 +90,18 @@
 #define INLINE_TABLE_SIZE (2u * SG_JSON_INLINE_KEYS) /* power of two: load <= 1/2 */
 #define ARRAY_MARK UINT32_MAX /* open[] entry of an array (objects hold a key index) */
 
+/* Objects up to this many keys are checked for duplicates by comparing
+ * each key with the object's earlier ones (no hash); at this count the
+ * object's keys move into the hash table. */
+#define SMALL_OBJECT_KEYS 16u
+
 struct key_ent {
-    uint32_t off; /* of the raw key token, from the start of the document */
-    uint32_t len; /* raw token length, quotes included */
-    uint32_t hash;
+    uint32_t off;  /* of the raw key token, from the start of the document */
+    uint32_t len;  /* raw token length, quotes included */
+    uint32_t hash; /* only for a key in the table */
+    bool escaped;  /* the token holds a '\\' */
+    bool hashed;   /* in the table (its object has SMALL_OBJECT_KEYS keys or more) */
+    uint64_t head; /* the first 8 raw bytes inside the quotes, zero-padded */
 };
 
 enum scan_state { ST_VALUE, ST_KEY, ST_AFTER, ST_DONE };
@@ -97,8 +122,18 @@ struct scanner {
     struct sg_json_index *idx;              /* NULL: no index wanted */
     size_t nws;                             /* whitespace bytes skipped so far (for the index) */
     uint32_t open[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: first key index or ARRAY_MARK */
+    bool open_hashed[SG_JSON_MAX_DEPTH_LIMIT]; /* per open object: its keys are in the table */
+    /* Per open small object: one bit per key, from its length and head, so
+     * a key whose bit is unset cannot repeat an earlier key without escapes;
+     * and whether any key had an escape (then every key is compared). */
+    uint64_t open_tags[SG_JSON_MAX_DEPTH_LIMIT];
+    bool open_escaped[SG_JSON_MAX_DEPTH_LIMIT];
     unsigned open_ent[SG_JSON_MAX_DEPTH_LIMIT]; /* per open container: index entry or NO_ENT */
-    struct key_ent *keys;                       /* keys_inline, or the heap once more are open */
+    /* Per open object whose members are recorded: its latest member; NO_MEMBER
+     * for arrays, objects not recorded and objects without a member yet. */
+    uint32_t last_mem[SG_JSON_MAX_DEPTH_LIMIT];
+    bool mem_lost[SG_JSON_MAX_DEPTH_LIMIT]; /* a member could not be recorded */
+    struct key_ent *keys;                   /* keys_inline, or the heap once more are open */
     uint32_t *table; /* key index + 1; 0 = empty slot; table_inline or the heap */
     struct key_ent keys_inline[SG_JSON_INLINE_KEYS];
     uint32_t table_inline[INLINE_TABLE_SIZE];
@@ -244,11 +279,11 @@ static const bool plain_string_byte[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-/* Scans the string token at s->p (a quote); [out] escaped: it holds a '\'. */
-static int scan_string(struct scanner *s, bool *escaped)
+/* scan_string from p, the first byte of the string at s->p that is not
+ * plain (an escape, UTF-8, a control byte, or the end of the input). */
+static __attribute__((noinline)) int scan_string_rest(struct scanner *s, const char *p,
+                                                      bool *escaped)
 {
-    const char *p = s->p + 1;
-    *escaped = false;
     for (;;) {
         /* Fast path: printable ASCII that needs no further look. */
         p = plain_lanes(p, s->end);
@@ -271,6 +306,20 @@ static int scan_string(struct scanner *s, bool *escaped)
             return -1;
         }
     }
+}
+
+/* Scans the string token at s->p (a quote); [out] escaped: it holds a '\\'.
+ * Inline for the usual string, plain ASCII to its quote (no call, no saved
+ * registers: ~15 strings an event); the rest out of line. */
+static inline __attribute__((always_inline)) int scan_string(struct scanner *s, bool *escaped)
+{
+    const char *p = plain_lanes(s->p + 1, s->end);
+    *escaped = false;
+    if (p < s->end && *p == '"') {
+        s->p = p + 1;
+        return 0;
+    }
+    return scan_string_rest(s, p, escaped);
 }
 
 /* ---- numbers and literals ---- */
@@ -350,8 +399,12 @@ static void index_open(struct scanner *s)
         e = x->_n++;
         x->_ents[e].start = (uint32_t)(s->p - s->buf);
         x->_ents[e].end = (uint32_t)s->nws; /* replaced when it closes */
+        x->_ents[e].first = NO_MEMBER;
     }
     s->open_ent[s->depth] = e;
+    s->last_mem[s->depth] = NO_MEMBER;
+    /* Arrays and objects without an entry record no members. */
+    s->mem_lost[s->depth] = e == NO_ENT || *s->p != '{';
 }
 
 /* Completes the entry of the container closing at s->p (depth lowered). */
@@ -364,6 +417,54 @@ static void index_close(struct scanner *s)
     uint32_t ws = ent->end != (uint32_t)s->nws ? END_WS : 0;
     ent->end = (uint32_t)(s->p + 1 - s->buf) | ws;
     ent->next = s->idx->_n;
+    if (s->mem_lost[s->depth]) /* a partial list is no list: the walk scans */
+        ent->first = NO_MEMBER;
+}
+
+/* Room for one more member. Returns 0, or -1 at the bound or on OOM (the
+ * bound then drops to what is held). */
+static int member_grow(struct sg_json_index *x)
+{
+    if (x->_mcap >= x->_mmax)
+        return -1;
+    /* First guess from the size: ~30 bytes per member in typical bodies. */
+    size_t cap = x->_mcap ? 2 * (size_t)x->_mcap : x->_len / 24 + 16;
+    if (cap > x->_mmax)
+        cap = x->_mmax;
+    struct sg_json_index_member *m = realloc(x->_mem, cap * sizeof *m);
+    if (!m) {
+        x->_mmax = x->_mcap;
+        return -1;
+    }
+    x->_mem = m;
+    x->_mcap = (unsigned)cap;
+    return 0;
+}
+
+/* Records the key token tok[0..len) as the innermost object's next member. */
+static void member_add(struct scanner *s, const char *tok, size_t len, bool escaped)
+{
+    struct sg_json_index *x = s->idx;
+    unsigned d = s->depth - 1;
+    if (s->mem_lost[d])
+        return;
+    if (x->_mn >= x->_mcap && member_grow(x) != 0) {
+        s->mem_lost[d] = true;
+        s->last_mem[d] = NO_MEMBER;
+        return;
+    }
+    uint32_t m = x->_mn++;
+    x->_mem[m] = (struct sg_json_index_member){(uint32_t)(tok - s->buf),
+                                               (uint32_t)len | (escaped ? KEY_ESCAPED : 0),
+                                               0,
+                                               0,
+                                               NO_ENT,
+                                               NO_MEMBER};
+    if (s->last_mem[d] == NO_MEMBER)
+        x->_ents[s->open_ent[d]].first = m;
+    else
+        x->_mem[s->last_mem[d]].next = m;
+    s->last_mem[d] = m;
 }
 
 /* fail() for a limit: the caller learns which one from err->kind. */
@@ -387,6 +488,9 @@ static int push(struct scanner *s, bool is_object)
                           s->max_depth);
     if (s->idx)
         index_open(s);
+    s->open_hashed[s->depth] = false;
+    s->open_tags[s->depth] = 0;
+    s->open_escaped[s->depth] = false;
     s->open[s->depth++] = is_object ? s->nkeys : ARRAY_MARK;
     s->p++;
     return 0;
@@ -404,9 +508,11 @@ static void table_remove(struct scanner *s, unsigned idx)
 static void pop(struct scanner *s)
 {
     uint32_t base = s->open[--s->depth];
-    if (base != ARRAY_MARK)
+    if (base != ARRAY_MARK && s->open_hashed[s->depth])
         while (s->nkeys > base)
             table_remove(s, --s->nkeys);
+    else if (base != ARRAY_MARK)
+        s->nkeys = base; /* a small object's keys were never in the table */
     if (s->idx)
         index_close(s);
     s->p++;
@@ -471,6 +577,8 @@ static int grow_keys(struct scanner *s)
     memcpy(keys, s->keys, s->nkeys * sizeof *keys);
     uint32_t mask = (uint32_t)(2 * cap - 1);
     for (unsigned i = 0; i < s->nkeys; i++) {
+        if (!keys[i].hashed)
+            continue;
         uint32_t slot = keys[i].hash & mask;
         while (table[slot])
             slot = (slot + 1u) & mask;
@@ -487,34 +595,101 @@ static int grow_keys(struct scanner *s)
     return 0;
 }
 
-/* Records the key token tok[0..len) of the innermost object; refuses a repeat. */
-static int add_key(struct scanner *s, const char *tok, size_t len, bool escaped)
+/* The first 8 raw bytes inside the quotes of a key token, zero-padded:
+ * equal keys without escapes have equal heads. */
+static inline uint64_t key_head(const struct scanner *s, const char *tok, size_t len)
 {
-    unsigned base = s->open[s->depth - 1];
-    if (s->nkeys - base >= s->max_members)
-        return fail_limit(s, tok, SG_JSON_ERR_MEMBERS, "an object with more than %u members",
-                          s->max_members);
-    if (!s->table_ready) { /* cleared lazily: scalar and array documents never pay */
-        memset(s->table_inline, 0, sizeof s->table_inline);
-        s->table_ready = true;
+    const char *c = tok + 1;
+    size_t n = len - 2;
+    uint64_t w = 0;
+#if SWAR_STRINGS
+    if (s->end - c >= 8) {
+        memcpy(&w, c, 8);
+        return n >= 8 ? w : w & ((1ull << (8 * n)) - 1);
     }
-    if (s->nkeys >= s->key_cap && grow_keys(s) != 0) {
-        fail(s, tok, "out of memory");
-        s->err->kind = SG_JSON_ERR_NO_MEMORY;
-        return -1;
-    }
-    uint32_t h = hash_key(tok, len, escaped);
+#else
+    (void)s;
+#endif
+    memcpy(&w, c, n < 8 ? n : 8);
+    return w;
+}
+
+/* True when key k and the token tok[0..len) decode to the same bytes. */
+static inline bool same_key(const struct scanner *s, const struct key_ent *k, const char *tok,
+                            size_t len, bool escaped, uint64_t head)
+{
+    if (k->escaped || escaped)
+        return tokens_equal(s->buf + k->off, k->len, tok, len);
+    return k->len == len && k->head == head &&
+           (len <= 10 || memcmp(s->buf + k->off + 9, tok + 9, len - 9) == 0);
+}
+
+/* Puts key i (of the innermost object) in the table; refuses a repeat
+ * among the table's keys of that object. */
+static int table_insert(struct scanner *s, unsigned i, unsigned base)
+{
+    struct key_ent *ke = &s->keys[i];
+    const char *tok = s->buf + ke->off;
+    uint32_t h = hash_key(tok, ke->len, ke->escaped);
     uint32_t slot = h & s->table_mask;
     for (; s->table[slot]; slot = (slot + 1u) & s->table_mask) {
         unsigned idx = s->table[slot] - 1u;
         const struct key_ent *k = &s->keys[idx];
         /* Entries below `base` belong to enclosing objects: same key is fine there. */
-        if (idx >= base && k->hash == h && tokens_equal(s->buf + k->off, k->len, tok, len))
-            return fail_duplicate(s, tok, len);
+        if (idx >= base && k->hash == h && tokens_equal(s->buf + k->off, k->len, tok, ke->len))
+            return fail_duplicate(s, tok, ke->len);
     }
-    s->keys[s->nkeys] = (struct key_ent){(uint32_t)(tok - s->buf), (uint32_t)len, h};
-    s->table[slot] = s->nkeys + 1u;
+    ke->hash = h;
+    ke->hashed = true;
+    s->table[slot] = i + 1u;
+    return 0;
+}
+
+/* Records the key token tok[0..len) of the innermost object; refuses a
+ * repeat. A small object compares the key with its earlier keys (most
+ * events have about ten: cheaper than hashing every byte); a larger one
+ * looks it up in the hash table, so a crafted object costs O(1) per key
+ * (see the top comment), and the comparisons of a small one are bounded
+ * by SMALL_OBJECT_KEYS per key. */
+static int add_key(struct scanner *s, const char *tok, size_t len, bool escaped)
+{
+    unsigned d = s->depth - 1, base = s->open[d];
+    if (s->nkeys - base >= s->max_members)
+        return fail_limit(s, tok, SG_JSON_ERR_MEMBERS, "an object with more than %u members",
+                          s->max_members);
+    if (s->nkeys >= s->key_cap && grow_keys(s) != 0) {
+        fail(s, tok, "out of memory");
+        s->err->kind = SG_JSON_ERR_NO_MEMORY;
+        return -1;
+    }
+    unsigned i = s->nkeys;
+    uint64_t head = key_head(s, tok, len);
+    if (!s->open_hashed[d]) {
+        /* Equal keys without escapes have equal lengths and heads, hence
+         * the same bit: an unset bit needs no comparison. */
+        uint64_t bit = 1ull << (((head ^ len) * 0x9E3779B97F4A7C15ull) >> 58);
+        if (escaped || s->open_escaped[d] || (s->open_tags[d] & bit))
+            for (unsigned j = base; j < i; j++)
+                if (same_key(s, &s->keys[j], tok, len, escaped, head))
+                    return fail_duplicate(s, tok, len);
+        s->open_tags[d] |= bit;
+        s->open_escaped[d] |= escaped;
+    }
+    s->keys[i] = (struct key_ent){(uint32_t)(tok - s->buf), (uint32_t)len, 0, escaped, false, head};
     s->nkeys++;
+    if (s->open_hashed[d])
+        return table_insert(s, i, base);
+    if (s->nkeys - base < SMALL_OBJECT_KEYS)
+        return 0;
+    /* The object grows past small: its keys (all distinct) into the table. */
+    if (!s->table_ready) { /* cleared lazily: most documents never need it */
+        memset(s->table_inline, 0, sizeof s->table_inline);
+        s->table_ready = true;
+    }
+    s->open_hashed[d] = true;
+    for (unsigned j = base; j < s->nkeys; j++)
+        if (table_insert(s, j, base) != 0)
+            return -1; /* not reached: the keys were compared */
     return 0;
 }
 
@@ -527,12 +702,16 @@ static int step_value(struct scanner *s, enum scan_state *st)
     scan_ws(s);
     if (s->p >= s->end)
         return fail_found(s, s->p, "expected a value");
+    if (s->idx && s->depth && s->last_mem[s->depth - 1] != NO_MEMBER)
+        s->idx->_mem[s->last_mem[s->depth - 1]].val_off = (uint32_t)(s->p - s->buf);
     switch (*s->p) {
     case '{':
     case '[':
         is_object = *s->p == '{';
         if (push(s, is_object) != 0)
             return -1;
+        if (s->idx && s->depth > 1 && s->last_mem[s->depth - 2] != NO_MEMBER)
+            s->idx->_mem[s->last_mem[s->depth - 2]].val_ent = s->open_ent[s->depth - 1];
         scan_ws(s);
         if (s->p < s->end && *s->p == (is_object ? '}' : ']')) {
             pop(s);
@@ -582,6 +761,8 @@ static int step_key(struct scanner *s, enum scan_state *st)
     const char *tok = s->p;
     if (scan_string(s, &escaped) != 0 || add_key(s, tok, (size_t)(s->p - tok), escaped) != 0)
         return -1;
+    if (s->idx)
+        member_add(s, tok, (size_t)(s->p - tok), escaped);
     scan_ws(s);
     if (s->p >= s->end || *s->p != ':')
         return fail_found(s, s->p, "expected ':' after object key");
@@ -601,6 +782,10 @@ static int step_after(struct scanner *s, enum scan_state *st)
         return 0;
     }
     bool in_object = s->open[s->depth - 1] != ARRAY_MARK;
+    if (s->idx && s->last_mem[s->depth - 1] != NO_MEMBER) { /* the member's value ends */
+        struct sg_json_index_member *m = &s->idx->_mem[s->last_mem[s->depth - 1]];
+        m->val_len = (uint32_t)(s->p - s->buf) - m->val_off;
+    }
     scan_ws(s);
     if (s->p < s->end && *s->p == ',') {
         s->p++;
@@ -665,6 +850,7 @@ int sg_json_validate(const char *buf, size_t len, const struct sg_json_opts *opt
         idx->_base = s.buf;
         idx->_len = (size_t)(s.end - s.buf);
         idx->_n = 0;
+        idx->_mn = 0;
         idx->_ready = false;
         if (idx->_max > 0 && idx->_len <= INDEX_MAX_DOC)
             s.idx = idx;
@@ -683,7 +869,7 @@ int sg_json_validate(const char *buf, size_t len, const struct sg_json_opts *opt
     }
     if (rc != 0) {
         if (idx)
-            idx->_n = 0;
+            idx->_n = idx->_mn = 0;
         return -1;
     }
     if (idx)

@@ -526,6 +526,13 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
             if (n)
                 start_call(p, s, list, n, now);
         }
+        /* With calls in flight the sender comes back by itself within a
+         * linger, so the HTTP threads' submits need not wake it: one wake-up
+         * per call (its answer) instead of one more per batch. */
+        bool busy = s->in_flight > 0 && !flush;
+        int64_t due = sg_batcher_watch(s->batcher, busy, s->in_flight == 0 && !flush, now);
+        if (due < next)
+            next = due;
     }
     return next;
 }

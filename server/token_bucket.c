@@ -73,14 +73,6 @@ static int64_t debt_ns(const struct sg_token_bucket *b, int64_t now_ns)
     return tat > now_ns ? tat - now_ns : 0;
 }
 
-unsigned sg_token_bucket_available(const struct sg_token_bucket *b, int64_t now_ns)
-{
-    int64_t debt = debt_ns(b, now_ns);
-    if (debt > span_ns(b)) /* only if now_ns went backwards */
-        return 0;
-    return (unsigned)((span_ns(b) - debt) / b->_interval_ns);
-}
-
 void sg_token_bucket_carry(struct sg_token_bucket *dst, const struct sg_token_bucket *src,
                            int64_t now_ns)
 {

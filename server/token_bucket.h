@@ -65,12 +65,6 @@ SG_MUST_CHECK int sg_token_bucket_init(struct sg_token_bucket *b, double rate_pe
 int64_t sg_token_bucket_take(struct sg_token_bucket *b, int64_t now_ns, unsigned n);
 
 /*
- * The whole tokens available at `now_ns` (0..burst), for tests, metrics and
- * logs. Thread-safe; a snapshot that may be stale at once.
- */
-unsigned sg_token_bucket_available(const struct sg_token_bucket *b, int64_t now_ns);
-
-/*
  * Carries the level of `src` into `dst` (e.g. across a configuration
  * reload): dst's tokens at `now_ns` become min(dst's burst, src's tokens),
  * counted in fractions of a token, so a reload neither refills a drained

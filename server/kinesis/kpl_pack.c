@@ -144,7 +144,7 @@ int sg_kpl_pack(struct sg_record **list, size_t n, const struct sg_shard_map *ma
     }
     size_t k = 0;
     for (struct sg_record *r = *list; r && k < n; r = r->next, k++) {
-        long shard = sg_hash_range_find(map->ranges, map->n, r->hash);
+        long shard = sg_shard_map_find(map, r->hash);
         /* A finished map covers every key; -1 cannot happen, but a record
          * with no shard still goes out, alone, where Kinesis puts it. */
         arrived[k] = (struct slot){shard < 0 ? UINT32_MAX : (uint32_t)shard, r};

@@ -117,12 +117,9 @@ int sg_shard_map_finish(struct sg_shard_map *m, char *err, size_t err_cap)
     return 0;
 }
 
-const struct sg_shard *sg_shard_map_find(const struct sg_shard_map *m, sg_hash_key k)
+long sg_shard_map_find(const struct sg_shard_map *m, sg_hash_key k)
 {
-    if (!m->ranges)
-        return NULL;
-    long i = sg_hash_range_find(m->ranges, m->n, k);
-    return i < 0 ? NULL : &m->shards[i];
+    return m->ranges ? sg_hash_range_find(m->ranges, m->n, k) : -1;
 }
 
 void sg_shard_map_free(struct sg_shard_map *m)

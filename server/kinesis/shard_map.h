@@ -51,8 +51,8 @@ SG_MUST_CHECK int sg_shard_map_add_page(struct sg_shard_map *m, const char *body
  * hash key without a shard. Returns 0, or -1 with a reason in err. */
 SG_MUST_CHECK int sg_shard_map_finish(struct sg_shard_map *m, char *err, size_t err_cap);
 
-/* The open shard that owns key k, or NULL. */
-const struct sg_shard *sg_shard_map_find(const struct sg_shard_map *m, sg_hash_key k);
+/* The index in m->shards of the open shard that owns key k, or -1. */
+long sg_shard_map_find(const struct sg_shard_map *m, sg_hash_key k);
 
 void sg_shard_map_free(struct sg_shard_map *m);
 

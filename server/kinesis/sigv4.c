@@ -46,7 +46,6 @@ struct sg_sigv4_key_cache {
     char scope[SCOPE_MAX];
     unsigned char secret_fp[SHA256_LEN]; /* SHA-256 of the secret: tells secrets apart */
     unsigned char key[SHA256_LEN];       /* kSigning for scope + secret */
-    size_t derivations;
 };
 
 /* One query parameter, already SigV4-encoded. */
@@ -584,8 +583,6 @@ static int signing_key(struct sg_sigv4_key_cache *cache, const char *secret, con
     }
     if (derive_signing_key(secret, date8, region, service, key) != 0)
         goto cleanup;
-    if (cache)
-        cache->derivations++;
     if (cacheable) {
         memcpy(cache->scope, scope, (size_t)n + 1);
         memcpy(cache->secret_fp, fp, sizeof fp);
@@ -627,11 +624,6 @@ void sg_sigv4_key_cache_free(struct sg_sigv4_key_cache *cache)
         return;
     OPENSSL_cleanse(cache, sizeof *cache);
     free(cache);
-}
-
-size_t sg_sigv4_key_cache_derivations(const struct sg_sigv4_key_cache *cache)
-{
-    return cache ? cache->derivations : 0;
 }
 
 void sg_sigv4_amz_date(time_t now, char out[SG_SIGV4_AMZ_DATE_LEN + 1])

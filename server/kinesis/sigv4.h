@@ -52,9 +52,6 @@ struct sg_sigv4_key_cache;
 struct sg_sigv4_key_cache *sg_sigv4_key_cache_new(void);
 /* Frees the cache, wiping the cached key. NULL-safe. */
 void sg_sigv4_key_cache_free(struct sg_sigv4_key_cache *cache);
-/* How many times a signing key was derived through `cache` (cache misses);
- * a hit derives nothing. For metrics and tests. 0 for NULL. */
-size_t sg_sigv4_key_cache_derivations(const struct sg_sigv4_key_cache *cache);
 
 /* Formats `now` as the X-Amz-Date value, e.g. "20150830T123600Z".
  * A time whose UTC year is outside 1000..9999 gives "00000000T000000Z". */

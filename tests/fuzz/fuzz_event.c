@@ -61,7 +61,7 @@ static void check_enrich(struct sg_json_span v)
     struct sg_json_span ov;
     char uuid[SG_EVENT_UUID_LEN + 1];
     sg_buf_init(&out, 0);
-    if (sg_event_enrich(v, &out, uuid, &err) == 0) {
+    if (sg_event_enrich(v, NULL, &out, uuid, &err) == 0) {
         require(sg_json_validate(out.data, out.len,
                                  &(struct sg_json_opts){{SG_JSON_MAX_DEPTH_DEFAULT, 0}, NULL}, &ov,
                                  &jerr) == 0);
@@ -70,9 +70,10 @@ static void check_enrich(struct sg_json_span v)
         struct sg_buf at, below;
         sg_buf_init(&at, out.len);
         sg_buf_init(&below, out.len - 1);
-        require(sg_event_enrich(v, &at, uuid, &err) == 0 && at.len == out.len &&
+        require(sg_event_enrich(v, NULL, &at, uuid, &err) == 0 && at.len == out.len &&
                 memcmp(at.data, out.data, out.len) == 0);
-        require(sg_event_enrich(v, &below, uuid, &err) == -1 && err.too_large && below.len == 0);
+        require(sg_event_enrich(v, NULL, &below, uuid, &err) == -1 && err.too_large &&
+                below.len == 0);
         sg_buf_free(&at);
         sg_buf_free(&below);
     } else {
@@ -132,9 +133,9 @@ static void check_same_enrich(struct sg_json_span v, const struct sg_json_index 
     char ua[SG_EVENT_UUID_LEN + 1], ub[SG_EVENT_UUID_LEN + 1];
     sg_buf_init(&a, 0);
     sg_buf_init(&b, 0);
-    int ra = sg_event_enrich(v, &a, ua, &ea);
+    int ra = sg_event_enrich(v, NULL, &a, ua, &ea);
     struct sg_event_opts opts = {.idx = idx};
-    int rb = sg_event_enrich_with(v, &opts, &b, ub, &eb);
+    int rb = sg_event_enrich(v, &opts, &b, ub, &eb);
     require(ra == rb && a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0));
     if (ra == 0)
         require(strcmp(ua, ub) == 0);

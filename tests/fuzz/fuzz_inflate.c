@@ -29,7 +29,7 @@ static void require(bool ok)
 }
 
 static enum sg_inflate_result decode(enum sg_coding c, size_t limit, const uint8_t *in, size_t n,
-                                     size_t piece, struct sg_buf *out, size_t *total)
+                                     size_t piece, struct sg_buf *out)
 {
     struct sg_inflate *z = sg_inflate_new(c, limit);
     require(z != NULL);
@@ -44,11 +44,7 @@ static enum sg_inflate_result decode(enum sg_coding c, size_t limit, const uint8
         require(sg_inflate_feed(z, in, n ? 1 : 0, out) == r || n == 0);
         require(sg_inflate_message(r, c)[0] != '\0');
     }
-    *total = sg_inflate_total_out(z);
-    require(*total <= limit + 1);
     require(out->len <= limit);
-    if (r == SG_INFLATE_OK)
-        require(out->len == *total);
     sg_inflate_free(z);
     return r;
 }
@@ -62,9 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *body = data + 3;
     size_t n = size - 3;
     struct sg_buf a, b;
-    size_t ta, tb;
-    enum sg_inflate_result ra = decode(c, limit, body, n, piece, &a, &ta);
-    enum sg_inflate_result rb = decode(c, limit, body, n, n ? n : 1, &b, &tb);
+    enum sg_inflate_result ra = decode(c, limit, body, n, piece, &a);
+    enum sg_inflate_result rb = decode(c, limit, body, n, n ? n : 1, &b);
     require(ra == rb);
     if (ra == SG_INFLATE_OK)
         require(a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0));

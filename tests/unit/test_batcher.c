@@ -1,8 +1,8 @@
 /*
  * test_batcher: server/batcher.h, single-threaded, with plain records and a
  * dummy ticket (no pipeline): batch cutting at the record and byte limits,
- * linger and next_due_ms, admission bounds, the wake flag, the retry heap's
- * time order, and flush.
+ * linger and next_due_ms, admission bounds, the wake flag and the sender's
+ * watch over it, the retry heap's time order, and flush.
  */
 #include "batcher.h"
 
@@ -406,6 +406,77 @@ static void test_wake(void)
     free(r);
 }
 
+/* sg_batcher_watch: while the sender watches (calls in flight), a submit
+ * into the empty queue does not wake it, and the sender is told to come
+ * back within a linger; unwatched, the first submit wakes again, and a
+ * record that slipped in after the last take is due at once (no_linger). */
+static void test_watch(void)
+{
+    struct sg_batcher_limits l = limits(100, 3, 1000, 1000, 100000);
+    struct sg_batcher *b = sg_batcher_new(&l);
+    struct sg_record *r = make_records(8, 10, 0);
+    for (int i = 0; i < 8; i++)
+        r[i].next = NULL;
+    static const struct {
+        bool watch, no_linger;
+        int64_t now;
+        size_t submit; /* records submitted after the watch, one at a time */
+        int64_t submit_at;
+        bool want_wake[3];   /* wake of each submit */
+        int64_t want_due;    /* returned by the watch (before the submits) */
+        int64_t want_next;   /* sg_batcher_take's next due after the submits */
+        size_t take_at_next; /* records taken at want_next (then flushed) */
+    } rows[] = {
+        /* watched, empty: back within a linger; the first submit does not
+         * wake, the one that fills a batch (3) still does */
+        {true, false, 1000, 3, 1010, {false, false, true}, 1100, 1010, 3},
+        /* unwatched: the first submit wakes as before */
+        {false, true, 2000, 2, 2010, {true, false}, INT64_MAX, 2110, 2},
+        /* watched: a record submitted meanwhile is due at its own linger */
+        {true, false, 3000, 1, 3005, {false}, 3100, 3105, 1},
+    };
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int64_t due = sg_batcher_watch(b, rows[i].watch, rows[i].no_linger, rows[i].now);
+        CHECK(due == rows[i].want_due, "row %zu: watch returns %lld want %lld", i, (long long)due,
+              (long long)rows[i].want_due);
+        for (size_t j = 0; j < rows[i].submit; j++, k++) {
+            bool wake = !rows[i].want_wake[j];
+            CHECK(sg_batcher_submit(b, &r[k], 1, 10, rows[i].submit_at, &wake) == 0,
+                  "row %zu submit %zu", i, j);
+            CHECK(wake == rows[i].want_wake[j], "row %zu submit %zu: wake %d want %d", i, j, wake,
+                  rows[i].want_wake[j]);
+        }
+        struct sg_record *out;
+        size_t bytes;
+        int64_t next;
+        sg_batcher_take(b, rows[i].submit_at, false, &out, &bytes, &next);
+        if (rows[i].take_at_next < 3)
+            CHECK(next == rows[i].want_next, "row %zu: next due %lld want %lld", i, (long long)next,
+                  (long long)rows[i].want_next);
+        if (rows[i].take_at_next == 3)
+            CHECK(list_len(out) == 3, "row %zu: a full batch at once", i);
+        else
+            take_check(b, rows[i].want_next, false, rows[i].take_at_next, -1, "row's batch");
+    }
+
+    /* A record submitted while watched, then the watch ends (the call came
+     * back) before any take: due at once with no_linger. */
+    CHECK(sg_batcher_watch(b, true, false, 4000) == 4100, "watched again");
+    bool wake = true;
+    CHECK(sg_batcher_submit(b, &r[k], 1, 10, 4001, &wake) == 0 && !wake, "watched: no wake");
+    CHECK(sg_batcher_watch(b, false, true, 4002) == 0, "unwatched with a record: due now");
+    take_check(b, 4002, false, 0, -1, "with the linger it waits");
+    CHECK(sg_batcher_watch(b, false, false, 4002) == 4101, "its linger otherwise");
+    /* Watched with a record already queued: its due when sooner than a
+     * linger from now. */
+    CHECK(sg_batcher_watch(b, true, false, 4090) == 4101, "watched: the record's own due");
+    take_check(b, 0, true, 1, (long)k, "flush");
+    sg_batcher_release(b, k + 1, (k + 1) * 10);
+    sg_batcher_free(b);
+    free(r);
+}
+
 static void test_retry_heap(void)
 {
     struct sg_batcher_limits l = limits(10, 500, 5 * MIB, 1000, 100 * MIB);
@@ -534,6 +605,7 @@ int main(void)
     test_linger();
     test_admission();
     test_wake();
+    test_watch();
     test_retry_heap();
     test_flush();
     return sg_check_result("test_batcher");

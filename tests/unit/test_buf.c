@@ -2,7 +2,7 @@
  * test_buf: the bounded byte buffer (server/buf.h): limit enforcement (an
  * append past the limit fails and leaves the buffer unchanged), NUL
  * termination, printf, JSON string escaping, base64 against the RFC 4648
- * vectors, reset and take.
+ * vectors, reset.
  */
 #include "buf.h"
 
@@ -18,8 +18,6 @@ static void test_empty(void)
     struct sg_buf b;
     sg_buf_init(&b, 16);
     CHECK(b.data == NULL && b.len == 0, "fresh buffer is empty");
-    size_t len = 99;
-    CHECK(sg_buf_take(&b, &len) == NULL && len == 0, "take of an empty buffer is NULL");
     sg_buf_free(&b);
     sg_buf_free(NULL); /* NULL-safe */
     CHECK(b.data == NULL && b.len == 0, "free leaves it empty");
@@ -179,25 +177,6 @@ static void test_base64(void)
     sg_buf_free(&b);
 }
 
-static void test_take(void)
-{
-    struct sg_buf b;
-    sg_buf_init(&b, 32);
-    CHECK(sg_buf_append_str(&b, "hello") == 0, "append");
-    size_t len = 0;
-    char *p = sg_buf_take(&b, &len);
-    CHECK(p != NULL && len == 5 && strcmp(p, "hello") == 0, "take [%s] %zu", p ? p : "", len);
-    CHECK(b.data == NULL && b.len == 0, "buffer left empty");
-    free(p);
-    CHECK(sg_buf_append_str(&b, "again") == 0 && strcmp(b.data, "again") == 0,
-          "usable after take, same limit");
-    CHECK(sg_buf_append(&b, "x", 28) == SG_BUF_TOO_LARGE, "limit kept after take");
-    p = sg_buf_take(&b, NULL);
-    CHECK(p != NULL && strcmp(p, "again") == 0, "take with NULL len");
-    free(p);
-    sg_buf_free(&b);
-}
-
 /* Over the limit and out of memory are told apart (413 vs 503 upstream). */
 static void test_no_memory(void)
 {
@@ -220,7 +199,6 @@ int main(void)
     test_printf();
     test_json_string();
     test_base64();
-    test_take();
     test_no_memory();
     return sg_check_result("test_buf");
 }

@@ -16,8 +16,10 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "catalog_internal.h" /* the compiled type's property count */
 #include "check.h"
 #include "config.h"
+#include "config_text.h"
 #include "event.h"
 #include "ingest_parse.h"
 #include "policy.h"
@@ -52,14 +54,14 @@ static int run_event(const char *event, const struct sg_event_rules *rules, long
     int rc = -2;
     if (sg_json_validate(event, strlen(event), &(struct sg_json_opts){{64, 0}, &idx}, &data,
                          &jerr) == 0) {
-        struct sg_event_opts o = {&idx, NULL, rules, now};
-        rc = sg_event_enrich_with(data, &o, &out, uuid, err);
+        struct sg_event_opts o = {&idx, NULL, rules, now, NULL};
+        rc = sg_event_enrich(data, &o, &out, uuid, err);
         /* the same verdict without the index */
         struct sg_event_error e2;
         struct sg_buf out2;
         sg_buf_init(&out2, 1 << 20);
-        struct sg_event_opts o2 = {NULL, NULL, rules, now};
-        int rc2 = sg_event_enrich_with(data, &o2, &out2, uuid, &e2);
+        struct sg_event_opts o2 = {NULL, NULL, rules, now, NULL};
+        int rc2 = sg_event_enrich(data, &o2, &out2, uuid, &e2);
         CHECK(rc == rc2 && strcmp(err->rule, e2.rule) == 0 && strcmp(err->path, e2.path) == 0 &&
                   out.len == out2.len,
               "%s: with and without the index", event);
@@ -411,8 +413,7 @@ static void test_directory(void)
     CHECK(c && sg_catalog_count(c) == 2, "basic: %s", c ? "" : err);
     if (c) {
         const struct sg_catalog_type *t = sg_catalog_find(c, "shop:order:placed", 17);
-        CHECK(t && sg_catalog_type_closed(t) && sg_catalog_type_nprops(t) == 5 &&
-                  sg_catalog_type_nrequired(t) == 2,
+        CHECK(t && sg_catalog_type_closed(t) && t->nprops == 5 && sg_catalog_type_nrequired(t) == 2,
               "shop:order:placed compiled");
         CHECK(sg_catalog_find(c, "shop:order", 10) == NULL, "a prefix is no type");
         CHECK(sg_catalog_find(c, "shop.order.placed", 17) == NULL, "the file name is no type");
@@ -738,7 +739,7 @@ static void test_config(void)
         char text[1024];
         snprintf(text, sizeof text, "{\"kinesis\":{\"region\":\"us-east-1\"},\"streams\":[%s]}",
                  rows[i].streams);
-        int rc = sg_config_load_text(text, no_env, NULL, cfg, err, sizeof err);
+        int rc = config_load_text(text, no_env, NULL, cfg, err, sizeof err);
         if (rows[i].msg)
             CHECK(rc == -1 && strstr(err, rows[i].msg), "%s: [%s]", rows[i].streams, err);
         else
@@ -790,10 +791,10 @@ static void test_reload_carry(void)
              "{\"name\":\"one\",\"catalog\":\"%s/tests/data/catalog/basic\"},"
              "{\"name\":\"two\",\"catalog\":\"%s/tests/data/catalog/basic\"}]}",
              source_dir, source_dir);
-    CHECK(sg_config_load_text(text, no_env, NULL, a, err, sizeof err) == 0, "a: %s", err);
-    CHECK(sg_config_load_text("{\"kinesis\":{\"region\":\"us-east-1\"},\"streams\":["
-                              "{\"name\":\"one\"}]}",
-                              no_env, NULL, b, err, sizeof err) == 0,
+    CHECK(config_load_text(text, no_env, NULL, a, err, sizeof err) == 0, "a: %s", err);
+    CHECK(config_load_text("{\"kinesis\":{\"region\":\"us-east-1\"},\"streams\":["
+                           "{\"name\":\"one\"}]}",
+                           no_env, NULL, b, err, sizeof err) == 0,
           "b: %s", err);
     struct sg_policy *pa = sg_policy_new(a, NULL, err, sizeof err);
     struct sg_policy *pb = sg_policy_new(b, NULL, err, sizeof err);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "config_text.h"
 
 #define MIB (1024ULL * 1024ULL)
 
@@ -48,7 +49,7 @@ static struct env_var region_env[] = {{"AWS_REGION", "eu-west-1"}, {NULL, NULL}}
 static int load(const char *text, struct env_var *env, struct sg_config *cfg, char *err, size_t cap)
 {
     err[0] = '\0';
-    return sg_config_load_text(text, env_table, env, cfg, err, cap);
+    return config_load_text(text, env_table, env, cfg, err, cap);
 }
 
 /* Expects text to be refused with an error containing `want`. */
@@ -335,7 +336,7 @@ static void test_unknown_keys(void)
 static void test_json_errors(void)
 {
     expect_error("{", NULL, "invalid JSON at line 1");
-    expect_error("", NULL, "invalid JSON");
+    expect_error("", NULL, "is empty");
     expect_error("{\"threads\":2,}", NULL, "invalid JSON at line 1 column");
     expect_error("{\n\"threads\": 2\n\"x\":1}", NULL, "invalid JSON at line 3");
     expect_error("{\"threads\":2,\"threads\":3," ONE_STREAM "}", NULL, "invalid JSON");

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -80,7 +81,7 @@ static void same_indexed(const char *name, const char *input, size_t len, size_t
         goto done;
     }
     struct sg_event_opts opts = {.idx = &idx};
-    int rc = sg_event_enrich_with(data, &opts, &out, uuid, &err);
+    int rc = sg_event_enrich(data, &opts, &out, uuid, &err);
     CHECK(rc == want_rc && out.len == want_out->len &&
               memcmp(out.data, want_out->data, out.len) == 0,
           "%s (index bound %zu): rc %d, got [%s] want [%s]", name, bound, rc, out.data,
@@ -111,7 +112,7 @@ static int enrich_case(const char *name, const char *input, size_t len, struct s
     sg_buf_init(out, 1 << 20);
     if (sg_buf_append_str(out, "prefix|") != 0)
         return -2;
-    int rc = sg_event_enrich(data, out, uuid, err);
+    int rc = sg_event_enrich(data, NULL, out, uuid, err);
     static const size_t bounds[] = {SG_JSON_INDEX_MAX, 1, 2, 0};
     for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
         same_indexed(name, input, len, 1 << 20, bounds[i], rc, out, uuid, err);
@@ -231,6 +232,25 @@ static void test_format_datetime(void)
         sg_event_format_datetime(rows[i].secs, rows[i].millis, out);
         CHECK_STREQ(out, rows[i].want, "format_datetime");
     }
+    /* Random instants up to 9999 against the C library's calendar. */
+    srand(7);
+    int same = 0, total = 0;
+    for (int i = 0; i < 20000; i++) {
+        long long secs = ((long long)rand() << 16 ^ rand()) % 253402300800LL;
+        time_t t = (time_t)secs;
+        struct tm tm;
+        char want[32], out[25];
+        if (!gmtime_r(&t, &tm))
+            continue;
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        sg_event_format_datetime(secs, -1, out);
+        total++;
+        if (strcmp(out, want) == 0)
+            same++;
+        else if (total - same == 1)
+            CHECK_STREQ(out, want, "format_datetime, random"); /* the first only */
+    }
+    CHECK(total > 19000 && same == total, "random instants: %d of %d", same, total);
 }
 
 static const char EVENT[] = "{\"event_uuid\":\"123e4567-e89b-12d3-a456-426614174000\","
@@ -244,7 +264,7 @@ static void test_out_limit(void)
     struct sg_buf out;
     sg_buf_init(&out, 64);
     CHECK(sg_buf_append_str(&out, "keep") == 0, "prefix");
-    CHECK(sg_event_enrich(data, &out, uuid, &err) == -1, "past the limit");
+    CHECK(sg_event_enrich(data, NULL, &out, uuid, &err) == -1, "past the limit");
     CHECK_STREQ(err.field, "", "limit field");
     CHECK(strstr(err.message, "too large") != NULL, "limit message: %s", err.message);
     CHECK(out.len == 4 && strcmp(out.data, "keep") == 0, "out unchanged");
@@ -253,18 +273,20 @@ static void test_out_limit(void)
     /* Room for the members but not for the derived ones: still all or nothing. */
     sg_buf_init(&out, 4 + sizeof EVENT + 20);
     CHECK(sg_buf_append_str(&out, "keep") == 0, "prefix");
-    CHECK(sg_event_enrich(data, &out, uuid, &err) == -1 && out.len == 4, "derived part too big");
+    CHECK(sg_event_enrich(data, NULL, &out, uuid, &err) == -1 && out.len == 4,
+          "derived part too big");
     sg_buf_free(&out);
 
     sg_buf_init(&out, 0);
-    CHECK(sg_event_enrich(data, &out, uuid, &err) == 0, "no limit: %s", err.message);
+    CHECK(sg_event_enrich(data, NULL, &out, uuid, &err) == 0, "no limit: %s", err.message);
     CHECK_STREQ(uuid, "123e4567-e89b-12d3-a456-426614174000", "uuid out");
     sg_buf_free(&out);
 
     /* The indexed path (one copy of the event's bytes) fails and succeeds
      * exactly where the member walk does, at every limit around the size. */
     sg_buf_init(&out, 0);
-    if (sg_buf_append_str(&out, "prefix|") != 0 || sg_event_enrich(data, &out, uuid, &err) != 0)
+    if (sg_buf_append_str(&out, "prefix|") != 0 ||
+        sg_event_enrich(data, NULL, &out, uuid, &err) != 0)
         CHECK(0, "reference output");
     size_t full = out.len;
     sg_buf_free(&out);
@@ -273,8 +295,9 @@ static void test_out_limit(void)
     for (size_t limit = sizeof EVENT - 8; limit <= 7 + sizeof EVENT + 130; limit++) {
         struct sg_buf want;
         sg_buf_init(&want, limit);
-        rc = sg_buf_append_str(&want, "prefix|") == 0 ? sg_event_enrich(data, &want, uuid, &err)
-                                                      : -2;
+        rc = sg_buf_append_str(&want, "prefix|") == 0
+                 ? sg_event_enrich(data, NULL, &want, uuid, &err)
+                 : -2;
         CHECK(rc == 0 || rc == -1, "limit %zu: rc %d", limit, rc);
         same_indexed("limit", EVENT, sizeof EVENT - 1, limit, SG_JSON_INDEX_MAX, rc, &want, uuid,
                      &err);
@@ -320,7 +343,7 @@ static void test_config_fields(void)
     char uuid[SG_EVENT_UUID_LEN + 1], names[3][32];
     struct sg_buf out;
     sg_buf_init(&out, 0);
-    CHECK(sg_event_enrich(data, &out, uuid, &err) == 0, "enrich: %s", err.message);
+    CHECK(sg_event_enrich(data, NULL, &out, uuid, &err) == 0, "enrich: %s", err.message);
     struct sg_json_span obj = {out.data, out.len};
     size_t total = last_keys(obj, names, 3);
     CHECK(total == 4 + 3, "members: %zu", total);
@@ -342,7 +365,7 @@ static void test_config_fields(void)
         char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
         struct sg_json_span d = {text, strlen(text)};
         sg_buf_init(&out, 0);
-        CHECK(sg_event_enrich(d, &out, uuid, &err) == -1, "without %s", name);
+        CHECK(sg_event_enrich(d, NULL, &out, uuid, &err) == -1, "without %s", name);
         CHECK(name && strcmp(err.field, name) == 0 && strstr(err.message, "missing required field"),
               "without %s: [%s] %s", name, err.field, err.message);
         sg_buf_free(&out);

@@ -8,6 +8,7 @@
 #include "json_scan.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -719,6 +720,198 @@ static void test_index_growth(void)
     free(doc);
 }
 
+/* The walk of v through idx, each nested level started from its parent's
+ * iterator (sg_json_iter_init_child), against the plain walk. */
+static bool same_child_walk(struct sg_json_span v, const struct sg_json_iter *parent,
+                            const struct sg_json_index *idx, unsigned depth)
+{
+    enum sg_json_type t = sg_json_type_of(v);
+    if (t != SG_JSON_OBJECT && t != SG_JSON_ARRAY)
+        return true;
+    struct sg_json_iter pi, ii;
+    struct sg_json_span pk = {NULL, 0}, pv, ik = {NULL, 0}, iv;
+    sg_json_iter_init(&pi, v);
+    if (parent)
+        sg_json_iter_init_child(&ii, parent, v);
+    else
+        sg_json_iter_init_indexed(&ii, v, idx);
+    if (sg_json_iter_is_compact(&ii) && !sg_json_is_compact(idx, v))
+        return false;
+    for (;;) {
+        bool pr =
+            t == SG_JSON_OBJECT ? sg_json_object_next(&pi, &pk, &pv) : sg_json_array_next(&pi, &pv);
+        bool ir =
+            t == SG_JSON_OBJECT ? sg_json_object_next(&ii, &ik, &iv) : sg_json_array_next(&ii, &iv);
+        if (pr != ir)
+            return false;
+        if (!pr)
+            return true;
+        if (!same_span(pv, iv) || (t == SG_JSON_OBJECT && !same_span(pk, ik)))
+            return false;
+        if (depth < 64 && !same_child_walk(iv, &ii, idx, depth + 1))
+            return false;
+    }
+}
+
+/* The member spans the validator records: each object's members as the
+ * plain walk finds them (keys with escapes, whitespace around every token,
+ * nested containers), read from the index when every member was recorded;
+ * a members' bound below the count leaves the object to the scan, with the
+ * same result. */
+static void test_index_members(void)
+{
+    static const struct {
+        const char *doc;
+        const char *member;  /* a member of the root, by name */
+        const char *key_tok; /* its raw key token */
+        const char *value;   /* its raw value */
+        unsigned n;          /* members of the root */
+    } cases[] = {
+        {"{\"a\":1}", "a", "\"a\"", "1", 1},
+        {" { \"a\" : [ 1 , 2 ] , \"b\" : \"x\" } ", "b", "\"b\"", "\"x\"", 2},
+        {"{\"\\u0061b\":{\"c\":{}},\"d\":null}", "ab", "\"\\u0061b\"", "{\"c\":{}}", 2},
+        {"{\"x\":{\"y\":1,\"z\":[{\"w\":2}]},\"v\":-1.5e3}", "v", "\"v\"", "-1.5e3", 2},
+        {"{\"k\":\"s\\\"}\",\"l\":true}", "k", "\"k\"", "\"s\\\"}\"", 2},
+        {"[{\"a\":1},{\"b\":2}]", NULL, NULL, NULL, 0},
+    };
+    static const size_t bounds[] = {SG_JSON_INDEX_MAX, 1, 2};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
+            struct sg_json_index idx;
+            struct sg_json_span root, k, v;
+            struct sg_json_iter it;
+            sg_json_index_init(&idx, bounds[b]);
+            const char *doc = cases[i].doc;
+            CHECK(sg_json_validate(doc, strlen(doc), &(struct sg_json_opts){{64, 0}, &idx}, &root,
+                                   NULL) == 0,
+                  "case %zu validates", i);
+            CHECK(same_walk(root, &idx, 0) && same_child_walk(root, NULL, &idx, 0),
+                  "case %zu bound %zu: same walks", i, bounds[b]);
+            if (!cases[i].member) {
+                sg_json_index_free(&idx);
+                continue;
+            }
+            sg_json_iter_init_indexed(&it, root, &idx);
+            /* The members' bound is 4 per container: bound 1 holds 4. */
+            bool recorded = 4 * bounds[b] >= cases[i].n + 2 || bounds[b] == SG_JSON_INDEX_MAX;
+            CHECK(!recorded || it._members, "case %zu bound %zu: members from the index", i,
+                  bounds[b]);
+            bool found = false;
+            unsigned n = 0;
+            while (sg_json_object_next(&it, &k, &v)) {
+                n++;
+                if (sg_json_string_equals(k, cases[i].member)) {
+                    found = k.len == strlen(cases[i].key_tok) &&
+                            memcmp(k.ptr, cases[i].key_tok, k.len) == 0 &&
+                            v.len == strlen(cases[i].value) &&
+                            memcmp(v.ptr, cases[i].value, v.len) == 0;
+                }
+            }
+            CHECK(found && n == cases[i].n, "case %zu bound %zu: member %s", i, bounds[b],
+                  cases[i].member);
+            sg_json_index_free(&idx);
+        }
+    }
+    /* An object with more members than the bound allows is walked by scan. */
+    const char *doc = "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":{\"g\":6}}";
+    struct sg_json_index idx;
+    struct sg_json_span root;
+    struct sg_json_iter it;
+    sg_json_index_init(&idx, 1);
+    CHECK(sg_json_validate(doc, strlen(doc), &(struct sg_json_opts){{64, 0}, &idx}, &root, NULL) ==
+              0,
+          "validates");
+    sg_json_iter_init_indexed(&it, root, &idx);
+    CHECK(!it._members, "past the members' bound: scanned");
+    CHECK(same_walk(root, &idx, 0) && same_child_walk(root, NULL, &idx, 0), "same walks");
+    /* A child from another value than the parent returned: searched, same walk. */
+    struct sg_json_span k, v, first = {NULL, 0};
+    sg_json_index_free(&idx);
+    sg_json_index_init(&idx, SG_JSON_INDEX_MAX);
+    CHECK(sg_json_validate(doc, strlen(doc), &(struct sg_json_opts){{64, 0}, &idx}, &root, NULL) ==
+              0,
+          "validates");
+    sg_json_iter_init_indexed(&it, root, &idx);
+    while (sg_json_object_next(&it, &k, &v))
+        if (sg_json_type_of(v) == SG_JSON_OBJECT)
+            first = v;
+    struct sg_json_iter c;
+    sg_json_iter_init_child(&c, &it, root); /* it returned f's value, not root */
+    CHECK(c._members && sg_json_object_next(&c, &k, &v) && sg_json_string_equals(k, "a"),
+          "mismatched child: found by search");
+    sg_json_iter_init_child(&c, &it, first);
+    CHECK(sg_json_object_next(&c, &k, &v) && sg_json_string_equals(k, "g"), "child f");
+    sg_json_index_free(&idx);
+}
+
+/* Duplicate keys around the size where an object's keys move from the
+ * comparisons to the hash table, with escapes, nesting, and more keys
+ * open than the inline stack holds. */
+static void test_duplicates_small_large(void)
+{
+    /* n keys k0..k(n-1), then `extra` (a raw member text or ""). */
+    static const struct {
+        unsigned n;
+        const char *extra;
+        bool ok;
+    } cases[] = {
+        {1, "", true},
+        {15, "", true},
+        {16, "", true},
+        {17, "", true},
+        {40, "", true},
+        {15, ",\"k3\":0", false},
+        {15, ",\"k\\u0033\":0", false}, /* escaped duplicate, small */
+        {16, ",\"k0\":0", false},       /* the 17th key: after the move */
+        {16, ",\"k1\\u0035\":0", false},
+        {30, ",\"k29\":0", false},
+        {15, ",\"k15\":0", true},
+        {15, ",\"k15\":{\"k15\":0,\"k1\":1},\"k16\":0", true}, /* same keys nested */
+        {20, ",\"x\":{\"k3\":0,\"k3\":1}", false},
+        {3,
+         ",\"x\":{\"a\":0,\"b\":1,\"c\":2,\"d\":3,\"e\":4,\"f\":5,\"g\":6,\"h\":7,\"i\":8,"
+         "\"j\":9,\"k\":10,\"l\":11,\"m\":12,\"n\":13,\"o\":14,\"p\":15,\"q\":16},\"k0\":0",
+         false},
+        {3,
+         ",\"x\":{\"a\":0,\"b\":1,\"c\":2,\"d\":3,\"e\":4,\"f\":5,\"g\":6,\"h\":7,\"i\":8,"
+         "\"j\":9,\"k\":10,\"l\":11,\"m\":12,\"n\":13,\"o\":14,\"p\":15,\"q\":16},\"k3\":0",
+         true},
+        {9, ",\"k12345678\":0,\"k12345679\":0", true}, /* same head, other tail */
+        {9, ",\"k12345678\":0,\"k12345678\":0", false},
+    };
+    char doc[4096];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = 0;
+        doc[len++] = '{';
+        for (unsigned k = 0; k < cases[i].n; k++)
+            len +=
+                (size_t)snprintf(doc + len, sizeof doc - len, "%s\"k%u\":%u", k ? "," : "", k, k);
+        len += (size_t)snprintf(doc + len, sizeof doc - len, "%s}", cases[i].extra);
+        struct sg_json_error e;
+        struct sg_json_span v;
+        int rc = sg_json_validate(doc, len, NULL, &v, &e);
+        CHECK((rc == 0) == cases[i].ok, "case %zu: %s (%s)", i, doc, e.text);
+        if (!cases[i].ok)
+            CHECK(strstr(e.text, "duplicate key") != NULL, "case %zu: %s", i, e.text);
+    }
+    /* 300 nested objects of one key each, then a duplicate deep down and at
+     * the top: past the inline key stack while every object is small. */
+    for (int dup = 0; dup < 3; dup++) {
+        size_t len = 0;
+        for (unsigned d = 0; d < 200; d++)
+            len += (size_t)snprintf(doc + len, sizeof doc - len, "{\"a\":1,\"k\":");
+        len += (size_t)snprintf(doc + len, sizeof doc - len, "%s",
+                                dup == 1 ? "{\"z\":1,\"z\":2}" : "0");
+        for (unsigned d = 0; d < 200; d++)
+            len += (size_t)snprintf(doc + len, sizeof doc - len, "%s}",
+                                    dup == 2 && d == 199 ? ",\"a\":3" : "");
+        struct sg_json_error e;
+        struct sg_json_span v;
+        int rc = sg_json_validate(doc, len, &(struct sg_json_opts){{256, 0}, NULL}, &v, &e);
+        CHECK((rc == 0) == (dup == 0), "nested %d: %s", dup, e.text);
+    }
+}
+
 int main(void)
 {
     test_valid();
@@ -736,5 +929,7 @@ int main(void)
     test_index_flags();
     test_index_same_errors();
     test_index_growth();
+    test_index_members();
+    test_duplicates_small_large();
     return sg_check_result("test_json_scan");
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -604,6 +605,161 @@ static void test_parse_malformed(void)
           "len bounds the body");
 }
 
+/* Two parses gave the same outcome: status, error and every callback. */
+static bool same_outcome(int rc1, const struct collected *a, const struct sg_kinesis_error *e1,
+                         int rc2, const struct collected *b, const struct sg_kinesis_error *e2)
+{
+    if (rc1 != rc2 || a->n != b->n)
+        return false;
+    if (rc1 != 0)
+        return strcmp(e1->code, e2->code) == 0 && strcmp(e1->message, e2->message) == 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->index[i] != b->index[i] || a->status[i] != b->status[i] ||
+            strcmp(a->seq[i], b->seq[i]) != 0 || strcmp(a->shard[i], b->shard[i]) != 0 ||
+            strcmp(a->code[i], b->code[i]) != 0 || strcmp(a->msg[i], b->msg[i]) != 0 ||
+            a->has_enc[i] != b->has_enc[i] || strcmp(a->enc[i], b->enc[i]) != 0)
+            return false;
+    return true;
+}
+
+/* The answer in its usual shape is read by a dedicated scanner, anything
+ * else by the generic validator: the same answer written either way gives
+ * the same callbacks, and what the generic path refuses stays refused. */
+static void test_parse_shapes(void)
+{
+    static const struct {
+        const char *plain; /* the usual shape */
+        const char *other; /* the same answer, for the generic path */
+        size_t n;
+    } same[] = {
+        {"{\"FailedRecordCount\":0,\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"}]}",
+         " { \"FailedRecordCount\" : 0 , \"Records\" : [ { \"SequenceNumber\" : \"1\" , "
+         "\"ShardId\" : \"s\" } ] } ",
+         1},
+        {"{\"Records\":[{\"ShardId\":\"s\",\"SequenceNumber\":\"1\"}],\"EncryptionType\":\"KMS\"}",
+         "{\"Records\":[{\"\\u0053hardId\":\"s\",\"SequenceNumber\":\"\\u0031\"}],"
+         "\"EncryptionType\":\"K\\u004dS\",\"Extra\":{\"a\":[1]}}",
+         1},
+        {"{\"EncryptionType\":\"NONE\",\"Records\":[{\"ErrorCode\":\"InternalFailure\","
+         "\"ErrorMessage\":\"x/y\"},{}],\"FailedRecordCount\":2}",
+         "{\"EncryptionType\":\"NONE\",\"Records\":[{\"ErrorCode\":\"InternalFailure\","
+         "\"ErrorMessage\":\"x\\/y\",\"Unknown\":null},{}],\"FailedRecordCount\":2.0}",
+         2},
+        {"{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\",\"ErrorCode\":\"E\"}],"
+         "\"FailedRecordCount\":10}",
+         "{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\",\"ErrorCode\":\"E\"}],"
+         "\"FailedRecordCount\":-1}",
+         1},
+        /* too long for its field: the same verdict both ways */
+        {"{\"Records\":[{\"ErrorCode\":\"E\",\"ErrorMessage\":\"m\"}],\"EncryptionType\":"
+         "\"ABCDEFGHIJKLMNOPQ\"}",
+         "{\"Records\":[{\"ErrorCode\":\"E\",\"ErrorMessage\":\"m\"}],\"EncryptionType\":"
+         "\"ABCDEFGHIJKLMNOP\\u0051\"}",
+         1},
+        {"{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"},{\"SequenceNumber\":\"2\","
+         "\"ShardId\":\"t\"}]}",
+         "{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"},\n{\"SequenceNumber\":\"2\","
+         "\"ShardId\":\"t\"}]}",
+         2},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        struct collected a, b;
+        struct sg_kinesis_error e1, e2;
+        int r1 = parse(same[i].plain, same[i].n, &a, &e1);
+        int r2 = parse(same[i].other, same[i].n, &b, &e2);
+        CHECK(r1 == 0 && same_outcome(r1, &a, &e1, r2, &b, &e2), "same answer %zu: %d/%d %s", i, r1,
+              r2, e2.message);
+        /* Every cut of the usual shape is refused, as the generic path refuses it. */
+        size_t len = strlen(same[i].plain);
+        for (size_t cut = 0; cut < len; cut++) {
+            memset(&a, 0, sizeof a);
+            int rc = sg_kinesis_parse_put_records(same[i].plain, cut, same[i].n, collect, &a, &e1);
+            CHECK(rc == -1 && a.n == 0, "answer %zu cut at %zu accepted", i, cut);
+        }
+    }
+    /* The usual shape's look-alikes the generic path refuses. */
+    static const char *const refused[] = {
+        "{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"}],\"Records\":[{}]}",
+        "{\"Records\":[{\"SequenceNumber\":\"1\",\"SequenceNumber\":\"2\",\"ShardId\":\"s\"}]}",
+        "{\"FailedRecordCount\":01,\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"}]}",
+        "{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"}],}",
+        "{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"},]}",
+        "{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\",}]}",
+        "{\"Records\":[{\"SequenceNumber\":\"1\"\"ShardId\":\"s\"}]}",
+        "{\"Records\":[{\"SequenceNumber\":\"1\x01\",\"ShardId\":\"s\"}]}",
+        "{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\xff\"}]}",
+        "{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"}]}}",
+        "{\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"}]}x",
+        "{\"EncryptionType\":\"\\x\",\"Records\":[{\"SequenceNumber\":\"1\",\"ShardId\":\"s\"}]}",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        struct collected c;
+        struct sg_kinesis_error err;
+        CHECK(parse(refused[i], 1, &c, &err) == -1 && c.n == 0 &&
+                  strcmp(err.code, "InvalidResponse") == 0,
+              "refused %zu accepted: %s", i, refused[i]);
+    }
+    /* Random answers, written plainly and with whitespace, escapes and an
+     * unknown member: the same callbacks. */
+    srand(21);
+    for (int round = 0; round < 300; round++) {
+        char plain[2048], other[4096];
+        size_t pl = 0, ol = 0, n = 1 + (size_t)(rand() % MAXR);
+        bool enc_first = rand() % 2, has_count = rand() % 2;
+        pl += (size_t)snprintf(plain + pl, sizeof plain - pl, "{%s\"Records\":[",
+                               has_count ? "\"FailedRecordCount\":3," : "");
+        ol += (size_t)snprintf(other + ol, sizeof other - ol, "{ \"X\":[1,{}], %s\"Records\" :\n[",
+                               has_count ? "\"FailedRecordCount\":3e0," : "");
+        for (size_t i = 0; i < n; i++) {
+            int kind = rand() % 4;
+            const char *sep = i ? "," : "";
+            if (kind == 0) {
+                unsigned seq = (unsigned)rand();
+                pl += (size_t)snprintf(plain + pl, sizeof plain - pl,
+                                       "%s{\"SequenceNumber\":\"%u\",\"ShardId\":\"shardId-%zu\"}",
+                                       sep, seq, i);
+                ol += (size_t)snprintf(other + ol, sizeof other - ol,
+                                       "%s {\"ShardId\":\"shardId-%zu\", \"Sequence\\u004eumber\" "
+                                       ":\"%u\"}",
+                                       sep, i, seq);
+            } else if (kind == 1) {
+                pl +=
+                    (size_t)snprintf(plain + pl, sizeof plain - pl,
+                                     "%s{\"ErrorCode\":\"ProvisionedThroughputExceededException\","
+                                     "\"ErrorMessage\":\"Rate / exceeded %zu\"}",
+                                     sep, i);
+                ol +=
+                    (size_t)snprintf(other + ol, sizeof other - ol,
+                                     "%s{\"ErrorMessage\":\"Rate \\/ exceeded %zu\",\"ErrorCode\":"
+                                     "\"ProvisionedThroughputExceededException\"}",
+                                     sep, i);
+            } else if (kind == 2) {
+                pl += (size_t)snprintf(plain + pl, sizeof plain - pl, "%s{}", sep);
+                ol += (size_t)snprintf(other + ol, sizeof other - ol, "%s{ }", sep);
+            } else {
+                pl += (size_t)snprintf(plain + pl, sizeof plain - pl,
+                                       "%s{\"SequenceNumber\":\"9\"}", sep);
+                ol += (size_t)snprintf(other + ol, sizeof other - ol,
+                                       "%s{\"SequenceNumber\":\"9\",\"z\":true}", sep);
+            }
+        }
+        pl += (size_t)snprintf(plain + pl, sizeof plain - pl, "]%s}",
+                               enc_first ? ",\"EncryptionType\":\"KMS\"" : "");
+        ol += (size_t)snprintf(other + ol, sizeof other - ol, "\t]%s }",
+                               enc_first ? ",\"EncryptionType\":\"KM\\u0053\"" : "");
+        struct collected a, b;
+        struct sg_kinesis_error e1, e2;
+        int r1 = parse(plain, n, &a, &e1);
+        int r2 = parse(other, n, &b, &e2);
+        CHECK(r1 == 0 && a.n == n && same_outcome(r1, &a, &e1, r2, &b, &e2), "random answer %d: %s",
+              round, plain);
+        /* One record more or less than sent: refused both ways. */
+        r1 = parse(plain, n + 1, &a, &e1);
+        r2 = parse(other, n + 1, &b, &e2);
+        CHECK(r1 == -1 && same_outcome(r1, &a, &e1, r2, &b, &e2), "random %d: count", round);
+    }
+}
+
 int main(void)
 {
     test_pk_units();
@@ -616,5 +772,6 @@ int main(void)
     test_parse_ok();
     test_parse_partial();
     test_parse_malformed();
+    test_parse_shapes();
     return sg_check_result("test_kinesis_codec");
 }

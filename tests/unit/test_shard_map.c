@@ -52,7 +52,8 @@ static sg_hash_key key(const char *dec)
 
 static void expect_owner(const struct sg_shard_map *m, const char *k, const char *want)
 {
-    const struct sg_shard *s = sg_shard_map_find(m, key(k));
+    long i = sg_shard_map_find(m, key(k));
+    const struct sg_shard *s = i < 0 ? NULL : &m->shards[i];
     CHECK(s && strcmp(s->id, want) == 0, "key %s: %s, want %s", k, s ? s->id : "none", want);
 }
 
@@ -70,11 +71,10 @@ static void test_four_shards(void)
     expect_owner(&m, Q1N, "shardId-000000000001");
     expect_owner(&m, MAX, "shardId-000000000003");
     /* "customer-42" hashes to 273230869323448032740578469245923174832 (test_hash_key) */
-    const struct sg_shard *s =
-        sg_shard_map_find(&m, sg_hash_key_of_partition_key("customer-42", 11));
-    CHECK(s && strcmp(s->id, "shardId-000000000003") == 0, "customer-42 -> shard 3");
+    CHECK(sg_shard_map_find(&m, sg_hash_key_of_partition_key("customer-42", 11)) == 3,
+          "customer-42 -> shard 3");
     sg_shard_map_free(&m);
-    CHECK(sg_shard_map_find(&m, 0) == NULL, "an empty map owns nothing");
+    CHECK(sg_shard_map_find(&m, 0) == -1, "an empty map owns nothing");
 }
 
 static void test_after_split(void)

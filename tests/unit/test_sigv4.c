@@ -8,8 +8,8 @@
  *    are each compared byte for byte with the case's expected files.
  * 2. A Kinesis PutRecords vector, with and without a session token, whose
  *    expected values come from an independent signer (botocore).
- * 3. The signing-key cache: same result as no cache, no derivation on a hit,
- *    a new derivation when the date changes.
+ * 3. The signing-key cache: a hit, a new date and rotated credentials sign
+ *    as no cache would.
  * 4. sg_sigv4_amz_date formatting.
  *
  * Exit: 0 all passed, 1 any failure, 77 (ctest "skipped") when the suite
@@ -439,28 +439,23 @@ static void test_key_cache(void)
     CHECK(cache != NULL, "cache_new");
     if (!cache)
         return;
-    CHECK(sg_sigv4_key_cache_derivations(cache) == 0, "fresh cache derived nothing");
     CHECK(sign_kinesis(cache, KIN_SECRET, NULL, KIN_DATE, cached, sizeof cached) == 0, "miss");
     CHECK(sign_kinesis(NULL, KIN_SECRET, NULL, KIN_DATE, plain, sizeof plain) == 0, "uncached");
     CHECK_STREQ(cached, plain, "cache miss vs no cache");
-    CHECK(sg_sigv4_key_cache_derivations(cache) == 1, "one derivation");
 
-    /* a hit (same day, other time and a token) reuses the key: no derivation */
+    /* a hit (same day, other time and a token) reuses the key */
     CHECK(sign_kinesis(cache, KIN_SECRET, KIN_TOKEN, KIN_DATE, cached, sizeof cached) == 0, "hit");
     CHECK_STREQ(cached, kinesis_authz_token, "cache hit");
-    CHECK(sg_sigv4_key_cache_derivations(cache) == 1, "hit derived nothing");
 
     /* the next day needs a new key */
     CHECK(sign_kinesis(cache, KIN_SECRET, NULL, date2, day2, sizeof day2) == 0, "new date");
     CHECK(sign_kinesis(NULL, KIN_SECRET, NULL, date2, plain, sizeof plain) == 0, "uncached");
-    CHECK(sg_sigv4_key_cache_derivations(cache) == 2, "date change derived again");
     CHECK(strcmp(signature_of(day2), signature_of(kinesis_authz)) != 0, "new date, new signature");
     CHECK_STREQ(day2, plain, "new date: cached vs no cache");
 
     /* rotated credentials on the same day must not get the old key */
     CHECK(sign_kinesis(cache, "another-secret", NULL, date2, cached, sizeof cached) == 0, "rot");
     CHECK(sign_kinesis(NULL, "another-secret", NULL, date2, plain, sizeof plain) == 0, "rot");
-    CHECK(sg_sigv4_key_cache_derivations(cache) == 3, "secret change derived again");
     CHECK_STREQ(cached, plain, "new secret: cached vs no cache");
 
     sg_sigv4_key_cache_free(cache);
