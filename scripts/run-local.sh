@@ -109,11 +109,14 @@ done
 
 # The deliveries (they flush on SIGTERM): the events stream into the Parquet
 # and raw zones, the dead-letter stream's bad rows into the bad zone, as the
-# Terraform's three Firehose delivery streams do.
-node deploy/local/delivery.mjs --endpoint "$AWS_ENDPOINT_URL_KINESIS" --stream events \
+# Terraform's three Firehose delivery streams do. A 64 MiB young generation:
+# the delivery holds each GetRecords batch briefly, and V8's default made it
+# scavenge and promote them, 10-15% of its CPU per record (loadtest/RESULTS.md).
+DELIVERY_NODE=(node --max-semi-space-size=64)
+"${DELIVERY_NODE[@]}" deploy/local/delivery.mjs --endpoint "$AWS_ENDPOINT_URL_KINESIS" --stream events \
     --lake "$LAKE_DIR" &
 PIDS+=($!)
-node deploy/local/delivery.mjs --endpoint "$AWS_ENDPOINT_URL_KINESIS" --stream events-dead-letter \
+"${DELIVERY_NODE[@]}" deploy/local/delivery.mjs --endpoint "$AWS_ENDPOINT_URL_KINESIS" --stream events-dead-letter \
     --lake "$LAKE_DIR" &
 PIDS+=($!)
 

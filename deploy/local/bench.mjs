@@ -64,7 +64,8 @@ const childPids = (pid) => {
 // BENCH_CPU_PROF_DIR: write a V8 CPU profile of the delivery's main thread there.
 const startDelivery = (endpoint, lake) => {
   const prof = process.env.BENCH_CPU_PROF_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF_DIR] : [];
-  const d = startProcess(process.execPath, [...prof, opt.delivery ?? DELIVERY, "--endpoint", endpoint, "--stream", "events", "--lake", lake]);
+  // The V8 flag scripts/run-local.sh starts the delivery with.
+  const d = startProcess(process.execPath, ["--max-semi-space-size=64", ...prof, opt.delivery ?? DELIVERY, "--endpoint", endpoint, "--stream", "events", "--lake", lake]);
   return d.waitFor(/"delivery ready"/).then(() => d);
 };
 // CPU seconds per thread name of a process (DuckDB's workers, libuv's pool,
