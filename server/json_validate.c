@@ -370,23 +370,34 @@ static int scan_literal(struct scanner *s, const char *lit, size_t n)
 
 /* ---- containers and duplicate keys ---- */
 
-/* Room for one more index entry. Returns 0, or -1 at the bound or on OOM
- * (the bound then drops to what is held: no retry per container). */
+/* Room for one more item in an array of `cap` items of `size` bytes that may
+ * grow to `*max` (the first allocation holds `first`). Returns the array,
+ * or NULL at the bound or on OOM (the bound then drops to what is held: no
+ * retry per container; the array is unchanged). */
+static void *grow(void *items, unsigned *cap, unsigned *max, size_t size, size_t first)
+{
+    if (*cap >= *max)
+        return NULL;
+    size_t n = *cap ? 2 * (size_t)*cap : first;
+    if (n > *max)
+        n = *max;
+    void *p = realloc(items, n * size);
+    if (!p) {
+        *max = *cap;
+        return NULL;
+    }
+    *cap = (unsigned)n;
+    return p;
+}
+
+/* Room for one more index entry; the first guess from the size: ~70 bytes
+ * per container in typical bodies. Returns 0, or -1. */
 static int index_grow(struct sg_json_index *x)
 {
-    if (x->_cap >= x->_max)
+    struct sg_json_index_ent *e = grow(x->_ents, &x->_cap, &x->_max, sizeof *e, x->_len / 64 + 16);
+    if (!e)
         return -1;
-    /* First guess from the size: ~70 bytes per container in typical bodies. */
-    size_t cap = x->_cap ? 2 * (size_t)x->_cap : x->_len / 64 + 16;
-    if (cap > x->_max)
-        cap = x->_max;
-    struct sg_json_index_ent *e = realloc(x->_ents, cap * sizeof *e);
-    if (!e) {
-        x->_max = x->_cap;
-        return -1;
-    }
     x->_ents = e;
-    x->_cap = (unsigned)cap;
     return 0;
 }
 
@@ -421,23 +432,15 @@ static void index_close(struct scanner *s)
         ent->first = NO_MEMBER;
 }
 
-/* Room for one more member. Returns 0, or -1 at the bound or on OOM (the
- * bound then drops to what is held). */
+/* Room for one more member; the first guess from the size: ~30 bytes per
+ * member in typical bodies. Returns 0, or -1. */
 static int member_grow(struct sg_json_index *x)
 {
-    if (x->_mcap >= x->_mmax)
+    struct sg_json_index_member *m =
+        grow(x->_mem, &x->_mcap, &x->_mmax, sizeof *m, x->_len / 24 + 16);
+    if (!m)
         return -1;
-    /* First guess from the size: ~30 bytes per member in typical bodies. */
-    size_t cap = x->_mcap ? 2 * (size_t)x->_mcap : x->_len / 24 + 16;
-    if (cap > x->_mmax)
-        cap = x->_mmax;
-    struct sg_json_index_member *m = realloc(x->_mem, cap * sizeof *m);
-    if (!m) {
-        x->_mmax = x->_mcap;
-        return -1;
-    }
     x->_mem = m;
-    x->_mcap = (unsigned)cap;
     return 0;
 }
 
