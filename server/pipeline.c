@@ -531,7 +531,10 @@ static int64_t schedule(struct sg_pipeline *p, int64_t now)
          * per call (its answer) instead of one more per batch. */
         bool busy = s->in_flight > 0 && !flush;
         int64_t due = sg_batcher_watch(s->batcher, busy, s->in_flight == 0 && !flush, now);
-        if (due < next)
+        /* At max_in_flight a due batch waits for an answer, and an answer
+         * wakes the transport by itself: waking for the batch would spin. */
+        bool saturated = s->in_flight >= p->cfg->max_in_flight;
+        if (!saturated && due < next)
             next = due;
     }
     return next;
