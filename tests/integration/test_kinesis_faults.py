@@ -8,7 +8,8 @@ are closed:
   - throttling until the deadline: 503 + Retry-After; stalls: 504;
     non-retryable errors: 502 at once, no retry; unreachable: 503 and
     /readyz 503;
-  - a full queue answers 503 at once, and nothing is half-applied.
+  - a full queue answers 503 at once, and nothing is half-applied;
+  - a stream at max_in_flight waits for an answer without spinning.
 """
 import json
 import os
@@ -166,6 +167,48 @@ def scenario_queue_full():
         hole.close()
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scenario_saturated_waits(kin, client):
+    """One call in flight at max_in_flight 1, held by the proxy for 2 s, and a
+    record queued behind it: the sender must sleep until the answer comes,
+    not spin on the queued record (it once used a whole core doing that)."""
+    proxy = FaultProxy(kin.endpoint)
+    gw = Gateway(default_config(max_in_flight=1), proxy.endpoint)
+    try:
+        proxy.set("delay", count=1, delay_s=2.0)
+        first, second = make_event("account:created"), make_event("account:created")
+        results = []
+        t1 = threading.Thread(target=lambda: results.append(put(gw.base, first)))
+        t1.start()
+        time.sleep(0.3)
+        t2 = threading.Thread(target=lambda: results.append(put(gw.base, second)))
+        t2.start()
+        time.sleep(0.3)
+        cpu0, wall0 = cpu_seconds(gw.proc.pid), time.monotonic()
+        time.sleep(1.0)
+        used = cpu_seconds(gw.proc.pid) - cpu0
+        window = time.monotonic() - wall0
+        t1.join()
+        t2.join()
+        check(used < 0.25 * window,
+              f"saturated stream: the gateway used {used:.2f} s of CPU in {window:.2f} s "
+              f"while waiting for the answer")
+        check([s for s, _, _ in results] == [200, 200],
+              f"both records acknowledged after the slow answer ({[s for s, _, _ in results]})")
+        ids = stored_ids(client)
+        check(ids.get(first["event_uuid"]) == 1 and ids.get(second["event_uuid"]) == 1,
+              "both records stored once")
+    finally:
+        gw.stop()
+        proxy.close()
+
+
 def main():
     kin = Kinesalite()
     try:
@@ -176,6 +219,7 @@ def main():
         scenario_throttled_and_refused(kin, client)
         scenario_stall_and_unreachable()
         scenario_queue_full()
+        scenario_saturated_waits(kin, client)
     finally:
         kin.stop()
     finish("test_kinesis_faults")
