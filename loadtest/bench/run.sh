@@ -25,6 +25,8 @@
 #   --build DIR      build directory (build-load)
 #   --wrk-threads N  wrk threads (2)             --fk-threads N fake_kinesis threads (1)
 #   --shards N       shards of the fake stream (4)
+#   --fk-latency-ms N  fake_kinesis answers each call N ms late (0), as real
+#                    Kinesis takes tens of ms: calls pile up to max_in_flight
 #   --kinesalite     run the reduced-rate cases against kinesalite instead
 #   --soak S         also run record_c64 for S seconds, sampling RSS every 10 s
 #   --no-write       print the results, leave RESULTS.md alone
@@ -44,6 +46,7 @@ CASE_LIST=""
 BUILD=build-load
 WRK_THREADS=2
 FK_THREADS=1
+FK_LATENCY_MS=0
 SHARDS=4
 MODE=fake
 SOAK=0
@@ -99,6 +102,7 @@ while [ $# -gt 0 ]; do
     --wrk-threads) WRK_THREADS=$2; shift ;;
     --fk-threads) FK_THREADS=$2; shift ;;
     --shards) SHARDS=$2; shift ;;
+    --fk-latency-ms) FK_LATENCY_MS=$2; shift ;;
     --kinesalite) MODE=kinesalite ;;
     --soak) SOAK=$2; shift ;;
     --no-write) WRITE=0 ;;
@@ -109,7 +113,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-for n in "$DURATION" "$RUNS" "$WRK_THREADS" "$FK_THREADS" "$SHARDS" "$SOAK"; do
+for n in "$DURATION" "$RUNS" "$WRK_THREADS" "$FK_THREADS" "$SHARDS" "$SOAK" "$FK_LATENCY_MS"; do
     [[ "$n" =~ ^[0-9]+$ ]] || die "numeric option expected, got '$n'"
 done
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 3600 ] || die "--duration must be 1..3600"
@@ -232,7 +236,7 @@ listening_port() { # log
 
 start_fake() {
     "$BUILD/fake_kinesis" --port 0 --threads "$FK_THREADS" --shards "$SHARDS" \
-        >"$LOGS/fake_kinesis.log" 2>&1 &
+        --latency-ms "$FK_LATENCY_MS" >"$LOGS/fake_kinesis.log" 2>&1 &
     FK_PID=$!
     PIDS+=("$FK_PID")
     FK_PORT=$(listening_port "$LOGS/fake_kinesis.log") ||
@@ -568,7 +572,7 @@ REPORT=$LOGS/report.md
     echo "- Gateway: \`$BUILD/streamgate --config loadtest/bench/bench.json\` with STREAMGATE_LISTEN," \
         "AWS_ENDPOINT_URL_KINESIS, dummy AWS credentials and AWS_REGION=us-east-1; a fresh process per run."
     if [ "$MODE" = fake ]; then
-        echo "- Endpoint: \`$BUILD/fake_kinesis --port 0 --threads $FK_THREADS --shards $SHARDS\`," \
+        echo "- Endpoint: \`$BUILD/fake_kinesis --port 0 --threads $FK_THREADS --shards $SHARDS --latency-ms $FK_LATENCY_MS\`," \
             "counters reset before each run."
     else
         echo "- Endpoint: \`node_modules/.bin/kinesalite --createStreamMs 0\` (fresh per run, stream events" \
