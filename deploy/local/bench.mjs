@@ -26,7 +26,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { createStream, readStream, sleep, DELIVERY, startGateway, startKinesalite, startProcess } from "./test/helpers.mjs";
+import { createStream, readStream, sleep, DELIVERY, startGateway, startKinesalite, startProcess } from "./testkit/helpers.mjs";
 
 const { values: opt } = parseArgs({ options: {
   seconds: { type: "string", default: "20" }, rate: { type: "string", default: "9000" }, backlog: { type: "string", default: "100000" },

@@ -44,7 +44,7 @@ const env = process.env;
 const USAGE = "usage: node deploy/local/delivery.mjs [--endpoint URL] [--stream NAME] [--lake DIR] [--region NAME]\n" +
   "       [--buffer-bytes N] [--interval-ms N] [--max-buffer-bytes N] [--poll-ms N] [--jq PATH] [--catalog DIR]   (see the comment at the top of this file)\n";
 
-// The entry point's options and the fault a test injects (test/crash-delivery.mjs);
+// The entry point's options and the fault a test injects (testkit/crash-delivery.mjs);
 // this module alone ends the process.
 let opt;
 let faultAt = () => {};
@@ -146,7 +146,7 @@ async function main() {
 }
 
 // Runs the delivery with `argv` (the command line's arguments); `hooks.faultAt`
-// is handed to the lake writer (tests only, through test/crash-delivery.mjs).
+// is handed to the lake writer (tests only, through testkit/crash-delivery.mjs).
 export function run(argv, hooks = {}) {
   faultAt = hooks.faultAt ?? faultAt;
   parseOptions(argv);

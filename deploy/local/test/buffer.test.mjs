@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadLayout } from "../layout.mjs";
 import { LakeWriter, listFiles } from "../lake-writer.mjs";
-import { ROOT } from "./helpers.mjs";
+import { ROOT } from "../testkit/helpers.mjs";
 
 let seq = 0;
 // n records of 4 partitions (2 types x 2 days), about 150 bytes each.

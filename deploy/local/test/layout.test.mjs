@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { evalPrefix, loadLayout } from "../layout.mjs";
 import { Partitioner, engineMatches, jqVersion } from "../partitioner.mjs";
 import { makeConverter, timestampMicros } from "../convert.mjs";
-import { ROOT } from "./helpers.mjs";
+import { ROOT } from "../testkit/helpers.mjs";
 
 test("the layout is the Terraform's", async () => {
   const l = await loadLayout(ROOT);

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { PutRecordCommand } from "@aws-sdk/client-kinesis";
 import agg from "aws-kinesis-agg";
-import { createStream, exitWithin, readStream, sleep, startCrashingDelivery, startDelivery, startGateway, startKinesalite, ROOT } from "./helpers.mjs";
+import { createStream, exitWithin, readStream, sleep, startCrashingDelivery, startDelivery, startGateway, startKinesalite, ROOT } from "../testkit/helpers.mjs";
 import { listFiles } from "../lake-writer.mjs";
 import { openLake } from "../lake.mjs";
 import { loadLayout } from "../layout.mjs";

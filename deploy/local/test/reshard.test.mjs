@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { ListShardsCommand, PutRecordsCommand, SplitShardCommand, DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
-import { createStream, sleep, startDelivery, startKinesalite } from "./helpers.mjs";
+import { createStream, sleep, startDelivery, startKinesalite } from "../testkit/helpers.mjs";
 import { listFiles } from "../lake-writer.mjs";
 
 function record(i) {

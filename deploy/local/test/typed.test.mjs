@@ -18,7 +18,7 @@ import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { createStream, sleep, startDelivery, startGateway, startKinesalite, ROOT } from "./helpers.mjs";
+import { createStream, sleep, startDelivery, startGateway, startKinesalite, ROOT } from "../testkit/helpers.mjs";
 import { loadLayout } from "../layout.mjs";
 import { duckType, exactInteger } from "../convert.mjs";
 import { openLake } from "../lake.mjs";

@@ -138,7 +138,7 @@ export async function startDelivery(endpoint, lake, extra = [], env = {}, stream
   return d;
 }
 
-export const CRASH_DELIVERY = join(ROOT, "deploy", "local", "test", "crash-delivery.mjs");
+export const CRASH_DELIVERY = join(ROOT, "deploy", "local", "testkit", "crash-delivery.mjs");
 
 // A delivery that kills itself at the lake writer's fault point `point`
 // ("before-commit" or "mid-rename") of its first flush with records.
