@@ -164,7 +164,7 @@ static void on_batch_done(struct sg_ticket *t)
     sg_metrics_add(&b->dl->metrics, SG_M_DEAD_LETTER_WRITTEN, b->n - lost);
     if (lost) {
         const char *a = first->text ? first->text : "no answer";
-        const char *m = first->text ? first->text + strlen(first->text) + 1 : "";
+        const char *m = sg_result_b(first);
         char why[400];
         snprintf(why, sizeof why, "%s: %.300s", a, m);
         lose(b->dl, b->stream, b->request_id, lost, why);

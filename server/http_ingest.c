@@ -120,10 +120,15 @@ static int build_records(struct sg_http_request *req)
         req->results = &req->one_result;
         req->records = &req->one_record;
     } else {
-        req->results = calloc(in->n, sizeof *req->results);
+        /* Not calloc: a result is mostly room for its texts (record.h). */
+        req->results = malloc(in->n * sizeof *req->results);
         req->records = calloc(in->n_valid, sizeof *req->records);
         if (!req->results || !req->records)
             return -1;
+        for (size_t i = 0; i < in->n; i++) {
+            req->results[i].outcome = SG_OUTCOME_PENDING;
+            req->results[i].text = NULL;
+        }
     }
     req->ticket.results = req->results;
     req->ticket.n_results = in->n;
@@ -224,16 +229,6 @@ static enum MHD_Result process_body(struct sg_http_request *req)
 
 /* ---- answers ----------------------------------------------------------- */
 
-static const char *text_a(const struct sg_result *r)
-{
-    return r->text ? r->text : "";
-}
-
-static const char *text_b(const struct sg_result *r)
-{
-    return r->text ? r->text + strlen(r->text) + 1 : "";
-}
-
 /* Bytes reserved per entry of a batch answer (see respond_batch). */
 #define ANSWER_ENTRY_GUESS 112
 
@@ -266,17 +261,18 @@ static enum MHD_Result respond_single_error(struct sg_http_request *req, const s
     switch (r->outcome) {
     case SG_OUTCOME_THROTTLED:
         snprintf(msg, sizeof msg, "Kinesis is throttling writes to this stream (%s); retry later",
-                 text_a(r));
+                 sg_result_a(r));
         break;
     case SG_OUTCOME_UNAVAILABLE:
-        snprintf(msg, sizeof msg, "Kinesis is unavailable: %s: %s", text_a(r), text_b(r));
+        snprintf(msg, sizeof msg, "Kinesis is unavailable: %s: %s", sg_result_a(r), sg_result_b(r));
         break;
     case SG_OUTCOME_REFUSED:
-        snprintf(msg, sizeof msg, "Kinesis refused the request: %s: %s", text_a(r), text_b(r));
+        snprintf(msg, sizeof msg, "Kinesis refused the request: %s: %s", sg_result_a(r),
+                 sg_result_b(r));
         break;
     default:
         snprintf(msg, sizeof msg, "Kinesis did not accept the record before the deadline (%s)",
-                 text_a(r));
+                 sg_result_a(r));
         break;
     }
     return sg_http_fail(req, sg_answer_for_outcome(r->outcome), msg);
@@ -290,8 +286,8 @@ static enum MHD_Result respond_single(struct sg_http_request *req)
     struct sg_buf b;
     sg_buf_init(&b, 4096);
     int rc = sg_buf_append_char(&b, '{');
-    rc |= append_member(&b, "SequenceNumber", text_a(r), false);
-    rc |= append_member(&b, "ShardId", text_b(r), true);
+    rc |= append_member(&b, "SequenceNumber", sg_result_a(r), false);
+    rc |= append_member(&b, "ShardId", sg_result_b(r), true);
     return reply_ok(req, &b, rc);
 }
 
@@ -299,7 +295,7 @@ static int append_batch_entry(struct sg_buf *b, const struct sg_result *r,
                               const struct sg_ingest_item *it, bool comma)
 {
     if (r->outcome == SG_OUTCOME_OK) { /* the usual entry: its names as literals */
-        const char *seq = text_a(r), *shard = text_b(r);
+        const char *seq = sg_result_a(r), *shard = sg_result_b(r);
         int rc = comma ? sg_buf_append(b, SG_LIT(",{\"SequenceNumber\":"))
                        : sg_buf_append(b, SG_LIT("{\"SequenceNumber\":"));
         rc |= sg_buf_append_json_string(b, seq, strlen(seq));
@@ -313,8 +309,8 @@ static int append_batch_entry(struct sg_buf *b, const struct sg_result *r,
         rc |= append_member(b, "ErrorCode", "InvalidEvent", false);
         rc |= append_member(b, "ErrorMessage", it->message, true);
     } else {
-        rc |= append_member(b, "ErrorCode", text_a(r), false);
-        rc |= append_member(b, "ErrorMessage", text_b(r), true);
+        rc |= append_member(b, "ErrorCode", sg_result_a(r), false);
+        rc |= append_member(b, "ErrorMessage", sg_result_b(r), true);
     }
     return rc | sg_buf_append_char(b, '}');
 }

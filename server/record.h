@@ -29,9 +29,16 @@ enum sg_outcome {
     SG_OUTCOME_TIMEOUT,     /* 5xx / time-outs until the deadline: 504 */
 };
 
+/* Room in the result itself for the usual answer, "<SequenceNumber>\0<ShardId>\0"
+ * (56 digits and "shardId-" with 12 digits): no malloc per record on the way
+ * back; longer texts (error messages) are malloc'd. */
+#define SG_RESULT_INLINE_TEXT 88
+
 struct sg_result {
     enum sg_outcome outcome;
-    char *text; /* malloc'd "a\0b\0" (see sg_outcome), owned by the ticket */
+    uint32_t b_offset; /* where b starts in text */
+    char *text;        /* "a\0b\0" (see sg_outcome): inline_text or malloc'd, owned by the ticket */
+    char inline_text[SG_RESULT_INLINE_TEXT];
 };
 
 struct sg_ticket;
@@ -76,5 +83,16 @@ void sg_ticket_release(struct sg_ticket *t);
 
 /* Frees the result strings. */
 void sg_ticket_clear(struct sg_ticket *t);
+
+/* A resolved result's two texts (see sg_outcome); "" before it is resolved. */
+static inline const char *sg_result_a(const struct sg_result *r)
+{
+    return r->text ? r->text : "";
+}
+
+static inline const char *sg_result_b(const struct sg_result *r)
+{
+    return r->text ? r->text + r->b_offset : "";
+}
 
 #endif
