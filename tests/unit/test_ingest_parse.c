@@ -22,29 +22,9 @@
 
 #include "check.h"
 #include "rand.h"
+#include "read_file.h"
 
 static const char *source_dir;
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *data = NULL;
-    long n;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        data = malloc((size_t)n + 1);
-        if (data && fread(data, 1, (size_t)n, f) == (size_t)n) {
-            data[n] = '\0';
-            *len = (size_t)n;
-        } else {
-            free(data);
-            data = NULL;
-        }
-    }
-    fclose(f);
-    return data;
-}
 
 static struct sg_stream_config stream(enum sg_stream_mode mode, enum sg_partition_rule pk)
 {
