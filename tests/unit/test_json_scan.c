@@ -572,9 +572,12 @@ static bool same_span(struct sg_json_span a, struct sg_json_span b)
     return a.ptr == b.ptr && a.len == b.len;
 }
 
-/* Walks v plainly and through idx side by side at every level, and checks
- * compact_indexed against compact for every value. */
-static bool same_walk(struct sg_json_span v, const struct sg_json_index *idx, unsigned depth)
+/* Walks v plainly and through idx side by side at every level, each nested
+ * level started from idx or, with from_parent, from its parent's iterator
+ * (sg_json_iter_init_child), and checks compact_indexed against compact for
+ * every value. */
+static bool walk_equals_plain(struct sg_json_span v, const struct sg_json_iter *parent,
+                              bool from_parent, const struct sg_json_index *idx, unsigned depth)
 {
     struct sg_buf a, b;
     sg_buf_init(&a, 0);
@@ -592,7 +595,12 @@ static bool same_walk(struct sg_json_span v, const struct sg_json_index *idx, un
     struct sg_json_iter pi, ii;
     struct sg_json_span pk = {NULL, 0}, pv, ik = {NULL, 0}, iv;
     sg_json_iter_init(&pi, v);
-    sg_json_iter_init_indexed(&ii, v, idx);
+    if (parent)
+        sg_json_iter_init_child(&ii, parent, v);
+    else
+        sg_json_iter_init_indexed(&ii, v, idx);
+    if (sg_json_iter_is_compact(&ii) && !sg_json_is_compact(idx, v))
+        return false;
     for (;;) {
         bool pr =
             t == SG_JSON_OBJECT ? sg_json_object_next(&pi, &pk, &pv) : sg_json_array_next(&pi, &pv);
@@ -604,9 +612,20 @@ static bool same_walk(struct sg_json_span v, const struct sg_json_index *idx, un
             return true;
         if (!same_span(pv, iv) || (t == SG_JSON_OBJECT && !same_span(pk, ik)))
             return false;
-        if (depth < 64 && !same_walk(pv, idx, depth + 1))
+        if (depth < 64 &&
+            !walk_equals_plain(iv, from_parent ? &ii : NULL, from_parent, idx, depth + 1))
             return false;
     }
+}
+
+static bool same_walk(struct sg_json_span v, const struct sg_json_index *idx)
+{
+    return walk_equals_plain(v, NULL, false, idx, 0);
+}
+
+static bool same_child_walk(struct sg_json_span v, const struct sg_json_index *idx)
+{
+    return walk_equals_plain(v, NULL, true, idx, 0);
 }
 
 static void test_index_equals_plain(void)
@@ -635,7 +654,7 @@ static void test_index_equals_plain(void)
                                       &(struct sg_json_opts){{64, 0}, &idx}, &v, &e2);
             CHECK(r1 == 0 && r2 == 0 && same_span(plain, v), "doc %zu bound %zu validates", d,
                   bounds[b]);
-            CHECK(same_walk(v, &idx, 0), "doc %zu bound %zu: indexed walk differs", d, bounds[b]);
+            CHECK(same_walk(v, &idx), "doc %zu bound %zu: indexed walk differs", d, bounds[b]);
             sg_json_index_free(&idx);
         }
     }
@@ -664,7 +683,7 @@ static void test_index_flags(void)
     memcpy(copy, doc, strlen(doc) + 1);
     struct sg_json_span other = {copy + (root.ptr - doc), root.len};
     CHECK(sg_json_object_get(other, "a", &v) && !sg_json_is_compact(&idx, v), "other buffer");
-    CHECK(same_walk(other, &idx, 0), "other buffer: walk unchanged");
+    CHECK(same_walk(other, &idx), "other buffer: walk unchanged");
     /* A failed validation leaves the index empty. */
     CHECK(sg_json_validate("[[1],", 5, &(struct sg_json_opts){{64, 0}, &idx}, &v, NULL) == -1,
           "refused");
@@ -713,44 +732,11 @@ static void test_index_growth(void)
         sg_json_index_init(&idx, bounds[b]);
         CHECK(sg_json_validate(doc, len, &(struct sg_json_opts){{64, 0}, &idx}, &v, NULL) == 0,
               "validates");
-        CHECK(same_walk(v, &idx, 0), "bound %zu: same walk", bounds[b]);
+        CHECK(same_walk(v, &idx), "bound %zu: same walk", bounds[b]);
         CHECK(sg_json_is_compact(&idx, v), "bound %zu: root recorded", bounds[b]);
         sg_json_index_free(&idx);
     }
     free(doc);
-}
-
-/* The walk of v through idx, each nested level started from its parent's
- * iterator (sg_json_iter_init_child), against the plain walk. */
-static bool same_child_walk(struct sg_json_span v, const struct sg_json_iter *parent,
-                            const struct sg_json_index *idx, unsigned depth)
-{
-    enum sg_json_type t = sg_json_type_of(v);
-    if (t != SG_JSON_OBJECT && t != SG_JSON_ARRAY)
-        return true;
-    struct sg_json_iter pi, ii;
-    struct sg_json_span pk = {NULL, 0}, pv, ik = {NULL, 0}, iv;
-    sg_json_iter_init(&pi, v);
-    if (parent)
-        sg_json_iter_init_child(&ii, parent, v);
-    else
-        sg_json_iter_init_indexed(&ii, v, idx);
-    if (sg_json_iter_is_compact(&ii) && !sg_json_is_compact(idx, v))
-        return false;
-    for (;;) {
-        bool pr =
-            t == SG_JSON_OBJECT ? sg_json_object_next(&pi, &pk, &pv) : sg_json_array_next(&pi, &pv);
-        bool ir =
-            t == SG_JSON_OBJECT ? sg_json_object_next(&ii, &ik, &iv) : sg_json_array_next(&ii, &iv);
-        if (pr != ir)
-            return false;
-        if (!pr)
-            return true;
-        if (!same_span(pv, iv) || (t == SG_JSON_OBJECT && !same_span(pk, ik)))
-            return false;
-        if (depth < 64 && !same_child_walk(iv, &ii, idx, depth + 1))
-            return false;
-    }
 }
 
 /* The member spans the validator records: each object's members as the
@@ -785,7 +771,7 @@ static void test_index_members(void)
             CHECK(sg_json_validate(doc, strlen(doc), &(struct sg_json_opts){{64, 0}, &idx}, &root,
                                    NULL) == 0,
                   "case %zu validates", i);
-            CHECK(same_walk(root, &idx, 0) && same_child_walk(root, NULL, &idx, 0),
+            CHECK(same_walk(root, &idx) && same_child_walk(root, &idx),
                   "case %zu bound %zu: same walks", i, bounds[b]);
             if (!cases[i].member) {
                 sg_json_index_free(&idx);
@@ -823,7 +809,7 @@ static void test_index_members(void)
           "validates");
     sg_json_iter_init_indexed(&it, root, &idx);
     CHECK(!it._members, "past the members' bound: scanned");
-    CHECK(same_walk(root, &idx, 0) && same_child_walk(root, NULL, &idx, 0), "same walks");
+    CHECK(same_walk(root, &idx) && same_child_walk(root, &idx), "same walks");
     /* A child from another value than the parent returned: searched, same walk. */
     struct sg_json_span k, v, first = {NULL, 0};
     sg_json_index_free(&idx);
